@@ -1,0 +1,198 @@
+//! The app's side of the engine: spawns the worker, sends [`Command`]s and
+//! turns what comes back into signals the screens read.
+//!
+//! The engine announces itself with [`Event::Started`] once it listens;
+//! requests made before that wait in a queue, because a message posted to a
+//! worker that has no handler yet is dropped.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use flash_worker::protocol::{
+    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, RequestId,
+    ToEngine,
+};
+use futures::channel::oneshot;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+/// The loader script that starts the engine inside the worker.
+const ENGINE_SCRIPT: &str = "/engine.js";
+
+/// Why a request got no answer from the engine.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("the engine stopped before it answered")]
+    EngineGone,
+}
+
+/// Handle on the engine, shared with every component through context.
+#[derive(Clone, Copy)]
+pub struct Engine {
+    status: RwSignal<EngineStatus>,
+    client: StoredValue<Rc<Client>, LocalStorage>,
+}
+
+/// Starts the engine and makes it available to [`use_engine`].
+pub fn provide_engine() -> Engine {
+    let status = RwSignal::new(EngineStatus::Starting);
+    let client = Rc::new(Client::default());
+    let engine = Engine {
+        status,
+        client: StoredValue::new_local(Rc::clone(&client)),
+    };
+    match Worker::new(ENGINE_SCRIPT) {
+        Ok(worker) => connect(engine, &client, worker),
+        Err(error) => status.set(EngineStatus::Failed {
+            message: format!(
+                "This browser could not start the engine: {}",
+                describe(&error)
+            ),
+        }),
+    }
+    provide_context(engine);
+    engine
+}
+
+/// The engine provided by [`provide_engine`] higher up the tree.
+pub fn use_engine() -> Engine {
+    expect_context::<Engine>()
+}
+
+impl Engine {
+    /// The engine's status, kept current by the engine's events.
+    pub fn status(&self) -> ReadSignal<EngineStatus> {
+        self.status.read_only()
+    }
+
+    /// Sends a command and waits for its answer.
+    pub async fn request(&self, command: Command) -> Result<Reply, RequestError> {
+        let answer = self.client.with_value(|client| client.send(command));
+        answer
+            .await
+            .map_err(|_| RequestError::EngineGone)?
+            .map_err(RequestError::from)
+    }
+}
+
+/// The worker and the requests still waiting for an answer.
+#[derive(Default)]
+struct Client {
+    worker: RefCell<Option<Worker>>,
+    next_id: Cell<u32>,
+    pending: RefCell<HashMap<RequestId, oneshot::Sender<Result<Reply, EngineError>>>>,
+    /// Messages held back until the engine has started listening.
+    queued: RefCell<Vec<String>>,
+    started: Cell<bool>,
+}
+
+impl Client {
+    fn send(&self, command: Command) -> oneshot::Receiver<Result<Reply, EngineError>> {
+        let id = RequestId(self.next_id.get());
+        self.next_id.set(id.0.wrapping_add(1));
+        let (answer, receiver) = oneshot::channel();
+        self.pending.borrow_mut().insert(id, answer);
+        let message = encode(&ToEngine::Request { id, command });
+        if self.started.get() {
+            self.post(&message);
+        } else {
+            self.queued.borrow_mut().push(message);
+        }
+        receiver
+    }
+
+    fn post(&self, message: &str) {
+        if let Some(worker) = self.worker.borrow().as_ref() {
+            // Fails only once the worker is terminated; its error handler
+            // has already turned that into a Failed status.
+            let _ = worker.post_message(&JsValue::from_str(message));
+        }
+    }
+
+    fn start_listening(&self) {
+        self.started.set(true);
+        for message in self.queued.take() {
+            self.post(&message);
+        }
+    }
+
+    fn answer(&self, id: RequestId, outcome: Result<Reply, EngineError>) {
+        if let Some(waiting) = self.pending.borrow_mut().remove(&id) {
+            // The caller may have stopped waiting; nothing is lost then.
+            let _ = waiting.send(outcome);
+        }
+    }
+
+    /// Drops every waiting request, so their callers see `EngineGone`.
+    fn abandon_all(&self) {
+        self.pending.borrow_mut().clear();
+        self.queued.borrow_mut().clear();
+    }
+}
+
+fn connect(engine: Engine, client: &Rc<Client>, worker: Worker) {
+    let on_message = {
+        let client = Rc::clone(client);
+        Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            match decode::<FromEngine>(&text) {
+                Ok(message) => receive(engine, &client, message),
+                Err(error) => engine.status.set(EngineStatus::Failed {
+                    message: format!("The engine sent something the app cannot read: {error}"),
+                }),
+            }
+        })
+    };
+    let on_error = {
+        let client = Rc::clone(client);
+        Closure::<dyn Fn(ErrorEvent)>::new(move |event: ErrorEvent| {
+            event.prevent_default();
+            client.abandon_all();
+            // A crash report from the engine's panic hook names the cause
+            // better than the generic error that follows it.
+            if !matches!(engine.status.get_untracked(), EngineStatus::Failed { .. }) {
+                engine.status.set(EngineStatus::Failed {
+                    message: format!("The engine stopped: {}", event.message()),
+                });
+            }
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // Both handlers live as long as the worker, which lives as long as the app.
+    on_message.forget();
+    on_error.forget();
+    client.worker.replace(Some(worker));
+}
+
+fn receive(engine: Engine, client: &Client, message: FromEngine) {
+    match message {
+        FromEngine::Response { id, outcome } => client.answer(id, outcome),
+        FromEngine::Event(Event::Started) => {
+            client.start_listening();
+            leptos::task::spawn_local(async move {
+                if let Ok(Reply::Status { status }) = engine.request(Command::GetStatus).await {
+                    engine.status.set(status);
+                }
+            });
+        }
+        FromEngine::Event(Event::Status { status }) => engine.status.set(status),
+        FromEngine::Event(Event::Rejected { error }) => {
+            leptos::logging::error!("the engine rejected a message from the app: {error}");
+        }
+    }
+}
+
+/// A JavaScript error's message, or its debug form when it has none.
+pub fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .unwrap_or_else(|| format!("{error:?}"))
+}

@@ -1,0 +1,72 @@
+//! Settings: appearance and what the app knows about itself.
+
+mod theme;
+
+pub use theme::provide_theme;
+use theme::{use_theme, Theme};
+
+use flash_worker::protocol::EngineStatus;
+use leptos::prelude::*;
+
+use crate::engine::use_engine;
+
+#[component]
+pub fn Settings() -> impl IntoView {
+    view! {
+        <section class="screen">
+            <h1>"Settings"</h1>
+            <ThemeChoice/>
+            <About/>
+        </section>
+    }
+}
+
+#[component]
+fn ThemeChoice() -> impl IntoView {
+    let theme = use_theme();
+    view! {
+        <fieldset class="card">
+            <legend>"Appearance"</legend>
+            <div class="segmented" role="radiogroup" aria-label="Theme">
+                {Theme::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <label class="segment">
+                                <input
+                                    type="radio"
+                                    name="theme"
+                                    value=choice.label()
+                                    prop:checked=move || theme.get() == choice
+                                    on:change=move |_| theme.set(choice)
+                                />
+                                <span>{choice.label()}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+#[component]
+fn About() -> impl IntoView {
+    let status = use_engine().status();
+    let engine_version = move || match status.get() {
+        EngineStatus::Ready { version } => version,
+        EngineStatus::Starting => "starting…".to_owned(),
+        EngineStatus::Failed { .. } => "not running".to_owned(),
+    };
+    view! {
+        <section class="card">
+            <h2>"About"</h2>
+            <dl class="facts">
+                <dt>"App version"</dt>
+                <dd>{env!("CARGO_PKG_VERSION")}</dd>
+                <dt>"Engine version"</dt>
+                <dd data-testid="engine-version">{engine_version}</dd>
+            </dl>
+        </section>
+    }
+}

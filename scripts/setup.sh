@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Sourced by scripts/dev.sh and scripts/test.sh: installs whatever is missing
+# on a Debian machine with the Rust toolchain, and keeps every build product
+# and tool in a cache outside the clone ($FLASH_CACHE) so later runs are fast.
+# Nothing is downloaded outside crates.io, Debian's packages and npm.
+
+FLASH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
+export PATH="$FLASH_CACHE/tools/bin:$PATH"
+
+TRUNK_VERSION=0.21.14   # 0.22 needs a newer rustc than this toolchain.
+DEBIAN_PACKAGES=(clang lld binaryen brotli chromium chromium-driver nodejs npm)
+
+# Prints how long each phase took, so slow steps are easy to spot.
+phase() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo "==> $name"
+  "$@"
+  local status=$?
+  printf '==> %s: %ss\n' "$name" "$((SECONDS - start))"
+  return $status
+}
+
+install_debian_packages() {
+  local missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    # node and npm may come from elsewhere; only install them when absent.
+    case $package in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  echo "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_rust_tools() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls \
+      --root "$FLASH_CACHE/tools"
+  fi
+  # wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+  local bindgen
+  bindgen=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$FLASH_ROOT/Cargo.lock")
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen" ]; then
+    # Its own lockfile can name a dependency version the registry has since
+    # yanked; then let cargo choose compatible versions.
+    cargo install wasm-bindgen-cli --version "$bindgen" --locked --root "$FLASH_CACHE/tools" ||
+      cargo install wasm-bindgen-cli --version "$bindgen" --root "$FLASH_CACHE/tools"
+  fi
+}
+
+install_npm_packages() {
+  # Playwright drives Debian's /usr/bin/chromium; it never downloads a browser.
+  local stamp="$FLASH_ROOT/tests/node_modules/.package-lock.sha256"
+  local want; want=$(sha256sum "$FLASH_ROOT/tests/package-lock.json" | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  (cd "$FLASH_ROOT/tests" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) &&
+    echo "$want" > "$stamp"
+}
+
+build_app() {
+  (cd "$FLASH_ROOT" && trunk build --release --offline)
+}
+
+build_server() {
+  cargo build --manifest-path "$FLASH_ROOT/Cargo.toml" -p flash-server
+}
+
+setup_all() {
+  phase "Debian packages" install_debian_packages &&
+    phase "Rust tools (wasm32 target, trunk, wasm-bindgen)" install_rust_tools &&
+    phase "npm packages" install_npm_packages
+}

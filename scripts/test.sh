@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: native Rust tests, the engine's browser glue in headless
+# Chromium (wasm-bindgen-test), and end-to-end tests with Playwright against
+# `server --dev` serving a release build.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$FLASH_ROOT"
+total_start=$SECONDS
+
+setup_all
+
+phase "format check" cargo fmt --all --check
+
+phase "native tests (cargo test)" cargo test --workspace --exclude flash-app
+
+run_browser_tests() {
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FLASH_ROOT/tests/webdriver.json" \
+    cargo test -p flash-worker --target wasm32-unknown-unknown
+}
+phase "engine browser tests (wasm-bindgen-test, headless Chromium)" run_browser_tests
+
+phase "build the app (trunk, release)" build_app
+phase "build the server" build_server
+
+run_e2e() {
+  (cd tests && FLASH_SERVER_BIN="$CARGO_TARGET_DIR/debug/server" FLASH_DIST="$FLASH_ROOT/dist" \
+    npx playwright test)
+}
+phase "end-to-end tests (Playwright, Chromium)" run_e2e
+
+printf '==> all tests passed in %ss\n' "$((SECONDS - total_start))"

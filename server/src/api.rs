@@ -1,0 +1,35 @@
+//! The `/api` namespace.
+//!
+//! There are no endpoints yet; routes added here are mounted under `/api`.
+//! The JSON fallback makes sure a client calling an endpoint that does not
+//! exist gets a machine-readable 404, instead of the SPA's `index.html`.
+
+use axum::{
+    extract::OriginalUri,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json, Router,
+};
+use serde::Serialize;
+
+pub(crate) fn router() -> Router {
+    Router::new().fallback(not_found)
+}
+
+/// The error body every API failure uses, so clients can branch on `error`
+/// and show `message` to a developer.
+#[derive(Debug, Serialize)]
+pub(crate) struct ApiError {
+    error: &'static str,
+    message: String,
+}
+
+// `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
+// has been stripped, but the message should name the path the client asked for.
+async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
+    let body = ApiError {
+        error: "not_found",
+        message: format!("no API endpoint at {}", uri.path()),
+    };
+    (StatusCode::NOT_FOUND, Json(body)).into_response()
+}

@@ -1,0 +1,307 @@
+//! Server configuration.
+//!
+//! Every setting can come from a command-line flag, an environment variable,
+//! or a TOML file named by `--config`; the first of those that sets it wins,
+//! otherwise the default applies.
+
+use std::{
+    io,
+    net::{Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+};
+
+use clap::{builder::BoolishValueParser, Parser};
+use serde::Deserialize;
+
+/// Command line and environment, as clap sees them.
+///
+/// Every field is optional so that "not given" can fall through to the config
+/// file; [`Config::from_args`] applies the defaults.
+#[derive(Debug, Parser)]
+#[command(
+    name = "server",
+    version,
+    about = "Flash Web's server: serves the built app",
+    long_about = None
+)]
+pub struct Args {
+    /// Address and port to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "FLASH_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Directory with the app built by `trunk build --release` [default: dist]
+    #[arg(long, env = "FLASH_DIST", value_name = "DIR")]
+    pub dist: Option<PathBuf>,
+
+    /// Run everything a newcomer needs locally (later: an embedded NOSTR relay and Cashu mint)
+    // `--dev` alone means true; `--dev=false` overrides FLASH_DEV or the file.
+    // `require_equals` keeps `--dev` from swallowing the next argument.
+    #[arg(
+        long,
+        env = "FLASH_DEV",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub dev: Option<bool>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev); flags and environment variables win over it
+    #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The settings the server runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where to accept connections.
+    pub listen: SocketAddr,
+    /// Trunk's output directory, served as the app.
+    pub dist: PathBuf,
+    /// Whether to run the local development services.
+    pub dev: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            // Loopback only: exposing a wallet server to the network is a choice.
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            dist: PathBuf::from("dist"),
+            dev: false,
+        }
+    }
+}
+
+/// Why the configuration could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("invalid config file {}", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+}
+
+impl Config {
+    /// Reads the process's command line and environment (exiting with a usage
+    /// message if they are malformed, or after `--help`), then the config file.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_args(Args::parse())
+    }
+
+    /// Fills what `args` leaves open from the config file it names, then from
+    /// the defaults.
+    pub fn from_args(args: Args) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => ConfigFile::read(path)?,
+            None => ConfigFile::default(),
+        };
+        let default = Config::default();
+        Ok(Config {
+            listen: args.listen.or(file.listen).unwrap_or(default.listen),
+            dist: args.dist.or(file.dist).unwrap_or(default.dist),
+            dev: args.dev.or(file.dev).unwrap_or(default.dev),
+        })
+    }
+}
+
+/// The TOML config file: the same keys as the flags, all optional.
+#[derive(Debug, Default, Deserialize)]
+// A misspelt key would otherwise be ignored silently and leave the user
+// wondering why the setting has no effect.
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    listen: Option<SocketAddr>,
+    dist: Option<PathBuf>,
+    dev: Option<bool>,
+}
+
+impl ConfigFile {
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut file: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })?;
+        // A relative `dist` means "next to this file", so the server finds the
+        // app whatever directory it is started from.
+        if let (Some(dist), Some(dir)) = (&mut file.dist, path.parent()) {
+            *dist = dir.join(&*dist);
+        }
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::{
+        error::Error,
+        io::Write,
+        sync::{Mutex, PoisonError},
+    };
+
+    /// Environment variables are process-wide and tests run in parallel:
+    /// every test that parses arguments holds this lock.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    const VARS: [&str; 4] = ["FLASH_LISTEN", "FLASH_DIST", "FLASH_DEV", "FLASH_CONFIG"];
+
+    /// Parses `args` as the command line with exactly `env` set among the
+    /// FLASH_* variables.
+    fn config_from(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let _guard = ENV.lock().unwrap_or_else(PoisonError::into_inner);
+        let clear = || {
+            for var in VARS {
+                std::env::remove_var(var);
+            }
+        };
+        clear();
+        for (key, value) in env {
+            std::env::set_var(key, value);
+        }
+        let parsed = Args::try_parse_from(std::iter::once("server").chain(args.iter().copied()));
+        clear();
+        Config::from_args(parsed.expect("test arguments are valid"))
+    }
+
+    fn toml_file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("create temp file");
+        file.write_all(text.as_bytes()).expect("write temp file");
+        file
+    }
+
+    /// The error and all its causes, as `main` prints them.
+    fn full_message(err: &dyn Error) -> String {
+        let mut message = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            message += &format!(": {cause}");
+            source = cause.source();
+        }
+        message
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = config_from(&[], &[]).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.dist, PathBuf::from("dist"));
+        assert!(!config.dev);
+    }
+
+    #[test]
+    fn file_beats_defaults() {
+        let file = toml_file("listen = \"0.0.0.0:9000\"\ndev = true\n");
+        let path = file.path().to_str().unwrap();
+        let config = config_from(&["--config", path], &[]).unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert!(config.dev);
+        assert_eq!(config.dist, PathBuf::from("dist"));
+    }
+
+    #[test]
+    fn environment_beats_file() {
+        let file = toml_file("listen = \"0.0.0.0:9000\"\ndev = true\n");
+        let path = file.path().to_str().unwrap();
+        let config = config_from(
+            &[],
+            &[
+                ("FLASH_CONFIG", path),
+                ("FLASH_LISTEN", "127.0.0.1:9001"),
+                ("FLASH_DEV", "false"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert!(!config.dev);
+    }
+
+    #[test]
+    fn flags_beat_environment_and_file() {
+        let file = toml_file("listen = \"0.0.0.0:9000\"\ndist = \"/srv/file\"\n");
+        let path = file.path().to_str().unwrap();
+        let config = config_from(
+            &[
+                "--config",
+                path,
+                "--listen",
+                "127.0.0.1:9002",
+                "--dist",
+                "/srv/flag",
+                "--dev=false",
+            ],
+            &[
+                ("FLASH_LISTEN", "127.0.0.1:9001"),
+                ("FLASH_DIST", "/srv/env"),
+                ("FLASH_DEV", "1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9002");
+        assert_eq!(config.dist, PathBuf::from("/srv/flag"));
+        assert!(!config.dev);
+    }
+
+    #[test]
+    fn bare_dev_flag_turns_dev_on_without_taking_the_next_argument() {
+        let config = config_from(&["--dev", "--listen", "127.0.0.1:9003"], &[]).unwrap();
+        assert!(config.dev);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9003");
+    }
+
+    #[test]
+    fn relative_dist_in_file_is_relative_to_the_file() {
+        let file = toml_file("dist = \"web/dist\"\n");
+        let path = file.path().to_str().unwrap();
+        let config = config_from(&["--config", path], &[]).unwrap();
+        let dir = file.path().parent().unwrap();
+        assert_eq!(config.dist, dir.join("web/dist"));
+    }
+
+    #[test]
+    fn misspelt_key_is_a_clear_error() {
+        let file = toml_file("lisen = \"127.0.0.1:9000\"\n");
+        let path = file.path().to_str().unwrap();
+        let err = config_from(&["--config", path], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }));
+        let message = full_message(&err);
+        assert!(
+            message.contains(&format!("invalid config file {path}")),
+            "{message}"
+        );
+        assert!(message.contains("unknown field `lisen`"), "{message}");
+        assert!(message.contains("`listen`"), "{message}");
+    }
+
+    #[test]
+    fn bad_value_in_file_is_a_clear_error() {
+        let file = toml_file("listen = \"localhost\"\n");
+        let path = file.path().to_str().unwrap();
+        let err = config_from(&["--config", path], &[]).unwrap_err();
+        let message = full_message(&err);
+        assert!(message.contains("line 1"), "{message}");
+        assert!(message.contains("invalid socket address"), "{message}");
+    }
+
+    #[test]
+    fn missing_file_names_the_file() {
+        let err = config_from(&["--config", "/nonexistent/flash.toml"], &[]).unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+        assert!(err.to_string().contains("/nonexistent/flash.toml"), "{err}");
+    }
+}

@@ -1,0 +1,101 @@
+//! `server`: serves Flash Web (see `server --help`).
+
+use std::{
+    io::{IsTerminal, Write},
+    process::ExitCode,
+};
+
+use anyhow::Context;
+use flash_server::Config;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // A startup failure is the user's to fix (unbuilt app, bad config,
+            // port in use): print the causes, not anyhow's backtrace.
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn run() -> anyhow::Result<()> {
+    let config = Config::load()?;
+    init_tracing();
+
+    let app = flash_server::router(&config)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    // With port 0 the OS picks the port: report the real one.
+    let addr = listener
+        .local_addr()
+        .context("could not read the bound address")?;
+
+    tracing::info!(dist = %config.dist.display(), dev = config.dev, "serving the app");
+    // Scripts and end-to-end tests wait for this exact line on stdout
+    // (logs go to stderr), so flush it rather than leave it in a buffer.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "Flash Web is running at http://{addr}/")
+        .and_then(|()| stdout.flush())
+        .context("could not write to stdout")?;
+    drop(stdout);
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: `info`).
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes are noise in log files and CI output.
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and systemd send), so
+/// in-flight requests can finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,19 @@
+//! Flash Web's engine.
+//!
+//! The engine runs in a dedicated Web Worker and owns every key, connection
+//! and store; the app only sends [`protocol::Command`]s and renders the
+//! [`protocol::FromEngine`] messages it gets back.
+//!
+//! - [`protocol`] (feature `protocol`): the UI↔engine messages, the only part
+//!   the app compiles.
+//! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
+//! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
+
+#[cfg(feature = "protocol")]
+pub mod protocol;
+
+#[cfg(feature = "engine")]
+pub mod engine;
+
+#[cfg(all(feature = "engine", target_arch = "wasm32"))]
+pub mod browser;
