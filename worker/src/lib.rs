@@ -7,6 +7,8 @@
 //! - [`protocol`] (feature `protocol`): the UI↔engine messages, the only part
 //!   the app compiles.
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
+//! - [`identity`]: the BIP39 seed and the keys derived from it.
+//! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
 #[cfg(feature = "protocol")]
@@ -14,6 +16,12 @@ pub mod protocol;
 
 #[cfg(feature = "engine")]
 pub mod engine;
+
+#[cfg(feature = "engine")]
+pub mod identity;
+
+#[cfg(feature = "engine")]
+pub mod vault;
 
 #[cfg(all(feature = "engine", target_arch = "wasm32"))]
 pub mod browser;

@@ -1,0 +1,1 @@
+//! Identity: one BIP39 seed and every key derived from it.

@@ -1,0 +1,1 @@
+//! The vault: every secret encrypted at rest.
