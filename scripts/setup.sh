@@ -10,7 +10,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
 export PATH="$FLASH_CACHE/tools/bin:$PATH"
 
 TRUNK_VERSION=0.21.14   # 0.22 needs a newer rustc than this toolchain.
-DEBIAN_PACKAGES=(clang lld binaryen brotli chromium chromium-driver nodejs npm)
+WASM_OPT_VERSION=0.116.1   # binaryen 116, built from crates.io (see install_rust_tools).
+DEBIAN_PACKAGES=(clang lld llvm brotli chromium chromium-driver nodejs npm)
 
 # Prints how long each phase took, so slow steps are easy to spot.
 phase() {
@@ -41,6 +42,12 @@ install_rust_tools() {
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls \
       --root "$FLASH_CACHE/tools"
+  fi
+  # Debian bookworm's binaryen (108) writes wasm-bindgen's externref table as
+  # anyref, which browsers reject at start-up; binaryen 116 from crates.io
+  # handles it. It builds binaryen's C++ once, into the tool cache.
+  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 116 (version_116)" ]; then
+    cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked --root "$FLASH_CACHE/tools"
   fi
   # wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
   local bindgen
