@@ -16,8 +16,11 @@ use axum::{
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// Shortest content hash Trunk writes (16 hex digits).
-const MIN_HASH_LEN: usize = 16;
+/// Trunk writes its 64-bit content hash as hex without leading zeros, so it
+/// is usually 16 digits and sometimes fewer (`flash-app-44d7e92c2e783e2`).
+/// Below 12 digits (one build in 65,536) the file is simply revalidated,
+/// which is always safe.
+const MIN_HASH_LEN: usize = 12;
 
 /// Middleware: sets `Cache-Control` (and `Vary`) on every static response.
 pub(super) async fn cache_control(request: Request, next: Next) -> Response {
@@ -46,7 +49,7 @@ pub(super) async fn cache_control(request: Request, next: Next) -> Response {
 }
 
 /// Whether the file named by `path` carries a Trunk content hash: a `-` then
-/// at least 16 lowercase hex digits right before `.ext` or `_bg.wasm`, as in
+/// at least [`MIN_HASH_LEN`] lowercase hex digits right before `.ext` or `_bg.wasm`, as in
 /// `flash-app-3f2a9c0d1e4b5a6f.js` or `flash-app-3f2a9c0d1e4b5a6f_bg.wasm`.
 fn is_hashed_asset(path: &str) -> bool {
     let file_name = path.rsplit_once('/').map_or(path, |(_, name)| name);
@@ -69,6 +72,7 @@ mod tests {
             "/flash-app-3f2a9c0d1e4b5a6f.js",
             "/flash-app-3f2a9c0d1e4b5a6f_bg.wasm",
             "/main-0123456789abcdef.css",
+            "/flash-app-44d7e92c2e783e2_bg.wasm",
             "/snippets/x/inline0-0123456789abcdef0123.js",
         ] {
             assert!(is_hashed_asset(path), "{path} should count as hashed");
@@ -88,7 +92,7 @@ mod tests {
             "/flash-worker_bg.wasm",
             "/icons/icon-192.png",
             // Too short, or not lowercase hex: not a Trunk hash.
-            "/app-0123456789abcde.js",
+            "/app-0123456789a.js",
             "/app-0123456789ABCDEF.js",
             // A hash-like directory does not make the file hashed.
             "/build-0123456789abcdef/app.js",
