@@ -5,11 +5,15 @@ mod cards;
 mod chat;
 mod engine;
 mod home;
+mod identity;
+mod lock;
 mod pwa;
 mod receive;
 mod send;
 mod settings;
 mod shell;
+mod signer;
+mod welcome;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

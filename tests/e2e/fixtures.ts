@@ -33,3 +33,32 @@ export const engineStatus = (page: Page) => page.getByTestId("engine-status");
 export async function expectEngineReady(page: Page) {
   await expect(engineStatus(page)).toHaveAttribute("data-state", "ready");
 }
+
+/** The first NIP-06 test vector: these words derive this npub. */
+export const NIP06_WORDS = "leader monkey parrot ring guide accident before fence cannon height naive bean";
+export const NIP06_NPUB = "npub1zutzeysacnf9rru6zqwmxd54mud0k44tst6l70ja5mhv8jjumytsd2x7nu";
+export const NIP06_NSEC = "nsec10allq0gjx7fddtzef0ax00mdps9t2kmtrldkyjfs8l5xruwvh2dq0lhhkp";
+export const PASSPHRASE = "correct horse battery";
+
+export const npub = (page: Page) => page.getByTestId("npub");
+
+/** Fills both fields of a new passphrase. */
+export async function choosePassphrase(page: Page, passphrase = PASSPHRASE) {
+  await page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
+  await page.getByLabel("Passphrase again").fill(passphrase);
+}
+
+/** Onboards by restoring `words`, and waits until the wallet is open. */
+export async function restoreWallet(page: Page, words = NIP06_WORDS) {
+  await page.getByRole("button", { name: "Restore from recovery words" }).click();
+  await page.getByLabel(/Recovery words/).fill(words);
+  await choosePassphrase(page);
+  await page.getByRole("button", { name: "Restore wallet" }).click();
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
+
+/** Opens the locked wallet. */
+export async function unlock(page: Page, passphrase = PASSPHRASE) {
+  await page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
+  await page.getByRole("button", { name: "Unlock" }).click();
+}

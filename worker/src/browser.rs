@@ -2,48 +2,107 @@
 //!
 //! The worker's loader script (`public/engine.js`) instantiates this module
 //! and calls [`start`]; from then on every `message` event goes through
-//! [`dispatch`] and every answer goes back with `postMessage`.
+//! [`dispatch`], every answer and pushed event goes back with `postMessage`,
+//! and a timer drives auto-lock.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::channel::mpsc;
+use futures::StreamExt;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Environment};
 use crate::protocol::{encode, EngineError, EngineStatus, Event, FromEngine};
+use crate::vault::{IndexedDbStore, KdfParams, VaultStore};
+
+/// The profile this browser opens. Several profiles are a later step; the
+/// store already keeps each in its own database.
+const PROFILE: &str = "main";
+
+/// How often auto-lock is checked: a lock is at most this late.
+const AUTO_LOCK_CHECK_MS: i32 = 5_000;
 
 /// Starts the engine in the current worker. Called once by the loader script.
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(report_panic));
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let engine = Rc::new(RefCell::new(Engine::new()));
+    let (events, mut pushed) = mpsc::unbounded();
+    let engine = Rc::new(Engine::<IndexedDbStore>::new(events, browser_environment()));
 
+    spawn_local({
+        let scope = scope.clone();
+        async move {
+            while let Some(message) = pushed.next().await {
+                post(&scope, &message);
+            }
+        }
+    });
+    // Spawned before any command, so it holds the vault first.
+    match missing_capability(&scope) {
+        Some(message) => engine.fail(message),
+        None => spawn_local({
+            let engine = Rc::clone(&engine);
+            async move { engine.open(IndexedDbStore::open(PROFILE)).await }
+        }),
+    }
+    listen(&scope, &engine);
+    drive_auto_lock(&scope, &engine);
+    post(&scope, &FromEngine::Event(Event::Started));
+}
+
+fn browser_environment() -> Environment {
+    Environment {
+        // Date.now() is a whole, non-negative number of milliseconds.
+        now_ms: Box::new(|| js_sys::Date::now() as u64),
+        kdf: Box::new(KdfParams::recommended),
+    }
+}
+
+/// Answers every message; commands run concurrently so that one waiting for
+/// the page (a signature) does not hold up the others.
+fn listen<S: VaultStore + 'static>(scope: &DedicatedWorkerGlobalScope, engine: &Rc<Engine<S>>) {
     let on_message = {
-        let engine = Rc::clone(&engine);
+        let engine = Rc::clone(engine);
         let scope = scope.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let answer = dispatch(&mut engine.borrow_mut(), &event.data());
-            post(&scope, &answer);
+            let (engine, scope) = (Rc::clone(&engine), scope.clone());
+            spawn_local(async move {
+                let answer = dispatch(&engine, &event.data()).await;
+                post(&scope, &answer);
+            });
         })
     };
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker does.
     on_message.forget();
+}
 
-    post(&scope, &FromEngine::Event(Event::Started));
-    let status = match missing_capability(&scope) {
-        Some(message) => engine.borrow_mut().fail(message).clone(),
-        None => engine.borrow_mut().ready().clone(),
+fn drive_auto_lock<S: VaultStore + 'static>(
+    scope: &DedicatedWorkerGlobalScope,
+    engine: &Rc<Engine<S>>,
+) {
+    let tick = {
+        let engine = Rc::clone(engine);
+        Closure::<dyn FnMut()>::new(move || {
+            let engine = Rc::clone(&engine);
+            spawn_local(async move { engine.tick().await });
+        })
     };
-    post(&scope, &FromEngine::Event(Event::Status { status }));
+    // Fails only in a closing worker, which needs no auto-lock.
+    let _ = scope.set_interval_with_callback_and_timeout_and_arguments_0(
+        tick.as_ref().unchecked_ref(),
+        AUTO_LOCK_CHECK_MS,
+    );
+    tick.forget();
 }
 
 /// Answers one `message` event's data. Anything but a string is rejected.
-pub fn dispatch(engine: &mut Engine, data: &JsValue) -> FromEngine {
+pub async fn dispatch<S: VaultStore>(engine: &Engine<S>, data: &JsValue) -> FromEngine {
     match data.as_string() {
-        Some(text) => engine.receive(&text),
+        Some(text) => engine.receive(&text).await,
         None => FromEngine::Event(Event::Rejected {
             error: EngineError::MalformedMessage {
                 reason: "expected a JSON string".to_owned(),

@@ -21,6 +21,9 @@ pub mod engine;
 pub mod identity;
 
 #[cfg(feature = "engine")]
+pub mod signer;
+
+#[cfg(feature = "engine")]
 pub mod vault;
 
 #[cfg(all(feature = "engine", target_arch = "wasm32"))]

@@ -27,11 +27,96 @@ pub enum ToEngine {
 }
 
 /// What the app can ask of the engine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Passphrases and mnemonics cross this boundary only while the user types
+/// or reads them; the engine never sends a secret back unasked.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Command {
     /// Report the engine's current status; answered with [`Reply::Status`].
     GetStatus,
+
+    // -- Identity and vault ------------------------------------------------
+    /// Who the user is and whether the vault is open; [`Reply::Identity`].
+    GetIdentity,
+    /// Draw a fresh mnemonic to show once; [`Reply::NewMnemonic`]. Nothing
+    /// is stored until [`Command::CreateWallet`] proves it was written down.
+    NewMnemonic { words: WordCount },
+    /// Store the drawn mnemonic in a new vault sealed with `passphrase`,
+    /// after checking the words the user gave back; [`Reply::Identity`].
+    CreateWallet {
+        backup_check: Vec<String>,
+        passphrase: String,
+    },
+    /// Check a mnemonic as it is typed; [`Reply::MnemonicCheck`].
+    CheckMnemonic { phrase: String },
+    /// Store a known mnemonic in a new vault; [`Reply::Identity`].
+    RestoreWallet { phrase: String, passphrase: String },
+    /// Use a NIP-07 extension's key: the engine asks the page to sign a
+    /// challenge ([`Event::SignRequest`]) and keeps the key only if the
+    /// signature verifies; [`Reply::Identity`].
+    SignInWithExtension { pubkey: String },
+    /// The page's answer to an [`Event::SignRequest`]; [`Reply::Done`].
+    SignResult {
+        sign_id: u32,
+        outcome: Result<String, String>,
+    },
+    /// Open the vault; [`Reply::Identity`].
+    Unlock { passphrase: String },
+    /// Close the vault, forgetting every key; [`Reply::Identity`].
+    Lock,
+    /// Reveal a secret after the passphrase is entered again;
+    /// [`Reply::Exported`].
+    Export {
+        secret: ExportKind,
+        passphrase: String,
+    },
+    /// Re-seal the vault under a new passphrase; [`Reply::Done`].
+    ChangePassphrase { old: String, new: String },
+    /// Lock after this many minutes without use (0: never); [`Reply::Identity`].
+    SetAutoLock { minutes: u32 },
+}
+
+/// Redacted: a command may carry a passphrase or a mnemonic.
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Command::GetStatus => "GetStatus",
+            Command::GetIdentity => "GetIdentity",
+            Command::NewMnemonic { .. } => "NewMnemonic",
+            Command::CreateWallet { .. } => "CreateWallet",
+            Command::CheckMnemonic { .. } => "CheckMnemonic",
+            Command::RestoreWallet { .. } => "RestoreWallet",
+            Command::SignInWithExtension { .. } => "SignInWithExtension",
+            Command::SignResult { .. } => "SignResult",
+            Command::Unlock { .. } => "Unlock",
+            Command::Lock => "Lock",
+            Command::Export { .. } => "Export",
+            Command::ChangePassphrase { .. } => "ChangePassphrase",
+            Command::SetAutoLock { .. } => "SetAutoLock",
+        };
+        write!(f, "Command::{name}(…)")
+    }
+}
+
+/// How long a new mnemonic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WordCount {
+    Twelve,
+    TwentyFour,
+}
+
+/// A secret the user can take out of the vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The BIP39 words.
+    Mnemonic,
+    /// The NOSTR secret key, bech32 (`nsec1…`).
+    Nsec,
+    /// The NOSTR secret key encrypted with the passphrase (NIP-49, `ncryptsec1…`).
+    Ncryptsec,
 }
 
 // ---------------------------------------------------------------------------
@@ -55,7 +140,69 @@ pub enum FromEngine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Reply {
-    Status { status: EngineStatus },
+    Status {
+        status: EngineStatus,
+    },
+    Identity {
+        identity: Identity,
+    },
+    /// A mnemonic to show once, and which words (1-based) to ask back.
+    NewMnemonic {
+        words: Vec<String>,
+        check_positions: Vec<usize>,
+    },
+    MnemonicCheck {
+        problem: Option<MnemonicProblem>,
+    },
+    Exported {
+        text: String,
+    },
+    Done,
+}
+
+/// Who the user is, as far as the app may know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Identity {
+    /// No wallet in this browser yet: onboarding.
+    None,
+    /// A vault exists and is closed.
+    Locked { npub: Option<String> },
+    /// Keys are available to the engine.
+    Unlocked {
+        npub: String,
+        signer: SignerKind,
+        has_seed: bool,
+        auto_lock_minutes: u32,
+    },
+}
+
+/// Who signs for the user's NOSTR key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignerKind {
+    /// A key derived from the seed (NIP-06) or imported, held in the vault.
+    Local,
+    /// A NIP-07 browser extension; the engine never sees the key.
+    Extension,
+}
+
+/// What is wrong with a typed mnemonic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MnemonicProblem {
+    WrongLength { count: usize },
+    UnknownWords { words: Vec<UnknownWord> },
+    BadChecksum,
+}
+
+/// A word that is not in the BIP39 list, with likely intended words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownWord {
+    /// 1-based position in the phrase.
+    pub position: usize,
+    pub word: String,
+    pub suggestions: Vec<String>,
 }
 
 /// State changes the engine pushes.
@@ -68,6 +215,11 @@ pub enum Event {
     Status { status: EngineStatus },
     /// A message from the app could not be read, so it has no id to answer.
     Rejected { error: EngineError },
+    /// The engine needs the page's NIP-07 extension to sign `event` (JSON of
+    /// an unsigned NOSTR event); answer with [`Command::SignResult`].
+    SignRequest { sign_id: u32, event: String },
+    /// The identity changed without a request (e.g. auto-lock).
+    Identity { identity: Identity },
 }
 
 /// Where the engine is in its life.
@@ -90,6 +242,36 @@ pub enum EngineStatus {
 pub enum EngineError {
     #[error("the engine could not read a message from the app: {reason}")]
     MalformedMessage { reason: String },
+    #[error("{message}")]
+    BadMnemonic {
+        problem: MnemonicProblem,
+        message: String,
+    },
+    #[error("those are not the words at the positions asked: check your written copy")]
+    BackupMismatch,
+    #[error("wrong passphrase{}", retry_hint(*retry_in_ms))]
+    WrongPassphrase { retry_in_ms: u64 },
+    #[error("too many wrong passphrases: try again in {} s", retry_in_ms.div_ceil(1000))]
+    TooSoon { retry_in_ms: u64 },
+    #[error("the wallet is locked: unlock it first")]
+    Locked,
+    #[error("there is already a wallet in this browser")]
+    AlreadyExists,
+    #[error("there is no wallet in this browser yet")]
+    NoWallet,
+    #[error("the extension refused or failed: {reason}")]
+    Extension { reason: String },
+    #[error("{message}")]
+    Invalid { message: String },
+    #[error("the browser's storage failed: {message}")]
+    Storage { message: String },
+}
+
+fn retry_hint(retry_in_ms: u64) -> String {
+    match retry_in_ms {
+        0 => String::new(),
+        ms => format!(": try again in {} s", ms.div_ceil(1000)),
+    }
 }
 
 // ---------------------------------------------------------------------------

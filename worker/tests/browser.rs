@@ -1,25 +1,23 @@
 //! The worker glue in a real dedicated worker in headless Chromium.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use flash_worker::browser::dispatch;
-use flash_worker::engine::Engine;
 use flash_worker::protocol::{
-    encode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, RequestId, ToEngine,
+    Command, EngineError, EngineStatus, Event, FromEngine, Reply, RequestId,
 };
+use support::{engine, request};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 #[wasm_bindgen_test]
-fn a_request_posted_as_a_string_is_answered() {
-    let mut engine = Engine::new();
-    engine.ready();
-    let message = encode(&ToEngine::Request {
-        id: RequestId(3),
-        command: Command::GetStatus,
-    });
-    let answer = dispatch(&mut engine, &JsValue::from_str(&message));
+async fn a_request_posted_as_a_string_is_answered() {
+    let test = engine().await;
+    let message = request(3, Command::GetStatus);
+    let answer = dispatch(&test.engine, &JsValue::from_str(&message)).await;
     assert!(matches!(
         answer,
         FromEngine::Response {
@@ -32,9 +30,9 @@ fn a_request_posted_as_a_string_is_answered() {
 }
 
 #[wasm_bindgen_test]
-fn a_structured_clone_instead_of_a_string_is_rejected() {
-    let mut engine = Engine::new();
-    let answer = dispatch(&mut engine, &js_sys::Object::new().into());
+async fn a_structured_clone_instead_of_a_string_is_rejected() {
+    let test = engine().await;
+    let answer = dispatch(&test.engine, &js_sys::Object::new().into()).await;
     assert!(matches!(
         answer,
         FromEngine::Event(Event::Rejected {

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use flash_worker::protocol::{
-    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, RequestId,
-    ToEngine,
+    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity, Reply,
+    RequestId, ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -28,12 +28,16 @@ pub enum RequestError {
     Engine(#[from] EngineError),
     #[error("the engine stopped before it answered")]
     EngineGone,
+    #[error("the engine answered something unexpected: {0}")]
+    Unexpected(String),
 }
 
 /// Handle on the engine, shared with every component through context.
 #[derive(Clone, Copy)]
 pub struct Engine {
     status: RwSignal<EngineStatus>,
+    /// `None` until the engine has said who the user is.
+    identity: RwSignal<Option<Identity>>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -43,6 +47,7 @@ pub fn provide_engine() -> Engine {
     let client = Rc::new(Client::default());
     let engine = Engine {
         status,
+        identity: RwSignal::new(None),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
     match Worker::new(ENGINE_SCRIPT) {
@@ -69,13 +74,28 @@ impl Engine {
         self.status.read_only()
     }
 
-    /// Sends a command and waits for its answer.
+    /// Who the user is, kept current by every identity answer and event.
+    pub fn identity(&self) -> ReadSignal<Option<Identity>> {
+        self.identity.read_only()
+    }
+
+    /// Sends a command and waits for its answer. An identity in the answer
+    /// updates [`Engine::identity`] before the caller sees it.
     pub async fn request(&self, command: Command) -> Result<Reply, RequestError> {
         let answer = self.client.with_value(|client| client.send(command));
-        answer
-            .await
-            .map_err(|_| RequestError::EngineGone)?
-            .map_err(RequestError::from)
+        let reply = answer.await.map_err(|_| RequestError::EngineGone)??;
+        if let Reply::Identity { identity } = &reply {
+            self.identity.set(Some(identity.clone()));
+        }
+        Ok(reply)
+    }
+
+    /// Sends a command whose answer matters only as an identity change.
+    pub async fn request_identity(&self, command: Command) -> Result<Identity, RequestError> {
+        match self.request(command).await? {
+            Reply::Identity { identity } => Ok(identity),
+            other => Err(RequestError::Unexpected(format!("{other:?}"))),
+        }
     }
 }
 
@@ -180,9 +200,22 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
                 if let Ok(Reply::Status { status }) = engine.request(Command::GetStatus).await {
                     engine.status.set(status);
                 }
+                // Fills `identity`; a failure leaves it unknown, and the
+                // status above already says why.
+                let _ = engine.request(Command::GetIdentity).await;
             });
         }
         FromEngine::Event(Event::Status { status }) => engine.status.set(status),
+        FromEngine::Event(Event::Identity { identity }) => engine.identity.set(Some(identity)),
+        FromEngine::Event(Event::SignRequest { sign_id, event }) => {
+            leptos::task::spawn_local(async move {
+                let outcome = crate::signer::sign_with_extension(&event).await;
+                // The engine may have given up waiting; nothing to do then.
+                let _ = engine
+                    .request(Command::SignResult { sign_id, outcome })
+                    .await;
+            });
+        }
         FromEngine::Event(Event::Rejected { error }) => {
             leptos::logging::error!("the engine rejected a message from the app: {error}");
         }
@@ -195,4 +228,27 @@ pub fn describe(error: &JsValue) -> String {
         .dyn_ref::<js_sys::Error>()
         .map(|error| String::from(error.message()))
         .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// A command sent on demand (a button, a form), with its pending state and
+/// its last answer for the view to show.
+pub type CommandAction<I> = Action<I, Result<Reply, RequestError>>;
+
+/// Builds a [`CommandAction`] that sends `to_command(input)` when dispatched.
+pub fn command_action<I: Send + Sync + 'static>(
+    to_command: impl Fn(&I) -> Command + 'static,
+) -> CommandAction<I> {
+    let engine = use_engine();
+    Action::new_unsync(move |input: &I| {
+        let command = to_command(input);
+        async move { engine.request(command).await }
+    })
+}
+
+/// The last error of `action`, as a sentence for the user.
+pub fn action_error<I: 'static>(action: CommandAction<I>) -> Signal<Option<String>> {
+    Signal::derive(move || match action.value().get() {
+        Some(Err(error)) => Some(error.to_string()),
+        _ => None,
+    })
 }

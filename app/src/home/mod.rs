@@ -1,14 +1,27 @@
-//! Home: balances at a glance and the ways in and out.
+//! Home: who you are, balances at a glance, and the ways in and out.
 
+use flash_worker::protocol::Identity;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::engine::use_engine;
+use crate::identity::Npub;
 use crate::shell::Screen;
+use crate::welcome::CreateWallet;
 
 #[component]
 pub fn Home() -> impl IntoView {
+    let identity = use_engine().identity();
+    let unlocked = move || match identity.get() {
+        Some(Identity::Unlocked { npub, has_seed, .. }) => Some((npub, has_seed)),
+        _ => None,
+    };
     view! {
         <Screen title="Home">
+            {move || unlocked().map(|(npub, has_seed)| view! {
+                <Npub npub/>
+                {(!has_seed).then(|| view! { <NeedsSeed/> })}
+            })}
             <section class="card balance" aria-label="Balance">
                 <p class="muted">"Total balance"</p>
                 <p class="amount">"0 " <span class="unit">"sats"</span></p>
@@ -18,5 +31,24 @@ pub fn Home() -> impl IntoView {
                 <A href="/receive" attr:class="button">"Receive"</A>
             </div>
         </Screen>
+    }
+}
+
+/// Signed in with an extension: messaging works, the wallet needs a seed.
+#[component]
+fn NeedsSeed() -> impl IntoView {
+    let creating = RwSignal::new(false);
+    view! {
+        {move || if creating.get() {
+            view! { <CreateWallet on_back=Callback::new(move |()| creating.set(false))/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h2>"Your wallet needs a seed"</h2>
+                    <p class="muted">"Your extension signs your messages; Bitcoin, Lightning and eCash need recovery words of their own."</p>
+                    <button class="button" on:click=move |_| creating.set(true)>"Create wallet seed"</button>
+                </section>
+            }.into_any()
+        }}
     }
 }

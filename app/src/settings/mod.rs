@@ -1,11 +1,12 @@
 //! Settings: appearance and what the app knows about itself.
 
+mod security;
 mod theme;
 
 pub use theme::provide_theme;
 use theme::{use_theme, Theme};
 
-use flash_worker::protocol::EngineStatus;
+use flash_worker::protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
 
 use crate::engine::use_engine;
@@ -15,9 +16,21 @@ pub fn Settings() -> impl IntoView {
     view! {
         <section class="screen">
             <h1>"Settings"</h1>
+            <IdentityCard/>
+            <security::Security/>
             <ThemeChoice/>
             <About/>
         </section>
+    }
+}
+
+/// The npub, here too, so it is easy to find when someone asks for it.
+#[component]
+fn IdentityCard() -> impl IntoView {
+    let identity = use_engine().identity();
+    move || match identity.get() {
+        Some(Identity::Unlocked { npub, .. }) => Some(view! { <crate::identity::Npub npub/> }),
+        _ => None,
     }
 }
 

@@ -4,12 +4,14 @@
 
 mod icons;
 
-use flash_worker::protocol::EngineStatus;
+use flash_worker::protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::engine::use_engine;
+use crate::lock::Unlock;
 use crate::pwa::UpdateBanner;
+use crate::welcome::Welcome;
 use icons::Icon;
 
 /// One destination in the navigation bar.
@@ -52,15 +54,31 @@ const DESTINATIONS: [Destination; 6] = [
     },
 ];
 
-/// Wraps the routed screen; replaces it with [`EngineFailed`] when the
-/// engine cannot run, so the user sees why instead of a dead page.
+/// What the frame shows in place of the routed screens.
+#[derive(Clone, PartialEq)]
+enum Gate {
+    /// The engine cannot run: say why instead of showing a dead page.
+    Failed(String),
+    /// The engine has not yet said who the user is.
+    Starting,
+    /// No wallet in this browser: onboarding.
+    Welcome,
+    Locked(Option<String>),
+    Open,
+}
+
+/// Wraps the routed screens, which show only once a wallet is open.
 #[component]
 pub fn Shell(children: ChildrenFn) -> impl IntoView {
-    let status = use_engine().status();
-    let failure = move || match status.get() {
-        EngineStatus::Failed { message } => Some(message),
-        _ => None,
-    };
+    let engine = use_engine();
+    let (status, identity) = (engine.status(), engine.identity());
+    let gate = Memo::new(move |_| match (status.get(), identity.get()) {
+        (EngineStatus::Failed { message }, _) => Gate::Failed(message),
+        (_, None) => Gate::Starting,
+        (_, Some(Identity::None)) => Gate::Welcome,
+        (_, Some(Identity::Locked { npub })) => Gate::Locked(npub),
+        (_, Some(Identity::Unlocked { .. })) => Gate::Open,
+    });
     view! {
         <div class="shell">
             <header class="topbar">
@@ -69,12 +87,17 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             </header>
             <UpdateBanner/>
             <main class="content">
-                {move || match failure() {
-                    Some(message) => view! { <EngineFailed message/> }.into_any(),
-                    None => children().into_any(),
+                {move || match gate.get() {
+                    Gate::Failed(message) => view! { <EngineFailed message/> }.into_any(),
+                    Gate::Starting => view! { <p class="muted" role="status">"Starting…"</p> }.into_any(),
+                    Gate::Welcome => view! { <Welcome/> }.into_any(),
+                    Gate::Locked(npub) => view! { <Unlock npub/> }.into_any(),
+                    Gate::Open => children().into_any(),
                 }}
             </main>
-            <TabBar/>
+            <Show when=move || gate.get() == Gate::Open>
+                <TabBar/>
+            </Show>
         </div>
     }
 }

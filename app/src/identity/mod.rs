@@ -1,0 +1,68 @@
+//! Showing who the user is: the npub with copy and QR, and an avatar.
+
+use leptos::prelude::*;
+use qrcode::render::svg;
+use qrcode::QrCode;
+
+/// The user's npub, shortened, with a copy button and a QR code on demand.
+#[component]
+pub fn Npub(npub: String) -> impl IntoView {
+    let show_qr = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let short = shorten(&npub);
+    let qr = qr_svg(&npub);
+    let for_copy = npub.clone();
+    let copy = move |_| {
+        let clipboard = window().navigator().clipboard();
+        let _ = clipboard.write_text(&for_copy);
+        copied.set(true);
+    };
+    view! {
+        <div class="npub card">
+            <Avatar npub=npub.clone()/>
+            <div class="npub-text">
+                <p class="muted">"Your NOSTR public key"</p>
+                <code data-testid="npub" title=npub.clone() data-npub=npub.clone()>{short}</code>
+            </div>
+            <div class="npub-actions">
+                <button class="button small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                <button class="button small secondary" on:click=move |_| show_qr.update(|shown| *shown = !*shown)>"QR"</button>
+            </div>
+            <Show when=move || show_qr.get()>
+                <div class="qr" data-testid="npub-qr" inner_html=qr.clone()></div>
+            </Show>
+        </div>
+    }
+}
+
+/// A placeholder avatar until profiles land: a colour from the key.
+#[component]
+fn Avatar(npub: String) -> impl IntoView {
+    // The bech32 data part is uniformly spread, so a few characters make a
+    // stable, distinct hue per key.
+    let hue = npub
+        .bytes()
+        .skip(5)
+        .take(6)
+        .fold(0u32, |hue, byte| (hue * 31 + u32::from(byte)) % 360);
+    let class = format!("avatar hue-{}", hue / 30);
+    view! { <span class=class aria-hidden="true"></span> }
+}
+
+fn shorten(npub: &str) -> String {
+    match (npub.get(..12), npub.get(npub.len().saturating_sub(8)..)) {
+        (Some(head), Some(tail)) if npub.len() > 24 => format!("{head}…{tail}"),
+        _ => npub.to_owned(),
+    }
+}
+
+fn qr_svg(text: &str) -> String {
+    QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}

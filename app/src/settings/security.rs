@@ -1,0 +1,154 @@
+//! Security settings: lock now, auto-lock, change passphrase, export secrets.
+
+use flash_worker::protocol::{Command, ExportKind, Identity, Reply, SignerKind};
+use leptos::prelude::*;
+
+use crate::engine::{action_error, command_action, use_engine};
+
+const AUTO_LOCK_CHOICES: [u32; 5] = [1, 5, 15, 60, 0];
+
+#[component]
+pub fn Security() -> impl IntoView {
+    let identity = use_engine().identity();
+    let unlocked = move || match identity.get() {
+        Some(Identity::Unlocked {
+            signer,
+            has_seed,
+            auto_lock_minutes,
+            ..
+        }) => Some((signer, has_seed, auto_lock_minutes)),
+        _ => None,
+    };
+    view! {
+        {move || unlocked().map(|(signer, has_seed, minutes)| view! {
+            <section class="card stack">
+                <h2>"Security"</h2>
+                {has_seed.then(|| view! { <LockNow/> <AutoLock minutes/> })}
+            </section>
+            {has_seed.then(|| view! { <ChangePassphrase/> })}
+            {has_seed.then(|| view! { <Export local_key=signer == SignerKind::Local/> })}
+        })}
+    }
+}
+
+#[component]
+fn LockNow() -> impl IntoView {
+    let lock = command_action(|_: &()| Command::Lock);
+    view! {
+        <button class="button secondary" on:click=move |_| { lock.dispatch(()); }>"Lock now"</button>
+    }
+}
+
+#[component]
+fn AutoLock(minutes: u32) -> impl IntoView {
+    let set = command_action(|minutes: &u32| Command::SetAutoLock { minutes: *minutes });
+    let change = move |event: leptos::ev::Event| {
+        if let Ok(minutes) = event_target_value(&event).parse::<u32>() {
+            set.dispatch(minutes);
+        }
+    };
+    view! {
+        <label class="field">
+            <span>"Lock automatically after"</span>
+            <select name="auto-lock" on:change=change>
+                {AUTO_LOCK_CHOICES.into_iter().map(|choice| view! {
+                    <option value=choice.to_string() selected=choice == minutes>
+                        {match choice { 0 => "Never".to_owned(), 1 => "1 minute".to_owned(), n => format!("{n} minutes") }}
+                    </option>
+                }).collect_view()}
+            </select>
+        </label>
+        {move || action_error(set).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+    }
+}
+
+#[component]
+fn ChangePassphrase() -> impl IntoView {
+    let old = RwSignal::new(String::new());
+    let new = RwSignal::new(None::<String>);
+    let change = command_action(move |new: &String| Command::ChangePassphrase {
+        old: old.get_untracked(),
+        new: new.clone(),
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if let Some(new) = new.get_untracked() {
+            change.dispatch(new);
+        }
+    };
+    let done = move || matches!(change.value().get(), Some(Ok(Reply::Done)));
+    view! {
+        <form class="card stack" on:submit=submit>
+            <h2>"Change passphrase"</h2>
+            <label class="field">
+                <span>"Current passphrase"</span>
+                <input type="password" name="current-passphrase" autocomplete="current-password" bind:value=old/>
+            </label>
+            <crate::welcome::NewPassphrase chosen=new/>
+            <button class="button" type="submit" disabled=move || new.get().is_none() || change.pending().get()>
+                "Change passphrase"
+            </button>
+            {move || done().then(|| view! { <p class="ok" role="status">"Passphrase changed."</p> })}
+            {move || action_error(change).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        </form>
+    }
+}
+
+/// Reveals a secret after the passphrase is typed again.
+#[component]
+fn Export(local_key: bool) -> impl IntoView {
+    let kind = RwSignal::new(ExportKind::Mnemonic);
+    let passphrase = RwSignal::new(String::new());
+    let export = command_action(move |passphrase: &String| Command::Export {
+        secret: kind.get_untracked(),
+        passphrase: passphrase.clone(),
+    });
+    // A revealed secret stays on screen only until the user asks for
+    // something else.
+    let revealed = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(Reply::Exported { text })) = export.value().get() {
+            revealed.set(Some(text));
+        }
+    });
+    Effect::new(move |_| {
+        kind.track();
+        revealed.set(None);
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        revealed.set(None);
+        export.dispatch(passphrase.get_untracked());
+        passphrase.set(String::new());
+    };
+    let choices: Vec<(ExportKind, &str)> = if local_key {
+        vec![
+            (ExportKind::Mnemonic, "Recovery words"),
+            (ExportKind::Nsec, "NOSTR key (nsec)"),
+            (ExportKind::Ncryptsec, "Encrypted NOSTR key (ncryptsec)"),
+        ]
+    } else {
+        vec![(ExportKind::Mnemonic, "Recovery words")]
+    };
+    view! {
+        <form class="card stack" on:submit=submit>
+            <h2>"Back up"</h2>
+            <div class="segmented" role="radiogroup" aria-label="What to export">
+                {choices.into_iter().map(|(choice, label)| view! {
+                    <label class="segment">
+                        <input type="radio" name="export" prop:checked=move || kind.get() == choice
+                            on:change=move |_| kind.set(choice)/>
+                        <span>{label}</span>
+                    </label>
+                }).collect_view()}
+            </div>
+            <label class="field">
+                <span>"Passphrase, to confirm it is you"</span>
+                <input type="password" name="export-passphrase" autocomplete="current-password" bind:value=passphrase/>
+            </label>
+            <button class="button" type="submit" disabled=move || passphrase.get().is_empty() || export.pending().get()>"Show"</button>
+            {move || revealed.get().map(|text| view! { <code class="secret" data-testid="exported-secret">{text}</code> })}
+            {move || action_error(export).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        </form>
+    }
+}

@@ -1,0 +1,185 @@
+// Identity and vault: create, back up, lock, unlock, restore, export, and
+// NIP-07 sign-in with a signer built from nostr-tools.
+import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, nip19 } from "nostr-tools";
+import * as nip49 from "nostr-tools/nip49";
+import {
+  test, expect, choosePassphrase, npub, restoreWallet, unlock,
+  NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE,
+} from "./fixtures";
+
+const heading = (page) => page.getByRole("heading", { level: 1 });
+
+test("create → back up → lock → unlock → reload → unlock: the same identity throughout", async ({ page, consoleErrors }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Create a new wallet" }).click();
+  await page.getByRole("button", { name: "Show my 12 recovery words" }).click();
+  const words = await page.getByTestId("recovery-words").locator("li").allTextContents();
+  expect(words).toHaveLength(12);
+  expect(new Set(words).size).toBeGreaterThan(1);
+  await page.getByRole("button", { name: "I wrote them down" }).click();
+
+  // A wrong answer is refused and nothing is created.
+  const asked = page.getByLabel(/^Word #\d+$/);
+  await expect(asked).toHaveCount(3);
+  for (let i = 0; i < 3; i++) await asked.nth(i).fill("zoo");
+  await choosePassphrase(page);
+  await page.getByRole("button", { name: "Create wallet" }).click();
+  await expect(page.getByRole("alert")).toContainText("not the words");
+
+  for (let i = 0; i < 3; i++) {
+    const label = await asked.nth(i).getAttribute("name");
+    const position = Number(label!.replace("word-", ""));
+    await asked.nth(i).fill(words[position - 1]);
+  }
+  await page.getByRole("button", { name: "Create wallet" }).click();
+  await expect(heading(page)).toHaveText("Home");
+  const created = await npub(page).getAttribute("data-npub");
+  expect(created).toMatch(/^npub1[02-9ac-hj-np-z]{58}$/);
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Lock now" }).click();
+  await expect(heading(page)).toHaveText("Flash is locked");
+  await expect(npub(page)).toHaveAttribute("data-npub", created!);
+  await unlock(page);
+  await expect(heading(page)).toHaveText("Settings");
+
+  await page.reload();
+  await expect(heading(page)).toHaveText("Flash is locked");
+  await expect(npub(page)).toHaveAttribute("data-npub", created!);
+  await unlock(page);
+  await expect(npub(page).first()).toHaveAttribute("data-npub", created!);
+
+  // The words shown at creation are the ones the vault keeps.
+  await page.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByTestId("exported-secret")).toHaveText(words.join(" "));
+  expect(consoleErrors).toEqual([]);
+});
+
+test("restoring the NIP-06 test words shows the NIP-06 npub", async ({ page }) => {
+  await page.goto("/");
+  await restoreWallet(page, NIP06_WORDS);
+  await expect(npub(page)).toHaveAttribute("data-npub", NIP06_NPUB);
+});
+
+test("a mistyped recovery word is pointed out with the likely word, and restore waits", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("button", { name: "Restore from recovery words" }).click();
+  const mistyped = NIP06_WORDS.replace("monkey", "monkee");
+  await page.getByLabel(/Recovery words/).fill(mistyped);
+  await expect(page.getByTestId("mnemonic-problem")).toContainText("Word 2 “monkee”");
+  await expect(page.getByTestId("mnemonic-problem")).toContainText("monkey");
+  await choosePassphrase(page);
+  await expect(page.getByRole("button", { name: "Restore wallet" })).toBeDisabled();
+
+  // Valid words in the wrong order fail the checksum.
+  const swapped = NIP06_WORDS.split(" ");
+  [swapped[0], swapped[1]] = [swapped[1], swapped[0]];
+  await page.getByLabel(/Recovery words/).fill(swapped.join(" "));
+  await expect(page.getByTestId("mnemonic-problem")).toContainText("do not fit together");
+
+  await page.getByLabel(/Recovery words/).fill(NIP06_WORDS);
+  await expect(page.getByTestId("mnemonic-problem")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Restore wallet" })).toBeEnabled();
+});
+
+test("a wrong passphrase is refused clearly and the right one still opens", async ({ page }) => {
+  await page.goto("/");
+  await restoreWallet(page);
+  await page.reload();
+  await unlock(page, "not my passphrase");
+  await expect(page.getByRole("alert")).toContainText("wrong passphrase");
+  await expect(heading(page)).toHaveText("Flash is locked");
+  await unlock(page);
+  await expect(npub(page)).toHaveAttribute("data-npub", NIP06_NPUB);
+});
+
+test("the NOSTR key exports as nsec and as a NIP-49 ncryptsec that nostr-tools decrypts", async ({ page }) => {
+  await page.goto("/settings");
+  await restoreWallet(page);
+  const backUp = page.locator("form", { has: page.getByRole("heading", { name: "Back up" }) });
+
+  await backUp.getByRole("radio", { name: "NOSTR key (nsec)" }).check();
+  await backUp.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
+  await backUp.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByTestId("exported-secret")).toHaveText(NIP06_NSEC);
+
+  await backUp.getByRole("radio", { name: "Encrypted NOSTR key (ncryptsec)" }).check();
+  await backUp.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
+  await backUp.getByRole("button", { name: "Show" }).click();
+  await expect(page.getByTestId("exported-secret")).toHaveText(/^ncryptsec1/);
+  const ncryptsec = await page.getByTestId("exported-secret").textContent();
+  const decrypted = nip49.decrypt(ncryptsec!, PASSPHRASE);
+  expect(nip19.nsecEncode(decrypted)).toBe(NIP06_NSEC);
+
+  // Exporting needs the passphrase: a wrong one reveals nothing.
+  await backUp.getByLabel("Passphrase, to confirm it is you").fill("guess");
+  await backUp.getByRole("button", { name: "Show" }).click();
+  await expect(backUp.getByRole("alert")).toContainText("wrong passphrase");
+  await expect(page.getByTestId("exported-secret")).toHaveCount(0);
+});
+
+test("changing the passphrase: the old one stops working, the new one opens", async ({ page }) => {
+  await page.goto("/settings");
+  await restoreWallet(page);
+  const form = page.locator("form", { has: page.getByRole("heading", { name: "Change passphrase" }) });
+  await form.getByLabel("Current passphrase").fill(PASSPHRASE);
+  await form.getByLabel("Passphrase", { exact: true }).fill("a much better passphrase");
+  await form.getByLabel("Passphrase again").fill("a much better passphrase");
+  await form.getByRole("button", { name: "Change passphrase" }).click();
+  await expect(form.getByRole("status")).toHaveText("Passphrase changed.");
+
+  await page.reload();
+  await unlock(page, PASSPHRASE);
+  await expect(page.getByRole("alert")).toContainText("wrong passphrase");
+  await unlock(page, "a much better passphrase");
+  await expect(heading(page)).toHaveText("Settings");
+});
+
+test.describe("NIP-07 extension", () => {
+  test("signs in with a nostr-tools signer and the challenge it signed verifies", async ({ page }) => {
+    const secret = generateSecretKey();
+    const pubkey = getPublicKey(secret);
+    const signed: unknown[] = [];
+    await page.exposeFunction("nostrToolsSign", (event) => {
+      const result = finalizeEvent(event, secret);
+      signed.push(result);
+      return result;
+    });
+    await page.addInitScript((pubkey) => {
+      (window as any).nostr = {
+        getPublicKey: async () => pubkey,
+        signEvent: async (event) => (window as any).nostrToolsSign(event),
+      };
+    }, pubkey);
+
+    await page.goto("/");
+    await page.getByRole("button", { name: "Sign in with extension (NIP-07)" }).click();
+    await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(pubkey));
+    await expect(page.getByRole("heading", { name: "Your wallet needs a seed" })).toBeVisible();
+
+    expect(signed).toHaveLength(1);
+    const event = signed[0] as Parameters<typeof verifyEvent>[0];
+    expect(verifyEvent(event)).toBe(true);
+    expect(event.pubkey).toBe(pubkey);
+  });
+
+  test("an extension that refuses leaves the user on the welcome screen with the reason", async ({ page }) => {
+    await page.addInitScript(() => {
+      (window as any).nostr = {
+        getPublicKey: async () => { throw new Error("User rejected"); },
+        signEvent: async () => { throw new Error("User rejected"); },
+      };
+    });
+    await page.goto("/");
+    await page.getByRole("button", { name: "Sign in with extension (NIP-07)" }).click();
+    await expect(page.getByRole("alert")).toContainText("User rejected");
+    await expect(heading(page)).toHaveText("Welcome to Flash");
+  });
+
+  test("without an extension the option explains how to get one", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByText("Have a NOSTR extension")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign in with extension (NIP-07)" })).toHaveCount(0);
+  });
+});

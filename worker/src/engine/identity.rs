@@ -1,0 +1,453 @@
+//! Identity and vault commands: onboarding, unlock and lock, export.
+//!
+//! Records kept in the profile's vault:
+//! - secret `mnemonic`: the BIP39 phrase, sealed;
+//! - public `npub` and `signer` (`local` or `extension`): who the user is,
+//!   readable while locked so the lock screen can show it.
+
+use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
+use nostr::{EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
+use zeroize::Zeroizing;
+
+use super::Engine;
+use crate::identity::{mnemonic, nostr_key, Mnemonic};
+use crate::protocol::{
+    EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
+};
+use crate::vault::{AutoLock, Vault, VaultError, VaultState, VaultStore};
+
+const MNEMONIC: &str = "mnemonic";
+const NPUB: &str = "npub";
+const SIGNER: &str = "signer";
+
+/// NIP-42's client-authentication kind: a signed challenge that proves the
+/// extension holds the key, and which relays would never accept as a post.
+const CHALLENGE_KIND: u16 = 22242;
+
+/// How many words the backup check asks for.
+const BACKUP_CHECKS: usize = 3;
+
+/// scrypt cost of an exported `ncryptsec` (NIP-49 suggests 16 or more).
+const NCRYPTSEC_LOG_N: u8 = 16;
+
+/// What exists only in memory.
+#[derive(Default)]
+pub struct Session {
+    /// Onboarding's mnemonic, drawn but not yet proven written down.
+    drawn: Option<Drawn>,
+    /// The NOSTR keys while unlocked, when the vault holds them.
+    keys: Option<Keys>,
+}
+
+struct Drawn {
+    mnemonic: Mnemonic,
+    check_positions: Vec<usize>,
+}
+
+impl<S: VaultStore> Engine<S> {
+    /// Who the user is, from the vault's public records and state.
+    pub(super) async fn identity(&self) -> Result<Identity, EngineError> {
+        let vault = self.vault.lock().await;
+        self.identity_of(opened(&vault)?).await
+    }
+
+    async fn identity_of(&self, vault: &Vault<S>) -> Result<Identity, EngineError> {
+        let npub = read_public(vault, NPUB).await?;
+        let signer = match read_public(vault, SIGNER).await?.as_deref() {
+            Some("extension") => SignerKind::Extension,
+            _ => SignerKind::Local,
+        };
+        let auto_lock_minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
+        Ok(match (vault.state(), npub) {
+            (VaultState::Empty, Some(npub)) if signer == SignerKind::Extension => {
+                Identity::Unlocked {
+                    npub,
+                    signer,
+                    has_seed: false,
+                    auto_lock_minutes,
+                }
+            }
+            // An npub without a signer is an onboarding cut short: start over.
+            (VaultState::Empty, _) => Identity::None,
+            (VaultState::Locked, npub) => Identity::Locked { npub },
+            (VaultState::Unlocked, Some(npub)) => {
+                let has_seed = vault.secret(MNEMONIC).await.map_err(vault_error)?.is_some();
+                Identity::Unlocked {
+                    npub,
+                    signer,
+                    has_seed,
+                    auto_lock_minutes,
+                }
+            }
+            (VaultState::Unlocked, None) => Identity::None,
+        })
+    }
+
+    pub(super) fn new_mnemonic(&self, words: WordCount) -> Result<Reply, EngineError> {
+        let count = match words {
+            WordCount::Twelve => mnemonic::WordCount::Twelve,
+            WordCount::TwentyFour => mnemonic::WordCount::TwentyFour,
+        };
+        let mnemonic = mnemonic::generate(count).map_err(invalid)?;
+        let check_positions = pick_positions(mnemonic.word_count())?;
+        let words = mnemonic.words().into_iter().map(str::to_owned).collect();
+        self.session.borrow_mut().drawn = Some(Drawn {
+            mnemonic,
+            check_positions: check_positions.clone(),
+        });
+        Ok(Reply::NewMnemonic {
+            words,
+            check_positions,
+        })
+    }
+
+    pub(super) async fn create_wallet(
+        &self,
+        backup_check: &[String],
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        let mnemonic = {
+            let session = self.session.borrow();
+            let drawn = session.drawn.as_ref().ok_or_else(|| EngineError::Invalid {
+                message: "no recovery words were drawn: start again".to_owned(),
+            })?;
+            let words = drawn.mnemonic.words();
+            let matches = drawn.check_positions.len() == backup_check.len()
+                && drawn
+                    .check_positions
+                    .iter()
+                    .zip(backup_check)
+                    .all(|(&position, answer)| {
+                        words
+                            .get(position - 1)
+                            .is_some_and(|word| answer.trim().eq_ignore_ascii_case(word))
+                    });
+            if !matches {
+                return Err(EngineError::BackupMismatch);
+            }
+            drawn.mnemonic.clone()
+        };
+        let identity = self.seal_new_wallet(&mnemonic, passphrase).await?;
+        self.session.borrow_mut().drawn = None;
+        Ok(identity)
+    }
+
+    pub(super) async fn restore_wallet(
+        &self,
+        phrase: &str,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        let mnemonic = mnemonic::parse(phrase).map_err(|error| EngineError::BadMnemonic {
+            message: error.to_string(),
+            problem: problem_of(error),
+        })?;
+        self.seal_new_wallet(&mnemonic, passphrase).await
+    }
+
+    /// Creates the vault, stores the mnemonic and, unless an extension
+    /// already speaks for the user, makes its NIP-06 key the identity.
+    async fn seal_new_wallet(
+        &self,
+        mnemonic: &Mnemonic,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        let keys =
+            nostr_key::derive(&mnemonic.to_seed(), nostr_key::DEFAULT_ACCOUNT).map_err(invalid)?;
+        let kdf = (self.env.kdf)().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if vault.state() != VaultState::Empty {
+            return Err(EngineError::AlreadyExists);
+        }
+        let extension = read_public(vault, SIGNER).await?.as_deref() == Some("extension");
+        vault.create(passphrase, kdf).await.map_err(vault_error)?;
+        vault
+            .put_secret(MNEMONIC, mnemonic.phrase().as_bytes())
+            .await
+            .map_err(vault_error)?;
+        if !extension {
+            let npub = keys.public_key().to_bech32().map_err(invalid)?;
+            vault
+                .put_public(NPUB, npub.as_bytes())
+                .await
+                .map_err(vault_error)?;
+            vault
+                .put_public(SIGNER, b"local")
+                .await
+                .map_err(vault_error)?;
+            self.session.borrow_mut().keys = Some(keys);
+        }
+        self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    /// Signs in with a NIP-07 extension: keeps `pubkey` only once the
+    /// extension has signed a fresh challenge with it.
+    pub(super) async fn sign_in_with_extension(
+        &self,
+        pubkey: &str,
+    ) -> Result<Identity, EngineError> {
+        let claimed = PublicKey::parse(pubkey).map_err(|error| EngineError::Extension {
+            reason: format!("it shared an unusable public key ({error})"),
+        })?;
+        let challenge = random_hex::<16>()?;
+        let unsigned = EventBuilder::new(Kind::from(CHALLENGE_KIND), "Sign in to Flash")
+            .tag(Tag::custom(
+                TagKind::custom("challenge"),
+                [challenge.clone()],
+            ))
+            .build(claimed);
+        let signed = self
+            .page_signer
+            .sign(unsigned.as_json())
+            .await
+            .map_err(|error| EngineError::Extension {
+                reason: error.to_string(),
+            })?;
+        let event = nostr::Event::from_json(&signed).map_err(|error| EngineError::Extension {
+            reason: format!("it returned something that is not an event ({error})"),
+        })?;
+        let answered_challenge = event
+            .tags
+            .find(TagKind::custom("challenge"))
+            .and_then(Tag::content);
+        if event.verify().is_err()
+            || event.pubkey != claimed
+            || event.kind != Kind::from(CHALLENGE_KIND)
+            || answered_challenge != Some(challenge.as_str())
+        {
+            return Err(EngineError::Extension {
+                reason: "its signature does not prove it holds the key it shared".to_owned(),
+            });
+        }
+        let npub = claimed.to_bech32().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if vault.state() != VaultState::Empty {
+            return Err(EngineError::AlreadyExists);
+        }
+        vault
+            .put_public(NPUB, npub.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        vault
+            .put_public(SIGNER, b"extension")
+            .await
+            .map_err(vault_error)?;
+        self.identity_of(vault).await
+    }
+
+    pub(super) async fn unlock(&self, passphrase: &str) -> Result<Identity, EngineError> {
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        match vault.state() {
+            VaultState::Empty => return Err(EngineError::NoWallet),
+            VaultState::Unlocked => return self.identity_of(vault).await,
+            VaultState::Locked => {}
+        }
+        vault
+            .unlock(passphrase, (self.env.now_ms)())
+            .await
+            .map_err(vault_error)?;
+        if read_public(vault, SIGNER).await?.as_deref() != Some("extension") {
+            if let Some(phrase) = vault.secret(MNEMONIC).await.map_err(vault_error)? {
+                let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
+                let mnemonic = mnemonic::parse(&phrase).map_err(invalid)?;
+                let keys = nostr_key::derive(&mnemonic.to_seed(), nostr_key::DEFAULT_ACCOUNT)
+                    .map_err(invalid)?;
+                self.session.borrow_mut().keys = Some(keys);
+            }
+        }
+        self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    pub(super) async fn lock(&self) -> Result<Identity, EngineError> {
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        vault.lock();
+        *self.session.borrow_mut() = Session::default();
+        *self.auto_lock.borrow_mut() = None;
+        self.identity_of(vault).await
+    }
+
+    pub(super) async fn export(
+        &self,
+        kind: ExportKind,
+        passphrase: &str,
+    ) -> Result<String, EngineError> {
+        let guard = self.vault.lock().await;
+        let vault = opened(&guard)?;
+        if vault.state() != VaultState::Unlocked {
+            return Err(EngineError::Locked);
+        }
+        vault
+            .verify_passphrase(passphrase, (self.env.now_ms)())
+            .await
+            .map_err(vault_error)?;
+        let local_key = || {
+            self.session
+                .borrow()
+                .keys
+                .as_ref()
+                .map(|keys| keys.secret_key().clone())
+                .ok_or_else(|| EngineError::Invalid {
+                    message: "your NOSTR key is held by your extension: export it from there"
+                        .to_owned(),
+                })
+        };
+        match kind {
+            ExportKind::Mnemonic => {
+                let phrase = vault
+                    .secret(MNEMONIC)
+                    .await
+                    .map_err(vault_error)?
+                    .ok_or_else(|| EngineError::Invalid {
+                        message: "this profile has no recovery words".to_owned(),
+                    })?;
+                String::from_utf8(phrase.to_vec()).map_err(invalid)
+            }
+            ExportKind::Nsec => local_key()?.to_bech32().map_err(invalid),
+            ExportKind::Ncryptsec => {
+                let encrypted = EncryptedSecretKey::new(
+                    &local_key()?,
+                    passphrase,
+                    NCRYPTSEC_LOG_N,
+                    KeySecurity::Medium,
+                )
+                .map_err(invalid)?;
+                encrypted.to_bech32().map_err(invalid)
+            }
+        }
+    }
+
+    pub(super) async fn change_passphrase(&self, old: &str, new: &str) -> Result<(), EngineError> {
+        let kdf = (self.env.kdf)().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        vault
+            .change_passphrase(old, new, kdf, (self.env.now_ms)())
+            .await
+            .map_err(vault_error)
+    }
+
+    pub(super) async fn set_auto_lock(&self, minutes: u32) -> Result<Identity, EngineError> {
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        vault
+            .set_auto_lock_minutes(minutes)
+            .await
+            .map_err(vault_error)?;
+        self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    async fn start_auto_lock(&self, vault: &Vault<S>) -> Result<(), EngineError> {
+        let minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
+        *self.auto_lock.borrow_mut() =
+            (minutes > 0).then(|| AutoLock::from_minutes(minutes, (self.env.now_ms)()));
+        Ok(())
+    }
+}
+
+/// What is wrong with a typed phrase, for the restore screen.
+pub(super) fn check_mnemonic(phrase: &str) -> Option<MnemonicProblem> {
+    mnemonic::parse(phrase).err().map(problem_of)
+}
+
+fn problem_of(error: mnemonic::MnemonicError) -> MnemonicProblem {
+    match error {
+        mnemonic::MnemonicError::WrongLength { count } => MnemonicProblem::WrongLength { count },
+        mnemonic::MnemonicError::BadChecksum => MnemonicProblem::BadChecksum,
+        mnemonic::MnemonicError::UnknownWords(words) => MnemonicProblem::UnknownWords {
+            words: words
+                .iter()
+                .map(|unknown| UnknownWord {
+                    position: unknown.position,
+                    word: unknown.word.clone(),
+                    suggestions: unknown
+                        .suggestions
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// `BACKUP_CHECKS` distinct 1-based positions out of `count`, ascending.
+fn pick_positions(count: usize) -> Result<Vec<usize>, EngineError> {
+    let mut positions = Vec::with_capacity(BACKUP_CHECKS);
+    while positions.len() < BACKUP_CHECKS.min(count) {
+        let [byte] = random_bytes::<1>()?;
+        // Rejection sampling keeps every position equally likely.
+        let limit = 256 - 256 % count;
+        let draw = usize::from(byte);
+        if draw < limit {
+            let position = draw % count + 1;
+            if !positions.contains(&position) {
+                positions.push(position);
+            }
+        }
+    }
+    positions.sort_unstable();
+    Ok(positions)
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], EngineError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| EngineError::Invalid {
+        message: format!("the browser could not provide secure random numbers ({error})"),
+    })?;
+    Ok(bytes)
+}
+
+fn random_hex<const N: usize>() -> Result<String, EngineError> {
+    Ok(random_bytes::<N>()?
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+async fn read_public<S: VaultStore>(
+    vault: &Vault<S>,
+    name: &str,
+) -> Result<Option<String>, EngineError> {
+    let bytes = vault.public(name).await.map_err(vault_error)?;
+    Ok(bytes.and_then(|bytes| String::from_utf8(bytes).ok()))
+}
+
+fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S>, EngineError> {
+    vault.as_ref().ok_or_else(not_open)
+}
+
+fn opened_mut<S: VaultStore>(vault: &mut Option<Vault<S>>) -> Result<&mut Vault<S>, EngineError> {
+    vault.as_mut().ok_or_else(not_open)
+}
+
+fn not_open() -> EngineError {
+    EngineError::Storage {
+        message: "the profile's storage could not be opened".to_owned(),
+    }
+}
+
+fn invalid(error: impl std::fmt::Display) -> EngineError {
+    EngineError::Invalid {
+        message: error.to_string(),
+    }
+}
+
+fn vault_error(error: VaultError) -> EngineError {
+    match error {
+        VaultError::WrongPassphrase { retry_in_ms } => EngineError::WrongPassphrase { retry_in_ms },
+        VaultError::TooSoon { retry_in_ms } => EngineError::TooSoon { retry_in_ms },
+        VaultError::Locked => EngineError::Locked,
+        VaultError::NoVault => EngineError::NoWallet,
+        VaultError::AlreadyCreated => EngineError::AlreadyExists,
+        VaultError::Store(store) => EngineError::Storage {
+            message: store.to_string(),
+        },
+        other => invalid(other),
+    }
+}

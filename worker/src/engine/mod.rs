@@ -1,0 +1,196 @@
+//! The target-neutral engine: answers [`Command`]s, tracks its status and
+//! pushes [`Event`]s.
+//!
+//! Nothing here touches the browser, so every behaviour is tested natively
+//! against the in-memory store; the `browser` module only moves messages in
+//! and out of the worker and supplies the IndexedDB store and the clock.
+
+mod identity;
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use futures::channel::mpsc;
+use futures::lock::Mutex;
+
+use crate::protocol::{
+    decode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, ToEngine,
+};
+use crate::signer::PageSigner;
+use crate::vault::seal::SealError;
+use crate::vault::{AutoLock, KdfParams, Vault, VaultStore};
+
+pub use identity::Session;
+
+/// The engine's version, shown to the user so bug reports name the build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What the engine needs from its surroundings.
+pub struct Environment {
+    /// Milliseconds since the Unix epoch (`Date.now()` in the browser).
+    pub now_ms: Box<dyn Fn() -> u64>,
+    /// Argon2id parameters for new vaults and passphrases: the recommended
+    /// ones in the app, fast ones in tests.
+    pub kdf: Box<dyn Fn() -> Result<KdfParams, SealError>>,
+}
+
+/// The engine. One instance lives in the worker for the app's lifetime.
+pub struct Engine<S: VaultStore> {
+    status: RefCell<EngineStatus>,
+    /// `None` until [`Engine::open`] has read the profile from its store.
+    /// The async lock serialises vault operations: two unlocks, or an unlock
+    /// and a lock, never interleave.
+    vault: Mutex<Option<Vault<S>>>,
+    /// What only exists while unlocked, and onboarding's drawn mnemonic.
+    session: RefCell<Session>,
+    auto_lock: RefCell<Option<AutoLock>>,
+    page_signer: PageSigner,
+    events: mpsc::UnboundedSender<FromEngine>,
+    env: Environment,
+}
+
+impl<S: VaultStore> Engine<S> {
+    /// A starting engine; pushed events go to `events`.
+    pub fn new(events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
+        Self {
+            status: RefCell::new(EngineStatus::Starting),
+            vault: Mutex::new(None),
+            session: RefCell::new(Session::default()),
+            auto_lock: RefCell::new(None),
+            page_signer: PageSigner::new(events.clone()),
+            events,
+            env,
+        }
+    }
+
+    pub fn status(&self) -> EngineStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Opens the profile in the store `store` resolves to, and reports the
+    /// engine ready, or failed with the reason. Commands that need the vault
+    /// wait for this: the vault's lock is held from the first poll.
+    pub async fn open<E: std::fmt::Display>(&self, store: impl Future<Output = Result<S, E>>) {
+        let mut vault = self.vault.lock().await;
+        let opened = match store.await {
+            Ok(store) => Vault::open(store).await.map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match opened {
+            Ok(opened) => {
+                *vault = Some(opened);
+                self.set_status(EngineStatus::Ready {
+                    version: VERSION.to_owned(),
+                });
+            }
+            Err(error) => self.fail(format!("Flash could not open its storage: {error}")),
+        }
+    }
+
+    /// Marks the engine unusable, with a message the user can act on.
+    pub fn fail(&self, message: impl Into<String>) {
+        self.set_status(EngineStatus::Failed {
+            message: message.into(),
+        });
+    }
+
+    fn set_status(&self, status: EngineStatus) {
+        *self.status.borrow_mut() = status.clone();
+        self.push(Event::Status { status });
+    }
+
+    fn push(&self, event: Event) {
+        // Nobody listens only while the worker shuts down.
+        let _ = self.events.unbounded_send(FromEngine::Event(event));
+    }
+
+    /// Reads one raw message from the app and produces the answer.
+    ///
+    /// Input from the page is untrusted: a message that cannot be read is
+    /// answered with [`EngineError::MalformedMessage`], never a panic.
+    pub async fn receive(&self, raw: &str) -> FromEngine {
+        match decode::<ToEngine>(raw) {
+            Ok(ToEngine::Request { id, command }) => FromEngine::Response {
+                id,
+                outcome: self.handle(command).await,
+            },
+            Err(error) => FromEngine::Event(Event::Rejected {
+                error: EngineError::MalformedMessage {
+                    reason: error.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// Answers one command. Every command counts as activity for auto-lock.
+    pub async fn handle(&self, command: Command) -> Result<Reply, EngineError> {
+        self.touch();
+        match command {
+            Command::GetStatus => Ok(Reply::Status {
+                status: self.status(),
+            }),
+            Command::GetIdentity => self.identity().await.map(identity_reply),
+            Command::NewMnemonic { words } => self.new_mnemonic(words),
+            Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {
+                problem: identity::check_mnemonic(&phrase),
+            }),
+            Command::CreateWallet {
+                backup_check,
+                passphrase,
+            } => self
+                .create_wallet(&backup_check, &passphrase)
+                .await
+                .map(identity_reply),
+            Command::RestoreWallet { phrase, passphrase } => self
+                .restore_wallet(&phrase, &passphrase)
+                .await
+                .map(identity_reply),
+            Command::SignInWithExtension { pubkey } => self
+                .sign_in_with_extension(&pubkey)
+                .await
+                .map(identity_reply),
+            Command::SignResult { sign_id, outcome } => {
+                self.page_signer.answer(sign_id, outcome);
+                Ok(Reply::Done)
+            }
+            Command::Unlock { passphrase } => self.unlock(&passphrase).await.map(identity_reply),
+            Command::Lock => self.lock().await.map(identity_reply),
+            Command::Export { secret, passphrase } => self
+                .export(secret, &passphrase)
+                .await
+                .map(|text| Reply::Exported { text }),
+            Command::ChangePassphrase { old, new } => self
+                .change_passphrase(&old, &new)
+                .await
+                .map(|()| Reply::Done),
+            Command::SetAutoLock { minutes } => {
+                self.set_auto_lock(minutes).await.map(identity_reply)
+            }
+        }
+    }
+
+    /// Called periodically by the host: locks the vault when the user has
+    /// been away longer than the auto-lock delay.
+    pub async fn tick(&self) {
+        let due = self
+            .auto_lock
+            .borrow()
+            .as_ref()
+            .is_some_and(|auto_lock| auto_lock.is_due((self.env.now_ms)()));
+        if due {
+            if let Ok(identity) = self.lock().await {
+                self.push(Event::Identity { identity });
+            }
+        }
+    }
+
+    fn touch(&self) {
+        if let Some(auto_lock) = self.auto_lock.borrow_mut().as_mut() {
+            auto_lock.touch((self.env.now_ms)());
+        }
+    }
+}
+
+fn identity_reply(identity: crate::protocol::Identity) -> Reply {
+    Reply::Identity { identity }
+}

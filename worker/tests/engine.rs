@@ -1,0 +1,342 @@
+//! The engine's identity and vault commands, natively on the in-memory store.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use flash_worker::protocol::{
+    Command, EngineError, Event, ExportKind, FromEngine, Identity, MnemonicProblem, Reply,
+    SignerKind, WordCount,
+};
+use flash_worker::vault::MemoryStore;
+use futures::StreamExt;
+use nostr::nips::nip49::EncryptedSecretKey;
+use nostr::{FromBech32, JsonUtil, Keys, ToBech32, UnsignedEvent};
+use support::{engine, engine_on, NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
+
+fn restore() -> Command {
+    Command::RestoreWallet {
+        phrase: NIP06_WORDS.into(),
+        passphrase: PASSPHRASE.into(),
+    }
+}
+
+fn unlocked_npub(identity: &Identity) -> &str {
+    match identity {
+        Identity::Unlocked { npub, .. } => npub,
+        other => panic!("expected unlocked, got {other:?}"),
+    }
+}
+
+async_test! {
+    fn restoring_the_nip06_words_gives_the_nip06_identity_and_survives_a_restart() {
+        let store = MemoryStore::new();
+        let test = engine_on(store.clone()).await;
+        let identity = test.identity(restore()).await;
+        assert_eq!(
+            identity,
+            Identity::Unlocked {
+                npub: NIP06_NPUB.into(),
+                signer: SignerKind::Local,
+                has_seed: true,
+                auto_lock_minutes: flash_worker::vault::DEFAULT_AUTO_LOCK_MINUTES,
+            }
+        );
+
+        // A new engine on the same storage: locked, but knows who it is.
+        let restarted = engine_on(store).await;
+        assert_eq!(
+            restarted.identity(Command::GetIdentity).await,
+            Identity::Locked { npub: Some(NIP06_NPUB.into()) }
+        );
+        let unlocked = restarted.identity(Command::Unlock { passphrase: PASSPHRASE.into() }).await;
+        assert_eq!(unlocked_npub(&unlocked), NIP06_NPUB);
+        assert_eq!(
+            restarted.send(Command::Export { secret: ExportKind::Nsec, passphrase: PASSPHRASE.into() }).await,
+            Ok(Reply::Exported { text: NIP06_NSEC.into() })
+        );
+    }
+}
+
+async_test! {
+    fn a_new_wallet_is_created_only_when_the_backup_check_matches() {
+        let test = engine().await;
+        let Ok(Reply::NewMnemonic { words, check_positions }) =
+            test.send(Command::NewMnemonic { words: WordCount::Twelve }).await
+        else {
+            panic!("no mnemonic drawn");
+        };
+        assert_eq!(words.len(), 12);
+        assert_eq!(check_positions.len(), 3);
+        assert!(check_positions.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(check_positions.iter().all(|&position| (1..=12).contains(&position)));
+
+        let wrong = vec!["zoo".to_owned(); 3];
+        assert_eq!(
+            test.send(Command::CreateWallet { backup_check: wrong, passphrase: PASSPHRASE.into() }).await,
+            Err(EngineError::BackupMismatch)
+        );
+        assert_eq!(test.identity(Command::GetIdentity).await, Identity::None);
+
+        let right: Vec<String> = check_positions
+            .iter()
+            .map(|&position| format!("  {} ", words[position - 1].to_uppercase()))
+            .collect();
+        let identity = test
+            .identity(Command::CreateWallet { backup_check: right, passphrase: PASSPHRASE.into() })
+            .await;
+        assert!(unlocked_npub(&identity).starts_with("npub1"));
+        assert_eq!(
+            test.send(Command::Export { secret: ExportKind::Mnemonic, passphrase: PASSPHRASE.into() }).await,
+            Ok(Reply::Exported { text: words.join(" ") })
+        );
+        // Only one wallet per profile.
+        assert_eq!(test.send(restore()).await, Err(EngineError::AlreadyExists));
+    }
+}
+
+async_test! {
+    fn typed_words_are_checked_with_suggestions() {
+        let test = engine().await;
+        let check = |phrase: String| test.send(Command::CheckMnemonic { phrase });
+        assert_eq!(check(NIP06_WORDS.into()).await, Ok(Reply::MnemonicCheck { problem: None }));
+        assert_eq!(
+            check("leader monkey".into()).await,
+            Ok(Reply::MnemonicCheck { problem: Some(MnemonicProblem::WrongLength { count: 2 }) })
+        );
+        let Ok(Reply::MnemonicCheck { problem: Some(MnemonicProblem::UnknownWords { words }) }) =
+            check(NIP06_WORDS.replace("monkey", "monkee")).await
+        else {
+            panic!("the typo was not found");
+        };
+        assert_eq!(words.len(), 1);
+        assert_eq!(words[0].position, 2);
+        assert!(words[0].suggestions.contains(&"monkey".to_owned()));
+
+        let restored = test
+            .send(Command::RestoreWallet {
+                phrase: NIP06_WORDS.replace("leader monkey", "monkey leader"),
+                passphrase: PASSPHRASE.into(),
+            })
+            .await;
+        assert!(matches!(
+            restored,
+            Err(EngineError::BadMnemonic { problem: MnemonicProblem::BadChecksum, .. })
+        ));
+        assert_eq!(test.identity(Command::GetIdentity).await, Identity::None);
+    }
+}
+
+async_test! {
+    fn a_wrong_passphrase_changes_nothing_and_repeated_ones_slow_down() {
+        let test = engine().await;
+        test.identity(restore()).await;
+        test.identity(Command::Lock).await;
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            match test.send(Command::Unlock { passphrase: "guess".into() }).await {
+                Err(EngineError::WrongPassphrase { retry_in_ms }) => delays.push(retry_in_ms),
+                other => panic!("a wrong passphrase was answered with {other:?}"),
+            }
+            // Trying again before the delay is refused without a check.
+            if let Some(&wait) = delays.last().filter(|&&wait| wait > 0) {
+                assert!(matches!(
+                    test.send(Command::Unlock { passphrase: PASSPHRASE.into() }).await,
+                    Err(EngineError::TooSoon { .. })
+                ));
+                test.clock.advance(wait);
+            }
+        }
+        assert!(delays.windows(2).all(|pair| pair[0] <= pair[1]), "delays {delays:?}");
+        assert!(delays.last() > delays.first(), "delays {delays:?} never grew");
+        assert_eq!(
+            test.identity(Command::GetIdentity).await,
+            Identity::Locked { npub: Some(NIP06_NPUB.into()) }
+        );
+        let unlocked = test.identity(Command::Unlock { passphrase: PASSPHRASE.into() }).await;
+        assert_eq!(unlocked_npub(&unlocked), NIP06_NPUB);
+    }
+}
+
+async_test! {
+    fn exports_need_the_passphrase_and_the_ncryptsec_decrypts_to_the_key() {
+        let test = engine().await;
+        test.identity(restore()).await;
+        let export = |secret, passphrase: &str| {
+            test.send(Command::Export { secret, passphrase: passphrase.into() })
+        };
+        assert!(matches!(
+            export(ExportKind::Nsec, "guess").await,
+            Err(EngineError::WrongPassphrase { .. })
+        ));
+        let Ok(Reply::Exported { text }) = export(ExportKind::Ncryptsec, PASSPHRASE).await else {
+            panic!("no ncryptsec");
+        };
+        let decrypted = EncryptedSecretKey::from_bech32(&text)
+            .expect("an ncryptsec")
+            .decrypt(PASSPHRASE)
+            .expect("opens with the passphrase");
+        assert_eq!(decrypted.to_bech32().expect("bech32"), NIP06_NSEC);
+
+        test.identity(Command::Lock).await;
+        assert_eq!(export(ExportKind::Mnemonic, PASSPHRASE).await, Err(EngineError::Locked));
+    }
+}
+
+async_test! {
+    fn a_changed_passphrase_replaces_the_old_one() {
+        let test = engine().await;
+        test.identity(restore()).await;
+        assert_eq!(
+            test.send(Command::ChangePassphrase { old: PASSPHRASE.into(), new: "better one".into() }).await,
+            Ok(Reply::Done)
+        );
+        test.identity(Command::Lock).await;
+        assert!(matches!(
+            test.send(Command::Unlock { passphrase: PASSPHRASE.into() }).await,
+            Err(EngineError::WrongPassphrase { .. })
+        ));
+        let unlocked = test.identity(Command::Unlock { passphrase: "better one".into() }).await;
+        assert_eq!(unlocked_npub(&unlocked), NIP06_NPUB);
+    }
+}
+
+async_test! {
+    fn the_vault_locks_itself_after_the_chosen_idle_time_and_says_so() {
+        let mut test = engine().await;
+        test.identity(restore()).await;
+        let identity = test.identity(Command::SetAutoLock { minutes: 5 }).await;
+        assert!(matches!(identity, Identity::Unlocked { auto_lock_minutes: 5, .. }));
+
+        test.clock.advance(4 * 60_000);
+        test.engine.tick().await;
+        assert!(matches!(test.identity(Command::GetIdentity).await, Identity::Unlocked { .. }));
+
+        // The GetIdentity above was activity: five idle minutes from there.
+        test.clock.advance(5 * 60_000 + 1);
+        test.engine.tick().await;
+        let pushed: Vec<FromEngine> = std::iter::from_fn(|| test.events.try_recv().ok()).collect();
+        assert!(
+            pushed.iter().any(|message| matches!(
+                message,
+                FromEngine::Event(Event::Identity { identity: Identity::Locked { .. } })
+            )),
+            "pushed {pushed:?}"
+        );
+        assert_eq!(
+            test.send(Command::Export { secret: ExportKind::Nsec, passphrase: PASSPHRASE.into() }).await,
+            Err(EngineError::Locked)
+        );
+    }
+}
+
+#[test]
+fn an_extension_signs_in_only_by_signing_the_challenge_with_its_key() {
+    futures::executor::block_on(async {
+        let keys = Keys::generate();
+        let pubkey = keys.public_key().to_hex();
+
+        let mut test = engine().await;
+        let sign_in = Command::SignInWithExtension { pubkey };
+
+        // Signed with another key: refused.
+        let impostor = Keys::generate();
+        let (refused, ()) = {
+            let TestEngineParts { engine, events } = split(&mut test);
+            futures::join!(
+                engine.handle(sign_in.clone()),
+                page(engine, events, |unsigned| {
+                    Ok(unsigned.sign_with_keys(&impostor).expect("signs").as_json())
+                })
+            )
+        };
+        assert!(
+            matches!(refused, Err(EngineError::Extension { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(test.identity(Command::GetIdentity).await, Identity::None);
+
+        // The user refuses in the extension: the reason comes back.
+        let (rejected, ()) = {
+            let TestEngineParts { engine, events } = split(&mut test);
+            futures::join!(
+                engine.handle(sign_in.clone()),
+                page(engine, events, |_| { Err("User rejected".to_owned()) })
+            )
+        };
+        assert!(
+            matches!(&rejected, Err(EngineError::Extension { reason }) if reason.contains("User rejected")),
+            "{rejected:?}"
+        );
+
+        // The real extension: signed in, no seed yet, no secret exportable.
+        let (accepted, ()) = {
+            let TestEngineParts { engine, events } = split(&mut test);
+            futures::join!(
+                engine.handle(sign_in.clone()),
+                page(engine, events, |unsigned| {
+                    Ok(unsigned.sign_with_keys(&keys).expect("signs").as_json())
+                })
+            )
+        };
+        let npub = keys.public_key().to_bech32().expect("bech32");
+        assert_eq!(
+            accepted,
+            Ok(Reply::Identity {
+                identity: Identity::Unlocked {
+                    npub: npub.clone(),
+                    signer: SignerKind::Extension,
+                    has_seed: false,
+                    auto_lock_minutes: flash_worker::vault::DEFAULT_AUTO_LOCK_MINUTES,
+                }
+            })
+        );
+
+        // Adding a seed keeps the extension as the signer.
+        let identity = test.identity(restore()).await;
+        assert!(matches!(
+            &identity,
+            Identity::Unlocked { npub: kept, signer: SignerKind::Extension, has_seed: true, .. } if *kept == npub
+        ));
+        assert!(matches!(
+            test.send(Command::Export {
+                secret: ExportKind::Nsec,
+                passphrase: PASSPHRASE.into()
+            })
+            .await,
+            Err(EngineError::Invalid { .. })
+        ));
+    });
+}
+
+struct TestEngineParts<'a> {
+    engine: &'a flash_worker::engine::Engine<MemoryStore>,
+    events: &'a mut futures::channel::mpsc::UnboundedReceiver<FromEngine>,
+}
+
+fn split(test: &mut support::TestEngine) -> TestEngineParts<'_> {
+    TestEngineParts {
+        engine: &test.engine,
+        events: &mut test.events,
+    }
+}
+
+/// The page's side: waits for the engine's sign request and answers it.
+async fn page(
+    engine: &flash_worker::engine::Engine<MemoryStore>,
+    events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>,
+    sign: impl Fn(UnsignedEvent) -> Result<String, String>,
+) {
+    while let Some(message) = events.next().await {
+        if let FromEngine::Event(Event::SignRequest { sign_id, event }) = message {
+            let unsigned = UnsignedEvent::from_json(&event).expect("an unsigned event");
+            engine
+                .handle(Command::SignResult {
+                    sign_id,
+                    outcome: sign(unsigned),
+                })
+                .await
+                .expect("delivered");
+            return;
+        }
+    }
+}
