@@ -14,12 +14,10 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::{Engine, Environment};
+use crate::profiles::indexeddb::IndexedDbProfiles;
+use crate::profiles::ProfileStores;
 use crate::protocol::{encode, EngineError, EngineStatus, Event, FromEngine};
-use crate::vault::{IndexedDbStore, KdfParams, VaultStore};
-
-/// The profile this browser opens. Several profiles are a later step; the
-/// store already keeps each in its own database.
-const PROFILE: &str = "main";
+use crate::vault::KdfParams;
 
 /// How often auto-lock is checked: a lock is at most this late.
 const AUTO_LOCK_CHECK_MS: i32 = 5_000;
@@ -30,7 +28,11 @@ pub fn start() {
     std::panic::set_hook(Box::new(report_panic));
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let (events, mut pushed) = mpsc::unbounded();
-    let engine = Rc::new(Engine::<IndexedDbStore>::new(events, browser_environment()));
+    let engine = Rc::new(Engine::new(
+        IndexedDbProfiles::default(),
+        events,
+        browser_environment(),
+    ));
 
     spawn_local({
         let scope = scope.clone();
@@ -40,13 +42,17 @@ pub fn start() {
             }
         }
     });
-    // Spawned before any command, so it holds the vault first.
     match missing_capability(&scope) {
         Some(message) => engine.fail(message),
-        None => spawn_local({
-            let engine = Rc::clone(&engine);
-            async move { engine.open(IndexedDbStore::open(PROFILE)).await }
-        }),
+        None => engine.ready(),
+    }
+    if let Some(mut lost) = engine.lost_profiles() {
+        let engine = Rc::clone(&engine);
+        spawn_local(async move {
+            while let Some(profile) = lost.next().await {
+                engine.profile_taken_over(&profile).await;
+            }
+        });
     }
     listen(&scope, &engine);
     drive_auto_lock(&scope, &engine);
@@ -63,7 +69,7 @@ fn browser_environment() -> Environment {
 
 /// Answers every message; commands run concurrently so that one waiting for
 /// the page (a signature) does not hold up the others.
-fn listen<S: VaultStore + 'static>(scope: &DedicatedWorkerGlobalScope, engine: &Rc<Engine<S>>) {
+fn listen<P: ProfileStores + 'static>(scope: &DedicatedWorkerGlobalScope, engine: &Rc<Engine<P>>) {
     let on_message = {
         let engine = Rc::clone(engine);
         let scope = scope.clone();
@@ -80,9 +86,9 @@ fn listen<S: VaultStore + 'static>(scope: &DedicatedWorkerGlobalScope, engine: &
     on_message.forget();
 }
 
-fn drive_auto_lock<S: VaultStore + 'static>(
+fn drive_auto_lock<P: ProfileStores + 'static>(
     scope: &DedicatedWorkerGlobalScope,
-    engine: &Rc<Engine<S>>,
+    engine: &Rc<Engine<P>>,
 ) {
     let tick = {
         let engine = Rc::clone(engine);
@@ -100,7 +106,7 @@ fn drive_auto_lock<S: VaultStore + 'static>(
 }
 
 /// Answers one `message` event's data. Anything but a string is rejected.
-pub async fn dispatch<S: VaultStore>(engine: &Engine<S>, data: &JsValue) -> FromEngine {
+pub async fn dispatch<P: ProfileStores>(engine: &Engine<P>, data: &JsValue) -> FromEngine {
     match data.as_string() {
         Some(text) => engine.receive(&text).await,
         None => FromEngine::Event(Event::Rejected {

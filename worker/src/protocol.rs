@@ -36,6 +36,25 @@ pub enum Command {
     /// Report the engine's current status; answered with [`Reply::Status`].
     GetStatus,
 
+    // -- Profiles ------------------------------------------------------------
+    /// Open a profile (`None`: the first one, or a new one if there is none)
+    /// unless another tab holds it; `take_over` takes it from that tab.
+    /// [`Reply::Opened`].
+    OpenProfile {
+        profile: Option<String>,
+        take_over: bool,
+    },
+    /// Every profile in this browser; [`Reply::Profiles`].
+    ListProfiles,
+    /// Start a new, empty profile and open it; [`Reply::Opened`].
+    NewProfile,
+    /// Delete a profile and everything in it, once the user has typed
+    /// [`DELETE_CONFIRMATION`]; [`Reply::Profiles`].
+    DeleteProfile {
+        profile: String,
+        confirmation: String,
+    },
+
     // -- Identity and vault ------------------------------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
     GetIdentity,
@@ -82,6 +101,10 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = match self {
             Command::GetStatus => "GetStatus",
+            Command::OpenProfile { .. } => "OpenProfile",
+            Command::ListProfiles => "ListProfiles",
+            Command::NewProfile => "NewProfile",
+            Command::DeleteProfile { .. } => "DeleteProfile",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
             Command::CreateWallet { .. } => "CreateWallet",
@@ -98,6 +121,9 @@ impl std::fmt::Debug for Command {
         write!(f, "Command::{name}(…)")
     }
 }
+
+/// What the user types to confirm deleting a profile.
+pub const DELETE_CONFIRMATION: &str = "delete";
 
 /// How long a new mnemonic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +172,15 @@ pub enum Reply {
     Identity {
         identity: Identity,
     },
+    /// The profile now open in this tab, and who it belongs to.
+    Opened {
+        profile: String,
+        identity: Identity,
+    },
+    Profiles {
+        profiles: Vec<ProfileSummary>,
+        current: Option<String>,
+    },
     /// A mnemonic to show once, and which words (1-based) to ask back.
     NewMnemonic {
         words: Vec<String>,
@@ -160,10 +195,20 @@ pub enum Reply {
     Done,
 }
 
+/// One profile in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSummary {
+    pub id: String,
+    /// Who it belongs to, if onboarding got that far.
+    pub npub: Option<String>,
+}
+
 /// Who the user is, as far as the app may know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum Identity {
+    /// The profile is open in another tab; taking it over closes it there.
+    Elsewhere,
     /// No wallet in this browser yet: onboarding.
     None,
     /// A vault exists and is closed.

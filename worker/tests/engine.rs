@@ -3,15 +3,15 @@
 
 mod support;
 
+use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
     Command, EngineError, Event, ExportKind, FromEngine, Identity, MnemonicProblem, Reply,
     SignerKind, WordCount,
 };
-use flash_worker::vault::MemoryStore;
 use futures::StreamExt;
 use nostr::nips::nip49::EncryptedSecretKey;
 use nostr::{FromBech32, JsonUtil, Keys, ToBech32, UnsignedEvent};
-use support::{engine, engine_on, NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
+use support::{engine, engine_in, NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
 
 fn restore() -> Command {
     Command::RestoreWallet {
@@ -29,8 +29,8 @@ fn unlocked_npub(identity: &Identity) -> &str {
 
 async_test! {
     fn restoring_the_nip06_words_gives_the_nip06_identity_and_survives_a_restart() {
-        let store = MemoryStore::new();
-        let test = engine_on(store.clone()).await;
+        let browser = MemoryProfiles::new();
+        let test = engine_in(&browser).await;
         let identity = test.identity(restore()).await;
         assert_eq!(
             identity,
@@ -42,8 +42,10 @@ async_test! {
             }
         );
 
-        // A new engine on the same storage: locked, but knows who it is.
-        let restarted = engine_on(store).await;
+        // The tab closes; a new one opens the same profile: locked, but it
+        // knows who it is.
+        drop(test);
+        let restarted = engine_in(&browser).await;
         assert_eq!(
             restarted.identity(Command::GetIdentity).await,
             Identity::Locked { npub: Some(NIP06_NPUB.into()) }
@@ -309,7 +311,7 @@ fn an_extension_signs_in_only_by_signing_the_challenge_with_its_key() {
 }
 
 struct TestEngineParts<'a> {
-    engine: &'a flash_worker::engine::Engine<MemoryStore>,
+    engine: &'a flash_worker::engine::Engine<MemoryProfiles>,
     events: &'a mut futures::channel::mpsc::UnboundedReceiver<FromEngine>,
 }
 
@@ -322,7 +324,7 @@ fn split(test: &mut support::TestEngine) -> TestEngineParts<'_> {
 
 /// The page's side: waits for the engine's sign request and answers it.
 async fn page(
-    engine: &flash_worker::engine::Engine<MemoryStore>,
+    engine: &flash_worker::engine::Engine<MemoryProfiles>,
     events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>,
     sign: impl Fn(UnsignedEvent) -> Result<String, String>,
 ) {
@@ -338,5 +340,84 @@ async fn page(
                 .expect("delivered");
             return;
         }
+    }
+}
+
+async_test! {
+    fn a_second_tab_is_told_the_profile_is_open_elsewhere_and_may_take_it_over() {
+        let browser = MemoryProfiles::new();
+        let first = engine_in(&browser).await;
+        first.identity(restore()).await;
+        let mut lost = first.engine.lost_profiles().expect("first call");
+
+        let second = support::started_engine_in(&browser);
+        let open = |take_over| Command::OpenProfile { profile: Some(support::PROFILE.into()), take_over };
+        assert_eq!(
+            second.send(open(false)).await,
+            Ok(Reply::Opened { profile: support::PROFILE.into(), identity: Identity::Elsewhere })
+        );
+        assert_eq!(
+            second.send(open(true)).await,
+            Ok(Reply::Opened {
+                profile: support::PROFILE.into(),
+                identity: Identity::Locked { npub: Some(NIP06_NPUB.into()) },
+            })
+        );
+
+        // The first tab hears it lost the profile and stops using it.
+        let taken = lost.next().await.expect("told");
+        first.engine.profile_taken_over(&taken).await;
+        let pushed: Vec<FromEngine> = {
+            let mut first = first;
+            let pushed = std::iter::from_fn(|| first.events.try_recv().ok()).collect();
+            assert!(matches!(
+                first.send(Command::Export { secret: ExportKind::Nsec, passphrase: PASSPHRASE.into() }).await,
+                Err(EngineError::Storage { .. })
+            ));
+            pushed
+        };
+        assert!(pushed.iter().any(|message| matches!(
+            message,
+            FromEngine::Event(Event::Identity { identity: Identity::Elsewhere })
+        )));
+        let unlocked = second.identity(Command::Unlock { passphrase: PASSPHRASE.into() }).await;
+        assert_eq!(unlocked_npub(&unlocked), NIP06_NPUB);
+    }
+}
+
+async_test! {
+    fn profiles_are_listed_added_and_deleted_only_with_the_typed_confirmation() {
+        let test = engine().await;
+        test.identity(restore()).await;
+        let Ok(Reply::Opened { profile: added, identity: Identity::None }) =
+            test.send(Command::NewProfile).await
+        else {
+            panic!("no new profile");
+        };
+        assert_ne!(added, support::PROFILE);
+
+        let Ok(Reply::Profiles { profiles, current }) = test.send(Command::ListProfiles).await else {
+            panic!("no list");
+        };
+        assert_eq!(current.as_deref(), Some(added.as_str()));
+        assert_eq!(profiles.len(), 2);
+        let main = profiles.iter().find(|profile| profile.id == support::PROFILE).expect("listed");
+        assert_eq!(main.npub.as_deref(), Some(NIP06_NPUB));
+
+        let delete = |confirmation: &str| Command::DeleteProfile {
+            profile: support::PROFILE.into(),
+            confirmation: confirmation.into(),
+        };
+        assert!(matches!(test.send(delete("yes")).await, Err(EngineError::Invalid { .. })));
+        let Ok(Reply::Profiles { profiles, .. }) = test.send(delete("delete")).await else {
+            panic!("not deleted");
+        };
+        assert_eq!(profiles.iter().map(|profile| profile.id.as_str()).collect::<Vec<_>>(), [added.as_str()]);
+
+        // Reopening the deleted id starts from nothing.
+        let reopened = test
+            .send(Command::OpenProfile { profile: Some(support::PROFILE.into()), take_over: false })
+            .await;
+        assert!(matches!(reopened, Ok(Reply::Opened { identity: Identity::None, .. })), "{reopened:?}");
     }
 }

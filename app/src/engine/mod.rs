@@ -84,10 +84,25 @@ impl Engine {
     pub async fn request(&self, command: Command) -> Result<Reply, RequestError> {
         let answer = self.client.with_value(|client| client.send(command));
         let reply = answer.await.map_err(|_| RequestError::EngineGone)??;
-        if let Reply::Identity { identity } = &reply {
-            self.identity.set(Some(identity.clone()));
+        match &reply {
+            Reply::Identity { identity } => self.identity.set(Some(identity.clone())),
+            Reply::Opened { profile, identity } => {
+                remember_profile(profile);
+                self.identity.set(Some(identity.clone()));
+            }
+            _ => {}
         }
         Ok(reply)
+    }
+
+    /// Opens the profile this browser used last (or the engine's choice),
+    /// taking it over from another tab if `take_over`.
+    pub async fn open_last_profile(&self, take_over: bool) -> Result<Reply, RequestError> {
+        self.request(Command::OpenProfile {
+            profile: last_profile(),
+            take_over,
+        })
+        .await
     }
 
     /// Sends a command whose answer matters only as an identity change.
@@ -202,7 +217,7 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
                 }
                 // Fills `identity`; a failure leaves it unknown, and the
                 // status above already says why.
-                let _ = engine.request(Command::GetIdentity).await;
+                let _ = engine.open_last_profile(false).await;
             });
         }
         FromEngine::Event(Event::Status { status }) => engine.status.set(status),
@@ -251,4 +266,22 @@ pub fn action_error<I: 'static>(action: CommandAction<I>) -> Signal<Option<Strin
         Some(Err(error)) => Some(error.to_string()),
         _ => None,
     })
+}
+
+/// Which profile to open at start: an id, not a secret, so `localStorage`.
+const PROFILE_KEY: &str = "flash.profile";
+
+fn last_profile() -> Option<String> {
+    local_storage()?.get_item(PROFILE_KEY).ok().flatten()
+}
+
+fn remember_profile(profile: &str) {
+    if let Some(storage) = local_storage() {
+        // Unwritable storage only means the first profile opens next time.
+        let _ = storage.set_item(PROFILE_KEY, profile);
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
 }

@@ -1,6 +1,8 @@
 //! Settings: appearance and what the app knows about itself.
 
+mod profiles;
 mod security;
+mod storage;
 mod theme;
 
 pub use theme::provide_theme;
@@ -18,6 +20,8 @@ pub fn Settings() -> impl IntoView {
             <h1>"Settings"</h1>
             <IdentityCard/>
             <security::Security/>
+            <profiles::Profiles/>
+            <storage::StoragePersistence/>
             <ThemeChoice/>
             <About/>
         </section>

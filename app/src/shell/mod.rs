@@ -61,8 +61,10 @@ enum Gate {
     Failed(String),
     /// The engine has not yet said who the user is.
     Starting,
-    /// No wallet in this browser: onboarding.
+    /// No wallet in this profile: onboarding.
     Welcome,
+    /// Another tab has this profile open.
+    Elsewhere,
     Locked(Option<String>),
     Open,
 }
@@ -76,6 +78,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
         (EngineStatus::Failed { message }, _) => Gate::Failed(message),
         (_, None) => Gate::Starting,
         (_, Some(Identity::None)) => Gate::Welcome,
+        (_, Some(Identity::Elsewhere)) => Gate::Elsewhere,
         (_, Some(Identity::Locked { npub })) => Gate::Locked(npub),
         (_, Some(Identity::Unlocked { .. })) => Gate::Open,
     });
@@ -91,6 +94,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
                     Gate::Failed(message) => view! { <EngineFailed message/> }.into_any(),
                     Gate::Starting => view! { <p class="muted" role="status">"Starting…"</p> }.into_any(),
                     Gate::Welcome => view! { <Welcome/> }.into_any(),
+                    Gate::Elsewhere => view! { <OpenElsewhere/> }.into_any(),
                     Gate::Locked(npub) => view! { <Unlock npub/> }.into_any(),
                     Gate::Open => children().into_any(),
                 }}
@@ -140,6 +144,32 @@ fn EngineBadge() -> impl IntoView {
             <span class="dot" aria-hidden="true"></span>
             {label}
         </span>
+    }
+}
+
+/// Only one tab may use a profile, or two could spend the same money.
+#[component]
+fn OpenElsewhere() -> impl IntoView {
+    let engine = use_engine();
+    let error = RwSignal::new(None::<String>);
+    let take_over = move |_| {
+        leptos::task::spawn_local(async move {
+            error.set(
+                engine
+                    .open_last_profile(true)
+                    .await
+                    .err()
+                    .map(|error| error.to_string()),
+            );
+        });
+    };
+    view! {
+        <section class="screen">
+            <h1>"Flash is open in another tab"</h1>
+            <p class="muted">"Using one wallet in two tabs at once could spend the same money twice, so only one tab may have it."</p>
+            <button class="button" on:click=take_over>"Use Flash in this tab"</button>
+            {move || error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        </section>
     }
 }
 

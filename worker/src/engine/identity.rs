@@ -11,13 +11,14 @@ use zeroize::Zeroizing;
 
 use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
+use crate::profiles::ProfileStores;
 use crate::protocol::{
     EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
 };
 use crate::vault::{AutoLock, Vault, VaultError, VaultState, VaultStore};
 
 const MNEMONIC: &str = "mnemonic";
-const NPUB: &str = "npub";
+pub(super) const NPUB: &str = "npub";
 const SIGNER: &str = "signer";
 
 /// NIP-42's client-authentication kind: a signed challenge that proves the
@@ -44,14 +45,17 @@ struct Drawn {
     check_positions: Vec<usize>,
 }
 
-impl<S: VaultStore> Engine<S> {
+impl<P: ProfileStores> Engine<P> {
     /// Who the user is, from the vault's public records and state.
     pub(super) async fn identity(&self) -> Result<Identity, EngineError> {
         let vault = self.vault.lock().await;
         self.identity_of(opened(&vault)?).await
     }
 
-    async fn identity_of(&self, vault: &Vault<S>) -> Result<Identity, EngineError> {
+    pub(super) async fn identity_of(
+        &self,
+        vault: &Vault<P::Store>,
+    ) -> Result<Identity, EngineError> {
         let npub = read_public(vault, NPUB).await?;
         let signer = match read_public(vault, SIGNER).await?.as_deref() {
             Some("extension") => SignerKind::Extension,
@@ -342,7 +346,7 @@ impl<S: VaultStore> Engine<S> {
         self.identity_of(vault).await
     }
 
-    async fn start_auto_lock(&self, vault: &Vault<S>) -> Result<(), EngineError> {
+    async fn start_auto_lock(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
         let minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
         *self.auto_lock.borrow_mut() =
             (minutes > 0).then(|| AutoLock::from_minutes(minutes, (self.env.now_ms)()));
@@ -410,7 +414,7 @@ fn random_hex<const N: usize>() -> Result<String, EngineError> {
         .collect())
 }
 
-async fn read_public<S: VaultStore>(
+pub(super) async fn read_public<S: VaultStore>(
     vault: &Vault<S>,
     name: &str,
 ) -> Result<Option<String>, EngineError> {
@@ -418,7 +422,7 @@ async fn read_public<S: VaultStore>(
     Ok(bytes.and_then(|bytes| String::from_utf8(bytes).ok()))
 }
 
-fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S>, EngineError> {
+pub(super) fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S>, EngineError> {
     vault.as_ref().ok_or_else(not_open)
 }
 
@@ -432,13 +436,13 @@ fn not_open() -> EngineError {
     }
 }
 
-fn invalid(error: impl std::fmt::Display) -> EngineError {
+pub(super) fn invalid(error: impl std::fmt::Display) -> EngineError {
     EngineError::Invalid {
         message: error.to_string(),
     }
 }
 
-fn vault_error(error: VaultError) -> EngineError {
+pub(super) fn vault_error(error: VaultError) -> EngineError {
     match error {
         VaultError::WrongPassphrase { retry_in_ms } => EngineError::WrongPassphrase { retry_in_ms },
         VaultError::TooSoon { retry_in_ms } => EngineError::TooSoon { retry_in_ms },

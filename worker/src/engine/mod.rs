@@ -6,19 +6,20 @@
 //! and out of the worker and supplies the IndexedDB store and the clock.
 
 mod identity;
+mod profiles;
 
 use std::cell::RefCell;
-use std::future::Future;
 
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 
+use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
     decode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, ToEngine,
 };
 use crate::signer::PageSigner;
 use crate::vault::seal::SealError;
-use crate::vault::{AutoLock, KdfParams, Vault, VaultStore};
+use crate::vault::{AutoLock, KdfParams, Vault};
 
 pub use identity::Session;
 
@@ -35,12 +36,14 @@ pub struct Environment {
 }
 
 /// The engine. One instance lives in the worker for the app's lifetime.
-pub struct Engine<S: VaultStore> {
+pub struct Engine<P: ProfileStores> {
     status: RefCell<EngineStatus>,
-    /// `None` until [`Engine::open`] has read the profile from its store.
-    /// The async lock serialises vault operations: two unlocks, or an unlock
-    /// and a lock, never interleave.
-    vault: Mutex<Option<Vault<S>>>,
+    profiles: P,
+    /// The profile this tab has claimed and opened, if any.
+    current: RefCell<Option<ProfileId>>,
+    /// The current profile's vault. The async lock serialises vault
+    /// operations: two unlocks, or an unlock and a lock, never interleave.
+    vault: Mutex<Option<Vault<P::Store>>>,
     /// What only exists while unlocked, and onboarding's drawn mnemonic.
     session: RefCell<Session>,
     auto_lock: RefCell<Option<AutoLock>>,
@@ -49,11 +52,13 @@ pub struct Engine<S: VaultStore> {
     env: Environment,
 }
 
-impl<S: VaultStore> Engine<S> {
-    /// A starting engine; pushed events go to `events`.
-    pub fn new(events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
+impl<P: ProfileStores> Engine<P> {
+    /// A starting engine over `profiles`; pushed events go to `events`.
+    pub fn new(profiles: P, events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
         Self {
             status: RefCell::new(EngineStatus::Starting),
+            profiles,
+            current: RefCell::new(None),
             vault: Mutex::new(None),
             session: RefCell::new(Session::default()),
             auto_lock: RefCell::new(None),
@@ -67,24 +72,17 @@ impl<S: VaultStore> Engine<S> {
         self.status.borrow().clone()
     }
 
-    /// Opens the profile in the store `store` resolves to, and reports the
-    /// engine ready, or failed with the reason. Commands that need the vault
-    /// wait for this: the vault's lock is held from the first poll.
-    pub async fn open<E: std::fmt::Display>(&self, store: impl Future<Output = Result<S, E>>) {
-        let mut vault = self.vault.lock().await;
-        let opened = match store.await {
-            Ok(store) => Vault::open(store).await.map_err(|error| error.to_string()),
-            Err(error) => Err(error.to_string()),
-        };
-        match opened {
-            Ok(opened) => {
-                *vault = Some(opened);
-                self.set_status(EngineStatus::Ready {
-                    version: VERSION.to_owned(),
-                });
-            }
-            Err(error) => self.fail(format!("Flash could not open its storage: {error}")),
-        }
+    /// Reports the engine ready: the app may open a profile.
+    pub fn ready(&self) {
+        self.set_status(EngineStatus::Ready {
+            version: VERSION.to_owned(),
+        });
+    }
+
+    /// Profiles this tab lost to another tab; the host feeds each one to
+    /// [`Engine::profile_taken_over`]. Available once.
+    pub fn lost_profiles(&self) -> Option<mpsc::UnboundedReceiver<ProfileId>> {
+        self.profiles.lost()
     }
 
     /// Marks the engine unusable, with a message the user can act on.
@@ -129,6 +127,15 @@ impl<S: VaultStore> Engine<S> {
             Command::GetStatus => Ok(Reply::Status {
                 status: self.status(),
             }),
+            Command::OpenProfile { profile, take_over } => {
+                self.open_profile(profile, take_over).await
+            }
+            Command::ListProfiles => self.list_profiles().await,
+            Command::NewProfile => self.new_profile().await,
+            Command::DeleteProfile {
+                profile,
+                confirmation,
+            } => self.delete_profile(&profile, &confirmation).await,
             Command::GetIdentity => self.identity().await.map(identity_reply),
             Command::NewMnemonic { words } => self.new_mnemonic(words),
             Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {

@@ -6,10 +6,11 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use flash_worker::engine::{Engine, Environment};
+use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
     encode, Command, EngineError, FromEngine, Identity, Reply, RequestId, ToEngine,
 };
-use flash_worker::vault::{KdfParams, MemoryStore};
+use flash_worker::vault::KdfParams;
 use futures::channel::mpsc;
 
 /// Runs `async` test bodies natively and under wasm-bindgen-test alike.
@@ -41,27 +42,42 @@ impl Clock {
 }
 
 pub struct TestEngine {
-    pub engine: Engine<MemoryStore>,
+    pub engine: Engine<MemoryProfiles>,
     pub events: mpsc::UnboundedReceiver<FromEngine>,
     pub clock: Clock,
 }
 
-/// An engine opened on `store` (a fresh one by default).
-pub async fn engine_on(store: MemoryStore) -> TestEngine {
+/// The profile tests open unless they say otherwise.
+pub const PROFILE: &str = "main";
+
+/// A new tab of `browser`, its engine started and [`PROFILE`] opened.
+pub async fn engine_in(browser: &MemoryProfiles) -> TestEngine {
+    let test = started_engine_in(browser);
+    let opened = test
+        .send(Command::OpenProfile {
+            profile: Some(PROFILE.to_owned()),
+            take_over: false,
+        })
+        .await;
+    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
+    test
+}
+
+/// A new tab of `browser` with its engine started and no profile open.
+pub fn started_engine_in(browser: &MemoryProfiles) -> TestEngine {
     let (sender, events) = mpsc::unbounded();
     let clock = Clock::default();
     clock.advance(1_700_000_000_000);
     let now = clock.clone();
     let engine = Engine::new(
+        browser.new_tab(),
         sender,
         Environment {
             now_ms: Box::new(move || now.0.get()),
             kdf: Box::new(KdfParams::for_tests),
         },
     );
-    engine
-        .open(async { Ok::<_, std::convert::Infallible>(store) })
-        .await;
+    engine.ready();
     TestEngine {
         engine,
         events,
@@ -69,8 +85,9 @@ pub async fn engine_on(store: MemoryStore) -> TestEngine {
     }
 }
 
+/// A tab of a browser of its own, with [`PROFILE`] open.
 pub async fn engine() -> TestEngine {
-    engine_on(MemoryStore::new()).await
+    engine_in(&MemoryProfiles::new()).await
 }
 
 impl TestEngine {

@@ -1,0 +1,115 @@
+//! Several wallets in one browser: list, switch, add, delete.
+
+use flash_worker::protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
+use leptos::prelude::*;
+
+use crate::engine::{action_error, command_action, use_engine, CommandAction};
+
+#[component]
+pub fn Profiles() -> impl IntoView {
+    let list = command_action(|_: &()| Command::ListProfiles);
+    list.dispatch(());
+    // Any change to the list answers with the new list.
+    let delete =
+        command_action(
+            |(profile, confirmation): &(String, String)| Command::DeleteProfile {
+                profile: profile.clone(),
+                confirmation: confirmation.clone(),
+            },
+        );
+    let listed = Signal::derive(move || {
+        let latest = delete.value().get().or_else(|| list.value().get());
+        match latest {
+            Some(Ok(Reply::Profiles { profiles, current })) => Some((profiles, current)),
+            _ => None,
+        }
+    });
+    let add = command_action(|_: &()| Command::NewProfile);
+    view! {
+        <section class="card stack" aria-labelledby="profiles-title">
+            <h2 id="profiles-title">"Profiles"</h2>
+            <p class="hint">"Each profile is a separate wallet with its own passphrase."</p>
+            <ul class="profiles">
+                {move || listed.get().map(|(profiles, current)| {
+                    profiles
+                        .into_iter()
+                        .map(|profile| {
+                            let is_current = current.as_deref() == Some(profile.id.as_str());
+                            view! { <ProfileRow profile is_current delete/> }
+                        })
+                        .collect_view()
+                })}
+            </ul>
+            <button class="button secondary" on:click=move |_| { add.dispatch(()); }>"Add a profile"</button>
+            {move || action_error(add).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            {move || action_error(delete).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn ProfileRow(
+    profile: ProfileSummary,
+    is_current: bool,
+    delete: CommandAction<(String, String)>,
+) -> impl IntoView {
+    let engine = use_engine();
+    let confirming = RwSignal::new(false);
+    let confirmation = RwSignal::new(String::new());
+    let label = profile
+        .npub
+        .as_deref()
+        .map(short_npub)
+        .unwrap_or_else(|| "No wallet yet".to_owned());
+    let id = profile.id.clone();
+    let open = move |_| {
+        let profile = Some(id.clone());
+        leptos::task::spawn_local(async move {
+            // The answer replaces the identity; errors show on the screen it opens.
+            let _ = engine
+                .request(Command::OpenProfile {
+                    profile,
+                    take_over: false,
+                })
+                .await;
+        });
+    };
+    let id = profile.id.clone();
+    let confirm = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        delete.dispatch((id.clone(), confirmation.get_untracked()));
+    };
+    view! {
+        <li class="profile" data-testid="profile" data-profile=profile.id.clone()>
+            <span class="profile-label">{label}</span>
+            {if is_current {
+                view! { <span class="muted">"This one"</span> }.into_any()
+            } else {
+                view! { <button class="button small secondary" on:click=open>"Open"</button> }.into_any()
+            }}
+            <button class="button small secondary" on:click=move |_| confirming.update(|shown| *shown = !*shown)>
+                "Delete…"
+            </button>
+            <Show when=move || confirming.get()>
+                <form class="stack delete-profile" on:submit=confirm.clone()>
+                    <p class="hint warning">"Deleting removes this wallet from this browser for good. Without its recovery words, its money is lost."</p>
+                    <label class="field">
+                        <span>{format!("Type “{DELETE_CONFIRMATION}” to confirm")}</span>
+                        <input type="text" name="confirm-delete" autocomplete="off" bind:value=confirmation/>
+                    </label>
+                    <button class="button danger" type="submit"
+                        disabled=move || confirmation.get().trim() != DELETE_CONFIRMATION>
+                        "Delete this profile"
+                    </button>
+                </form>
+            </Show>
+        </li>
+    }
+}
+
+fn short_npub(npub: &str) -> String {
+    match (npub.get(..12), npub.get(npub.len().saturating_sub(6)..)) {
+        (Some(head), Some(tail)) => format!("{head}…{tail}"),
+        _ => npub.to_owned(),
+    }
+}

@@ -1,0 +1,121 @@
+//! Profiles in memory, for native tests. Clones of one [`MemoryProfiles`]
+//! share profiles and claims but have their own tab identity, so two clones
+//! behave as two tabs of one browser.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use futures::channel::mpsc;
+
+use super::{ProfileId, ProfileStores};
+use crate::vault::{MemoryStore, StoreError};
+
+#[derive(Default)]
+struct Browser {
+    profiles: BTreeMap<ProfileId, MemoryStore>,
+    /// Which tab holds each claimed profile, and how to tell it it lost it.
+    claims: BTreeMap<ProfileId, (u32, mpsc::UnboundedSender<ProfileId>)>,
+    tabs: u32,
+}
+
+pub struct MemoryProfiles {
+    browser: Rc<RefCell<Browser>>,
+    tab: u32,
+    lost_sender: mpsc::UnboundedSender<ProfileId>,
+    lost: Cell<Option<mpsc::UnboundedReceiver<ProfileId>>>,
+}
+
+impl Default for MemoryProfiles {
+    fn default() -> Self {
+        Self::in_browser(Rc::default())
+    }
+}
+
+impl MemoryProfiles {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Another tab of the same browser.
+    pub fn new_tab(&self) -> Self {
+        Self::in_browser(Rc::clone(&self.browser))
+    }
+
+    fn in_browser(browser: Rc<RefCell<Browser>>) -> Self {
+        let tab = {
+            let mut shared = browser.borrow_mut();
+            shared.tabs += 1;
+            shared.tabs
+        };
+        let (lost_sender, lost) = mpsc::unbounded();
+        Self {
+            browser,
+            tab,
+            lost_sender,
+            lost: Cell::new(Some(lost)),
+        }
+    }
+}
+
+/// A closed tab's claims end, as Web Locks end with their worker.
+impl Drop for MemoryProfiles {
+    fn drop(&mut self) {
+        let tab = self.tab;
+        self.browser
+            .borrow_mut()
+            .claims
+            .retain(|_, (holder, _)| *holder != tab);
+    }
+}
+
+impl ProfileStores for MemoryProfiles {
+    type Store = MemoryStore;
+
+    async fn list(&self) -> Result<Vec<ProfileId>, StoreError> {
+        Ok(self.browser.borrow().profiles.keys().cloned().collect())
+    }
+
+    async fn open(&self, id: &str) -> Result<MemoryStore, StoreError> {
+        let mut browser = self.browser.borrow_mut();
+        Ok(browser.profiles.entry(id.to_owned()).or_default().clone())
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let mut browser = self.browser.borrow_mut();
+        browser.profiles.remove(id);
+        browser.claims.remove(id);
+        Ok(())
+    }
+
+    async fn claim(&self, id: &str, take_over: bool) -> Result<bool, StoreError> {
+        let mut browser = self.browser.borrow_mut();
+        match browser.claims.get(id) {
+            Some((holder, _)) if *holder == self.tab => return Ok(true),
+            Some(_) if !take_over => return Ok(false),
+            Some((_, holder_lost)) => {
+                let _ = holder_lost.unbounded_send(id.to_owned());
+            }
+            None => {}
+        }
+        browser
+            .claims
+            .insert(id.to_owned(), (self.tab, self.lost_sender.clone()));
+        Ok(true)
+    }
+
+    fn release(&self, id: &str) {
+        let mut browser = self.browser.borrow_mut();
+        if browser
+            .claims
+            .get(id)
+            .is_some_and(|(holder, _)| *holder == self.tab)
+        {
+            browser.claims.remove(id);
+        }
+    }
+
+    fn lost(&self) -> Option<mpsc::UnboundedReceiver<ProfileId>> {
+        self.lost.take()
+    }
+}
