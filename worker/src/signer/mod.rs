@@ -5,6 +5,8 @@
 //! [`Event::SignRequest`](crate::protocol::Event::SignRequest) and waits for
 //! the matching [`Command::SignResult`](crate::protocol::Command::SignResult).
 
+pub mod bunker;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
