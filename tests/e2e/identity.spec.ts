@@ -1,5 +1,6 @@
 // Identity and vault: create, back up, lock, unlock, restore, export, and
 // NIP-07 sign-in with a signer built from nostr-tools.
+import { readFile } from "node:fs/promises";
 import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, nip19 } from "nostr-tools";
 import * as nip49 from "nostr-tools/nip49";
 import {
@@ -50,8 +51,9 @@ test("create → back up → lock → unlock → reload → unlock: the same ide
   await expect(npub(page).first()).toHaveAttribute("data-npub", created!);
 
   // The words shown at creation are the ones the vault keeps.
-  await page.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
-  await page.getByRole("button", { name: "Show" }).click();
+  const backUp = page.locator("form", { has: page.getByRole("heading", { name: "Back up" }) });
+  await backUp.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
+  await backUp.getByRole("button", { name: "Show" }).click();
   await expect(page.getByTestId("exported-secret")).toHaveText(words.join(" "));
   expect(consoleErrors).toEqual([]);
 });
@@ -182,4 +184,56 @@ test.describe("NIP-07 extension", () => {
     await expect(page.getByText("Have a NOSTR extension")).toBeVisible();
     await expect(page.getByRole("button", { name: "Sign in with extension (NIP-07)" })).toHaveCount(0);
   });
+});
+
+test("a backup file downloaded here restores the wallet in another browser", async ({ page, browser, baseURL }) => {
+  await page.goto("/settings");
+  await restoreWallet(page);
+  const form = page.locator("form", { has: page.getByRole("heading", { name: "Backup file" }) });
+  await form.getByLabel("Passphrase, to confirm it is you").fill(PASSPHRASE);
+  const downloading = page.waitForEvent("download");
+  await form.getByRole("button", { name: "Download backup file" }).click();
+  const file = await (await downloading).path();
+  const contents = await readFile(file, "utf8");
+  for (const word of NIP06_WORDS.split(" ")) expect(contents).not.toContain(` ${word} `);
+  expect(contents).not.toContain(NIP06_NSEC);
+
+  const elsewhere = await browser.newContext({ baseURL });
+  const other = await elsewhere.newPage();
+  await other.goto("/");
+  await other.getByText("Other ways in").click();
+  await other.getByRole("button", { name: "Restore a backup file" }).click();
+  await other.getByLabel("Backup file").setInputFiles(file);
+  await other.getByLabel("The backup's passphrase").fill("not it");
+  await other.getByRole("button", { name: "Restore backup" }).click();
+  await expect(other.getByRole("alert")).toContainText("wrong passphrase");
+  await other.getByLabel("The backup's passphrase").fill(PASSPHRASE);
+  await other.getByRole("button", { name: "Restore backup" }).click();
+  await expect(npub(other)).toHaveAttribute("data-npub", NIP06_NPUB);
+  await elsewhere.close();
+});
+
+test("an imported nsec becomes the identity; a watched npub is read-only", async ({ page, browser, baseURL }) => {
+  await page.goto("/");
+  await page.getByText("Other ways in").click();
+  await page.getByRole("button", { name: "Import a NOSTR key (nsec)" }).click();
+  await page.getByLabel("Your key (nsec1… or ncryptsec1…)").fill("nsec1notakey");
+  await choosePassphrase(page);
+  await page.getByRole("button", { name: "Import key" }).click();
+  await expect(page.getByRole("alert")).toContainText("not a NOSTR secret key");
+  await page.getByLabel("Your key (nsec1… or ncryptsec1…)").fill(NIP06_NSEC);
+  await page.getByRole("button", { name: "Import key" }).click();
+  await expect(npub(page)).toHaveAttribute("data-npub", NIP06_NPUB);
+  await expect(page.getByRole("heading", { name: "Your wallet needs a seed" })).toBeVisible();
+
+  const watcher = await browser.newContext({ baseURL });
+  const watching = await watcher.newPage();
+  await watching.goto("/");
+  await watching.getByText("Other ways in").click();
+  await watching.getByRole("button", { name: "Watch an npub (read-only)" }).click();
+  await watching.getByLabel("npub to watch").fill(NIP06_NPUB);
+  await watching.getByRole("button", { name: "Watch" }).click();
+  await expect(npub(watching)).toHaveAttribute("data-npub", NIP06_NPUB);
+  await expect(watching.getByTestId("read-only")).toBeVisible();
+  await watcher.close();
 });

@@ -80,6 +80,17 @@ pub enum Command {
         sign_id: u32,
         outcome: Result<String, String>,
     },
+    /// Keep an existing NOSTR key (`nsec1…`, or NIP-49 `ncryptsec1…` opened
+    /// with `key_password`) as the identity, in a new vault; [`Reply::Identity`].
+    ImportKey {
+        key: String,
+        key_password: String,
+        passphrase: String,
+    },
+    /// Follow an npub without any key: read-only; [`Reply::Identity`].
+    WatchNpub { npub: String },
+    /// Restore a backup file into a new profile and open it; [`Reply::Opened`].
+    ImportBackup { file: String, passphrase: String },
     /// Open the vault; [`Reply::Identity`].
     Unlock { passphrase: String },
     /// Close the vault, forgetting every key; [`Reply::Identity`].
@@ -90,6 +101,9 @@ pub enum Command {
         secret: ExportKind,
         passphrase: String,
     },
+    /// The whole profile as an encrypted backup file, after the passphrase
+    /// is entered again; [`Reply::Backup`].
+    ExportBackup { passphrase: String },
     /// Re-seal the vault under a new passphrase; [`Reply::Done`].
     ChangePassphrase { old: String, new: String },
     /// Lock after this many minutes without use (0: never); [`Reply::Identity`].
@@ -112,6 +126,10 @@ impl std::fmt::Debug for Command {
             Command::RestoreWallet { .. } => "RestoreWallet",
             Command::SignInWithExtension { .. } => "SignInWithExtension",
             Command::SignResult { .. } => "SignResult",
+            Command::ImportKey { .. } => "ImportKey",
+            Command::WatchNpub { .. } => "WatchNpub",
+            Command::ImportBackup { .. } => "ImportBackup",
+            Command::ExportBackup { .. } => "ExportBackup",
             Command::Unlock { .. } => "Unlock",
             Command::Lock => "Lock",
             Command::Export { .. } => "Export",
@@ -192,6 +210,10 @@ pub enum Reply {
     Exported {
         text: String,
     },
+    /// An encrypted backup file's contents (JSON; secrets stay sealed).
+    Backup {
+        file: String,
+    },
     Done,
 }
 
@@ -230,6 +252,8 @@ pub enum SignerKind {
     Local,
     /// A NIP-07 browser extension; the engine never sees the key.
     Extension,
+    /// No key at all: an npub followed read-only.
+    ReadOnly,
 }
 
 /// What is wrong with a typed mnemonic.

@@ -421,3 +421,110 @@ async_test! {
         assert!(matches!(reopened, Ok(Reply::Opened { identity: Identity::None, .. })), "{reopened:?}");
     }
 }
+
+async_test! {
+    fn an_imported_nsec_or_ncryptsec_becomes_the_identity_and_can_get_a_seed_later() {
+        let test = engine().await;
+        let import = |key: &str, key_password: &str| Command::ImportKey {
+            key: key.into(),
+            key_password: key_password.into(),
+            passphrase: PASSPHRASE.into(),
+        };
+        assert!(matches!(test.send(import("nsec1nope", "")).await, Err(EngineError::Invalid { .. })));
+        let identity = test.identity(import(NIP06_NSEC, "")).await;
+        assert!(matches!(
+            &identity,
+            Identity::Unlocked { npub, signer: SignerKind::Local, has_seed: false, .. } if npub == NIP06_NPUB
+        ));
+
+        // Adding a seed keeps the imported key as the identity.
+        let added = test
+            .identity(Command::RestoreWallet {
+                phrase: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about".into(),
+                passphrase: PASSPHRASE.into(),
+            })
+            .await;
+        assert!(matches!(
+            &added,
+            Identity::Unlocked { npub, has_seed: true, .. } if npub == NIP06_NPUB
+        ));
+        test.identity(Command::Lock).await;
+        test.identity(Command::Unlock { passphrase: PASSPHRASE.into() }).await;
+        assert_eq!(
+            test.send(Command::Export { secret: ExportKind::Nsec, passphrase: PASSPHRASE.into() }).await,
+            Ok(Reply::Exported { text: NIP06_NSEC.into() })
+        );
+
+        // An ncryptsec opens only with its own password.
+        let secret = nostr::SecretKey::from_bech32(NIP06_NSEC).expect("nsec");
+        let ncryptsec = EncryptedSecretKey::new(&secret, "key password", 4, nostr::nips::nip49::KeySecurity::Medium)
+            .expect("encrypts")
+            .to_bech32()
+            .expect("bech32");
+        let other = engine().await;
+        assert!(matches!(
+            other.send(import(&ncryptsec, "wrong")).await,
+            Err(EngineError::Invalid { message }) if message.contains("password")
+        ));
+        let identity = other.identity(import(&ncryptsec, "key password")).await;
+        assert_eq!(unlocked_npub(&identity), NIP06_NPUB);
+    }
+}
+
+async_test! {
+    fn a_watched_npub_is_read_only() {
+        let test = engine().await;
+        assert!(matches!(
+            test.send(Command::WatchNpub { npub: "npub1nope".into() }).await,
+            Err(EngineError::Invalid { .. })
+        ));
+        let identity = test.identity(Command::WatchNpub { npub: NIP06_NPUB.into() }).await;
+        assert!(matches!(
+            &identity,
+            Identity::Unlocked { npub, signer: SignerKind::ReadOnly, has_seed: false, .. } if npub == NIP06_NPUB
+        ));
+        assert!(matches!(test.send(restore()).await, Err(EngineError::Invalid { .. })));
+    }
+}
+
+async_test! {
+    fn a_backup_file_restores_the_profile_in_another_browser_with_its_passphrase_only() {
+        let test = engine().await;
+        test.identity(restore()).await;
+        assert!(matches!(
+            test.send(Command::ExportBackup { passphrase: "guess".into() }).await,
+            Err(EngineError::WrongPassphrase { .. })
+        ));
+        let Ok(Reply::Backup { file }) =
+            test.send(Command::ExportBackup { passphrase: PASSPHRASE.into() }).await
+        else {
+            panic!("no backup");
+        };
+        for word in NIP06_WORDS.split(' ') {
+            assert!(!file.contains(word), "the backup shows the word {word}");
+        }
+        assert!(!file.contains(NIP06_NSEC));
+
+        let elsewhere = support::started_engine_in(&MemoryProfiles::new());
+        let import = |passphrase: &str| Command::ImportBackup { file: file.clone(), passphrase: passphrase.into() };
+        assert!(matches!(
+            elsewhere.send(import("guess")).await,
+            Err(EngineError::WrongPassphrase { .. })
+        ));
+        let Ok(Reply::Profiles { profiles, .. }) = elsewhere.send(Command::ListProfiles).await else {
+            panic!("no list");
+        };
+        assert!(profiles.is_empty(), "a failed import left {profiles:?}");
+
+        let Ok(Reply::Opened { identity, .. }) = elsewhere.send(import(PASSPHRASE)).await else {
+            panic!("not restored");
+        };
+        assert_eq!(unlocked_npub(&identity), NIP06_NPUB);
+        assert_eq!(
+            elsewhere.send(Command::Export { secret: ExportKind::Mnemonic, passphrase: PASSPHRASE.into() }).await,
+            Ok(Reply::Exported { text: NIP06_WORDS.into() })
+        );
+        let garbage = elsewhere.send(Command::ImportBackup { file: "{\"not\":\"a backup\"}".into(), passphrase: PASSPHRASE.into() }).await;
+        assert!(matches!(garbage, Err(EngineError::Invalid { .. })), "{garbage:?}");
+    }
+}

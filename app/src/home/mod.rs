@@ -1,6 +1,6 @@
 //! Home: who you are, balances at a glance, and the ways in and out.
 
-use flash_worker::protocol::Identity;
+use flash_worker::protocol::{Identity, SignerKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -13,14 +13,25 @@ use crate::welcome::CreateWallet;
 pub fn Home() -> impl IntoView {
     let identity = use_engine().identity();
     let unlocked = move || match identity.get() {
-        Some(Identity::Unlocked { npub, has_seed, .. }) => Some((npub, has_seed)),
+        Some(Identity::Unlocked {
+            npub,
+            has_seed,
+            signer,
+            ..
+        }) => Some((npub, has_seed, signer)),
         _ => None,
     };
     view! {
         <Screen title="Home">
-            {move || unlocked().map(|(npub, has_seed)| view! {
+            {move || unlocked().map(|(npub, has_seed, signer)| view! {
                 <Npub npub/>
-                {(!has_seed).then(|| view! { <NeedsSeed/> })}
+                {match (signer, has_seed) {
+                    (SignerKind::ReadOnly, _) => Some(view! {
+                        <p class="hint" data-testid="read-only">"Read-only: this profile watches an npub and cannot sign or spend."</p>
+                    }.into_any()),
+                    (_, false) => Some(view! { <NeedsSeed/> }.into_any()),
+                    (_, true) => None,
+                }}
             })}
             <section class="card balance" aria-label="Balance">
                 <p class="muted">"Total balance"</p>

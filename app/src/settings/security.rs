@@ -20,13 +20,19 @@ pub fn Security() -> impl IntoView {
         _ => None,
     };
     view! {
-        {move || unlocked().map(|(signer, has_seed, minutes)| view! {
-            <section class="card stack">
-                <h2>"Security"</h2>
-                {has_seed.then(|| view! { <LockNow/> <AutoLock minutes/> })}
-            </section>
-            {has_seed.then(|| view! { <ChangePassphrase/> })}
-            {has_seed.then(|| view! { <Export local_key=signer == SignerKind::Local/> })}
+        {move || unlocked().map(|(signer, has_seed, minutes)| {
+            // A vault exists once there is a seed or a key of our own to keep.
+            let has_vault = has_seed || signer == SignerKind::Local;
+            has_vault.then(|| view! {
+                <section class="card stack">
+                    <h2>"Security"</h2>
+                    <LockNow/>
+                    <AutoLock minutes/>
+                </section>
+                <ChangePassphrase/>
+                <Export has_seed local_key=signer == SignerKind::Local/>
+                <BackupFile/>
+            })
         })}
     }
 }
@@ -96,7 +102,7 @@ fn ChangePassphrase() -> impl IntoView {
 
 /// Reveals a secret after the passphrase is typed again.
 #[component]
-fn Export(local_key: bool) -> impl IntoView {
+fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
     let kind = RwSignal::new(ExportKind::Mnemonic);
     let passphrase = RwSignal::new(String::new());
     let export = command_action(move |passphrase: &String| Command::Export {
@@ -121,15 +127,21 @@ fn Export(local_key: bool) -> impl IntoView {
         export.dispatch(passphrase.get_untracked());
         passphrase.set(String::new());
     };
-    let choices: Vec<(ExportKind, &str)> = if local_key {
-        vec![
-            (ExportKind::Mnemonic, "Recovery words"),
-            (ExportKind::Nsec, "NOSTR key (nsec)"),
-            (ExportKind::Ncryptsec, "Encrypted NOSTR key (ncryptsec)"),
-        ]
-    } else {
-        vec![(ExportKind::Mnemonic, "Recovery words")]
-    };
+    let choices: Vec<(ExportKind, &str)> = [
+        (has_seed, ExportKind::Mnemonic, "Recovery words"),
+        (local_key, ExportKind::Nsec, "NOSTR key (nsec)"),
+        (
+            local_key,
+            ExportKind::Ncryptsec,
+            "Encrypted NOSTR key (ncryptsec)",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(offered, kind, label)| offered.then_some((kind, label)))
+    .collect();
+    if let Some((first, _)) = choices.first() {
+        kind.set(*first);
+    }
     view! {
         <form class="card stack" on:submit=submit>
             <h2>"Back up"</h2>
@@ -151,4 +163,59 @@ fn Export(local_key: bool) -> impl IntoView {
             {move || action_error(export).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
         </form>
     }
+}
+
+/// The whole profile as an encrypted file: opens on another browser with
+/// the same passphrase.
+#[component]
+fn BackupFile() -> impl IntoView {
+    let passphrase = RwSignal::new(String::new());
+    let export = command_action(|passphrase: &String| Command::ExportBackup {
+        passphrase: passphrase.clone(),
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Reply::Backup { file })) = export.value().get() {
+            download("flash-backup.json", &file);
+        }
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        export.dispatch(passphrase.get_untracked());
+        passphrase.set(String::new());
+    };
+    view! {
+        <form class="card stack" on:submit=submit>
+            <h2>"Backup file"</h2>
+            <p class="hint">"An encrypted copy of this profile. It opens only with your passphrase; keep your recovery words too."</p>
+            <label class="field">
+                <span>"Passphrase, to confirm it is you"</span>
+                <input type="password" name="backup-passphrase" autocomplete="current-password" bind:value=passphrase/>
+            </label>
+            <button class="button" type="submit" disabled=move || passphrase.get().is_empty() || export.pending().get()>
+                "Download backup file"
+            </button>
+            {move || action_error(export).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        </form>
+    }
+}
+
+/// Saves `text` as a file through the browser's download.
+fn download(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(link) = document().create_element("a") {
+        let _ = link.set_attribute("href", &url);
+        let _ = link.set_attribute("download", name);
+        if let Some(link) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&link) {
+            link.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }

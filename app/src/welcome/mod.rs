@@ -3,6 +3,7 @@
 
 mod create;
 mod extension;
+mod import;
 mod passphrase;
 mod restore;
 
@@ -16,6 +17,9 @@ enum Path {
     Choose,
     Create,
     Restore,
+    ImportKey,
+    ImportBackup,
+    Watch,
 }
 
 #[component]
@@ -27,6 +31,9 @@ pub fn Welcome() -> impl IntoView {
             Path::Choose => view! { <Choose path/> }.into_any(),
             Path::Create => view! { <CreateWallet on_back=back/> }.into_any(),
             Path::Restore => view! { <restore::RestoreWallet on_back=back/> }.into_any(),
+            Path::ImportKey => view! { <import::ImportKey on_back=back/> }.into_any(),
+            Path::ImportBackup => view! { <import::ImportBackup on_back=back/> }.into_any(),
+            Path::Watch => view! { <import::WatchNpub on_back=back/> }.into_any(),
         }}
     }
 }
@@ -47,6 +54,20 @@ fn Choose(path: RwSignal<Path>) -> impl IntoView {
                 "Restore from recovery words"
             </button>
             <extension::SignInWithExtension/>
+            <details class="more-ways">
+                <summary>"Other ways in"</summary>
+                <div class="stack">
+                    <button class="button secondary" on:click=move |_| path.set(Path::ImportBackup)>
+                        "Restore a backup file"
+                    </button>
+                    <button class="button secondary" on:click=move |_| path.set(Path::ImportKey)>
+                        "Import a NOSTR key (nsec)"
+                    </button>
+                    <button class="button secondary" on:click=move |_| path.set(Path::Watch)>
+                        "Watch an npub (read-only)"
+                    </button>
+                </div>
+            </details>
         </section>
     }
 }

@@ -2,11 +2,12 @@
 //!
 //! Records kept in the profile's vault:
 //! - secret `mnemonic`: the BIP39 phrase, sealed;
-//! - public `npub` and `signer` (`local` or `extension`): who the user is,
-//!   readable while locked so the lock screen can show it.
+//! - secret `nsec`: an imported NOSTR key, when there is no mnemonic;
+//! - public `npub` and `signer` (`local`, `extension` or `read-only`): who
+//!   the user is, readable while locked so the lock screen can show it.
 
 use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
-use nostr::{EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
+use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
 use zeroize::Zeroizing;
 
 use super::Engine;
@@ -20,6 +21,13 @@ use crate::vault::{AutoLock, Vault, VaultError, VaultState, VaultStore};
 const MNEMONIC: &str = "mnemonic";
 pub(super) const NPUB: &str = "npub";
 const SIGNER: &str = "signer";
+/// An imported NOSTR secret key (32 bytes), when there is no mnemonic.
+const NSEC: &str = "nsec";
+
+/// The `signer` record's values.
+const LOCAL: &str = "local";
+const EXTENSION: &str = "extension";
+const READ_ONLY: &str = "read-only";
 
 /// NIP-42's client-authentication kind: a signed challenge that proves the
 /// extension holds the key, and which relays would never accept as a post.
@@ -58,19 +66,19 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Identity, EngineError> {
         let npub = read_public(vault, NPUB).await?;
         let signer = match read_public(vault, SIGNER).await?.as_deref() {
-            Some("extension") => SignerKind::Extension,
+            Some(EXTENSION) => SignerKind::Extension,
+            Some(READ_ONLY) => SignerKind::ReadOnly,
             _ => SignerKind::Local,
         };
         let auto_lock_minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
         Ok(match (vault.state(), npub) {
-            (VaultState::Empty, Some(npub)) if signer == SignerKind::Extension => {
-                Identity::Unlocked {
-                    npub,
-                    signer,
-                    has_seed: false,
-                    auto_lock_minutes,
-                }
-            }
+            // Keyless identities need no vault until a seed is added.
+            (VaultState::Empty, Some(npub)) if signer != SignerKind::Local => Identity::Unlocked {
+                npub,
+                signer,
+                has_seed: false,
+                auto_lock_minutes,
+            },
             // An npub without a signer is an onboarding cut short: start over.
             (VaultState::Empty, _) => Identity::None,
             (VaultState::Locked, npub) => Identity::Locked { npub },
@@ -148,8 +156,10 @@ impl<P: ProfileStores> Engine<P> {
         self.seal_new_wallet(&mnemonic, passphrase).await
     }
 
-    /// Creates the vault, stores the mnemonic and, unless an extension
-    /// already speaks for the user, makes its NIP-06 key the identity.
+    /// Stores `mnemonic` as the wallet's seed. In a new profile its NIP-06
+    /// key becomes the identity, sealed under a new vault; a profile whose
+    /// identity is an extension or an imported key keeps it, and gets the
+    /// seed for its wallets (an existing vault's passphrase must match).
     async fn seal_new_wallet(
         &self,
         mnemonic: &Mnemonic,
@@ -160,28 +170,99 @@ impl<P: ProfileStores> Engine<P> {
         let kdf = (self.env.kdf)().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if vault.state() != VaultState::Empty {
-            return Err(EngineError::AlreadyExists);
+        let signer = read_public(vault, SIGNER).await?;
+        match (vault.state(), signer.as_deref()) {
+            (_, Some(READ_ONLY)) => return Err(read_only()),
+            (VaultState::Empty, Some(EXTENSION)) => {
+                vault.create(passphrase, kdf).await.map_err(vault_error)?;
+            }
+            (VaultState::Empty, _) => {
+                vault.create(passphrase, kdf).await.map_err(vault_error)?;
+                self.keep_local_identity(vault, keys).await?;
+            }
+            (VaultState::Unlocked, Some(LOCAL))
+                if vault.secret(MNEMONIC).await.map_err(vault_error)?.is_none() =>
+            {
+                vault
+                    .verify_passphrase(passphrase, (self.env.now_ms)())
+                    .await
+                    .map_err(vault_error)?;
+            }
+            (VaultState::Locked, _) => return Err(EngineError::Locked),
+            _ => return Err(EngineError::AlreadyExists),
         }
-        let extension = read_public(vault, SIGNER).await?.as_deref() == Some("extension");
-        vault.create(passphrase, kdf).await.map_err(vault_error)?;
         vault
             .put_secret(MNEMONIC, mnemonic.phrase().as_bytes())
             .await
             .map_err(vault_error)?;
-        if !extension {
-            let npub = keys.public_key().to_bech32().map_err(invalid)?;
-            vault
-                .put_public(NPUB, npub.as_bytes())
-                .await
-                .map_err(vault_error)?;
-            vault
-                .put_public(SIGNER, b"local")
-                .await
-                .map_err(vault_error)?;
-            self.session.borrow_mut().keys = Some(keys);
-        }
         self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    /// Makes `keys` the profile's identity, held in the vault.
+    async fn keep_local_identity(
+        &self,
+        vault: &mut Vault<P::Store>,
+        keys: Keys,
+    ) -> Result<(), EngineError> {
+        let npub = keys.public_key().to_bech32().map_err(invalid)?;
+        vault
+            .put_public(NPUB, npub.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        vault
+            .put_public(SIGNER, LOCAL.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        self.session.borrow_mut().keys = Some(keys);
+        Ok(())
+    }
+
+    /// Keeps an existing NOSTR key (nsec, or ncryptsec opened with
+    /// `key_password`) as the identity of a new vault.
+    pub(super) async fn import_key(
+        &self,
+        key: &str,
+        key_password: &str,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        let secret_key = parse_secret_key(key.trim(), key_password)?;
+        let kdf = (self.env.kdf)().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
+            return Err(EngineError::AlreadyExists);
+        }
+        vault.create(passphrase, kdf).await.map_err(vault_error)?;
+        vault
+            .put_secret(NSEC, secret_key.as_secret_bytes())
+            .await
+            .map_err(vault_error)?;
+        self.keep_local_identity(vault, Keys::new(secret_key))
+            .await?;
+        self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    /// Follows `npub` without any key.
+    pub(super) async fn watch_npub(&self, npub: &str) -> Result<Identity, EngineError> {
+        let public_key = PublicKey::parse(npub.trim()).map_err(|_| EngineError::Invalid {
+            message: "that is not an npub (it starts with npub1…)".to_owned(),
+        })?;
+        let npub = public_key.to_bech32().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
+            return Err(EngineError::AlreadyExists);
+        }
+        vault
+            .put_public(NPUB, npub.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        vault
+            .put_public(SIGNER, READ_ONLY.as_bytes())
+            .await
+            .map_err(vault_error)?;
         self.identity_of(vault).await
     }
 
@@ -235,7 +316,7 @@ impl<P: ProfileStores> Engine<P> {
             .await
             .map_err(vault_error)?;
         vault
-            .put_public(SIGNER, b"extension")
+            .put_public(SIGNER, EXTENSION.as_bytes())
             .await
             .map_err(vault_error)?;
         self.identity_of(vault).await
@@ -253,17 +334,40 @@ impl<P: ProfileStores> Engine<P> {
             .unlock(passphrase, (self.env.now_ms)())
             .await
             .map_err(vault_error)?;
-        if read_public(vault, SIGNER).await?.as_deref() != Some("extension") {
-            if let Some(phrase) = vault.secret(MNEMONIC).await.map_err(vault_error)? {
-                let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
-                let mnemonic = mnemonic::parse(&phrase).map_err(invalid)?;
-                let keys = nostr_key::derive(&mnemonic.to_seed(), nostr_key::DEFAULT_ACCOUNT)
-                    .map_err(invalid)?;
-                self.session.borrow_mut().keys = Some(keys);
-            }
-        }
+        self.load_session(vault).await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
+    }
+
+    /// Loads the identity's keys from an unlocked vault: the imported key,
+    /// or the mnemonic's NIP-06 key; none when an extension signs.
+    pub(super) async fn load_session(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
+        if read_public(vault, SIGNER).await?.as_deref() != Some(LOCAL) {
+            return Ok(());
+        }
+        let keys = if let Some(secret) = vault.secret(NSEC).await.map_err(vault_error)? {
+            Keys::new(nostr::SecretKey::from_slice(&secret).map_err(invalid)?)
+        } else if let Some(phrase) = vault.secret(MNEMONIC).await.map_err(vault_error)? {
+            let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
+            let mnemonic = mnemonic::parse(&phrase).map_err(invalid)?;
+            nostr_key::derive(&mnemonic.to_seed(), nostr_key::DEFAULT_ACCOUNT).map_err(invalid)?
+        } else {
+            return Ok(());
+        };
+        self.session.borrow_mut().keys = Some(keys);
+        Ok(())
+    }
+
+    /// The whole profile as an encrypted file, after the passphrase again.
+    pub(super) async fn export_backup(&self, passphrase: &str) -> Result<String, EngineError> {
+        let guard = self.vault.lock().await;
+        let vault = opened(&guard)?;
+        vault
+            .verify_passphrase(passphrase, (self.env.now_ms)())
+            .await
+            .map_err(vault_error)?;
+        let file = vault.export_backup().await.map_err(vault_error)?;
+        String::from_utf8(file).map_err(invalid)
     }
 
     pub(super) async fn lock(&self) -> Result<Identity, EngineError> {
@@ -346,7 +450,7 @@ impl<P: ProfileStores> Engine<P> {
         self.identity_of(vault).await
     }
 
-    async fn start_auto_lock(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
+    pub(super) async fn start_auto_lock(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
         let minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
         *self.auto_lock.borrow_mut() =
             (minutes > 0).then(|| AutoLock::from_minutes(minutes, (self.env.now_ms)()));
@@ -428,6 +532,30 @@ pub(super) fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S
 
 fn opened_mut<S: VaultStore>(vault: &mut Option<Vault<S>>) -> Result<&mut Vault<S>, EngineError> {
     vault.as_mut().ok_or_else(not_open)
+}
+
+fn read_only() -> EngineError {
+    EngineError::Invalid {
+        message: "this profile only watches an npub: add a profile to create or restore a wallet"
+            .to_owned(),
+    }
+}
+
+/// Reads an `nsec1…`, or an `ncryptsec1…` opened with `password`.
+fn parse_secret_key(key: &str, password: &str) -> Result<nostr::SecretKey, EngineError> {
+    if key.starts_with("ncryptsec1") {
+        let encrypted = EncryptedSecretKey::from_bech32(key).map_err(|_| EngineError::Invalid {
+            message: "that ncryptsec is damaged: check it was copied whole".to_owned(),
+        })?;
+        return encrypted
+            .decrypt(password)
+            .map_err(|_| EngineError::Invalid {
+                message: "that password does not open this ncryptsec".to_owned(),
+            });
+    }
+    nostr::SecretKey::from_bech32(key).map_err(|_| EngineError::Invalid {
+        message: "that is not a NOSTR secret key: paste an nsec1… or ncryptsec1…".to_owned(),
+    })
 }
 
 fn not_open() -> EngineError {

@@ -160,6 +160,22 @@ impl<P: ProfileStores> Engine<P> {
                 self.page_signer.answer(sign_id, outcome);
                 Ok(Reply::Done)
             }
+            Command::ImportKey {
+                key,
+                key_password,
+                passphrase,
+            } => self
+                .import_key(&key, &key_password, &passphrase)
+                .await
+                .map(identity_reply),
+            Command::WatchNpub { npub } => self.watch_npub(&npub).await.map(identity_reply),
+            Command::ImportBackup { file, passphrase } => {
+                self.import_backup(&file, &passphrase).await
+            }
+            Command::ExportBackup { passphrase } => self
+                .export_backup(&passphrase)
+                .await
+                .map(|file| Reply::Backup { file }),
             Command::Unlock { passphrase } => self.unlock(&passphrase).await.map(identity_reply),
             Command::Lock => self.lock().await.map(identity_reply),
             Command::Export { secret, passphrase } => self

@@ -61,6 +61,43 @@ impl<P: ProfileStores> Engine<P> {
         })
     }
 
+    /// Restores a backup file into a new profile and opens it, unlocked.
+    pub(super) async fn import_backup(
+        &self,
+        file: &str,
+        passphrase: &str,
+    ) -> Result<Reply, EngineError> {
+        let id = new_profile_id().map_err(invalid)?;
+        let mut vault = self.vault.lock().await;
+        if !self.profiles.claim(&id, false).await.map_err(store_error)? {
+            return Err(EngineError::Invalid {
+                message: "a new profile could not be claimed: try again".to_owned(),
+            });
+        }
+        let store = self.profiles.open(&id).await.map_err(store_error)?;
+        let restored = match Vault::import_backup(store, file.as_bytes(), passphrase).await {
+            Ok(restored) => restored,
+            Err(error) => {
+                // Leave nothing behind: the profile was new and is empty.
+                self.profiles.release(&id);
+                let _ = self.profiles.delete(&id).await;
+                return Err(vault_error(error));
+            }
+        };
+        if let Some(previous) = self.current.borrow_mut().replace(id.clone()) {
+            self.profiles.release(&previous);
+        }
+        *self.session.borrow_mut() = Session::default();
+        self.load_session(&restored).await?;
+        self.start_auto_lock(&restored).await?;
+        let identity = self.identity_of(&restored).await?;
+        *vault = Some(restored);
+        Ok(Reply::Opened {
+            profile: id,
+            identity,
+        })
+    }
+
     pub(super) async fn list_profiles(&self) -> Result<Reply, EngineError> {
         let ids = self.profiles.list().await.map_err(store_error)?;
         let current = self.current.borrow().clone();
