@@ -237,3 +237,19 @@ test("an imported nsec becomes the identity; a watched npub is read-only", async
   await expect(watching.getByTestId("read-only")).toBeVisible();
   await watcher.close();
 });
+
+test("a remote signer that never answers gives up with a reason and creates nothing", async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto("/");
+  await page.getByText("Other ways in").click();
+  await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
+  const signer = getPublicKey(generateSecretKey());
+  // Nothing listens on port 9 of this machine: no relay, so no signer.
+  await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${signer}?relay=ws://127.0.0.1:9`);
+  await choosePassphrase(page);
+  await page.getByRole("button", { name: "Connect" }).click();
+  await expect(page.getByRole("button", { name: "Waiting for your signer to approve…" })).toBeDisabled();
+  await expect(page.getByRole("alert")).toContainText(/remote signer|relay/, { timeout: 40_000 });
+  await page.reload();
+  await expect(heading(page)).toHaveText("Welcome to Flash");
+});

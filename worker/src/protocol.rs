@@ -87,6 +87,9 @@ pub enum Command {
         key_password: String,
         passphrase: String,
     },
+    /// Use a NIP-46 remote signer (`bunker://…`): the key stays there; the
+    /// connection's secret is sealed in a new vault; [`Reply::Identity`].
+    ConnectBunker { uri: String, passphrase: String },
     /// Follow an npub without any key: read-only; [`Reply::Identity`].
     WatchNpub { npub: String },
     /// Restore a backup file into a new profile and open it; [`Reply::Opened`].
@@ -127,6 +130,7 @@ impl std::fmt::Debug for Command {
             Command::SignInWithExtension { .. } => "SignInWithExtension",
             Command::SignResult { .. } => "SignResult",
             Command::ImportKey { .. } => "ImportKey",
+            Command::ConnectBunker { .. } => "ConnectBunker",
             Command::WatchNpub { .. } => "WatchNpub",
             Command::ImportBackup { .. } => "ImportBackup",
             Command::ExportBackup { .. } => "ExportBackup",
@@ -252,6 +256,8 @@ pub enum SignerKind {
     Local,
     /// A NIP-07 browser extension; the engine never sees the key.
     Extension,
+    /// A NIP-46 remote signer ("bunker"); the engine never sees the key.
+    RemoteSigner,
     /// No key at all: an npub followed read-only.
     ReadOnly,
 }
@@ -330,6 +336,8 @@ pub enum EngineError {
     NoWallet,
     #[error("the extension refused or failed: {reason}")]
     Extension { reason: String },
+    #[error("{reason}")]
+    RemoteSigner { reason: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

@@ -3,6 +3,8 @@
 //! `nostr-connect` remote signer ("bunker") listening on it.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
@@ -374,4 +376,48 @@ fn nostrconnect_links_name_the_app_key_and_relays() {
         let error = BunkerSigner::nostrconnect_uri(&app, relays, "Flash").unwrap_err();
         assert!(matches!(error, BunkerError::BadUri { .. }), "{error:?}");
     }
+}
+
+/// The engine's "connect a remote signer": the identity is the bunker's
+/// user, and what reconnects it is sealed in the vault, never public.
+#[tokio::test]
+async fn the_engine_signs_in_with_a_bunker_and_seals_the_connection() {
+    use flash_worker::protocol::{Command, EngineError, Identity, SignerKind};
+    use nostr::ToBech32;
+
+    let mut relay = relay().await;
+    let bunker = bunker(&mut relay, Some("s3cret"), Approve { sign: true }).await;
+    let browser = flash_worker::profiles::memory::MemoryProfiles::new();
+    let test = support::engine_in(&browser).await;
+    let connect = |uri: &str| Command::ConnectBunker {
+        uri: uri.to_owned(),
+        passphrase: support::PASSPHRASE.to_owned(),
+    };
+    assert!(matches!(
+        test.send(connect("bunker://nope")).await,
+        Err(EngineError::RemoteSigner { .. })
+    ));
+    let identity = test.identity(connect(&bunker.uri)).await;
+    let npub = bunker.user.public_key().to_bech32().unwrap();
+    assert!(matches!(
+        &identity,
+        Identity::Unlocked { npub: shown, signer: SignerKind::RemoteSigner, has_seed: false, .. }
+            if *shown == npub
+    ));
+
+    // Locked, the profile still knows who it is, and the link's secret is
+    // nowhere in clear.
+    assert!(matches!(
+        test.identity(Command::Lock).await,
+        Identity::Locked { npub: Some(shown) } if shown == npub
+    ));
+    use flash_worker::profiles::ProfileStores;
+    let stored = browser.open(support::PROFILE).await.unwrap().snapshot();
+    assert!(stored
+        .values()
+        .all(|value| !String::from_utf8_lossy(value).contains("s3cret")));
+    assert!(stored
+        .values()
+        .any(|value| String::from_utf8_lossy(value).contains(&npub)));
+    bunker.serving.abort();
 }

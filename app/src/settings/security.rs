@@ -21,8 +21,12 @@ pub fn Security() -> impl IntoView {
     };
     view! {
         {move || unlocked().map(|(signer, has_seed, minutes)| {
-            // A vault exists once there is a seed or a key of our own to keep.
-            let has_vault = has_seed || signer == SignerKind::Local;
+            // A vault exists once there is a seed or a secret of our own.
+            let has_vault = match signer {
+                SignerKind::Local | SignerKind::RemoteSigner => true,
+                SignerKind::Extension => has_seed,
+                SignerKind::ReadOnly => false,
+            };
             has_vault.then(|| view! {
                 <section class="card stack">
                     <h2>"Security"</h2>

@@ -138,3 +138,39 @@ pub fn ImportBackup(on_back: Callback<()>) -> impl IntoView {
         </section>
     }
 }
+
+/// Use a NIP-46 remote signer: the key stays on it.
+#[component]
+pub fn ConnectRemoteSigner(on_back: Callback<()>) -> impl IntoView {
+    let uri = RwSignal::new(String::new());
+    let passphrase = RwSignal::new(None::<String>);
+    let connect = command_action(move |passphrase: &String| Command::ConnectBunker {
+        uri: uri.get_untracked(),
+        passphrase: passphrase.clone(),
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if let Some(passphrase) = passphrase.get_untracked() {
+            connect.dispatch(passphrase);
+        }
+    };
+    view! {
+        <section class="screen">
+            <h1>"Connect a remote signer"</h1>
+            <p class="muted">"Paste the bunker:// link your signer (nsec.app, Amber, a bunker) shows. Your key stays there; Flash asks it to sign."</p>
+            <form class="stack" on:submit=submit>
+                <label class="field">
+                    <span>"Signer link (bunker://…)"</span>
+                    <input type="password" name="bunker-uri" autocomplete="off" spellcheck="false" bind:value=uri/>
+                </label>
+                <NewPassphrase chosen=passphrase/>
+                <button class="button" type="submit"
+                    disabled=move || uri.get().trim().is_empty() || passphrase.get().is_none() || connect.pending().get()>
+                    {move || if connect.pending().get() { "Waiting for your signer to approve…" } else { "Connect" }}
+                </button>
+                <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
+                {move || action_error(connect).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            </form>
+        </section>
+    }
+}

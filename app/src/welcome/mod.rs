@@ -19,6 +19,7 @@ enum Path {
     Restore,
     ImportKey,
     ImportBackup,
+    RemoteSigner,
     Watch,
 }
 
@@ -33,6 +34,7 @@ pub fn Welcome() -> impl IntoView {
             Path::Restore => view! { <restore::RestoreWallet on_back=back/> }.into_any(),
             Path::ImportKey => view! { <import::ImportKey on_back=back/> }.into_any(),
             Path::ImportBackup => view! { <import::ImportBackup on_back=back/> }.into_any(),
+            Path::RemoteSigner => view! { <import::ConnectRemoteSigner on_back=back/> }.into_any(),
             Path::Watch => view! { <import::WatchNpub on_back=back/> }.into_any(),
         }}
     }
@@ -59,6 +61,9 @@ fn Choose(path: RwSignal<Path>) -> impl IntoView {
                 <div class="stack">
                     <button class="button secondary" on:click=move |_| path.set(Path::ImportBackup)>
                         "Restore a backup file"
+                    </button>
+                    <button class="button secondary" on:click=move |_| path.set(Path::RemoteSigner)>
+                        "Connect a remote signer (NIP-46)"
                     </button>
                     <button class="button secondary" on:click=move |_| path.set(Path::ImportKey)>
                         "Import a NOSTR key (nsec)"

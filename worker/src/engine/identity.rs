@@ -6,6 +6,8 @@
 //! - public `npub` and `signer` (`local`, `extension` or `read-only`): who
 //!   the user is, readable while locked so the lock screen can show it.
 
+use std::time::Duration;
+
 use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
 use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
 use zeroize::Zeroizing;
@@ -16,6 +18,7 @@ use crate::profiles::ProfileStores;
 use crate::protocol::{
     EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
 };
+use crate::signer::bunker::BunkerSigner;
 use crate::vault::{AutoLock, Vault, VaultError, VaultState, VaultStore};
 
 const MNEMONIC: &str = "mnemonic";
@@ -27,6 +30,12 @@ const NSEC: &str = "nsec";
 /// The `signer` record's values.
 const LOCAL: &str = "local";
 const EXTENSION: &str = "extension";
+const REMOTE_SIGNER: &str = "remote-signer";
+/// A NIP-46 connection's secret (its bunker link and app key).
+const BUNKER: &str = "bunker";
+
+/// How long a remote signer has to answer, the user's approval included.
+const BUNKER_TIMEOUT: Duration = Duration::from_secs(20);
 const READ_ONLY: &str = "read-only";
 
 /// NIP-42's client-authentication kind: a signed challenge that proves the
@@ -46,6 +55,8 @@ pub struct Session {
     drawn: Option<Drawn>,
     /// The NOSTR keys while unlocked, when the vault holds them.
     keys: Option<Keys>,
+    /// The remote signer connected this session, when one signs.
+    bunker: Option<BunkerSigner>,
 }
 
 struct Drawn {
@@ -67,6 +78,7 @@ impl<P: ProfileStores> Engine<P> {
         let npub = read_public(vault, NPUB).await?;
         let signer = match read_public(vault, SIGNER).await?.as_deref() {
             Some(EXTENSION) => SignerKind::Extension,
+            Some(REMOTE_SIGNER) => SignerKind::RemoteSigner,
             Some(READ_ONLY) => SignerKind::ReadOnly,
             _ => SignerKind::Local,
         };
@@ -180,7 +192,7 @@ impl<P: ProfileStores> Engine<P> {
                 vault.create(passphrase, kdf).await.map_err(vault_error)?;
                 self.keep_local_identity(vault, keys).await?;
             }
-            (VaultState::Unlocked, Some(LOCAL))
+            (VaultState::Unlocked, Some(LOCAL | REMOTE_SIGNER))
                 if vault.secret(MNEMONIC).await.map_err(vault_error)?.is_none() =>
             {
                 vault
@@ -240,6 +252,54 @@ impl<P: ProfileStores> Engine<P> {
             .map_err(vault_error)?;
         self.keep_local_identity(vault, Keys::new(secret_key))
             .await?;
+        self.start_auto_lock(vault).await?;
+        self.identity_of(vault).await
+    }
+
+    /// Connects a NIP-46 remote signer and keeps the connection's secret in
+    /// a new vault; the user's key never leaves the signer.
+    pub(super) async fn connect_bunker(
+        &self,
+        uri: &str,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        if passphrase.is_empty() {
+            return Err(vault_error(VaultError::EmptyPassphrase));
+        }
+        {
+            let guard = self.vault.lock().await;
+            let vault = opened(&guard)?;
+            if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
+                return Err(EngineError::AlreadyExists);
+            }
+        }
+        // Not holding the vault while waiting for the signer's approval.
+        let (bunker, user) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT)
+            .await
+            .map_err(|error| EngineError::RemoteSigner {
+                reason: error.to_string(),
+            })?;
+        let npub = user.to_bech32().map_err(invalid)?;
+        let kdf = (self.env.kdf)().map_err(invalid)?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if vault.state() != VaultState::Empty {
+            return Err(EngineError::AlreadyExists);
+        }
+        vault.create(passphrase, kdf).await.map_err(vault_error)?;
+        vault
+            .put_secret(BUNKER, &bunker.to_secret_bytes())
+            .await
+            .map_err(vault_error)?;
+        vault
+            .put_public(NPUB, npub.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        vault
+            .put_public(SIGNER, REMOTE_SIGNER.as_bytes())
+            .await
+            .map_err(vault_error)?;
+        self.session.borrow_mut().bunker = Some(bunker);
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
     }

@@ -168,6 +168,10 @@ impl<P: ProfileStores> Engine<P> {
                 .import_key(&key, &key_password, &passphrase)
                 .await
                 .map(identity_reply),
+            Command::ConnectBunker { uri, passphrase } => self
+                .connect_bunker(&uri, &passphrase)
+                .await
+                .map(identity_reply),
             Command::WatchNpub { npub } => self.watch_npub(&npub).await.map(identity_reply),
             Command::ImportBackup { file, passphrase } => {
                 self.import_backup(&file, &passphrase).await
