@@ -17,7 +17,7 @@ fn median_ms(params: &KdfParams, now_ms: impl Fn() -> f64) -> f64 {
     let mut times: Vec<f64> = (0..RUNS)
         .map(|_| {
             let start = now_ms();
-            derive_key(b"correct horse battery staple", params).unwrap();
+            derive_key("correct horse battery staple", params).unwrap();
             now_ms() - start
         })
         .collect();

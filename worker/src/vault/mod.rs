@@ -479,16 +479,16 @@ enum Unwrap {
 /// Seals `data_key` under the key derived from `passphrase`; returns the
 /// encoded key record.
 fn wrap(data_key: &Key, passphrase: &str, kdf: KdfParams) -> Result<Vec<u8>, VaultError> {
-    let kek = seal::derive_key(passphrase.as_bytes(), &kdf)
-        .map_err(|e| VaultError::from_seal(e, KEY_RECORD))?;
+    let kek =
+        seal::derive_key(passphrase, &kdf).map_err(|e| VaultError::from_seal(e, KEY_RECORD))?;
     let wrapped_key = seal::seal(&kek, KEY_RECORD, data_key.as_ref())
         .map_err(|e| VaultError::from_seal(e, KEY_RECORD))?;
     encode_key_record(&KeyRecord { kdf, wrapped_key })
 }
 
 fn unwrap(record: &KeyRecord, passphrase: &str) -> Result<Key, Unwrap> {
-    let kek = seal::derive_key(passphrase.as_bytes(), &record.kdf)
-        .map_err(|e| Unwrap::Damaged(e.to_string()))?;
+    let kek =
+        seal::derive_key(passphrase, &record.kdf).map_err(|e| Unwrap::Damaged(e.to_string()))?;
     let opened = seal::open(&kek, KEY_RECORD, &record.wrapped_key).map_err(|e| match e {
         // A wrong passphrase and an altered key record are
         // indistinguishable: both fail authentication.

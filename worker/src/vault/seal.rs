@@ -20,6 +20,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 use zeroize::Zeroizing;
 
 /// Length of every key in the vault: the data key and the key-encryption key.
@@ -180,8 +181,14 @@ impl KdfParams {
 }
 
 /// Derives the key-encryption key from a passphrase with Argon2id.
-pub fn derive_key(passphrase: &[u8], params: &KdfParams) -> Result<Key, SealError> {
+///
+/// The passphrase is NFKC-normalised first (as NIP-49 does), so the same
+/// words typed on two keyboards, with a precomposed "é" on one and "e" plus
+/// a combining accent on the other, open the same vault.
+pub fn derive_key(passphrase: &str, params: &KdfParams) -> Result<Key, SealError> {
     params.check()?;
+    let passphrase = Zeroizing::new(passphrase.nfkc().collect::<String>());
+    let passphrase = passphrase.as_bytes();
     let argon_params = Params::new(
         params.m_cost_kib,
         params.t_cost,
@@ -317,11 +324,16 @@ mod tests {
     #[test]
     fn derivation_depends_on_passphrase_and_salt() {
         let params = KdfParams::for_tests().unwrap();
-        let a = derive_key(b"pass", &params).unwrap();
-        assert_eq!(a, derive_key(b"pass", &params).unwrap());
-        assert_ne!(a, derive_key(b"pasS", &params).unwrap());
+        let a = derive_key("pass", &params).unwrap();
+        assert_eq!(a, derive_key("pass", &params).unwrap());
+        assert_ne!(a, derive_key("pasS", &params).unwrap());
         let other_salt = KdfParams::for_tests().unwrap();
-        assert_ne!(a, derive_key(b"pass", &other_salt).unwrap());
+        assert_ne!(a, derive_key("pass", &other_salt).unwrap());
+        // Precomposed and decomposed accents are the same passphrase.
+        assert_eq!(
+            derive_key("caf\u{e9}", &params).unwrap(),
+            derive_key("cafe\u{301}", &params).unwrap()
+        );
     }
 
     #[test]
@@ -359,7 +371,7 @@ mod tests {
         ];
         for params in cases {
             assert!(matches!(
-                derive_key(b"p", &params),
+                derive_key("p", &params),
                 Err(SealError::KdfParams(_))
             ));
         }
