@@ -528,3 +528,36 @@ async_test! {
         assert!(matches!(garbage, Err(EngineError::Invalid { .. })), "{garbage:?}");
     }
 }
+
+async_test! {
+    fn onboarding_cut_short_after_the_vault_was_created_can_be_finished() {
+        use flash_worker::profiles::ProfileStores;
+        let browser = MemoryProfiles::new();
+        let test = engine_in(&browser).await;
+        let store = browser.open(support::PROFILE).await.expect("store");
+        // The vault's creation is written, then the tab closes.
+        store.fail_after_writes(1);
+        assert!(matches!(test.send(restore()).await, Err(EngineError::Storage { .. })));
+        drop(test);
+        store.heal();
+
+        let reopened = engine_in(&browser).await;
+        assert_eq!(
+            reopened.identity(Command::GetIdentity).await,
+            Identity::Locked { npub: None }
+        );
+        assert_eq!(
+            reopened.identity(Command::Unlock { passphrase: PASSPHRASE.into() }).await,
+            Identity::None
+        );
+        // Finishing needs the passphrase chosen the first time.
+        assert!(matches!(
+            reopened
+                .send(Command::RestoreWallet { phrase: NIP06_WORDS.into(), passphrase: "another".into() })
+                .await,
+            Err(EngineError::WrongPassphrase { .. })
+        ));
+        let finished = reopened.identity(restore()).await;
+        assert_eq!(unlocked_npub(&finished), NIP06_NPUB);
+    }
+}

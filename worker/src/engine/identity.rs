@@ -183,6 +183,8 @@ impl<P: ProfileStores> Engine<P> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
         let signer = read_public(vault, SIGNER).await?;
+        let has_seed = vault.state() == VaultState::Unlocked
+            && vault.secret(MNEMONIC).await.map_err(vault_error)?.is_some();
         match (vault.state(), signer.as_deref()) {
             (_, Some(READ_ONLY)) => return Err(read_only()),
             (VaultState::Empty, Some(EXTENSION)) => {
@@ -192,13 +194,15 @@ impl<P: ProfileStores> Engine<P> {
                 vault.create(passphrase, kdf).await.map_err(vault_error)?;
                 self.keep_local_identity(vault, keys).await?;
             }
-            (VaultState::Unlocked, Some(LOCAL | REMOTE_SIGNER))
-                if vault.secret(MNEMONIC).await.map_err(vault_error)?.is_none() =>
-            {
-                vault
-                    .verify_passphrase(passphrase, (self.env.now_ms)())
-                    .await
-                    .map_err(vault_error)?;
+            // Onboarding cut short after the vault was created (a closed
+            // tab): finish it, under the passphrase chosen then.
+            (VaultState::Unlocked, None) => {
+                self.verify(vault, passphrase).await?;
+                self.keep_local_identity(vault, keys).await?;
+            }
+            // A seed for a profile whose identity is held elsewhere.
+            (VaultState::Unlocked, Some(LOCAL | REMOTE_SIGNER | EXTENSION)) if !has_seed => {
+                self.verify(vault, passphrase).await?;
             }
             (VaultState::Locked, _) => return Err(EngineError::Locked),
             _ => return Err(EngineError::AlreadyExists),
@@ -209,6 +213,15 @@ impl<P: ProfileStores> Engine<P> {
             .map_err(vault_error)?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
+    }
+
+    /// Checks the passphrase of an unlocked vault; wrong guesses count
+    /// towards the same delay as unlocking.
+    async fn verify(&self, vault: &Vault<P::Store>, passphrase: &str) -> Result<(), EngineError> {
+        vault
+            .verify_passphrase(passphrase, (self.env.now_ms)())
+            .await
+            .map_err(vault_error)
     }
 
     /// Makes `keys` the profile's identity, held in the vault.
@@ -422,10 +435,7 @@ impl<P: ProfileStores> Engine<P> {
     pub(super) async fn export_backup(&self, passphrase: &str) -> Result<String, EngineError> {
         let guard = self.vault.lock().await;
         let vault = opened(&guard)?;
-        vault
-            .verify_passphrase(passphrase, (self.env.now_ms)())
-            .await
-            .map_err(vault_error)?;
+        self.verify(vault, passphrase).await?;
         let file = vault.export_backup().await.map_err(vault_error)?;
         String::from_utf8(file).map_err(invalid)
     }
@@ -449,10 +459,7 @@ impl<P: ProfileStores> Engine<P> {
         if vault.state() != VaultState::Unlocked {
             return Err(EngineError::Locked);
         }
-        vault
-            .verify_passphrase(passphrase, (self.env.now_ms)())
-            .await
-            .map_err(vault_error)?;
+        self.verify(vault, passphrase).await?;
         let local_key = || {
             self.session
                 .borrow()
