@@ -231,14 +231,7 @@ impl<P: ProfileStores> Engine<P> {
         keys: Keys,
     ) -> Result<(), EngineError> {
         let npub = keys.public_key().to_bech32().map_err(invalid)?;
-        vault
-            .put_public(NPUB, npub.as_bytes())
-            .await
-            .map_err(vault_error)?;
-        vault
-            .put_public(SIGNER, LOCAL.as_bytes())
-            .await
-            .map_err(vault_error)?;
+        record_identity(vault, &npub, LOCAL).await?;
         self.session.borrow_mut().keys = Some(keys);
         Ok(())
     }
@@ -255,9 +248,7 @@ impl<P: ProfileStores> Engine<P> {
         let kdf = (self.env.kdf)().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
-            return Err(EngineError::AlreadyExists);
-        }
+        ensure_new_profile(vault).await?;
         vault.create(passphrase, kdf).await.map_err(vault_error)?;
         vault
             .put_secret(NSEC, secret_key.as_secret_bytes())
@@ -279,13 +270,7 @@ impl<P: ProfileStores> Engine<P> {
         if passphrase.is_empty() {
             return Err(vault_error(VaultError::EmptyPassphrase));
         }
-        {
-            let guard = self.vault.lock().await;
-            let vault = opened(&guard)?;
-            if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
-                return Err(EngineError::AlreadyExists);
-            }
-        }
+        ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
         // Not holding the vault while waiting for the signer's approval.
         let (bunker, user) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT)
             .await
@@ -296,22 +281,14 @@ impl<P: ProfileStores> Engine<P> {
         let kdf = (self.env.kdf)().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if vault.state() != VaultState::Empty {
-            return Err(EngineError::AlreadyExists);
-        }
+        // Checked again: another command may have run while we waited.
+        ensure_new_profile(vault).await?;
         vault.create(passphrase, kdf).await.map_err(vault_error)?;
         vault
             .put_secret(BUNKER, &bunker.to_secret_bytes())
             .await
             .map_err(vault_error)?;
-        vault
-            .put_public(NPUB, npub.as_bytes())
-            .await
-            .map_err(vault_error)?;
-        vault
-            .put_public(SIGNER, REMOTE_SIGNER.as_bytes())
-            .await
-            .map_err(vault_error)?;
+        record_identity(vault, &npub, REMOTE_SIGNER).await?;
         self.session.borrow_mut().bunker = Some(bunker);
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
@@ -325,17 +302,8 @@ impl<P: ProfileStores> Engine<P> {
         let npub = public_key.to_bech32().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
-            return Err(EngineError::AlreadyExists);
-        }
-        vault
-            .put_public(NPUB, npub.as_bytes())
-            .await
-            .map_err(vault_error)?;
-        vault
-            .put_public(SIGNER, READ_ONLY.as_bytes())
-            .await
-            .map_err(vault_error)?;
+        ensure_new_profile(vault).await?;
+        record_identity(vault, &npub, READ_ONLY).await?;
         self.identity_of(vault).await
     }
 
@@ -381,17 +349,8 @@ impl<P: ProfileStores> Engine<P> {
         let npub = claimed.to_bech32().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if vault.state() != VaultState::Empty {
-            return Err(EngineError::AlreadyExists);
-        }
-        vault
-            .put_public(NPUB, npub.as_bytes())
-            .await
-            .map_err(vault_error)?;
-        vault
-            .put_public(SIGNER, EXTENSION.as_bytes())
-            .await
-            .map_err(vault_error)?;
+        ensure_new_profile(vault).await?;
+        record_identity(vault, &npub, EXTENSION).await?;
         self.identity_of(vault).await
     }
 
@@ -599,6 +558,31 @@ pub(super) fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S
 
 fn opened_mut<S: VaultStore>(vault: &mut Option<Vault<S>>) -> Result<&mut Vault<S>, EngineError> {
     vault.as_mut().ok_or_else(not_open)
+}
+
+/// Records who the user is and what kind of signer speaks for them; public,
+/// so the lock screen can show it.
+async fn record_identity<S: VaultStore>(
+    vault: &mut Vault<S>,
+    npub: &str,
+    signer: &str,
+) -> Result<(), EngineError> {
+    vault
+        .put_public(NPUB, npub.as_bytes())
+        .await
+        .map_err(vault_error)?;
+    vault
+        .put_public(SIGNER, signer.as_bytes())
+        .await
+        .map_err(vault_error)
+}
+
+/// Refuses to give a second identity to a profile that has one.
+async fn ensure_new_profile<S: VaultStore>(vault: &Vault<S>) -> Result<(), EngineError> {
+    if vault.state() != VaultState::Empty || read_public(vault, SIGNER).await?.is_some() {
+        return Err(EngineError::AlreadyExists);
+    }
+    Ok(())
 }
 
 fn read_only() -> EngineError {
