@@ -8,6 +8,15 @@ import {
   NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE,
 } from "./fixtures";
 
+/** Fails if `text` holds the NIP-06 words, their nsec, or the key's hex. */
+function expectNoNip06Secret(text: string) {
+  // Single words also name ordinary fields ("before"); two in a row do not.
+  const words = NIP06_WORDS.split(" ");
+  for (let i = 1; i < words.length; i++) expect(text).not.toContain(`${words[i - 1]} ${words[i]}`);
+  expect(text).not.toContain(NIP06_NSEC);
+  expect(text).not.toContain("7f7ff03d123792d6ac594bfa67bf6d0c0ab55b6b1fdb6249303fe861f1ccba9a");
+}
+
 const heading = (page) => page.getByRole("heading", { level: 1 });
 
 test("create → back up → lock → unlock → reload → unlock: the same identity throughout", async ({ page, consoleErrors }) => {
@@ -194,9 +203,7 @@ test("a backup file downloaded here restores the wallet in another browser", asy
   const downloading = page.waitForEvent("download");
   await form.getByRole("button", { name: "Download backup file" }).click();
   const file = await (await downloading).path();
-  const contents = await readFile(file, "utf8");
-  for (const word of NIP06_WORDS.split(" ")) expect(contents).not.toContain(` ${word} `);
-  expect(contents).not.toContain(NIP06_NSEC);
+  expectNoNip06Secret(await readFile(file, "utf8"));
 
   const elsewhere = await browser.newContext({ baseURL });
   const other = await elsewhere.newPage();
@@ -252,4 +259,38 @@ test("a remote signer that never answers gives up with a reason and creates noth
   await expect(page.getByRole("alert")).toContainText(/remote signer|relay/, { timeout: 40_000 });
   await page.reload();
   await expect(heading(page)).toHaveText("Welcome to Flash");
+});
+
+test("nothing secret is readable in the browser's storage after onboarding", async ({ page }) => {
+  await page.goto("/");
+  await restoreWallet(page);
+  const stored = await page.evaluate(async () => {
+    const texts: string[] = [];
+    const asText = (value: unknown) =>
+      value instanceof Uint8Array
+        ? Array.from(value, (byte) => String.fromCharCode(byte)).join("") +
+          Array.from(value, (byte) => byte.toString(16).padStart(2, "0")).join("")
+        : JSON.stringify(value);
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name!);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        const values = await new Promise<unknown[]>((resolve, reject) => {
+          const request = db.transaction(storeName).objectStore(storeName).getAll();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        texts.push(...values.map(asText));
+      }
+      db.close();
+    }
+    for (let i = 0; i < localStorage.length; i++) texts.push(localStorage.getItem(localStorage.key(i)!)!);
+    return texts.join("\n");
+  });
+  expect(stored).toContain(NIP06_NPUB); // Public, so the lock screen can show it.
+  expectNoNip06Secret(stored);
+  expect(stored).not.toContain(PASSPHRASE);
 });
