@@ -1,8 +1,8 @@
 //! The `/api` namespace.
 //!
-//! There are no endpoints yet; routes added here are mounted under `/api`.
-//! The JSON fallback makes sure a client calling an endpoint that does not
-//! exist gets a machine-readable 404, instead of the SPA's `index.html`.
+//! Routes added here are mounted under `/api`. The JSON fallback makes sure a
+//! client calling an endpoint that does not exist gets a machine-readable
+//! 404, instead of the SPA's `index.html`.
 
 use axum::{
     extract::OriginalUri,
@@ -12,8 +12,16 @@ use axum::{
 };
 use serde::Serialize;
 
-pub(crate) fn router() -> Router {
-    Router::new().fallback(not_found)
+use crate::dev::{self, DevConfig};
+
+/// `dev` is `Some` in dev mode only: without it the dev endpoints are the
+/// JSON 404 like any unknown path.
+pub(crate) fn router(dev: Option<DevConfig>) -> Router {
+    let router = match dev {
+        Some(config) => dev::api_routes(config),
+        None => Router::new(),
+    };
+    router.fallback(not_found)
 }
 
 /// The error body every API failure uses, so clients can branch on `error`

@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, env = "FLASH_DIST", value_name = "DIR")]
     pub dist: Option<PathBuf>,
 
-    /// Run everything a newcomer needs locally (later: an embedded NOSTR relay and Cashu mint)
+    /// Run everything a newcomer needs locally: a NOSTR relay on 127.0.0.1, advertised at /api/dev/config (later: a Cashu mint)
     // `--dev` alone means true; `--dev=false` overrides FLASH_DEV or the file.
     // `require_equals` keeps `--dev` from swallowing the next argument.
     #[arg(
@@ -47,7 +47,11 @@ pub struct Args {
     )]
     pub dev: Option<bool>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev); flags and environment variables win over it
+    /// Port of the dev relay on 127.0.0.1, with --dev; 0 picks any free port [default: 0]
+    #[arg(long, env = "FLASH_DEV_RELAY_PORT", value_name = "PORT")]
+    pub dev_relay_port: Option<u16>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_relay_port); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -61,6 +65,8 @@ pub struct Config {
     pub dist: PathBuf,
     /// Whether to run the local development services.
     pub dev: bool,
+    /// Port of the development relay on 127.0.0.1; 0 means any free port.
+    pub dev_relay_port: u16,
 }
 
 impl Default for Config {
@@ -70,6 +76,7 @@ impl Default for Config {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist: PathBuf::from("dist"),
             dev: false,
+            dev_relay_port: 0,
         }
     }
 }
@@ -111,6 +118,10 @@ impl Config {
             listen: args.listen.or(file.listen).unwrap_or(default.listen),
             dist: args.dist.or(file.dist).unwrap_or(default.dist),
             dev: args.dev.or(file.dev).unwrap_or(default.dev),
+            dev_relay_port: args
+                .dev_relay_port
+                .or(file.dev_relay_port)
+                .unwrap_or(default.dev_relay_port),
         })
     }
 }
@@ -124,6 +135,7 @@ struct ConfigFile {
     listen: Option<SocketAddr>,
     dist: Option<PathBuf>,
     dev: Option<bool>,
+    dev_relay_port: Option<u16>,
 }
 
 impl ConfigFile {
@@ -158,7 +170,13 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 4] = ["FLASH_LISTEN", "FLASH_DIST", "FLASH_DEV", "FLASH_CONFIG"];
+    const VARS: [&str; 5] = [
+        "FLASH_LISTEN",
+        "FLASH_DIST",
+        "FLASH_DEV",
+        "FLASH_DEV_RELAY_PORT",
+        "FLASH_CONFIG",
+    ];
 
     /// Parses `args` as the command line with exactly `env` set among the
     /// FLASH_* variables.
@@ -202,6 +220,27 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.dist, PathBuf::from("dist"));
         assert!(!config.dev);
+        assert_eq!(config.dev_relay_port, 0);
+    }
+
+    #[test]
+    fn dev_relay_port_comes_from_flag_environment_or_file() {
+        let file = toml_file("dev_relay_port = 7001\n");
+        let path = file.path().to_str().unwrap();
+        let from_file = config_from(&["--config", path], &[]).unwrap();
+        assert_eq!(from_file.dev_relay_port, 7001);
+        let from_env = config_from(
+            &["--config", path],
+            &[("FLASH_DEV_RELAY_PORT", "7002")],
+        )
+        .unwrap();
+        assert_eq!(from_env.dev_relay_port, 7002);
+        let from_flag = config_from(
+            &["--config", path, "--dev-relay-port", "7003"],
+            &[("FLASH_DEV_RELAY_PORT", "7002")],
+        )
+        .unwrap();
+        assert_eq!(from_flag.dev_relay_port, 7003);
     }
 
     #[test]

@@ -1,10 +1,17 @@
 //! Flash Web's thin server.
 //!
-//! For now it serves the single-page app that Trunk builds into `dist/`, plus a
-//! health check. Everything is assembled by [`router`], so tests can drive the
-//! whole app with `tower::ServiceExt::oneshot` without opening a socket.
+//! It serves the single-page app that Trunk builds into `dist/`, plus a
+//! health check and `/api`. With `--dev` it also runs the services a newcomer
+//! needs locally (see [`dev`]: a NOSTR relay) and advertises them at
+//! `/api/dev/config`.
+//!
+//! [`App::start`] starts everything; [`router`] assembles the HTTP side alone,
+//! so tests can drive the whole app with `tower::ServiceExt::oneshot` without
+//! opening a socket.
 
 pub mod config;
+pub mod dev;
+pub mod relay;
 pub mod spa;
 
 mod api;
@@ -19,29 +26,85 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
+pub use dev::{DevConfig, DevServices};
+pub use relay::RelayError;
 pub use spa::SpaError;
 
-/// Builds the complete application: health check, `/api`, and the SPA for
+/// Builds the HTTP application: health check, `/api`, and the SPA for
 /// everything else, all wrapped in the security headers.
+///
+/// This starts no services, so it never serves the dev endpoints, whatever
+/// `config.dev` says: [`App::start`] does that.
 ///
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
     let spa = spa::Spa::load(&config.dist)?;
+    Ok(assemble(spa, None))
+}
+
+fn assemble(spa: spa::Spa, dev: Option<DevConfig>) -> Router {
     let content_security_policy = spa.content_security_policy().clone();
 
     // Dynamic answers describe the server's state right now, so no cache
     // (browser, proxy or service worker) may keep them.
     let dynamic = Router::new()
         .route("/healthz", get(health::healthz))
-        .nest("/api", api::router())
+        .nest("/api", api::router(dev))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
 
     let app = dynamic.merge(spa.into_router());
-    Ok(security::with_security_headers(
-        app,
-        content_security_policy,
-    ))
+    security::with_security_headers(app, content_security_policy)
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Spa(#[from] SpaError),
+    #[error(transparent)]
+    Relay(#[from] RelayError),
+}
+
+/// The running application: its router and, in dev mode, the services it
+/// advertises. Dropping it stops those services too.
+#[derive(Debug)]
+pub struct App {
+    router: Router,
+    dev: Option<DevServices>,
+}
+
+impl App {
+    /// Loads the app from `config.dist` and, when `config.dev` is set, starts
+    /// the development services and serves `/api/dev/config`.
+    pub async fn start(config: &Config) -> Result<Self, StartError> {
+        // Check the app is built before starting anything.
+        let spa = spa::Spa::load(&config.dist)?;
+        let dev = if config.dev {
+            Some(DevServices::start(config).await?)
+        } else {
+            None
+        };
+        let router = assemble(spa, dev.as_ref().map(DevServices::config));
+        Ok(Self { router, dev })
+    }
+
+    /// The HTTP application, to serve or to call in tests.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The development services, in dev mode.
+    pub fn dev(&self) -> Option<&DevServices> {
+        self.dev.as_ref()
+    }
+
+    /// Stops the development services, if any.
+    pub fn shutdown(self) {
+        if let Some(dev) = &self.dev {
+            dev.shutdown();
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::{
 };
 
 use anyhow::Context;
-use flash_server::Config;
+use flash_server::{App, Config};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -30,7 +30,7 @@ async fn run() -> anyhow::Result<()> {
     let config = Config::load()?;
     init_tracing();
 
-    let app = flash_server::router(&config)?;
+    let app = App::start(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
@@ -44,14 +44,21 @@ async fn run() -> anyhow::Result<()> {
     // (logs go to stderr), so flush it rather than leave it in a buffer.
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Flash Web is running at http://{addr}/")
+        .and_then(|()| match app.dev() {
+            Some(dev) => writeln!(stdout, "Dev relay at {}", dev.relay().url()),
+            None => Ok(()),
+        })
         .and_then(|()| stdout.flush())
         .context("could not write to stdout")?;
     drop(stdout);
 
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app.router())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("server failed")?;
+        .context("server failed");
+    // Stop the dev services whether the server stopped cleanly or not.
+    app.shutdown();
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

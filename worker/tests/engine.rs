@@ -231,9 +231,11 @@ async_test! {
     }
 }
 
-#[test]
-fn an_extension_signs_in_only_by_signing_the_challenge_with_its_key() {
-    futures::executor::block_on(async {
+/// On tokio: waiting for the page has a timeout, and natively its timer is
+/// tokio's.
+#[tokio::test]
+async fn an_extension_signs_in_only_by_signing_the_challenge_with_its_key() {
+    {
         let keys = Keys::generate();
         let pubkey = keys.public_key().to_hex();
 
@@ -307,7 +309,7 @@ fn an_extension_signs_in_only_by_signing_the_challenge_with_its_key() {
             .await,
             Err(EngineError::Invalid { .. })
         ));
-    });
+    }
 }
 
 struct TestEngineParts<'a> {
@@ -560,4 +562,17 @@ async_test! {
         let finished = reopened.identity(restore()).await;
         assert_eq!(unlocked_npub(&finished), NIP06_NPUB);
     }
+}
+
+/// Virtual time: the two minutes pass at once, with no real waiting.
+#[tokio::test(start_paused = true)]
+async fn an_extension_that_never_answers_is_given_up_with_a_reason() {
+    let test = engine().await;
+    let pubkey = Keys::generate().public_key().to_hex();
+    let answer = test.send(Command::SignInWithExtension { pubkey }).await;
+    assert!(
+        matches!(&answer, Err(EngineError::Extension { reason }) if reason.contains("did not answer")),
+        "{answer:?}"
+    );
+    assert_eq!(test.identity(Command::GetIdentity).await, Identity::None);
 }

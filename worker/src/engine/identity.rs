@@ -34,6 +34,9 @@ const REMOTE_SIGNER: &str = "remote-signer";
 /// A NIP-46 connection's secret (its bunker link and app key).
 const BUNKER: &str = "bunker";
 
+/// How long a NIP-07 extension has to answer, the user's approval included.
+const EXTENSION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How long a remote signer has to answer, the user's approval included.
 const BUNKER_TIMEOUT: Duration = Duration::from_secs(20);
 const READ_ONLY: &str = "read-only";
@@ -325,7 +328,7 @@ impl<P: ProfileStores> Engine<P> {
             .build(claimed);
         let signed = self
             .page_signer
-            .sign(unsigned.as_json())
+            .sign(unsigned.as_json(), EXTENSION_TIMEOUT)
             .await
             .map_err(|error| EngineError::Extension {
                 reason: error.to_string(),

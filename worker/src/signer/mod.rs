@@ -9,6 +9,7 @@ pub mod bunker;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::time::Duration;
 
 use futures::channel::{mpsc, oneshot};
 
@@ -21,6 +22,8 @@ pub enum PageSignerError {
     Refused(String),
     #[error("the app closed before the extension answered")]
     Gone,
+    #[error("the extension did not answer within {} s: open it and approve, or try again", .0.as_secs())]
+    Timeout(Duration),
 }
 
 /// Forwards signing requests to the page's NIP-07 extension.
@@ -41,7 +44,13 @@ impl PageSigner {
 
     /// Asks the page to sign `unsigned` (JSON of an unsigned event) and
     /// returns the signed event's JSON, unverified: the caller verifies.
-    pub async fn sign(&self, unsigned: String) -> Result<String, PageSignerError> {
+    /// An extension whose prompt is dismissed may never answer: after
+    /// `timeout` the request is given up.
+    pub async fn sign(
+        &self,
+        unsigned: String,
+        timeout: Duration,
+    ) -> Result<String, PageSignerError> {
         let sign_id = self.next_id.get();
         self.next_id.set(sign_id.wrapping_add(1));
         let (answer, answered) = oneshot::channel();
@@ -54,9 +63,13 @@ impl PageSigner {
             self.waiting.borrow_mut().remove(&sign_id);
             return Err(PageSignerError::Gone);
         }
-        match answered.await {
-            Ok(outcome) => outcome.map_err(PageSignerError::Refused),
-            Err(_) => Err(PageSignerError::Gone),
+        match async_utility::time::timeout(Some(timeout), answered).await {
+            Some(Ok(outcome)) => outcome.map_err(PageSignerError::Refused),
+            Some(Err(_)) => Err(PageSignerError::Gone),
+            None => {
+                self.waiting.borrow_mut().remove(&sign_id);
+                Err(PageSignerError::Timeout(timeout))
+            }
         }
     }
 
