@@ -229,11 +229,8 @@ mod tests {
         let path = file.path().to_str().unwrap();
         let from_file = config_from(&["--config", path], &[]).unwrap();
         assert_eq!(from_file.dev_relay_port, 7001);
-        let from_env = config_from(
-            &["--config", path],
-            &[("FLASH_DEV_RELAY_PORT", "7002")],
-        )
-        .unwrap();
+        let from_env =
+            config_from(&["--config", path], &[("FLASH_DEV_RELAY_PORT", "7002")]).unwrap();
         assert_eq!(from_env.dev_relay_port, 7002);
         let from_flag = config_from(
             &["--config", path, "--dev-relay-port", "7003"],

@@ -1,105 +1,20 @@
 //! Behaviour of the served app as a browser sees it: driven through the
 //! router in memory, plus a few runs of the real `server` binary.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+mod support;
 
 use axum::{
     body::{Body, Bytes},
-    http::{header, HeaderMap, Request, StatusCode},
-    response::Response,
-    Router,
+    http::{header, Request, StatusCode},
 };
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use flash_server::Config;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
-use tower::ServiceExt;
 
-/// The wasm loader Trunk inlines into index.html.
-const LOADER: &str = "\nimport init, * as bindings from '/flash-app-0123456789abcdef.js';\n\
-                      const wasm = await init({ module_or_path: '/flash-app-0123456789abcdef_bg.wasm' });\n\
-                      window.wasmBindings = bindings;\n";
-const WASM: &[u8] = b"\0asm\x01\0\0\0";
-const WASM_BROTLI: &[u8] = b"pretend this is brotli";
-
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-fn index_html() -> String {
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Flash</title>
-  <link rel="manifest" href="/manifest.webmanifest">
-  <link rel="modulepreload" href="/flash-app-0123456789abcdef.js" crossorigin="anonymous">
-  <script type="module">{LOADER}</script>
-</head>
-<body></body>
-</html>
-"#
-    )
-}
-
-/// A `dist/` directory laid out the way the release build writes it.
-fn built_dist() -> TempDir {
-    let dist = tempfile::tempdir().expect("create temp dist");
-    let index = index_html();
-    let files: [(&str, &[u8]); 7] = [
-        ("index.html", index.as_bytes()),
-        ("flash-app-0123456789abcdef_bg.wasm", WASM),
-        ("flash-app-0123456789abcdef_bg.wasm.br", WASM_BROTLI),
-        (
-            "flash-app-0123456789abcdef.js",
-            b"export default function init() {}",
-        ),
-        ("manifest.webmanifest", br#"{"name":"Flash"}"#),
-        ("sw.js", b"self.addEventListener('fetch', () => {});"),
-        ("engine.js", b"export const engine = 1;"),
-    ];
-    for (name, contents) in files {
-        std::fs::write(dist.path().join(name), contents).expect("write dist file");
-    }
-    dist
-}
-
-fn app(dist: &Path) -> Router {
-    let config = Config {
-        dist: dist.to_owned(),
-        ..Config::default()
-    };
-    flash_server::router(&config).expect("router for a built dist")
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
-    let response: Response = app.clone().oneshot(request).await.expect("infallible");
-    let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .expect("read body");
-    (parts.status, parts.headers, body)
-}
-
-async fn get(app: &Router, path: &str) -> (StatusCode, HeaderMap, Bytes) {
-    send(
-        app,
-        Request::get(path).body(Body::empty()).expect("request"),
-    )
-    .await
-}
-
-fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
-    headers
-        .get(&name)
-        .map(|value| value.to_str().expect("ASCII header"))
-        .unwrap_or_else(|| panic!("missing {name} header in {headers:?}"))
-}
+use support::{
+    app, built_dist, get, header, index_html, send, server_command, Server, IMMUTABLE, LOADER,
+    WASM, WASM_BROTLI,
+};
 
 #[tokio::test]
 async fn wasm_is_served_as_wasm_and_cached_forever() {
@@ -317,64 +232,13 @@ fn unbuilt_app_is_a_clear_error() {
 
 // ---- The real binary ----
 
-/// Kills the server even when an assertion fails half-way.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // The child may already have exited; nothing useful to do about errors.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn server_command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-    // Settings from the developer's shell must not leak into the test.
-    for var in ["FLASH_LISTEN", "FLASH_DIST", "FLASH_DEV", "FLASH_CONFIG"] {
-        command.env_remove(var);
-    }
-    command
-}
-
-/// Starts the server on a free port and returns it with the URL it announced.
-fn start_server(dist: &Path) -> (Server, String) {
-    let mut child = server_command()
-        .args(["--listen", "127.0.0.1:0", "--dist"])
-        .arg(dist)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let server = Server(child);
-
-    // Read on a thread so a server that never announces itself fails the
-    // test instead of hanging it.
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("server announced itself within 30 s");
-    let url = line
-        .trim_end()
-        .strip_prefix("Flash Web is running at ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (server, url)
-}
-
 #[tokio::test]
 async fn binary_announces_its_real_address_and_answers_healthz() {
     use http_body_util::{BodyExt, Empty};
     use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 
     let dist = built_dist();
-    let (_server, url) = start_server(dist.path());
+    let (_server, url) = Server::start::<&str>(dist.path(), &[]);
     let port = url
         .strip_prefix("http://127.0.0.1:")
         .and_then(|rest| rest.strip_suffix('/'))
@@ -418,13 +282,19 @@ fn help_documents_every_option() {
         .expect("run server --help");
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
-    for option in ["--listen", "--dist", "--dev", "--config"] {
+    for option in [
+        "--listen",
+        "--dist",
+        "--dev",
+        "--dev-relay-port",
+        "--config",
+    ] {
         assert!(
             help.contains(option),
             "--help does not mention {option}:\n{help}"
         );
     }
-    for var in ["FLASH_LISTEN", "FLASH_DIST", "FLASH_DEV", "FLASH_CONFIG"] {
+    for var in support::VARS {
         assert!(help.contains(var), "--help does not mention {var}:\n{help}");
     }
 }
