@@ -19,7 +19,7 @@ use crate::protocol::{
     EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
 };
 use crate::signer::bunker::BunkerSigner;
-use crate::vault::{AutoLock, Vault, VaultError, VaultState, VaultStore};
+use crate::vault::{AutoLock, KdfParams, Vault, VaultError, VaultState, VaultStore};
 
 const MNEMONIC: &str = "mnemonic";
 pub(super) const NPUB: &str = "npub";
@@ -248,19 +248,18 @@ impl<P: ProfileStores> Engine<P> {
         passphrase: &str,
     ) -> Result<Identity, EngineError> {
         let secret_key = parse_secret_key(key.trim(), key_password)?;
+        let keys = Keys::new(secret_key);
+        let npub = keys.public_key().to_bech32().map_err(invalid)?;
         let kdf = (self.env.kdf)().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
         ensure_new_profile(vault).await?;
-        vault.create(passphrase, kdf).await.map_err(vault_error)?;
-        vault
-            .put_secret(NSEC, secret_key.as_secret_bytes())
-            .await
-            .map_err(vault_error)?;
-        self.keep_local_identity(vault, Keys::new(secret_key))
+        let secret = keys.secret_key().as_secret_bytes().to_vec();
+        let identity = self
+            .seal_signer(vault, passphrase, kdf, (NSEC, &secret), &npub, LOCAL)
             .await?;
-        self.start_auto_lock(vault).await?;
-        self.identity_of(vault).await
+        self.session.borrow_mut().keys = Some(keys);
+        Ok(identity)
     }
 
     /// Connects a NIP-46 remote signer and keeps the connection's secret in
@@ -286,13 +285,35 @@ impl<P: ProfileStores> Engine<P> {
         let vault = opened_mut(&mut guard)?;
         // Checked again: another command may have run while we waited.
         ensure_new_profile(vault).await?;
-        vault.create(passphrase, kdf).await.map_err(vault_error)?;
-        vault
-            .put_secret(BUNKER, &bunker.to_secret_bytes())
-            .await
-            .map_err(vault_error)?;
-        record_identity(vault, &npub, REMOTE_SIGNER).await?;
+        let secret = bunker.to_secret_bytes();
+        let identity = self
+            .seal_signer(
+                vault,
+                passphrase,
+                kdf,
+                (BUNKER, &secret),
+                &npub,
+                REMOTE_SIGNER,
+            )
+            .await?;
         self.session.borrow_mut().bunker = Some(bunker);
+        Ok(identity)
+    }
+
+    /// Creates the vault under `passphrase` with what signs for the user
+    /// (`secret`, sealed under its name) and who that is, in public.
+    async fn seal_signer(
+        &self,
+        vault: &mut Vault<P::Store>,
+        passphrase: &str,
+        kdf: KdfParams,
+        (name, secret): (&str, &[u8]),
+        npub: &str,
+        signer: &str,
+    ) -> Result<Identity, EngineError> {
+        vault.create(passphrase, kdf).await.map_err(vault_error)?;
+        vault.put_secret(name, secret).await.map_err(vault_error)?;
+        record_identity(vault, npub, signer).await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
     }
