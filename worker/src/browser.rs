@@ -10,7 +10,7 @@ use std::rc::Rc;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::{Engine, Environment};
@@ -22,16 +22,35 @@ use crate::vault::KdfParams;
 /// How often auto-lock is checked: a lock is at most this late.
 const AUTO_LOCK_CHECK_MS: i32 = 5_000;
 
+/// Relays used when the server advertises none (it does in `--dev`).
+const DEFAULT_RELAYS: [&str; 3] = [
+    "wss://relay.damus.io",
+    "wss://nos.lol",
+    "wss://relay.primal.net",
+];
+
 /// Starts the engine in the current worker. Called once by the loader script.
 #[wasm_bindgen]
 pub fn start() {
     std::panic::set_hook(Box::new(report_panic));
+    spawn_local(run());
+}
+
+/// Builds the engine, wires it to the worker, then announces it; the app
+/// holds its requests until then.
+async fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let relays = advertised_relays(&scope).await.unwrap_or_else(|| {
+        DEFAULT_RELAYS
+            .iter()
+            .map(|relay| (*relay).to_owned())
+            .collect()
+    });
     let (events, mut pushed) = mpsc::unbounded();
     let engine = Rc::new(Engine::new(
         IndexedDbProfiles::default(),
         events,
-        browser_environment(),
+        browser_environment(relays),
     ));
 
     spawn_local({
@@ -54,16 +73,43 @@ pub fn start() {
             }
         });
     }
+    spawn_local({
+        let engine = Rc::clone(&engine);
+        async move { engine.pump_messages().await }
+    });
     listen(&scope, &engine);
     drive_auto_lock(&scope, &engine);
     post(&scope, &FromEngine::Event(Event::Started));
 }
 
-fn browser_environment() -> Environment {
+/// The relays the server advertises for development (`/api/dev/config`),
+/// if it does.
+async fn advertised_relays(scope: &DedicatedWorkerGlobalScope) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct DevConfig {
+        relays: Vec<String>,
+    }
+    let response = JsFuture::from(scope.fetch_with_str("/api/dev/config"))
+        .await
+        .ok()?;
+    let response: web_sys::Response = response.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    let config: DevConfig = serde_json::from_str(&text).ok()?;
+    (!config.relays.is_empty()).then_some(config.relays)
+}
+
+fn browser_environment(relays: Vec<String>) -> Environment {
     Environment {
         // Date.now() is a whole, non-negative number of milliseconds.
         now_ms: Box::new(|| js_sys::Date::now() as u64),
         kdf: Box::new(KdfParams::recommended),
+        relays,
     }
 }
 

@@ -21,6 +21,9 @@ pub mod engine;
 pub mod identity;
 
 #[cfg(feature = "engine")]
+pub mod messaging;
+
+#[cfg(feature = "engine")]
 pub mod profiles;
 
 #[cfg(feature = "engine")]

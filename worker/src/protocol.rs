@@ -55,6 +55,14 @@ pub enum Command {
         confirmation: String,
     },
 
+    // -- Messaging (NIP-17) -------------------------------------------------
+    /// The conversations and the relays' state; [`Reply::Conversations`].
+    ListConversations,
+    /// Every message with `peer` (an npub); [`Reply::Conversation`].
+    OpenConversation { peer: String },
+    /// Send a private message to `to` (an npub); [`Reply::MessageSent`].
+    SendMessage { to: String, text: String },
+
     // -- Identity and vault ------------------------------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
     GetIdentity,
@@ -122,6 +130,9 @@ impl std::fmt::Debug for Command {
             Command::ListProfiles => "ListProfiles",
             Command::NewProfile => "NewProfile",
             Command::DeleteProfile { .. } => "DeleteProfile",
+            Command::ListConversations => "ListConversations",
+            Command::OpenConversation { .. } => "OpenConversation",
+            Command::SendMessage { .. } => "SendMessage",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
             Command::CreateWallet { .. } => "CreateWallet",
@@ -214,11 +225,60 @@ pub enum Reply {
     Exported {
         text: String,
     },
+    Conversations {
+        messaging: MessagingState,
+        conversations: Vec<ConversationSummary>,
+    },
+    Conversation {
+        peer: String,
+        messages: Vec<ChatMessage>,
+    },
+    /// Sent: `accepted` of `tried` of the recipient's relays took it.
+    MessageSent {
+        message: ChatMessage,
+        accepted: usize,
+        tried: usize,
+    },
     /// An encrypted backup file's contents (JSON; secrets stay sealed).
     Backup {
         file: String,
     },
     Done,
+}
+
+/// Whether private messages can be sent and received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum MessagingState {
+    /// Locked, or no key to message with.
+    Off,
+    Connecting,
+    Ready {
+        relays: Vec<String>,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: String,
+    /// The other person (npub).
+    pub peer: String,
+    pub from_me: bool,
+    pub text: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+/// A conversation in the list: who, and the last word.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub peer: String,
+    pub last: ChatMessage,
+    pub count: usize,
 }
 
 /// One profile in the list.
@@ -295,6 +355,10 @@ pub enum Event {
     SignRequest { sign_id: u32, event: String },
     /// The identity changed without a request (e.g. auto-lock).
     Identity { identity: Identity },
+    /// A private message arrived (or the copy of one the user sent).
+    Message { message: ChatMessage },
+    /// The relays' state for messaging changed.
+    Messaging { state: MessagingState },
 }
 
 /// Where the engine is in its life.
@@ -338,6 +402,8 @@ pub enum EngineError {
     Extension { reason: String },
     #[error("{reason}")]
     RemoteSigner { reason: String },
+    #[error("{reason}")]
+    Messaging { reason: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

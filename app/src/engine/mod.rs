@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use flash_worker::protocol::{
-    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity, Reply,
-    RequestId, ToEngine,
+    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity,
+    MessagingState, Reply, RequestId, ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -38,6 +38,9 @@ pub struct Engine {
     status: RwSignal<EngineStatus>,
     /// `None` until the engine has said who the user is.
     identity: RwSignal<Option<Identity>>,
+    messaging: RwSignal<MessagingState>,
+    /// Bumped whenever a message arrives, so conversation views refetch.
+    inbox: RwSignal<u64>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -48,6 +51,8 @@ pub fn provide_engine() -> Engine {
     let engine = Engine {
         status,
         identity: RwSignal::new(None),
+        messaging: RwSignal::new(MessagingState::Off),
+        inbox: RwSignal::new(0),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
     match Worker::new(ENGINE_SCRIPT) {
@@ -79,6 +84,16 @@ impl Engine {
         self.identity.read_only()
     }
 
+    /// Whether private messages can be sent, kept current by the engine.
+    pub fn messaging(&self) -> ReadSignal<MessagingState> {
+        self.messaging.read_only()
+    }
+
+    /// Changes whenever a private message arrives.
+    pub fn inbox(&self) -> ReadSignal<u64> {
+        self.inbox.read_only()
+    }
+
     /// Sends a command and waits for its answer. An identity in the answer
     /// updates [`Engine::identity`] before the caller sees it.
     pub async fn request(&self, command: Command) -> Result<Reply, RequestError> {
@@ -86,6 +101,7 @@ impl Engine {
         let reply = answer.await.map_err(|_| RequestError::EngineGone)??;
         match &reply {
             Reply::Identity { identity } => self.identity.set(Some(identity.clone())),
+            Reply::Conversations { messaging, .. } => self.messaging.set(messaging.clone()),
             Reply::Opened { profile, identity } => {
                 remember_profile(profile);
                 self.identity.set(Some(identity.clone()));
@@ -222,6 +238,8 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         }
         FromEngine::Event(Event::Status { status }) => engine.status.set(status),
         FromEngine::Event(Event::Identity { identity }) => engine.identity.set(Some(identity)),
+        FromEngine::Event(Event::Messaging { state }) => engine.messaging.set(state),
+        FromEngine::Event(Event::Message { .. }) => engine.inbox.update(|count| *count += 1),
         FromEngine::Event(Event::SignRequest { sign_id, event }) => {
             leptos::task::spawn_local(async move {
                 let outcome = crate::signer::sign_with_extension(&event).await;

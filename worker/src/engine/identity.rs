@@ -6,12 +6,14 @@
 //! - public `npub` and `signer` (`local`, `extension` or `read-only`): who
 //!   the user is, readable while locked so the lock screen can show it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
 use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
 use zeroize::Zeroizing;
 
+use super::messaging::MessagingStart;
 use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
@@ -218,6 +220,23 @@ impl<P: ProfileStores> Engine<P> {
         self.identity_of(vault).await
     }
 
+    /// Keeps the identity's keys for this session and starts messaging.
+    fn use_keys(&self, keys: Keys) {
+        self.start_messaging(MessagingStart {
+            signer: Arc::new(keys.clone()),
+            me: keys.public_key(),
+        });
+        self.session.borrow_mut().keys = Some(keys);
+    }
+
+    /// Forgets everything only an unlocked session has: keys, auto-lock,
+    /// the relays' connection and the conversations.
+    pub(super) async fn end_session(&self) {
+        *self.session.borrow_mut() = Session::default();
+        *self.auto_lock.borrow_mut() = None;
+        self.stop_messaging().await;
+    }
+
     /// Checks the passphrase of an unlocked vault; wrong guesses count
     /// towards the same delay as unlocking.
     async fn verify(&self, vault: &Vault<P::Store>, passphrase: &str) -> Result<(), EngineError> {
@@ -235,7 +254,7 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<(), EngineError> {
         let npub = keys.public_key().to_bech32().map_err(invalid)?;
         record_identity(vault, &npub, LOCAL).await?;
-        self.session.borrow_mut().keys = Some(keys);
+        self.use_keys(keys);
         Ok(())
     }
 
@@ -258,7 +277,7 @@ impl<P: ProfileStores> Engine<P> {
         let identity = self
             .seal_signer(vault, passphrase, kdf, (NSEC, &secret), &npub, LOCAL)
             .await?;
-        self.session.borrow_mut().keys = Some(keys);
+        self.use_keys(keys);
         Ok(identity)
     }
 
@@ -296,6 +315,10 @@ impl<P: ProfileStores> Engine<P> {
                 REMOTE_SIGNER,
             )
             .await?;
+        self.start_messaging(MessagingStart {
+            signer: Arc::new(bunker.as_signer().clone()),
+            me: bunker.public_key(),
+        });
         self.session.borrow_mut().bunker = Some(bunker);
         Ok(identity)
     }
@@ -410,7 +433,7 @@ impl<P: ProfileStores> Engine<P> {
         } else {
             return Ok(());
         };
-        self.session.borrow_mut().keys = Some(keys);
+        self.use_keys(keys);
         Ok(())
     }
 
@@ -427,8 +450,7 @@ impl<P: ProfileStores> Engine<P> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
         vault.lock();
-        *self.session.borrow_mut() = Session::default();
-        *self.auto_lock.borrow_mut() = None;
+        self.end_session().await;
         self.identity_of(vault).await
     }
 

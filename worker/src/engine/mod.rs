@@ -6,22 +6,28 @@
 //! and out of the worker and supplies the IndexedDB store and the clock.
 
 mod identity;
+mod messaging;
 mod profiles;
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 
+use crate::messaging::Messenger;
 use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
-    decode, Command, EngineError, EngineStatus, Event, FromEngine, Reply, ToEngine,
+    decode, ChatMessage, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState,
+    Reply, ToEngine,
 };
 use crate::signer::PageSigner;
 use crate::vault::seal::SealError;
 use crate::vault::{AutoLock, KdfParams, Vault};
 
 pub use identity::Session;
+use messaging::MessagingStart;
 
 /// The engine's version, shown to the user so bug reports name the build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -33,6 +39,8 @@ pub struct Environment {
     /// Argon2id parameters for new vaults and passphrases: the recommended
     /// ones in the app, fast ones in tests.
     pub kdf: Box<dyn Fn() -> Result<KdfParams, SealError>>,
+    /// The relays private messages go through.
+    pub relays: Vec<String>,
 }
 
 /// The engine. One instance lives in the worker for the app's lifetime.
@@ -48,6 +56,12 @@ pub struct Engine<P: ProfileStores> {
     session: RefCell<Session>,
     auto_lock: RefCell<Option<AutoLock>>,
     page_signer: PageSigner,
+    messaging_state: RefCell<MessagingState>,
+    messenger: RefCell<Option<Rc<Messenger>>>,
+    /// Conversations by peer npub, oldest message first.
+    conversations: RefCell<BTreeMap<String, Vec<ChatMessage>>>,
+    messaging_requests: mpsc::UnboundedSender<MessagingStart>,
+    messaging_requests_receiver: RefCell<Option<mpsc::UnboundedReceiver<MessagingStart>>>,
     events: mpsc::UnboundedSender<FromEngine>,
     env: Environment,
 }
@@ -55,6 +69,7 @@ pub struct Engine<P: ProfileStores> {
 impl<P: ProfileStores> Engine<P> {
     /// A starting engine over `profiles`; pushed events go to `events`.
     pub fn new(profiles: P, events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
+        let (messaging_requests, messaging_requests_receiver) = mpsc::unbounded();
         Self {
             status: RefCell::new(EngineStatus::Starting),
             profiles,
@@ -63,6 +78,11 @@ impl<P: ProfileStores> Engine<P> {
             session: RefCell::new(Session::default()),
             auto_lock: RefCell::new(None),
             page_signer: PageSigner::new(events.clone()),
+            messaging_state: RefCell::new(MessagingState::Off),
+            messenger: RefCell::new(None),
+            conversations: RefCell::new(BTreeMap::new()),
+            messaging_requests,
+            messaging_requests_receiver: RefCell::new(Some(messaging_requests_receiver)),
             events,
             env,
         }
@@ -136,6 +156,9 @@ impl<P: ProfileStores> Engine<P> {
                 profile,
                 confirmation,
             } => self.delete_profile(&profile, &confirmation).await,
+            Command::ListConversations => self.list_conversations(),
+            Command::OpenConversation { peer } => self.open_conversation(&peer),
+            Command::SendMessage { to, text } => self.send_message(&to, &text).await,
             Command::GetIdentity => self.identity().await.map(identity_reply),
             Command::NewMnemonic { words } => self.new_mnemonic(words),
             Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {

@@ -1,7 +1,7 @@
 //! Profile commands: open (claiming it for this tab), list, add, delete.
 
 use super::identity::{invalid, read_public, vault_error, NPUB};
-use super::{Engine, Session};
+use super::Engine;
 use crate::profiles::{new_profile_id, ProfileStores};
 use crate::protocol::{EngineError, Event, Identity, ProfileSummary, Reply, DELETE_CONFIRMATION};
 use crate::vault::Vault;
@@ -48,8 +48,7 @@ impl<P: ProfileStores> Engine<P> {
             }
             *vault = Some(opened);
             *self.current.borrow_mut() = Some(id.clone());
-            *self.session.borrow_mut() = Session::default();
-            *self.auto_lock.borrow_mut() = None;
+            self.end_session().await;
         }
         let identity = match vault.as_ref() {
             Some(vault) => self.identity_of(vault).await?,
@@ -87,7 +86,7 @@ impl<P: ProfileStores> Engine<P> {
         if let Some(previous) = self.current.borrow_mut().replace(id.clone()) {
             self.profiles.release(&previous);
         }
-        *self.session.borrow_mut() = Session::default();
+        self.end_session().await;
         self.load_session(&restored).await?;
         self.start_auto_lock(&restored).await?;
         let identity = self.identity_of(&restored).await?;
@@ -138,8 +137,7 @@ impl<P: ProfileStores> Engine<P> {
                 // Close it here first: deleting an open database would wait.
                 *vault = None;
                 *self.current.borrow_mut() = None;
-                *self.session.borrow_mut() = Session::default();
-                *self.auto_lock.borrow_mut() = None;
+                self.end_session().await;
             } else if !self.profiles.claim(id, false).await.map_err(store_error)? {
                 return Err(EngineError::Invalid {
                     message: "this profile is open in another tab: close it there first".to_owned(),
@@ -159,8 +157,7 @@ impl<P: ProfileStores> Engine<P> {
         }
         *vault = None;
         *self.current.borrow_mut() = None;
-        *self.session.borrow_mut() = Session::default();
-        *self.auto_lock.borrow_mut() = None;
+        self.end_session().await;
         self.push(Event::Identity {
             identity: Identity::Elsewhere,
         });

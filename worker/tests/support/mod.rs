@@ -65,6 +65,11 @@ pub async fn engine_in(browser: &MemoryProfiles) -> TestEngine {
 
 /// A new tab of `browser` with its engine started and no profile open.
 pub fn started_engine_in(browser: &MemoryProfiles) -> TestEngine {
+    started_engine_with_relays(browser, Vec::new())
+}
+
+/// Like [`started_engine_in`], messaging through `relays`.
+pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>) -> TestEngine {
     let (sender, events) = mpsc::unbounded();
     let clock = Clock::default();
     clock.advance(1_700_000_000_000);
@@ -75,6 +80,7 @@ pub fn started_engine_in(browser: &MemoryProfiles) -> TestEngine {
         Environment {
             now_ms: Box::new(move || now.0.get()),
             kdf: Box::new(KdfParams::for_tests),
+            relays,
         },
     );
     engine.ready();
