@@ -1,0 +1,74 @@
+// Interoperability with nostr-tools (an implementation no one here wrote):
+// NIP-17 private messages both ways, through the dev relay.
+import WebSocket from "ws";
+import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
+import { Relay, useWebSocketImplementation } from "nostr-tools/relay";
+import * as nip17 from "nostr-tools/nip17";
+import * as nip59 from "nostr-tools/nip59";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { test, expect, restoreWallet, npub } from "./fixtures";
+
+useWebSocketImplementation(WebSocket);
+
+/** Connects nostr-tools to the relay `server --dev` runs and advertises. */
+async function devRelay(request: APIRequestContext): Promise<{ relay: Relay; url: string }> {
+  const config = await (await request.get("/api/dev/config")).json();
+  const url: string = config.relays[0];
+  return { relay: await Relay.connect(url), url };
+}
+
+/** Onboards, opens Chat once the relays are connected; returns the user's hex key. */
+async function appUser(page: Page): Promise<string> {
+  await page.goto("/");
+  await restoreWallet(page);
+  const own = await npub(page).getAttribute("data-npub");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
+  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+  return nip19.decode(own!).data as string;
+}
+
+test("a NIP-17 message wrapped by nostr-tools arrives in the app", async ({ page, request }) => {
+  const appKey = await appUser(page);
+  const { relay, url } = await devRelay(request);
+  const sender = generateSecretKey();
+  try {
+    await relay.publish(nip17.wrapEvent(sender, { publicKey: appKey, relayUrl: url }, "hello from nostr-tools"));
+    const conversation = page.getByRole("button", { name: new RegExp(nip19.npubEncode(getPublicKey(sender)).slice(0, 12)) });
+    await expect(conversation).toContainText("hello from nostr-tools");
+    await conversation.click();
+    await expect(page.getByTestId("messages").locator(".theirs")).toHaveText(["hello from nostr-tools"]);
+  } finally {
+    relay.close();
+  }
+});
+
+test("a message sent by the app is unwrapped by nostr-tools", async ({ page, request }) => {
+  const appKey = await appUser(page);
+  const { relay, url } = await devRelay(request);
+  const recipient = generateSecretKey();
+  const recipientKey = getPublicKey(recipient);
+  try {
+    // Where the recipient receives private messages (NIP-17, kind 10050).
+    await relay.publish(
+      finalizeEvent({ kind: 10050, created_at: Math.floor(Date.now() / 1000), tags: [["relay", url]], content: "" }, recipient),
+    );
+    const unwrapped = new Promise<ReturnType<typeof nip59.unwrapEvent>>((resolve) => {
+      relay.subscribe([{ kinds: [1059], "#p": [recipientKey] }], {
+        onevent: (wrap) => resolve(nip59.unwrapEvent(wrap, recipient)),
+      });
+    });
+
+    await page.getByLabel("Message someone (npub)").fill(nip19.npubEncode(recipientKey));
+    await page.getByRole("button", { name: "Open chat" }).click();
+    await page.getByPlaceholder("Write a message").fill("hello, nostr-tools");
+    await page.getByRole("button", { name: "Send" }).click();
+
+    const rumor = await unwrapped;
+    expect(rumor.kind).toBe(14);
+    expect(rumor.pubkey).toBe(appKey);
+    expect(rumor.content).toBe("hello, nostr-tools");
+    expect(rumor.tags).toContainEqual(["p", recipientKey]);
+  } finally {
+    relay.close();
+  }
+});
