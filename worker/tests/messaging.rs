@@ -10,6 +10,7 @@ use flash_worker::protocol::{
 };
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
+use nostr::ToBech32;
 use nostr_relay_builder::prelude::{LocalRelay, RelayBuilder};
 use support::{TestEngine, PASSPHRASE, PROFILE};
 
@@ -154,6 +155,22 @@ async fn two_users_exchange_private_messages_live() {
             [(false, "gm Bob".to_owned()), (true, "gm Alice".to_owned())]
         );
 
+        // Someone who has published no relays cannot be reached: say so.
+        let stranger = nostr::Keys::generate()
+            .public_key()
+            .to_bech32()
+            .expect("npub");
+        let unreachable = alice_engine
+            .handle(Command::SendMessage {
+                to: stranger,
+                text: "hello?".into(),
+            })
+            .await;
+        assert!(
+            matches!(&unreachable, Err(EngineError::Messaging { reason }) if reason.contains("inbox")),
+            "{unreachable:?}"
+        );
+
         // Nonsense is refused with a reason.
         assert!(matches!(
             alice_engine
@@ -164,6 +181,13 @@ async fn two_users_exchange_private_messages_live() {
                 .await,
             Err(EngineError::Invalid { .. })
         ));
+    };
+    // A bound, not a wait: if a message is lost the test fails instead of
+    // hanging CI.
+    let scenario = async {
+        tokio::time::timeout(std::time::Duration::from_secs(60), scenario)
+            .await
+            .expect("the conversation finished within a minute");
     };
     tokio::select! {
         () = scenario => {}

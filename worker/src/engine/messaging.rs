@@ -84,7 +84,7 @@ impl<P: ProfileStores> Engine<P> {
                 .map_err(|error| EngineError::Messaging {
                     reason: error.to_string(),
                 })?;
-        let message = chat_message(&sent, true);
+        let message = chat_message(&sent);
         self.file(message.clone());
         Ok(Reply::MessageSent {
             message,
@@ -134,7 +134,7 @@ impl<P: ProfileStores> Engine<P> {
                 match notifications.recv().await {
                     Ok(notification) => {
                         if let Some(received) = messenger.read(notification).await {
-                            let message = chat_message(&received, false);
+                            let message = chat_message(&received);
                             if self.file(message.clone()) {
                                 self.push(Event::Message { message });
                             }
@@ -149,31 +149,13 @@ impl<P: ProfileStores> Engine<P> {
         }
     }
 
-    /// Files `message` in its conversation; false if it was already there.
-    /// The copy of a message the user sent replaces its local echo.
+    /// Files `message` in its conversation; false if it was already there
+    /// (the copy of a message the user sent comes back with the same id).
     fn file(&self, message: ChatMessage) -> bool {
         let mut conversations = self.conversations.borrow_mut();
         let messages = conversations.entry(message.peer.clone()).or_default();
         if messages.iter().any(|known| known.id == message.id) {
             return false;
-        }
-        if message.id.starts_with(ECHO) {
-            // Its copy came back from the relays before the send returned.
-            let arrived = messages.iter().any(|known| {
-                known.from_me
-                    && known.text == message.text
-                    && known.created_at + 60 >= message.created_at
-            });
-            if arrived {
-                return false;
-            }
-        } else if message.from_me {
-            if let Some(echo) = messages.iter_mut().find(|known| {
-                known.from_me && known.text == message.text && known.id.starts_with(ECHO)
-            }) {
-                *echo = message;
-                return false;
-            }
         }
         let at = messages.partition_point(|known| known.created_at <= message.created_at);
         messages.insert(at, message);
@@ -186,16 +168,9 @@ impl<P: ProfileStores> Engine<P> {
     }
 }
 
-/// Marks a sent message shown before its copy comes back from the relays.
-const ECHO: &str = "echo:";
-
-fn chat_message(message: &PrivateMessage, echo: bool) -> ChatMessage {
+fn chat_message(message: &PrivateMessage) -> ChatMessage {
     ChatMessage {
-        id: if echo {
-            format!("{ECHO}{}", message.id)
-        } else {
-            message.id.to_hex()
-        },
+        id: message.id.to_hex(),
         peer: message
             .peer
             .to_bech32()

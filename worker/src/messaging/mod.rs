@@ -35,6 +35,9 @@ pub struct PrivateMessage {
     pub id: EventId,
 }
 
+/// How long to look for someone's relay lists before giving up.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How far a sent message got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
@@ -94,26 +97,44 @@ impl Messenger {
     }
 
     /// Sends `text` to `to`'s inbox relays, and a copy to the user's own so
-    /// a reload or another device shows it too.
+    /// a reload or another device shows it too. Both copies wrap the same
+    /// rumor, so its id names the message on every side.
     pub async fn send(
         &self,
         to: PublicKey,
         text: &str,
     ) -> Result<(PrivateMessage, Delivery), MessagingError> {
+        let theirs = self.inbox_relays(to).await?;
+        let signer = self.client.signer().await.map_err(signer_error)?;
+        let mut rumor = EventBuilder::private_msg_rumor(to, text).build(self.me);
+        let id = rumor.id();
+        let created_at = rumor.created_at.as_secs();
+        let for_them = EventBuilder::gift_wrap(&signer, &to, rumor.clone(), [])
+            .await
+            .map_err(signer_error)?;
+        let for_me = EventBuilder::gift_wrap(&signer, &self.me, rumor, [])
+            .await
+            .map_err(signer_error)?;
+
+        for url in &theirs {
+            // A relay the user does not use is added just to deliver there.
+            if self.client.add_relay(url).await.map_err(relays_error)? {
+                self.client.connect_relay(url).await.map_err(relays_error)?;
+            }
+        }
         let sent = self
             .client
-            .send_private_msg(to, text, [])
+            .send_event_to(&theirs, &for_them)
             .await
-            .map_err(|error| self.send_error(to, error))?;
+            .map_err(relays_error)?;
         if sent.success.is_empty() {
             let reasons = sent.failed.values().cloned().collect::<Vec<_>>().join("; ");
             return Err(MessagingError::NotDelivered { reasons });
         }
-        // The copy names the recipient, so it files under their conversation.
-        self.client
-            .send_private_msg(self.me, text, [Tag::public_key(to)])
-            .await
-            .map_err(|error| self.send_error(self.me, error))?;
+        let mine = self.inbox_relays(self.me).await?;
+        // The copy is a convenience: the message is already delivered.
+        let _ = self.client.send_event_to(&mine, &for_me).await;
+
         let delivery = Delivery {
             accepted: sent.success.len(),
             tried: sent.success.len() + sent.failed.len(),
@@ -122,10 +143,49 @@ impl Messenger {
             peer: to,
             from_me: true,
             text: text.to_owned(),
-            created_at: Timestamp::now().as_secs(),
-            id: sent.val,
+            created_at,
+            id,
         };
         Ok((message, delivery))
+    }
+
+    /// Where `who` receives private messages: their NIP-17 inbox relays
+    /// (kind 10050), else the read relays of their NIP-65 list.
+    async fn inbox_relays(&self, who: PublicKey) -> Result<Vec<RelayUrl>, MessagingError> {
+        let filter = Filter::new()
+            .author(who)
+            .kinds([Kind::InboxRelays, Kind::RelayList]);
+        let lists = self
+            .client
+            .fetch_events(filter, LOOKUP_TIMEOUT)
+            .await
+            .map_err(relays_error)?;
+        let newest = |kind: Kind| {
+            lists
+                .iter()
+                .filter(|event| event.kind == kind)
+                .max_by_key(|event| event.created_at)
+        };
+        let inbox: Vec<RelayUrl> = newest(Kind::InboxRelays)
+            .map(|event| nip17::extract_relay_list(event).cloned().collect())
+            .unwrap_or_default();
+        if !inbox.is_empty() {
+            return Ok(inbox);
+        }
+        let read: Vec<RelayUrl> = newest(Kind::RelayList)
+            .map(|event| {
+                nip65::extract_relay_list(event)
+                    .filter(|(_, metadata)| !matches!(metadata, Some(RelayMetadata::Write)))
+                    .map(|(url, _)| url.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if read.is_empty() {
+            return Err(MessagingError::NoInbox {
+                npub: who.to_bech32().unwrap_or_else(|_| who.to_hex()),
+            });
+        }
+        Ok(read)
     }
 
     /// The private message in `notification`, if it holds one addressed to
@@ -137,7 +197,8 @@ impl Messenger {
         if event.kind != Kind::GiftWrap {
             return None;
         }
-        let UnwrappedGift { sender, rumor } = self.client.unwrap_gift_wrap(&event).await.ok()?;
+        let UnwrappedGift { sender, mut rumor } =
+            self.client.unwrap_gift_wrap(&event).await.ok()?;
         if rumor.kind != Kind::PrivateDirectMessage || rumor.pubkey != sender {
             return None;
         }
@@ -151,7 +212,7 @@ impl Messenger {
         } else {
             sender
         };
-        let id = rumor.id?;
+        let id = rumor.id();
         Some(PrivateMessage {
             peer,
             from_me,
@@ -165,16 +226,10 @@ impl Messenger {
     pub async fn stop(&self) {
         self.client.shutdown().await;
     }
+}
 
-    fn send_error(&self, to: PublicKey, error: nostr_sdk::client::Error) -> MessagingError {
-        match error {
-            nostr_sdk::client::Error::PrivateMsgRelaysNotFound => MessagingError::NoInbox {
-                npub: to.to_bech32().unwrap_or_else(|_| to.to_hex()),
-            },
-            nostr_sdk::client::Error::Signer(error) => MessagingError::Signer(error.to_string()),
-            other => relays_error(other),
-        }
-    }
+fn signer_error(error: impl std::fmt::Display) -> MessagingError {
+    MessagingError::Signer(error.to_string())
 }
 
 fn relays_error(error: impl std::fmt::Display) -> MessagingError {
