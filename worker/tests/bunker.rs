@@ -421,3 +421,72 @@ async fn the_engine_signs_in_with_a_bunker_and_seals_the_connection() {
         .any(|value| String::from_utf8_lossy(value).contains(&npub)));
     bunker.serving.abort();
 }
+
+/// After a reload (here: lock and unlock) the engine reconnects the remote
+/// signer by itself, in the background, and messaging works again.
+#[tokio::test]
+async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging() {
+    use flash_worker::protocol::{Command, Event, FromEngine, Identity, MessagingState};
+    use futures::StreamExt;
+
+    let mut relay = relay().await;
+    let bunker = bunker(&mut relay, Some("s3cret"), Approve { sign: true }).await;
+    let mut test = support::started_engine_with_relays(
+        &flash_worker::profiles::memory::MemoryProfiles::new(),
+        vec![relay.url.to_string()],
+    );
+    test.send(Command::OpenProfile {
+        profile: Some(support::PROFILE.into()),
+        take_over: false,
+    })
+    .await
+    .unwrap();
+    let (engine, events) = (&test.engine, &mut test.events);
+
+    async fn messaging_ready(events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>) {
+        while let Some(message) = events.next().await {
+            match message {
+                FromEngine::Event(Event::Messaging {
+                    state: MessagingState::Ready { .. },
+                }) => return,
+                FromEngine::Event(Event::Messaging {
+                    state: MessagingState::Failed { reason },
+                }) => panic!("messaging failed: {reason}"),
+                _ => {}
+            }
+        }
+    }
+
+    let scenario = async {
+        let connected = engine
+            .handle(Command::ConnectBunker {
+                uri: bunker.uri.clone(),
+                passphrase: support::PASSPHRASE.into(),
+            })
+            .await;
+        assert!(matches!(
+            connected,
+            Ok(flash_worker::protocol::Reply::Identity { .. })
+        ));
+        messaging_ready(events).await;
+
+        engine.handle(Command::Lock).await.unwrap();
+        let unlocked = engine
+            .handle(Command::Unlock {
+                passphrase: support::PASSPHRASE.into(),
+            })
+            .await;
+        assert!(matches!(
+            unlocked,
+            Ok(flash_worker::protocol::Reply::Identity {
+                identity: Identity::Unlocked { .. }
+            })
+        ));
+        messaging_ready(events).await;
+    };
+    tokio::select! {
+        () = async { tokio::time::timeout(TIMEOUT * 3, scenario).await.expect("reconnected in time") } => {}
+        () = engine.pump_messages() => panic!("the message loop ended"),
+    }
+    bunker.serving.abort();
+}

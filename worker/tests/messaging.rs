@@ -155,6 +155,29 @@ async fn two_users_exchange_private_messages_live() {
             [(false, "gm Bob".to_owned()), (true, "gm Alice".to_owned())]
         );
 
+        // After a lock and an unlock, messages still arrive live.
+        bob_engine.handle(Command::Lock).await.expect("locked");
+        bob_engine
+            .handle(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+            .expect("unlocked");
+        ready(bob_events).await;
+        alice_engine
+            .handle(Command::SendMessage {
+                to: bob_npub.clone(),
+                text: "still there?".into(),
+            })
+            .await
+            .expect("sent");
+        let later = next_event(bob_events, |event| match event {
+            Event::Message { message } if message.text == "still there?" => Some(message),
+            _ => None,
+        })
+        .await;
+        assert_eq!(later.peer, alice_npub);
+
         // Someone who has published no relays cannot be reached: say so.
         let stranger = nostr::Keys::generate()
             .public_key()

@@ -40,7 +40,7 @@ const BUNKER: &str = "bunker";
 const EXTENSION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long a remote signer has to answer, the user's approval included.
-const BUNKER_TIMEOUT: Duration = Duration::from_secs(20);
+pub(super) const BUNKER_TIMEOUT: Duration = Duration::from_secs(20);
 const READ_ONLY: &str = "read-only";
 
 /// NIP-42's client-authentication kind: a signed challenge that proves the
@@ -222,11 +222,16 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Keeps the identity's keys for this session and starts messaging.
     fn use_keys(&self, keys: Keys) {
-        self.start_messaging(MessagingStart {
+        self.start_messaging(MessagingStart::Signer {
             signer: Arc::new(keys.clone()),
             me: keys.public_key(),
         });
         self.session.borrow_mut().keys = Some(keys);
+    }
+
+    /// Keeps a connected remote signer for this session.
+    pub(super) fn keep_bunker(&self, bunker: BunkerSigner) {
+        self.session.borrow_mut().bunker = Some(bunker);
     }
 
     /// Forgets everything only an unlocked session has: keys, auto-lock,
@@ -315,11 +320,11 @@ impl<P: ProfileStores> Engine<P> {
                 REMOTE_SIGNER,
             )
             .await?;
-        self.start_messaging(MessagingStart {
+        self.start_messaging(MessagingStart::Signer {
             signer: Arc::new(bunker.as_signer().clone()),
             me: bunker.public_key(),
         });
-        self.session.borrow_mut().bunker = Some(bunker);
+        self.keep_bunker(bunker);
         Ok(identity)
     }
 
@@ -418,11 +423,19 @@ impl<P: ProfileStores> Engine<P> {
         self.identity_of(vault).await
     }
 
-    /// Loads the identity's keys from an unlocked vault: the imported key,
-    /// or the mnemonic's NIP-06 key; none when an extension signs.
+    /// Loads the identity's signer from an unlocked vault: the imported
+    /// key or the mnemonic's NIP-06 key, or the remote signer to reconnect
+    /// (in the background); nothing when an extension signs.
     pub(super) async fn load_session(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
-        if read_public(vault, SIGNER).await?.as_deref() != Some(LOCAL) {
-            return Ok(());
+        match read_public(vault, SIGNER).await?.as_deref() {
+            Some(LOCAL) => {}
+            Some(REMOTE_SIGNER) => {
+                if let Some(connection) = vault.secret(BUNKER).await.map_err(vault_error)? {
+                    self.start_messaging(MessagingStart::Reconnect { connection });
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
         }
         let keys = if let Some(secret) = vault.secret(NSEC).await.map_err(vault_error)? {
             Keys::new(nostr::SecretKey::from_slice(&secret).map_err(invalid)?)

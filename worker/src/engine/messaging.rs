@@ -8,22 +8,33 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
+use futures::future::{self, Either};
 use futures::StreamExt;
 use nostr::{PublicKey, ToBech32};
 use nostr_sdk::NostrSigner;
 use tokio::sync::broadcast::error::RecvError;
+use zeroize::Zeroizing;
 
+use super::identity::BUNKER_TIMEOUT;
 use super::Engine;
 use crate::messaging::{Messenger, PrivateMessage};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     ChatMessage, ConversationSummary, EngineError, Event, MessagingState, Reply,
 };
+use crate::signer::bunker::BunkerSigner;
 
-/// What messaging starts with: who signs, and who that is.
-pub struct MessagingStart {
-    pub signer: Arc<dyn NostrSigner>,
-    pub me: PublicKey,
+/// What messaging starts with.
+pub enum MessagingStart {
+    /// A signer at hand (local keys, a remote signer just connected), and
+    /// who it signs for.
+    Signer {
+        signer: Arc<dyn NostrSigner>,
+        me: PublicKey,
+    },
+    /// A remote signer to reconnect first, from its sealed connection
+    /// (after an unlock): done here, so unlocking never waits on it.
+    Reconnect { connection: Zeroizing<Vec<u8>> },
 }
 
 impl<P: ProfileStores> Engine<P> {
@@ -101,6 +112,7 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Stops messaging and forgets the conversations (on lock).
     pub(super) async fn stop_messaging(&self) {
+        self.messaging_epoch.set(self.messaging_epoch.get() + 1);
         let messenger = self.messenger.borrow_mut().take();
         if let Some(messenger) = messenger {
             messenger.stop().await;
@@ -115,24 +127,35 @@ impl<P: ProfileStores> Engine<P> {
         let Some(mut requests) = self.messaging_requests_receiver.borrow_mut().take() else {
             return;
         };
-        while let Some(MessagingStart { signer, me }) = requests.next().await {
-            self.set_messaging_state(MessagingState::Connecting);
-            let relays = self.env.relays.clone();
-            let messenger = match Messenger::start(signer, me, &relays).await {
-                Ok(messenger) => Rc::new(messenger),
-                Err(error) => {
-                    self.set_messaging_state(MessagingState::Failed {
-                        reason: error.to_string(),
-                    });
-                    continue;
-                }
+        let mut pending = None;
+        loop {
+            let start = match pending.take() {
+                Some(start) => start,
+                None => match requests.next().await {
+                    Some(start) => start,
+                    None => return,
+                },
             };
+            // A lock while connecting makes whatever connects stale.
+            let epoch = self.messaging_epoch.get();
+            self.set_messaging_state(MessagingState::Connecting);
+            let Some(messenger) = self.connect(start).await else {
+                continue;
+            };
+            if self.messaging_epoch.get() != epoch {
+                messenger.stop().await;
+                continue;
+            }
             let mut notifications = messenger.notifications();
             *self.messenger.borrow_mut() = Some(Rc::clone(&messenger));
-            self.set_messaging_state(MessagingState::Ready { relays });
+            self.set_messaging_state(MessagingState::Ready {
+                relays: self.env.relays.clone(),
+            });
+            // Until the relays close or messaging is asked to start again.
             loop {
-                match notifications.recv().await {
-                    Ok(notification) => {
+                let notification = std::pin::pin!(notifications.recv());
+                match future::select(notification, requests.next()).await {
+                    Either::Left((Ok(notification), _)) => {
                         if let Some(received) = messenger.read(notification).await {
                             let message = chat_message(&received);
                             if self.file(message.clone()) {
@@ -142,9 +165,47 @@ impl<P: ProfileStores> Engine<P> {
                     }
                     // Too many at once: some were skipped; the relays send
                     // them again on the next start.
-                    Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => break,
+                    Either::Left((Err(RecvError::Lagged(_)), _)) => {}
+                    Either::Left((Err(RecvError::Closed), _)) => break,
+                    Either::Right((Some(start), _)) => {
+                        pending = Some(start);
+                        break;
+                    }
+                    Either::Right((None, _)) => return,
                 }
+            }
+            messenger.stop().await;
+        }
+    }
+
+    /// Connects the relays with `start`'s signer, reconnecting a remote
+    /// signer first; says why in the state when it cannot.
+    async fn connect(&self, start: MessagingStart) -> Option<Rc<Messenger>> {
+        let (signer, me) = match start {
+            MessagingStart::Signer { signer, me } => (signer, me),
+            MessagingStart::Reconnect { connection } => {
+                match BunkerSigner::reconnect(&connection, BUNKER_TIMEOUT).await {
+                    Ok((bunker, me)) => {
+                        let signer: Arc<dyn NostrSigner> = Arc::new(bunker.as_signer().clone());
+                        self.keep_bunker(bunker);
+                        (signer, me)
+                    }
+                    Err(error) => {
+                        self.set_messaging_state(MessagingState::Failed {
+                            reason: error.to_string(),
+                        });
+                        return None;
+                    }
+                }
+            }
+        };
+        match Messenger::start(signer, me, &self.env.relays).await {
+            Ok(messenger) => Some(Rc::new(messenger)),
+            Err(error) => {
+                self.set_messaging_state(MessagingState::Failed {
+                    reason: error.to_string(),
+                });
+                None
             }
         }
     }

@@ -9,7 +9,7 @@ mod identity;
 mod messaging;
 mod profiles;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -58,6 +58,9 @@ pub struct Engine<P: ProfileStores> {
     page_signer: PageSigner,
     messaging_state: RefCell<MessagingState>,
     messenger: RefCell<Option<Rc<Messenger>>>,
+    /// Bumped whenever messaging stops, so a connection finishing after
+    /// that is dropped instead of used.
+    messaging_epoch: Cell<u64>,
     /// Conversations by peer npub, oldest message first.
     conversations: RefCell<BTreeMap<String, Vec<ChatMessage>>>,
     messaging_requests: mpsc::UnboundedSender<MessagingStart>,
@@ -80,6 +83,7 @@ impl<P: ProfileStores> Engine<P> {
             page_signer: PageSigner::new(events.clone()),
             messaging_state: RefCell::new(MessagingState::Off),
             messenger: RefCell::new(None),
+            messaging_epoch: Cell::new(0),
             conversations: RefCell::new(BTreeMap::new()),
             messaging_requests,
             messaging_requests_receiver: RefCell::new(Some(messaging_requests_receiver)),
