@@ -1,21 +1,11 @@
 // Interoperability with nostr-tools (an implementation no one here wrote):
 // NIP-17 private messages both ways, through the dev relay.
-import WebSocket from "ws";
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
-import { Relay, useWebSocketImplementation } from "nostr-tools/relay";
 import * as nip17 from "nostr-tools/nip17";
 import * as nip59 from "nostr-tools/nip59";
-import type { APIRequestContext, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { test, expect, restoreWallet, npub } from "./fixtures";
-
-useWebSocketImplementation(WebSocket);
-
-/** Connects nostr-tools to the relay `server --dev` runs and advertises. */
-async function devRelay(request: APIRequestContext): Promise<{ relay: Relay; url: string }> {
-  const config = await (await request.get("/api/dev/config")).json();
-  const url: string = config.relays[0];
-  return { relay: await Relay.connect(url), url };
-}
+import { devRelay } from "./nostr-tools";
 
 /** Onboards, opens Chat once the relays are connected; returns the user's hex key. */
 async function appUser(page: Page): Promise<string> {
