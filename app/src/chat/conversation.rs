@@ -3,8 +3,8 @@
 use flash_worker::protocol::{ChatMessage, Command, Reply};
 use leptos::prelude::*;
 
-use super::short;
-use crate::engine::{action_error, command_action, use_engine};
+use crate::engine::{command_action, use_engine, ActionError};
+use crate::identity::short_npub;
 
 #[component]
 pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
@@ -54,7 +54,7 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
         <div class="conversation-view">
             <div class="conversation-head">
                 <button class="link" on:click=move |_| on_back.run(())>"← All chats"</button>
-                <code title=peer.clone()>{short(&peer)}</code>
+                <code title=peer.clone()>{short_npub(&peer)}</code>
             </div>
             <ol class="messages" aria-label="Messages" data-testid="messages">
                 <For each=move || messages.get() key=|message| message.id.clone() let:message>
@@ -72,7 +72,7 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
                     "Send"
                 </button>
             </form>
-            {move || action_error(send).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=send/>
         </div>
     }
 }

@@ -6,6 +6,7 @@ use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Reply
 use leptos::prelude::*;
 
 use crate::engine::use_engine;
+use crate::identity::short_npub;
 use conversation::Conversation;
 
 #[component]
@@ -93,19 +94,11 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
                         let peer = summary.peer.clone();
                         move |_| open.set(Some(peer.clone()))
                     }>
-                        <span class="peer">{short(&summary.peer)}</span>
+                        <span class="peer">{short_npub(&summary.peer)}</span>
                         <span class="muted last">{summary.last.text.clone()}</span>
                     </button>
                 </li>
             </For>
         </ul>
-    }
-}
-
-/// An npub shortened for a list.
-pub fn short(npub: &str) -> String {
-    match (npub.get(..12), npub.get(npub.len().saturating_sub(6)..)) {
-        (Some(head), Some(tail)) => format!("{head}…{tail}"),
-        _ => npub.to_owned(),
     }
 }

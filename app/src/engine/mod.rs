@@ -279,11 +279,12 @@ pub fn command_action<I: Send + Sync + 'static>(
 }
 
 /// The last error of `action`, as a sentence for the user.
-pub fn action_error<I: 'static>(action: CommandAction<I>) -> Signal<Option<String>> {
-    Signal::derive(move || match action.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
+#[component]
+pub fn ActionError<I: Send + Sync + 'static>(action: CommandAction<I>) -> impl IntoView {
+    move || match action.value().get() {
+        Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }),
         _ => None,
-    })
+    }
 }
 
 /// Which profile to open at start: an id, not a secret, so `localStorage`.

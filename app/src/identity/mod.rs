@@ -9,7 +9,7 @@ use qrcode::QrCode;
 pub fn Npub(npub: String) -> impl IntoView {
     let show_qr = RwSignal::new(false);
     let copied = RwSignal::new(false);
-    let short = shorten(&npub);
+    let short = short_npub(&npub);
     let qr = qr_svg(&npub);
     let for_copy = npub.clone();
     let copy = move |_| {
@@ -49,7 +49,9 @@ fn Avatar(npub: String) -> impl IntoView {
     view! { <span class=class aria-hidden="true"></span> }
 }
 
-fn shorten(npub: &str) -> String {
+/// An npub shortened for lists and cards: its start and end, which is what
+/// people compare; the whole key stays in the element's title.
+pub fn short_npub(npub: &str) -> String {
     match (npub.get(..12), npub.get(npub.len().saturating_sub(8)..)) {
         (Some(head), Some(tail)) if npub.len() > 24 => format!("{head}…{tail}"),
         _ => npub.to_owned(),

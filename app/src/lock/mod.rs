@@ -3,7 +3,7 @@
 use flash_worker::protocol::Command;
 use leptos::prelude::*;
 
-use crate::engine::{action_error, command_action};
+use crate::engine::{command_action, ActionError};
 use crate::identity::Npub;
 
 #[component]
@@ -34,7 +34,7 @@ pub fn Unlock(npub: Option<String>) -> impl IntoView {
                 <button class="button" type="submit" disabled=move || unlock.pending().get() || passphrase.get().is_empty()>
                     {move || if unlock.pending().get() { "Unlocking…" } else { "Unlock" }}
                 </button>
-                {move || action_error(unlock).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=unlock/>
             </form>
         </section>
     }

@@ -3,7 +3,8 @@
 use flash_worker::protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
 use leptos::prelude::*;
 
-use crate::engine::{action_error, command_action, use_engine, CommandAction};
+use crate::engine::{command_action, use_engine, ActionError, CommandAction};
+use crate::identity::short_npub;
 
 #[component]
 pub fn Profiles() -> impl IntoView {
@@ -41,8 +42,8 @@ pub fn Profiles() -> impl IntoView {
                 })}
             </ul>
             <button class="button secondary" on:click=move |_| { add.dispatch(()); }>"Add a profile"</button>
-            {move || action_error(add).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
-            {move || action_error(delete).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=add/>
+            <ActionError action=delete/>
         </section>
     }
 }
@@ -104,12 +105,5 @@ fn ProfileRow(
                 </form>
             </Show>
         </li>
-    }
-}
-
-fn short_npub(npub: &str) -> String {
-    match (npub.get(..12), npub.get(npub.len().saturating_sub(6)..)) {
-        (Some(head), Some(tail)) => format!("{head}…{tail}"),
-        _ => npub.to_owned(),
     }
 }

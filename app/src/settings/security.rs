@@ -3,7 +3,7 @@
 use flash_worker::protocol::{Command, ExportKind, Identity, Reply, SignerKind};
 use leptos::prelude::*;
 
-use crate::engine::{action_error, command_action, use_engine};
+use crate::engine::{command_action, use_engine, ActionError};
 
 const AUTO_LOCK_CHOICES: [u32; 5] = [1, 5, 15, 60, 0];
 
@@ -68,7 +68,7 @@ fn AutoLock(minutes: u32) -> impl IntoView {
                 }).collect_view()}
             </select>
         </label>
-        {move || action_error(set).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+        <ActionError action=set/>
     }
 }
 
@@ -99,7 +99,7 @@ fn ChangePassphrase() -> impl IntoView {
                 "Change passphrase"
             </button>
             {move || done().then(|| view! { <p class="ok" role="status">"Passphrase changed."</p> })}
-            {move || action_error(change).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=change/>
         </form>
     }
 }
@@ -164,7 +164,7 @@ fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
             </label>
             <button class="button" type="submit" disabled=move || passphrase.get().is_empty() || export.pending().get()>"Show"</button>
             {move || revealed.get().map(|text| view! { <code class="secret" data-testid="exported-secret">{text}</code> })}
-            {move || action_error(export).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=export/>
         </form>
     }
 }
@@ -198,7 +198,7 @@ fn BackupFile() -> impl IntoView {
             <button class="button" type="submit" disabled=move || passphrase.get().is_empty() || export.pending().get()>
                 "Download backup file"
             </button>
-            {move || action_error(export).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=export/>
         </form>
     }
 }

@@ -5,7 +5,7 @@ use flash_worker::protocol::{Command, Reply, WordCount};
 use leptos::prelude::*;
 
 use super::passphrase::NewPassphrase;
-use crate::engine::{action_error, command_action};
+use crate::engine::{command_action, ActionError};
 
 /// A drawn mnemonic, shown once.
 #[derive(Clone)]
@@ -58,7 +58,7 @@ pub fn CreateWallet(on_back: Callback<()>) -> impl IntoView {
                     <CheckAndSeal check_positions=drawn.check_positions on_back=Callback::new(move |()| written_down.set(false))/>
                 }.into_any(),
             }}
-            {move || action_error(draw).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=draw/>
         </section>
     }
 }
@@ -114,7 +114,7 @@ fn CheckAndSeal(check_positions: Vec<usize>, on_back: Callback<()>) -> impl Into
                 {move || if create.pending().get() { "Creating…" } else { "Create wallet" }}
             </button>
             <button class="link" type="button" on:click=move |_| on_back.run(())>"Show the words again"</button>
-            {move || action_error(create).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            <ActionError action=create/>
         </form>
     }
 }

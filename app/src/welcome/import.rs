@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::passphrase::NewPassphrase;
-use crate::engine::{action_error, command_action, describe};
+use crate::engine::{command_action, describe, ActionError};
 
 /// Keep an `nsec` or `ncryptsec` as the identity.
 #[component]
@@ -47,7 +47,7 @@ pub fn ImportKey(on_back: Callback<()>) -> impl IntoView {
                     "Import key"
                 </button>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
-                {move || action_error(import).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=import/>
             </form>
         </section>
     }
@@ -75,7 +75,7 @@ pub fn WatchNpub(on_back: Callback<()>) -> impl IntoView {
                     "Watch"
                 </button>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
-                {move || action_error(watch).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=watch/>
             </form>
         </section>
     }
@@ -133,7 +133,7 @@ pub fn ImportBackup(on_back: Callback<()>) -> impl IntoView {
                 </button>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
                 {move || read_error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
-                {move || action_error(import).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=import/>
             </form>
         </section>
     }
@@ -169,7 +169,7 @@ pub fn ConnectRemoteSigner(on_back: Callback<()>) -> impl IntoView {
                     {move || if connect.pending().get() { "Waiting for your signer to approve…" } else { "Connect" }}
                 </button>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
-                {move || action_error(connect).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=connect/>
             </form>
         </section>
     }

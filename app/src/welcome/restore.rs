@@ -4,7 +4,7 @@ use flash_worker::protocol::{Command, MnemonicProblem, Reply};
 use leptos::prelude::*;
 
 use super::passphrase::NewPassphrase;
-use crate::engine::{action_error, command_action};
+use crate::engine::{command_action, ActionError};
 
 #[component]
 pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
@@ -56,7 +56,7 @@ pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
                     {move || if restore.pending().get() { "Restoring…" } else { "Restore wallet" }}
                 </button>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
-                {move || action_error(restore).get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                <ActionError action=restore/>
             </form>
         </section>
     }
