@@ -34,7 +34,7 @@ pub(crate) struct ApiError {
 
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
 // has been stripped, but the message should name the path the client asked for.
-async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
+pub(crate) async fn not_found(OriginalUri(uri): OriginalUri) -> Response {
     let body = ApiError {
         error: "not_found",
         message: format!("no API endpoint at {}", uri.path()),

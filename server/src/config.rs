@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, env = "FLASH_DIST", value_name = "DIR")]
     pub dist: Option<PathBuf>,
 
-    /// Run everything a newcomer needs locally: a NOSTR relay on 127.0.0.1, advertised at /api/dev/config (later: a Cashu mint)
+    /// Run everything a newcomer needs locally, advertised at /api/dev/config: a NOSTR relay on 127.0.0.1, and a Cashu mint at /mint on a fake Lightning node whose invoices pay themselves
     // `--dev` alone means true; `--dev=false` overrides FLASH_DEV or the file.
     // `require_equals` keeps `--dev` from swallowing the next argument.
     #[arg(

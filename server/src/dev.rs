@@ -6,24 +6,43 @@
 //! reads `GET /api/dev/config` ([`DevConfig`]) to find them.
 
 use axum::{routing::get, Json, Router};
+use flash_dev_mint::DevMint;
 use serde::{Deserialize, Serialize};
+use tempfile::TempDir;
 
-use crate::{
-    relay::{DevRelay, RelayError},
-    Config,
-};
+use crate::{relay::DevRelay, Config, StartError};
+
+/// Where the dev mint's API is nested in the server's own routes: same
+/// origin as the app, so neither the CSP nor CORS stands in its way.
+pub(crate) const MINT_PATH: &str = "/mint";
 
 /// The local development services.
 #[derive(Debug)]
 pub struct DevServices {
     relay: DevRelay,
+    mint: DevMint,
+    // The mint's database and seed; removed when the services are dropped.
+    _mint_dir: TempDir,
 }
 
 impl DevServices {
     /// Starts every development service `config` asks for.
-    pub async fn start(config: &Config) -> Result<Self, RelayError> {
+    ///
+    /// The mint is served by the server itself at `http://<config.listen>/mint`:
+    /// `config.listen` must be the address actually bound (not port 0).
+    pub async fn start(config: &Config) -> Result<Self, StartError> {
         let relay = DevRelay::start(config.dev_relay_port).await?;
-        Ok(Self { relay })
+        let mint_dir = tempfile::Builder::new()
+            .prefix("flash-dev-mint-")
+            .tempdir()
+            .map_err(StartError::MintDir)?;
+        let mint_url = format!("http://{}{MINT_PATH}", config.listen);
+        let mint = DevMint::new(&mint_url, mint_dir.path()).await?;
+        Ok(Self {
+            relay,
+            mint,
+            _mint_dir: mint_dir,
+        })
     }
 
     /// The development NOSTR relay.
@@ -31,14 +50,22 @@ impl DevServices {
         &self.relay
     }
 
+    /// The development Cashu mint.
+    pub fn mint(&self) -> &DevMint {
+        &self.mint
+    }
+
     /// What `GET /api/dev/config` tells the app.
     pub fn config(&self) -> DevConfig {
         DevConfig {
             relays: vec![self.relay.url()],
+            mints: vec![self.mint.url().to_string()],
         }
     }
 
-    /// Stops every service.
+    /// Stops the relay. The mint is served by the server's own listener, so
+    /// it stops with the server; dropping the services stops its background
+    /// task and removes its files.
     pub fn shutdown(&self) {
         self.relay.shutdown();
     }
@@ -50,6 +77,8 @@ impl DevServices {
 pub struct DevConfig {
     /// NOSTR relay URLs (`ws://127.0.0.1:<port>`).
     pub relays: Vec<String>,
+    /// Cashu mint URLs (`http://<server address>/mint`).
+    pub mints: Vec<String>,
 }
 
 /// The routes under `/api` that exist only in dev mode.

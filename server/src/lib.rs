@@ -2,8 +2,8 @@
 //!
 //! It serves the single-page app that Trunk builds into `dist/`, plus a
 //! health check and `/api`. With `--dev` it also runs the services a newcomer
-//! needs locally (see [`dev`]: a NOSTR relay) and advertises them at
-//! `/api/dev/config`.
+//! needs locally (see [`dev`]: a NOSTR relay, and a Cashu mint at `/mint`)
+//! and advertises them at `/api/dev/config`.
 //!
 //! [`App::start`] starts everything; [`router`] assembles the HTTP side alone,
 //! so tests can drive the whole app with `tower::ServiceExt::oneshot` without
@@ -27,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
 pub use dev::{DevConfig, DevServices};
+pub use flash_dev_mint::DevMintError;
 pub use relay::RelayError;
 pub use spa::SpaError;
 
@@ -42,18 +43,23 @@ pub fn router(config: &Config) -> Result<Router, SpaError> {
     Ok(assemble(spa, None))
 }
 
-fn assemble(spa: spa::Spa, dev: Option<DevConfig>) -> Router {
+fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
     let content_security_policy = spa.content_security_policy().clone();
 
+    let mut dynamic = Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api", api::router(dev.map(DevServices::config)));
+    if let Some(dev) = dev {
+        // A path the mint does not know is a JSON 404, not the app's page.
+        let mint = dev.mint().router().fallback(api::not_found);
+        dynamic = dynamic.nest(dev::MINT_PATH, mint);
+    }
     // Dynamic answers describe the server's state right now, so no cache
     // (browser, proxy or service worker) may keep them.
-    let dynamic = Router::new()
-        .route("/healthz", get(health::healthz))
-        .nest("/api", api::router(dev))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+    let dynamic = dynamic.layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
 
     let app = dynamic.merge(spa.into_router());
     security::with_security_headers(app, content_security_policy)
@@ -66,6 +72,10 @@ pub enum StartError {
     Spa(#[from] SpaError),
     #[error(transparent)]
     Relay(#[from] RelayError),
+    #[error("could not create a temporary directory for the dev mint")]
+    MintDir(#[source] std::io::Error),
+    #[error(transparent)]
+    Mint(#[from] DevMintError),
 }
 
 /// The running application: its router and, in dev mode, the services it
@@ -78,7 +88,10 @@ pub struct App {
 
 impl App {
     /// Loads the app from `config.dist` and, when `config.dev` is set, starts
-    /// the development services and serves `/api/dev/config`.
+    /// the development services and serves `/api/dev/config` and the dev mint.
+    ///
+    /// The dev mint's URL names `config.listen`: bind first and pass the
+    /// address actually bound.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         // Check the app is built before starting anything.
         let spa = spa::Spa::load(&config.dist)?;
@@ -87,7 +100,7 @@ impl App {
         } else {
             None
         };
-        let router = assemble(spa, dev.as_ref().map(DevServices::config));
+        let router = assemble(spa, dev.as_ref());
         Ok(Self { router, dev })
     }
 

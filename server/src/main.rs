@@ -30,14 +30,19 @@ async fn run() -> anyhow::Result<()> {
     let config = Config::load()?;
     init_tracing();
 
-    let app = App::start(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("could not listen on {}", config.listen))?;
-    // With port 0 the OS picks the port: report the real one.
+    // With port 0 the OS picks the port: report the real one, and give it to
+    // the dev mint, whose URL names it.
     let addr = listener
         .local_addr()
         .context("could not read the bound address")?;
+    let config = Config {
+        listen: addr,
+        ..config
+    };
+    let app = App::start(&config).await?;
 
     tracing::info!(dist = %config.dist.display(), dev = config.dev, "serving the app");
     // Scripts and end-to-end tests wait for this exact line on stdout
@@ -45,7 +50,8 @@ async fn run() -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "Flash Web is running at http://{addr}/")
         .and_then(|()| match app.dev() {
-            Some(dev) => writeln!(stdout, "Dev relay at {}", dev.relay().url()),
+            Some(dev) => writeln!(stdout, "Dev relay at {}", dev.relay().url())
+                .and_then(|()| writeln!(stdout, "Dev mint at {}", dev.mint().url())),
             None => Ok(()),
         })
         .and_then(|()| stdout.flush())
