@@ -37,7 +37,9 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  // Live answers (the API, the dev mint) go straight to the network.
+  const live = url.pathname.startsWith("/api/") || url.pathname.startsWith("/mint/");
+  if (url.origin !== self.location.origin || live) return;
 
   if (request.mode === "navigate") {
     // Network first so a reachable server always serves the newest page;
