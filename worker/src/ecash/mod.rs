@@ -1,0 +1,3 @@
+//! eCash: Cashu wallets (cdk), and where their state is kept.
+
+pub mod store;
