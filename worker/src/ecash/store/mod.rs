@@ -42,6 +42,8 @@ mod database;
 pub mod memory;
 mod record;
 
+#[cfg(target_arch = "wasm32")]
+pub mod indexeddb;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,6 +1,10 @@
-//! The IndexedDB store: one database per profile, `flash-profile-<id>`, with
-//! one object store, `vault`, mapping record names (out-of-line string keys)
-//! to `Uint8Array` values.
+//! The IndexedDB store: one database per profile, `flash-profile-<id>`,
+//! where the object store `vault` maps record names (out-of-line string
+//! keys) to `Uint8Array` values.
+//!
+//! The profile's other stores share this database, each in its own object
+//! store (the eCash store's is `cashu`), and open it through [`Connection`],
+//! so that [`upgrade`] is the one description of its object stores.
 //!
 //! The database version only describes object stores; each version's step in
 //! [`upgrade`] runs in `onupgradeneeded`. Record formats are versioned apart,
@@ -21,35 +25,22 @@ use super::{Record, StoreError, VaultStore};
 
 /// The database version: bump it, and add a step to [`upgrade`], to add or
 /// change object stores.
-pub const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 /// The object store holding the vault's records.
 pub const OBJECT_STORE: &str = "vault";
 
-/// A profile's records in IndexedDB. Dropping it closes the connection.
-pub struct IndexedDbStore {
+/// A connection to a profile's database. Dropping it closes the connection.
+pub(crate) struct Connection {
     db: Database,
     /// Closes the connection when another tab upgrades or deletes the
-    /// database, instead of blocking it; kept alive as long as the store.
+    /// database, instead of blocking it; kept alive as long as the connection.
     _on_version_change: Closure<dyn FnMut()>,
 }
 
-impl std::fmt::Debug for IndexedDbStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexedDbStore")
-            .field("name", &self.db.name())
-            .finish()
-    }
-}
-
-impl IndexedDbStore {
-    /// The database name of a profile.
-    pub fn database_name(profile_id: &str) -> String {
-        format!("flash-profile-{profile_id}")
-    }
-
+impl Connection {
     /// Opens (creating or upgrading if needed) the database of `profile_id`.
-    pub async fn open(profile_id: &str) -> Result<Self, StoreError> {
-        let db = Database::open(Self::database_name(profile_id))
+    pub(crate) async fn open(profile_id: &str) -> Result<Self, StoreError> {
+        let db = Database::open(IndexedDbStore::database_name(profile_id))
             .with_version(DB_VERSION)
             .with_on_upgrade_needed(|event: VersionChangeEvent, db: Database| {
                 upgrade(event.old_version(), &db)
@@ -68,6 +59,58 @@ impl IndexedDbStore {
         })
     }
 
+    /// A transaction on `object_store` that commits only once the data is on
+    /// disk (strict durability): a wallet must not report what a power cut
+    /// can undo.
+    pub(crate) fn transaction(
+        &self,
+        object_store: &str,
+        mode: TransactionMode,
+    ) -> Result<Transaction<'_>, StoreError> {
+        let options = TransactionOptions::new().with_durability(TransactionDurability::Strict);
+        self.db
+            .transaction(object_store)
+            .with_mode(mode)
+            .with_options(options)
+            .build()
+            .map_err(store_error)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let raw: &web_sys::IdbDatabase = self.db.as_sys().unchecked_ref();
+        raw.set_onversionchange(None);
+        raw.close();
+    }
+}
+
+/// A profile's records in IndexedDB. Dropping it closes the connection.
+pub struct IndexedDbStore {
+    connection: Connection,
+}
+
+impl std::fmt::Debug for IndexedDbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedDbStore")
+            .field("name", &self.connection.db.name())
+            .finish()
+    }
+}
+
+impl IndexedDbStore {
+    /// The database name of a profile.
+    pub fn database_name(profile_id: &str) -> String {
+        format!("flash-profile-{profile_id}")
+    }
+
+    /// Opens (creating or upgrading if needed) the database of `profile_id`.
+    pub async fn open(profile_id: &str) -> Result<Self, StoreError> {
+        Ok(Self {
+            connection: Connection::open(profile_id).await?,
+        })
+    }
+
     /// Deletes the database of `profile_id` and everything in it. Waits for
     /// open connections to close (ours close themselves when asked).
     pub async fn delete_database(profile_id: &str) -> Result<(), StoreError> {
@@ -78,21 +121,7 @@ impl IndexedDbStore {
     }
 
     fn transaction(&self, mode: TransactionMode) -> Result<Transaction<'_>, StoreError> {
-        let options = TransactionOptions::new().with_durability(TransactionDurability::Strict);
-        self.db
-            .transaction(OBJECT_STORE)
-            .with_mode(mode)
-            .with_options(options)
-            .build()
-            .map_err(store_error)
-    }
-}
-
-impl Drop for IndexedDbStore {
-    fn drop(&mut self) {
-        let raw: &web_sys::IdbDatabase = self.db.as_sys().unchecked_ref();
-        raw.set_onversionchange(None);
-        raw.close();
+        self.connection.transaction(OBJECT_STORE, mode)
     }
 }
 
@@ -101,12 +130,16 @@ fn upgrade(old_version: f64, db: &Database) -> indexed_db_futures::Result<()> {
     if old_version < 1.0 {
         db.create_object_store(OBJECT_STORE).build()?;
     }
+    if old_version < 2.0 {
+        db.create_object_store(crate::ecash::store::indexeddb::OBJECT_STORE)
+            .build()?;
+    }
     Ok(())
 }
 
 /// Commits `tx`; a failure is read from the transaction itself, where the
 /// browser reports a full disk.
-async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
+pub(crate) async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
     let raw: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
     tx.commit().await.map_err(|error| match raw.error() {
         Some(cause) => dom_error(&cause),
@@ -199,7 +232,7 @@ fn dom_error(error: &web_sys::DomException) -> StoreError {
     }
 }
 
-fn store_error(error: IdbError) -> StoreError {
+pub(crate) fn store_error(error: IdbError) -> StoreError {
     match error {
         IdbError::DomException(exception) => dom_error(&exception.into()),
         other => StoreError::Failed {
