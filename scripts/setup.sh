@@ -78,6 +78,16 @@ build_server() {
   cargo build --manifest-path "$FLASH_ROOT/Cargo.toml" -p flash-server
 }
 
+# Runs the worker's wasm32 tests in headless Chromium (wasm-bindgen-test,
+# in a dedicated worker) with Debian's chromium and chromedriver; arguments
+# go to `cargo test`.
+cargo_browser_test() {
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FLASH_ROOT/tests/webdriver.json" \
+    cargo test -p flash-worker --target wasm32-unknown-unknown "$@"
+}
+
 setup_all() {
   phase "Debian packages" install_debian_packages &&
     phase "Rust tools (wasm32 target, trunk, wasm-bindgen)" install_rust_tools &&

@@ -13,13 +13,7 @@ phase "format check" cargo fmt --all --check
 
 phase "native tests (cargo test)" cargo test --workspace --exclude flash-app
 
-run_browser_tests() {
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    CHROMEDRIVER=/usr/bin/chromedriver \
-    WASM_BINDGEN_TEST_WEBDRIVER_JSON="$FLASH_ROOT/tests/webdriver.json" \
-    cargo test -p flash-worker --target wasm32-unknown-unknown
-}
-phase "engine browser tests (wasm-bindgen-test, headless Chromium)" run_browser_tests
+phase "engine browser tests (wasm-bindgen-test, headless Chromium)" cargo_browser_test
 
 phase "build the app (trunk, release)" build_app
 phase "build the server" build_server

@@ -28,7 +28,7 @@
 //! a few thousand proofs, a few hundred bytes each, so this costs well under
 //! a megabyte and one read of the object store; in exchange, selecting
 //! proofs (which cdk does on every send) never touches IndexedDB, and
-//! IndexedDB needs no indexes.
+//! IndexedDB needs no indexes. Figures: `scripts/bench-cashu-store.sh`.
 //!
 //! Semantics follow cdk's SQL wallet database (cdk-sql-common 0.18.3), the
 //! reference cdk's own conformance tests are written against, with one
