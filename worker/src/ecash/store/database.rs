@@ -15,6 +15,7 @@ use cdk_common::wallet::{
     MeltQuote, MintQuote, P2PKSigningKey, ProofInfo, Transaction, TransactionDirection,
     TransactionId, WalletSaga,
 };
+use cdk_common::{Amount, PaymentMethod};
 use uuid::Uuid;
 
 use super::record::{key, with_prefix, Record, Records};
@@ -88,7 +89,7 @@ fn increment(
         }
         _ => 0,
     };
-    // Adding 0 reads the counter (cdk does): nothing to write.
+    // Adding 0 only reads the counter: nothing to write.
     if count == 0 {
         return Ok(current);
     }
@@ -157,8 +158,8 @@ impl<P: Persistence> WalletDatabase<Error> for CashuStore<P> {
         self.read(|records| {
             mint_quotes(records)
                 .filter(|quote| {
-                    quote.amount_issued == 0.into()
-                        || quote.payment_method == cdk_common::PaymentMethod::BOLT12
+                    quote.amount_issued == Amount::ZERO
+                        || quote.payment_method == PaymentMethod::BOLT12
                 })
                 .cloned()
                 .collect()

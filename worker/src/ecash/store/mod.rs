@@ -28,7 +28,19 @@
 //! a few thousand proofs, a few hundred bytes each, so this costs well under
 //! a megabyte and one read of the object store; in exchange, selecting
 //! proofs (which cdk does on every send) never touches IndexedDB, and
-//! IndexedDB needs no indexes. Figures: `scripts/bench-cashu-store.sh`.
+//! IndexedDB needs no indexes. Measured by `scripts/bench-cashu-store.sh`
+//! (headless Chromium on one core of an AMD EPYC server, 3 runs; "release"
+//! is the shipped profile, "test" what CI builds):
+//!
+//! | 1,000 proofs                             | release       | test          |
+//! |------------------------------------------|---------------|---------------|
+//! | added in one `update_proofs` call        | 62–68 ms      | 113–121 ms    |
+//! | added in 1,000 calls                     | 0.67–0.77 s   | 0.90–0.94 s   |
+//! | store reopened (every record opened)     | 58–66 ms      | 100–111 ms    |
+//! | 900 selected (`get_proofs`, 3 filters)   | 0.11 ms       | 0.8 ms        |
+//! | balance (`get_balance`)                  | 0.03 ms       | 0.1 ms        |
+//!
+//! Each write is one durable IndexedDB commit, about 0.7 ms however small.
 //!
 //! Semantics follow cdk's SQL wallet database (cdk-sql-common 0.18.3), the
 //! reference cdk's own conformance tests are written against, with one

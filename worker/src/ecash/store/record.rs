@@ -20,7 +20,7 @@ use crate::vault::StoreError;
 
 /// One record of a wallet's state.
 ///
-/// Encoded as cdk 0.18's own serde form of each type (see [`encode`]); a cdk
+/// Encoded (as JSON) in cdk 0.18's own serde form of each type; a cdk
 /// upgrade that changes one of them needs a migration here.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
