@@ -40,17 +40,23 @@ pub fn start() {
 /// holds its requests until then.
 async fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let relays = advertised_relays(&scope).await.unwrap_or_else(|| {
-        DEFAULT_RELAYS
-            .iter()
-            .map(|relay| (*relay).to_owned())
-            .collect()
-    });
+    let dev = dev_config(&scope).await;
+    let relays = dev
+        .as_ref()
+        .map(|dev| dev.relays.clone())
+        .filter(|relays| !relays.is_empty())
+        .unwrap_or_else(|| {
+            DEFAULT_RELAYS
+                .iter()
+                .map(|relay| (*relay).to_owned())
+                .collect()
+        });
+    let mints = dev.map(|dev| dev.mints).unwrap_or_default();
     let (events, mut pushed) = mpsc::unbounded();
     let engine = Rc::new(Engine::new(
         IndexedDbProfiles::default(),
         events,
-        browser_environment(relays),
+        browser_environment(relays, mints),
     ));
 
     spawn_local({
@@ -82,13 +88,16 @@ async fn run() {
     post(&scope, &FromEngine::Event(Event::Started));
 }
 
-/// The relays the server advertises for development (`/api/dev/config`),
-/// if it does.
-async fn advertised_relays(scope: &DedicatedWorkerGlobalScope) -> Option<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct DevConfig {
-        relays: Vec<String>,
-    }
+/// The services the server advertises for development (`/api/dev/config`).
+#[derive(serde::Deserialize)]
+struct DevConfig {
+    relays: Vec<String>,
+    #[serde(default)]
+    mints: Vec<String>,
+}
+
+/// What the server advertises for development, if it does.
+async fn dev_config(scope: &DedicatedWorkerGlobalScope) -> Option<DevConfig> {
     let response = JsFuture::from(scope.fetch_with_str("/api/dev/config"))
         .await
         .ok()?;
@@ -100,16 +109,16 @@ async fn advertised_relays(scope: &DedicatedWorkerGlobalScope) -> Option<Vec<Str
         .await
         .ok()?
         .as_string()?;
-    let config: DevConfig = serde_json::from_str(&text).ok()?;
-    (!config.relays.is_empty()).then_some(config.relays)
+    serde_json::from_str(&text).ok()
 }
 
-fn browser_environment(relays: Vec<String>) -> Environment {
+fn browser_environment(relays: Vec<String>, mints: Vec<String>) -> Environment {
     Environment {
         // Date.now() is a whole, non-negative number of milliseconds.
         now_ms: Box::new(|| js_sys::Date::now() as u64),
         kdf: Box::new(KdfParams::recommended),
         relays,
+        mints,
     }
 }
 

@@ -63,6 +63,47 @@ pub enum Command {
     /// Send a private message to `to` (an npub); [`Reply::MessageSent`].
     SendMessage { to: String, text: String },
 
+    // -- eCash (Cashu) -------------------------------------------------------
+    /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
+    /// one after unlocking also finishes what a closed tab left half done.
+    GetEcash,
+    /// Trust the mint at `url` (its NUT-06 info is fetched); [`Reply::Ecash`].
+    AddMint { url: String },
+    /// Forget a mint that holds none of the user's money; [`Reply::Ecash`].
+    RemoveMint { url: String },
+    /// The mint used when none is named; [`Reply::Ecash`].
+    SetDefaultMint { url: String },
+    /// Ask `mint` for a Lightning invoice of `amount` sat to turn into
+    /// eCash; [`Reply::MintQuote`].
+    RequestMint { mint: String, amount: u64 },
+    /// Wait until the quote's invoice is paid, then mint; [`Reply::Minted`].
+    AwaitMint { mint: String, quote: String },
+    /// What paying a BOLT11 `invoice` from `mint` costs; [`Reply::MeltQuote`].
+    QuoteMelt { mint: String, invoice: String },
+    /// Pay a quoted invoice; [`Reply::Melted`].
+    Melt { mint: String, quote: String },
+    /// Take `amount` sat from `mint` as a token, locked to `lock_to` (an
+    /// npub or a hex public key) when given; [`Reply::Token`].
+    SendToken {
+        mint: String,
+        amount: u64,
+        lock_to: Option<String>,
+    },
+    /// What a pasted token holds, before accepting it; [`Reply::TokenPreview`].
+    InspectToken { token: String },
+    /// Swap a token into fresh proofs. A token from a mint not yet trusted
+    /// is refused unless `trust_mint`; [`Reply::Received`].
+    ReceiveToken { token: String, trust_mint: bool },
+    /// Take back a sent token nobody has redeemed yet; [`Reply::Ecash`].
+    ReclaimToken { mint: String, send: String },
+    /// Find the user's eCash at every trusted mint from the seed (NUT-13);
+    /// progress arrives as [`Event::Restoring`]; [`Reply::Restored`].
+    RestoreEcash,
+    /// Ask the mints which pending proofs were spent (NUT-07); [`Reply::Ecash`].
+    CheckProofs,
+    /// Every mint, melt, send and receive, newest first; [`Reply::EcashHistory`].
+    EcashHistory,
+
     // -- Identity and vault ------------------------------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
     GetIdentity,
@@ -133,6 +174,21 @@ impl std::fmt::Debug for Command {
             Command::ListConversations => "ListConversations",
             Command::OpenConversation { .. } => "OpenConversation",
             Command::SendMessage { .. } => "SendMessage",
+            Command::GetEcash => "GetEcash",
+            Command::AddMint { .. } => "AddMint",
+            Command::RemoveMint { .. } => "RemoveMint",
+            Command::SetDefaultMint { .. } => "SetDefaultMint",
+            Command::RequestMint { .. } => "RequestMint",
+            Command::AwaitMint { .. } => "AwaitMint",
+            Command::QuoteMelt { .. } => "QuoteMelt",
+            Command::Melt { .. } => "Melt",
+            Command::SendToken { .. } => "SendToken",
+            Command::InspectToken { .. } => "InspectToken",
+            Command::ReceiveToken { .. } => "ReceiveToken",
+            Command::ReclaimToken { .. } => "ReclaimToken",
+            Command::RestoreEcash => "RestoreEcash",
+            Command::CheckProofs => "CheckProofs",
+            Command::EcashHistory => "EcashHistory",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
             Command::CreateWallet { .. } => "CreateWallet",
@@ -243,6 +299,48 @@ pub enum Reply {
     Backup {
         file: String,
     },
+    Ecash {
+        wallet: EcashWallet,
+    },
+    MintQuote {
+        quote: MintQuote,
+    },
+    /// `amount` sat of new eCash from `mint`.
+    Minted {
+        mint: String,
+        amount: u64,
+    },
+    MeltQuote {
+        quote: MeltQuote,
+    },
+    /// The invoice was paid: `amount` plus `fee` sat left the wallet; the
+    /// rest of the fee reserve came back as change.
+    Melted {
+        amount: u64,
+        fee: u64,
+    },
+    /// A token to hand over (`cashuB…`), worth `amount` sat to its
+    /// receiver; `fee` sat went to the mint.
+    Token {
+        token: String,
+        amount: u64,
+        fee: u64,
+    },
+    TokenPreview {
+        preview: TokenPreview,
+    },
+    /// `amount` sat, after the mint's fee, now in the wallet.
+    Received {
+        mint: String,
+        amount: u64,
+    },
+    /// `amount` sat found again across the trusted mints.
+    Restored {
+        amount: u64,
+    },
+    EcashHistory {
+        entries: Vec<EcashEntry>,
+    },
     Done,
 }
 
@@ -279,6 +377,108 @@ pub struct ConversationSummary {
     pub peer: String,
     pub last: ChatMessage,
     pub count: usize,
+}
+
+/// The eCash wallet at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcashWallet {
+    pub mints: Vec<MintView>,
+    /// Spendable sat across every mint.
+    pub total: u64,
+    /// Sat in tokens sent but not yet redeemed, or in payments in flight.
+    pub pending: u64,
+    pub default_mint: Option<String>,
+    /// Mints suggested when the user has none (the dev mint in `--dev`).
+    pub suggested_mints: Vec<String>,
+    /// What went wrong while finishing interrupted operations, if anything:
+    /// the money stays safe and is retried next time.
+    pub problems: Vec<String>,
+}
+
+/// A trusted mint: what it says about itself (NUT-06), and the balance held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintView {
+    pub url: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// How to reach its operator (`method: info`).
+    pub contact: Vec<String>,
+    /// The NUT numbers it supports.
+    pub nuts: Vec<u8>,
+    pub units: Vec<String>,
+    pub balance: u64,
+    pub pending: u64,
+}
+
+/// A Lightning invoice that turns into eCash once paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintQuote {
+    pub id: String,
+    pub mint: String,
+    pub amount: u64,
+    pub invoice: String,
+    /// Seconds since the Unix epoch after which the invoice is void.
+    pub expiry: u64,
+}
+
+/// What paying an invoice costs, before the user confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeltQuote {
+    pub id: String,
+    pub mint: String,
+    pub amount: u64,
+    /// The most the Lightning fee can be; what is not used comes back.
+    pub fee_reserve: u64,
+    pub expiry: u64,
+}
+
+/// A token read before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenPreview {
+    pub mint: String,
+    pub amount: u64,
+    pub unit: String,
+    pub memo: Option<String>,
+    /// Whether the user already trusts its mint.
+    pub known_mint: bool,
+    /// Locked to a public key (NUT-11): only its holder can receive it.
+    pub locked: bool,
+}
+
+/// One line of the eCash history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcashEntry {
+    pub id: String,
+    pub mint: String,
+    pub kind: EcashKind,
+    pub amount: u64,
+    pub fee: u64,
+    /// Seconds since the Unix epoch.
+    pub time: u64,
+    pub state: EcashState,
+    pub memo: Option<String>,
+    /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
+    /// takes back.
+    pub reclaim: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EcashKind {
+    /// Lightning in (a paid mint quote).
+    Mint,
+    /// Lightning out (a paid invoice).
+    Melt,
+    Send,
+    Receive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EcashState {
+    Pending,
+    Done,
+    Failed,
 }
 
 /// One profile in the list.
@@ -359,6 +559,10 @@ pub enum Event {
     Message { message: ChatMessage },
     /// The relays' state for messaging changed.
     Messaging { state: MessagingState },
+    /// The eCash wallet changed without a request (e.g. a token reclaimed).
+    Ecash { wallet: EcashWallet },
+    /// A NUT-13 restore reached `done` of `of` mints, `amount` sat found so far.
+    Restoring { done: usize, of: usize, amount: u64 },
 }
 
 /// Where the engine is in its life.
@@ -404,6 +608,13 @@ pub enum EngineError {
     RemoteSigner { reason: String },
     #[error("{reason}")]
     Messaging { reason: String },
+    /// An eCash operation failed; `message` says what happened to the money
+    /// (always: nothing was lost).
+    #[error("{message}")]
+    Ecash { message: String },
+    /// The token's mint is not trusted yet: ask before receiving.
+    #[error("this token is from {mint}, a mint you have not used before")]
+    UnknownMint { mint: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

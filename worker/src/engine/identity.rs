@@ -23,7 +23,7 @@ use crate::protocol::{
 use crate::signer::bunker::BunkerSigner;
 use crate::vault::{AutoLock, KdfParams, Vault, VaultError, VaultState, VaultStore};
 
-const MNEMONIC: &str = "mnemonic";
+pub(super) const MNEMONIC: &str = "mnemonic";
 pub(super) const NPUB: &str = "npub";
 const SIGNER: &str = "signer";
 /// An imported NOSTR secret key (32 bytes), when there is no mnemonic.
@@ -62,6 +62,16 @@ pub struct Session {
     keys: Option<Keys>,
     /// The remote signer connected this session, when one signs.
     bunker: Option<BunkerSigner>,
+}
+
+impl Session {
+    /// The NOSTR secret key's bytes, when the vault holds the key (to sign
+    /// eCash locked to it).
+    pub(super) fn secret_key_bytes(&self) -> Option<Zeroizing<[u8; 32]>> {
+        self.keys
+            .as_ref()
+            .map(|keys| Zeroizing::new(keys.secret_key().secret_bytes()))
+    }
 }
 
 struct Drawn {
@@ -239,6 +249,7 @@ impl<P: ProfileStores> Engine<P> {
     pub(super) async fn end_session(&self) {
         *self.session.borrow_mut() = Session::default();
         *self.auto_lock.borrow_mut() = None;
+        self.close_ecash();
         self.stop_messaging().await;
     }
 
@@ -615,7 +626,9 @@ pub(super) fn opened<S: VaultStore>(vault: &Option<Vault<S>>) -> Result<&Vault<S
     vault.as_ref().ok_or_else(not_open)
 }
 
-fn opened_mut<S: VaultStore>(vault: &mut Option<Vault<S>>) -> Result<&mut Vault<S>, EngineError> {
+pub(super) fn opened_mut<S: VaultStore>(
+    vault: &mut Option<Vault<S>>,
+) -> Result<&mut Vault<S>, EngineError> {
     vault.as_mut().ok_or_else(not_open)
 }
 

@@ -5,6 +5,7 @@
 //! against the in-memory store; the `browser` module only moves messages in
 //! and out of the worker and supplies the IndexedDB store and the clock.
 
+mod ecash;
 mod identity;
 mod messaging;
 mod profiles;
@@ -16,6 +17,7 @@ use std::rc::Rc;
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 
+use crate::ecash::wallet::Wallets;
 use crate::messaging::Messenger;
 use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
@@ -41,6 +43,8 @@ pub struct Environment {
     pub kdf: Box<dyn Fn() -> Result<KdfParams, SealError>>,
     /// The relays private messages go through.
     pub relays: Vec<String>,
+    /// Mints to suggest to a user who has none (the dev mint in `--dev`).
+    pub mints: Vec<String>,
 }
 
 /// The engine. One instance lives in the worker for the app's lifetime.
@@ -63,6 +67,12 @@ pub struct Engine<P: ProfileStores> {
     messaging_epoch: Cell<u64>,
     /// Conversations by peer npub, oldest message first.
     conversations: RefCell<BTreeMap<String, Vec<ChatMessage>>>,
+    /// The eCash wallets while unlocked, opened on first use.
+    ecash: RefCell<Option<Rc<Wallets>>>,
+    /// Serialises opening the wallets.
+    ecash_opening: Mutex<()>,
+    /// What recovery could not finish when the wallets opened.
+    ecash_problems: RefCell<Vec<String>>,
     messaging_requests: mpsc::UnboundedSender<MessagingStart>,
     messaging_requests_receiver: RefCell<Option<mpsc::UnboundedReceiver<MessagingStart>>>,
     events: mpsc::UnboundedSender<FromEngine>,
@@ -85,6 +95,9 @@ impl<P: ProfileStores> Engine<P> {
             messenger: RefCell::new(None),
             messaging_epoch: Cell::new(0),
             conversations: RefCell::new(BTreeMap::new()),
+            ecash: RefCell::new(None),
+            ecash_opening: Mutex::new(()),
+            ecash_problems: RefCell::new(Vec::new()),
             messaging_requests,
             messaging_requests_receiver: RefCell::new(Some(messaging_requests_receiver)),
             events,
@@ -163,6 +176,27 @@ impl<P: ProfileStores> Engine<P> {
             Command::ListConversations => self.list_conversations(),
             Command::OpenConversation { peer } => self.open_conversation(&peer),
             Command::SendMessage { to, text } => self.send_message(&to, &text).await,
+            Command::GetEcash => self.ecash_reply().await,
+            Command::AddMint { url } => self.add_mint(&url).await,
+            Command::RemoveMint { url } => self.remove_mint(&url).await,
+            Command::SetDefaultMint { url } => self.set_default_mint(&url).await,
+            Command::RequestMint { mint, amount } => self.request_mint(&mint, amount).await,
+            Command::AwaitMint { mint, quote } => self.await_mint(&mint, &quote).await,
+            Command::QuoteMelt { mint, invoice } => self.quote_melt(&mint, &invoice).await,
+            Command::Melt { mint, quote } => self.melt(&mint, &quote).await,
+            Command::SendToken {
+                mint,
+                amount,
+                lock_to,
+            } => self.send_token(&mint, amount, lock_to.as_deref()).await,
+            Command::InspectToken { token } => self.inspect_token(&token).await,
+            Command::ReceiveToken { token, trust_mint } => {
+                self.receive_token(&token, trust_mint).await
+            }
+            Command::ReclaimToken { mint, send } => self.reclaim_token(&mint, &send).await,
+            Command::RestoreEcash => self.restore_ecash().await,
+            Command::CheckProofs => self.check_proofs().await,
+            Command::EcashHistory => self.ecash_history().await,
             Command::GetIdentity => self.identity().await.map(identity_reply),
             Command::NewMnemonic { words } => self.new_mnemonic(words),
             Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {

@@ -12,7 +12,10 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
+use zeroize::Zeroizing;
+
 use super::{ProfileId, ProfileStores};
+use crate::ecash::store::indexeddb::IndexedDbPersistence;
 use crate::vault::{IndexedDbStore, StoreError};
 
 const DATABASE_PREFIX: &str = "flash-profile-";
@@ -37,6 +40,7 @@ impl Default for IndexedDbProfiles {
 
 impl ProfileStores for IndexedDbProfiles {
     type Store = IndexedDbStore;
+    type Cashu = IndexedDbPersistence;
 
     async fn list(&self) -> Result<Vec<ProfileId>, StoreError> {
         let factory = global_property(&js_sys::global(), "indexedDB")?;
@@ -55,6 +59,14 @@ impl ProfileStores for IndexedDbProfiles {
 
     async fn open(&self, id: &str) -> Result<IndexedDbStore, StoreError> {
         IndexedDbStore::open(id).await
+    }
+
+    async fn open_cashu(
+        &self,
+        id: &str,
+        key: Zeroizing<[u8; 32]>,
+    ) -> Result<IndexedDbPersistence, StoreError> {
+        IndexedDbPersistence::open(id, key).await
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {

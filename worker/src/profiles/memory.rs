@@ -8,12 +8,18 @@ use std::rc::Rc;
 
 use futures::channel::mpsc;
 
+use zeroize::Zeroizing;
+
 use super::{ProfileId, ProfileStores};
+use crate::ecash::store::memory::MemoryPersistence;
 use crate::vault::{MemoryStore, StoreError};
 
 #[derive(Default)]
 struct Browser {
     profiles: BTreeMap<ProfileId, MemoryStore>,
+    /// Each profile's eCash records, kept like its vault: a new tab (or an
+    /// engine started again after a "crash") finds them.
+    cashu: BTreeMap<ProfileId, MemoryPersistence>,
     /// Which tab holds each claimed profile, and how to tell it it lost it.
     claims: BTreeMap<ProfileId, (u32, mpsc::UnboundedSender<ProfileId>)>,
     tabs: u32,
@@ -35,6 +41,13 @@ impl Default for MemoryProfiles {
 impl MemoryProfiles {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The eCash records of profile `id`, for tests that interrupt an
+    /// operation after any of its writes (see [`MemoryPersistence`]).
+    pub fn cashu_records(&self, id: &str) -> MemoryPersistence {
+        let mut browser = self.browser.borrow_mut();
+        browser.cashu.entry(id.to_owned()).or_default().clone()
     }
 
     /// Another tab of the same browser.
@@ -71,6 +84,7 @@ impl Drop for MemoryProfiles {
 
 impl ProfileStores for MemoryProfiles {
     type Store = MemoryStore;
+    type Cashu = MemoryPersistence;
 
     async fn list(&self) -> Result<Vec<ProfileId>, StoreError> {
         Ok(self.browser.borrow().profiles.keys().cloned().collect())
@@ -81,9 +95,20 @@ impl ProfileStores for MemoryProfiles {
         Ok(browser.profiles.entry(id.to_owned()).or_default().clone())
     }
 
+    /// Memory never touches the disk, so the key is not needed.
+    async fn open_cashu(
+        &self,
+        id: &str,
+        _key: Zeroizing<[u8; 32]>,
+    ) -> Result<MemoryPersistence, StoreError> {
+        let mut browser = self.browser.borrow_mut();
+        Ok(browser.cashu.entry(id.to_owned()).or_default().clone())
+    }
+
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let mut browser = self.browser.borrow_mut();
         browser.profiles.remove(id);
+        browser.cashu.remove(id);
         browser.claims.remove(id);
         Ok(())
     }

@@ -11,7 +11,9 @@ pub mod indexeddb;
 pub mod memory;
 
 use futures::channel::mpsc;
+use zeroize::Zeroizing;
 
+use crate::ecash::store::Persistence;
 use crate::vault::{StoreError, VaultStore};
 
 /// A profile's id: the suffix of its database name.
@@ -21,12 +23,22 @@ pub type ProfileId = String;
 #[allow(async_fn_in_trait)] // Single-threaded: no Send bound wanted.
 pub trait ProfileStores {
     type Store: VaultStore;
+    /// Where a profile's eCash records live.
+    type Cashu: Persistence + 'static;
 
     /// Every profile in this browser, oldest first.
     async fn list(&self) -> Result<Vec<ProfileId>, StoreError>;
 
     /// Opens (creating if needed) the store of `id`.
     async fn open(&self, id: &str) -> Result<Self::Store, StoreError>;
+
+    /// Opens the eCash records of `id`, sealed under `key` where they touch
+    /// the disk.
+    async fn open_cashu(
+        &self,
+        id: &str,
+        key: Zeroizing<[u8; 32]>,
+    ) -> Result<Self::Cashu, StoreError>;
 
     /// Deletes `id` and everything in it. Its store must be closed first.
     async fn delete(&self, id: &str) -> Result<(), StoreError>;

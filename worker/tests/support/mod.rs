@@ -2,6 +2,9 @@
 //! the test moves, and the stream of events the engine pushes.
 #![allow(dead_code)] // Each test file uses its own part of this.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ecash;
+
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -81,6 +84,7 @@ pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>)
             now_ms: Box::new(move || now.0.get()),
             kdf: Box::new(KdfParams::for_tests),
             relays,
+            mints: Vec::new(),
         },
     );
     engine.ready();

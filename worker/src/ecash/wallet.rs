@@ -1,0 +1,619 @@
+//! The user's eCash across every trusted mint: one cdk [`Wallet`] per mint
+//! (unit sat), all over one store and the seed's NUT-13 secrets.
+//!
+//! Nothing here waits on a timer of its own except [`Wallets::await_mint`],
+//! for an invoice to be paid.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use cdk::amount::{Amount, SplitTarget};
+use cdk::cdk_database::{self, WalletDatabase};
+use cdk::mint_url::MintUrl;
+use cdk::nuts::nut00::KnownMethod;
+use cdk::nuts::{
+    CurrencyUnit, MintInfo, MintQuoteState, PaymentMethod, SecretKey, SpendingConditions, State,
+};
+use cdk::wallet::types::{KeysetLoadPolicy, Transaction, TransactionDirection, TransactionStatus};
+use cdk::wallet::{BaseHttpClient, ReceiveOptions, SendOptions, Wallet, WalletBuilder};
+use zeroize::Zeroizing;
+
+use super::payment;
+use super::token::{self, TokenError};
+use super::transport::MintTransport;
+use crate::protocol::{
+    EcashEntry, EcashKind, EcashState, MeltQuote, MintQuote, MintView, TokenPreview,
+};
+
+/// cdk's wallet database, shared by every mint's wallet.
+pub type Store = Arc<dyn WalletDatabase<cdk_database::Error> + Send + Sync>;
+
+/// Where the wallet keeps its own settings in the store's key-value space.
+const KV_NAMESPACE: &str = "flash";
+const KV_SETTINGS: &str = "settings";
+const KV_DEFAULT_MINT: &str = "default_mint";
+
+/// Why an eCash operation failed. Shown to the user; every one of them
+/// leaves the user's money where it was.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EcashError {
+    #[error("\"{0}\" is not a mint address: it should look like https://mint.example.com")]
+    BadMintUrl(String),
+    #[error("{0} did not answer as a Cashu mint ({1})")]
+    NotAMint(String, String),
+    #[error("{0} is not one of your mints: add it first")]
+    UnknownMint(String),
+    #[error("this token is from {0}, a mint you have not used before")]
+    UntrustedMint(String),
+    #[error("{mint} could not be reached ({reason}); nothing was spent, try again later")]
+    Unreachable { mint: String, reason: String },
+    #[error("{mint} refused: {reason}")]
+    Refused { mint: String, reason: String },
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("the amount must be more than 0 sat")]
+    ZeroAmount,
+    #[error("not enough eCash at {mint}: {available} sat available")]
+    InsufficientFunds { mint: String, available: u64 },
+    #[error("this token was already spent: someone received it before you")]
+    AlreadySpent,
+    #[error("the mint's signature proof (DLEQ) on this token is wrong: it was not accepted")]
+    BadDleq,
+    #[error("this is not a Lightning invoice ({0})")]
+    NotAnInvoice(String),
+    #[error("the invoice expired before it was paid; ask for a new one")]
+    Expired,
+    #[error(
+        "{mint} still holds {balance} sat of yours: spend or move it before removing the mint"
+    )]
+    HasBalance { mint: String, balance: u64 },
+    #[error("the wallet's storage failed ({0}); nothing was changed")]
+    Store(String),
+}
+
+/// The user's eCash at every trusted mint.
+pub struct Wallets {
+    store: Store,
+    seed: Zeroizing<[u8; 64]>,
+    wallets: RefCell<BTreeMap<MintUrl, Wallet>>,
+}
+
+impl Wallets {
+    /// The wallets of every mint in `store`; no network.
+    pub async fn open(store: Store, seed: Zeroizing<[u8; 64]>) -> Result<Self, EcashError> {
+        let wallets = Self {
+            store,
+            seed,
+            wallets: RefCell::default(),
+        };
+        let mints = wallets.store.get_mints().await.map_err(store_error)?;
+        for url in mints.into_keys() {
+            let wallet = wallets.build(url.clone())?;
+            wallets.wallets.borrow_mut().insert(url, wallet);
+        }
+        Ok(wallets)
+    }
+
+    fn build(&self, url: MintUrl) -> Result<Wallet, EcashError> {
+        let client = BaseHttpClient::with_transport(url.clone(), MintTransport::default(), None);
+        WalletBuilder::new()
+            .mint_url(url.clone())
+            .unit(CurrencyUnit::Sat)
+            .localstore(Arc::clone(&self.store))
+            .seed(*self.seed)
+            .client(client)
+            // cdk's rate limiter runs a tokio task, which a browser worker
+            // cannot spawn; the mint enforces its own limits anyway.
+            .without_rate_limiting()
+            .build()
+            .map_err(|error| refused(&url, error))
+    }
+
+    /// The wallet of a trusted mint.
+    fn wallet(&self, mint: &str) -> Result<Wallet, EcashError> {
+        let url = parse_mint_url(mint)?;
+        self.wallets
+            .borrow()
+            .get(&url)
+            .cloned()
+            .ok_or_else(|| EcashError::UnknownMint(url.to_string()))
+    }
+
+    fn all(&self) -> Vec<Wallet> {
+        self.wallets.borrow().values().cloned().collect()
+    }
+
+    /// Finishes or undoes what a closed tab left half done, mints invoices
+    /// paid meanwhile and asks the mints which pending proofs were spent.
+    /// Returns what could not be done now (a mint offline): it stays
+    /// pending and safe, and is tried again next time.
+    pub async fn recover(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for wallet in self.all() {
+            let mint = &wallet.mint_url;
+            if let Err(error) = wallet.recover_incomplete_sagas().await {
+                problems.push(format!("{mint}: {}", from_cdk(mint, error)));
+                continue;
+            }
+            if let Err(error) = wallet.mint_unissued_quotes().await {
+                problems.push(format!("{mint}: {}", from_cdk(mint, error)));
+            }
+            if let Err(error) = wallet.check_all_pending_proofs().await {
+                problems.push(format!("{mint}: {}", from_cdk(mint, error)));
+            }
+        }
+        problems
+    }
+
+    /// Trusts the mint at `url` once it answers as a mint.
+    pub async fn add_mint(&self, url: &str) -> Result<MintUrl, EcashError> {
+        let url = parse_mint_url(url)?;
+        if self.wallets.borrow().contains_key(&url) {
+            return Ok(url);
+        }
+        let wallet = self.build(url.clone())?;
+        match wallet.fetch_mint_info().await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(EcashError::NotAMint(
+                    url.to_string(),
+                    "it sent no mint information".to_owned(),
+                ))
+            }
+            Err(error) => return Err(EcashError::NotAMint(url.to_string(), error.to_string())),
+        }
+        // Keysets too, so tokens from this mint can be read right away.
+        wallet
+            .keysets(KeysetLoadPolicy::default())
+            .await
+            .map_err(|error| EcashError::NotAMint(url.to_string(), error.to_string()))?;
+        self.wallets.borrow_mut().insert(url.clone(), wallet);
+        if self.default_mint().await?.is_none() {
+            self.set_default_mint(&url.to_string()).await?;
+        }
+        Ok(url)
+    }
+
+    /// Forgets a mint holding none of the user's money.
+    pub async fn remove_mint(&self, url: &str) -> Result<(), EcashError> {
+        let wallet = self.wallet(url)?;
+        let balance = u64::from(wallet.total_balance().await.map_err(cdk_store_error)?)
+            + pending(&wallet).await?;
+        if balance > 0 {
+            return Err(EcashError::HasBalance {
+                mint: wallet.mint_url.to_string(),
+                balance,
+            });
+        }
+        self.store
+            .remove_mint(wallet.mint_url.clone())
+            .await
+            .map_err(store_error)?;
+        self.wallets.borrow_mut().remove(&wallet.mint_url);
+        if self.default_mint().await?.as_deref() == Some(wallet.mint_url.to_string().as_str()) {
+            let next = self.wallets.borrow().keys().next().cloned();
+            match next {
+                Some(next) => self.set_default_mint(&next.to_string()).await?,
+                None => self
+                    .store
+                    .kv_remove(KV_NAMESPACE, KV_SETTINGS, KV_DEFAULT_MINT)
+                    .await
+                    .map_err(store_error)?,
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn default_mint(&self) -> Result<Option<String>, EcashError> {
+        let stored = self
+            .store
+            .kv_read(KV_NAMESPACE, KV_SETTINGS, KV_DEFAULT_MINT)
+            .await
+            .map_err(store_error)?;
+        Ok(stored.and_then(|bytes| String::from_utf8(bytes).ok()))
+    }
+
+    pub async fn set_default_mint(&self, url: &str) -> Result<(), EcashError> {
+        let wallet = self.wallet(url)?;
+        self.store
+            .kv_write(
+                KV_NAMESPACE,
+                KV_SETTINGS,
+                KV_DEFAULT_MINT,
+                wallet.mint_url.to_string().as_bytes(),
+            )
+            .await
+            .map_err(store_error)
+    }
+
+    /// Every trusted mint with its stored info and balances; no network.
+    pub async fn mints(&self) -> Result<Vec<MintView>, EcashError> {
+        let mut views = Vec::new();
+        for wallet in self.all() {
+            let info = self
+                .store
+                .get_mint(wallet.mint_url.clone())
+                .await
+                .map_err(store_error)?;
+            let balance = wallet.total_balance().await.map_err(cdk_store_error)?;
+            let pending = pending(&wallet).await?;
+            views.push(mint_view(&wallet.mint_url, info, balance.into(), pending));
+        }
+        Ok(views)
+    }
+
+    /// A Lightning invoice for `amount` sat that `mint` turns into eCash.
+    pub async fn request_mint(&self, mint: &str, amount: u64) -> Result<MintQuote, EcashError> {
+        let wallet = self.wallet(mint)?;
+        if amount == 0 {
+            return Err(EcashError::ZeroAmount);
+        }
+        let quote = wallet
+            .mint_quote(
+                PaymentMethod::Known(KnownMethod::Bolt11),
+                Some(Amount::from(amount)),
+                None,
+                None,
+            )
+            .await
+            .map_err(|error| from_cdk(&wallet.mint_url, error))?;
+        Ok(MintQuote {
+            id: quote.id,
+            mint: wallet.mint_url.to_string(),
+            amount,
+            invoice: quote.request,
+            expiry: quote.expiry,
+        })
+    }
+
+    /// Waits for the quote's invoice to be paid (see [`payment`]) and
+    /// mints its eCash. Returns the sat minted.
+    pub async fn await_mint(&self, mint: &str, quote_id: &str) -> Result<u64, EcashError> {
+        let wallet = self.wallet(mint)?;
+        let url = &wallet.mint_url;
+        let notified = self
+            .store
+            .get_mint(url.clone())
+            .await
+            .map_err(store_error)?
+            .is_some_and(|info| payment::notifies_payments(&info));
+        let quote = payment::wait_until_paid(&wallet, quote_id, notified)
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        match quote.state {
+            MintQuoteState::Paid => {}
+            // Minted already (another tab's request, or recovery).
+            MintQuoteState::Issued => return Ok(quote.amount.map_or(0, u64::from)),
+            MintQuoteState::Unpaid => return Err(EcashError::Expired),
+        }
+        let proofs = wallet
+            .mint(quote_id, SplitTarget::default(), None)
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        let minted = proofs
+            .iter()
+            .map(|proof| u64::from(proof.amount))
+            .sum::<u64>();
+        Ok(minted)
+    }
+
+    /// What paying `invoice` from `mint` would cost.
+    pub async fn quote_melt(&self, mint: &str, invoice: &str) -> Result<MeltQuote, EcashError> {
+        let wallet = self.wallet(mint)?;
+        let invoice = invoice.trim();
+        let invoice = invoice
+            .strip_prefix("lightning:")
+            .or_else(|| invoice.strip_prefix("LIGHTNING:"))
+            .unwrap_or(invoice);
+        cdk::Bolt11Invoice::from_str(invoice)
+            .map_err(|error| EcashError::NotAnInvoice(error.to_string()))?;
+        let quote = wallet
+            .melt_quote(
+                PaymentMethod::Known(KnownMethod::Bolt11),
+                invoice,
+                None,
+                None,
+            )
+            .await
+            .map_err(|error| from_cdk(&wallet.mint_url, error))?;
+        Ok(MeltQuote {
+            id: quote.id,
+            mint: wallet.mint_url.to_string(),
+            amount: quote.amount.into(),
+            fee_reserve: quote.fee_reserve.into(),
+            expiry: quote.expiry,
+        })
+    }
+
+    /// Pays a quoted invoice. Returns the amount and the fee actually paid.
+    pub async fn melt(&self, mint: &str, quote_id: &str) -> Result<(u64, u64), EcashError> {
+        let wallet = self.wallet(mint)?;
+        let url = &wallet.mint_url;
+        let prepared = match wallet.prepare_melt(quote_id, HashMap::new()).await {
+            Ok(prepared) => prepared,
+            Err(error) => return Err(explain_shortfall(&wallet, error).await),
+        };
+        let melted = prepared
+            .confirm()
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        Ok((melted.amount().into(), melted.fee_paid().into()))
+    }
+
+    /// Takes `amount` sat out of `mint` as a token, locked to `lock_to` if
+    /// given. Returns the token and the fee paid.
+    pub async fn send(
+        &self,
+        mint: &str,
+        amount: u64,
+        lock_to: Option<&str>,
+    ) -> Result<(String, u64), EcashError> {
+        let wallet = self.wallet(mint)?;
+        let url = &wallet.mint_url;
+        if amount == 0 {
+            return Err(EcashError::ZeroAmount);
+        }
+        let conditions = lock_to
+            .map(token::recipient)
+            .transpose()?
+            .map(|key| SpendingConditions::new_p2pk(key, None));
+        let options = SendOptions {
+            conditions,
+            // The receiver gets what the user typed; the sender pays fees.
+            include_fee: true,
+            ..SendOptions::default()
+        };
+        let prepared = match wallet.prepare_send(Amount::from(amount), options).await {
+            Ok(prepared) => prepared,
+            Err(error) => return Err(explain_shortfall(&wallet, error).await),
+        };
+        let fee = prepared.fee().into();
+        let token = prepared
+            .confirm(None)
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        Ok((token.to_string(), fee))
+    }
+
+    /// What `text` holds, read offline.
+    pub fn inspect(&self, text: &str) -> Result<TokenPreview, EcashError> {
+        let token = token::parse(text)?;
+        let mint = token
+            .mint_url()
+            .map_err(|e| TokenError::Damaged(e.to_string()))?;
+        let amount = token
+            .value()
+            .map_err(|e| TokenError::Damaged(e.to_string()))?;
+        let locked = token
+            .spending_conditions()
+            .is_ok_and(|conditions| !conditions.is_empty());
+        Ok(TokenPreview {
+            known_mint: self.wallets.borrow().contains_key(&mint),
+            mint: mint.to_string(),
+            amount: amount.into(),
+            unit: token.unit().unwrap_or_default().to_string(),
+            memo: token.memo().clone(),
+            locked,
+        })
+    }
+
+    /// Swaps a token into fresh proofs, signing with `keys` when it is
+    /// locked to one of them. An unknown mint is refused unless `trust_mint`.
+    pub async fn receive(
+        &self,
+        text: &str,
+        trust_mint: bool,
+        keys: Vec<SecretKey>,
+    ) -> Result<(MintUrl, u64), EcashError> {
+        let token = token::parse(text)?;
+        let mint = token
+            .mint_url()
+            .map_err(|e| TokenError::Damaged(e.to_string()))?;
+        if !self.wallets.borrow().contains_key(&mint) {
+            if !trust_mint {
+                return Err(EcashError::UntrustedMint(mint.to_string()));
+            }
+            self.add_mint(&mint.to_string()).await?;
+        }
+        let wallet = self.wallet(&mint.to_string())?;
+        let options = ReceiveOptions {
+            p2pk_signing_keys: keys,
+            ..ReceiveOptions::default()
+        };
+        let amount = wallet
+            .receive(&token.to_string(), options)
+            .await
+            .map_err(|error| from_cdk(&mint, error))?;
+        Ok((mint, amount.into()))
+    }
+
+    /// Takes back a sent token nobody redeemed. Returns the sat reclaimed.
+    pub async fn reclaim(&self, mint: &str, send: &str) -> Result<u64, EcashError> {
+        let wallet = self.wallet(mint)?;
+        let operation = uuid::Uuid::from_str(send).map_err(|_| EcashError::Refused {
+            mint: wallet.mint_url.to_string(),
+            reason: "that is not a sent token of this wallet".to_owned(),
+        })?;
+        let amount = wallet
+            .revoke_send(operation)
+            .await
+            .map_err(|error| from_cdk(&wallet.mint_url, error))?;
+        Ok(amount.into())
+    }
+
+    /// NUT-09/NUT-13 restore at every trusted mint; `progress` hears after
+    /// each mint how many are done and the sat found so far.
+    pub async fn restore(&self, progress: impl Fn(usize, usize, u64)) -> Result<u64, EcashError> {
+        let wallets = self.all();
+        let mut found = 0;
+        for (done, wallet) in wallets.iter().enumerate() {
+            let restored = wallet
+                .restore()
+                .await
+                .map_err(|error| from_cdk(&wallet.mint_url, error))?;
+            found += u64::from(restored.unspent);
+            progress(done + 1, wallets.len(), found);
+        }
+        Ok(found)
+    }
+
+    /// Asks every mint which pending and reserved proofs were spent (NUT-07).
+    pub async fn check(&self) -> Result<(), EcashError> {
+        for wallet in self.all() {
+            wallet
+                .check_all_pending_proofs()
+                .await
+                .map_err(|error| from_cdk(&wallet.mint_url, error))?;
+        }
+        Ok(())
+    }
+
+    /// Every mint, melt, send and receive, newest first.
+    pub async fn history(&self) -> Result<Vec<EcashEntry>, EcashError> {
+        let mut transactions = self
+            .store
+            .list_transactions(None, None, None)
+            .await
+            .map_err(store_error)?;
+        transactions.sort_by_key(|transaction| std::cmp::Reverse(transaction.timestamp));
+        Ok(transactions.iter().map(entry).collect())
+    }
+}
+
+/// Sat not spendable right now but still the user's: in payments or swaps
+/// in flight, and in tokens sent but not yet redeemed.
+async fn pending(wallet: &Wallet) -> Result<u64, EcashError> {
+    let proofs = wallet
+        .get_proofs_by_states(vec![State::Pending, State::Reserved, State::PendingSpent])
+        .await
+        .map_err(cdk_store_error)?;
+    Ok(proofs.iter().map(|proof| u64::from(proof.amount)).sum())
+}
+
+/// `error` in words, with the balance when the wallet had too little.
+async fn explain_shortfall(wallet: &Wallet, error: cdk::Error) -> EcashError {
+    match from_cdk(&wallet.mint_url, error) {
+        EcashError::InsufficientFunds { mint, .. } => EcashError::InsufficientFunds {
+            mint,
+            available: wallet.total_balance().await.map_or(0, u64::from),
+        },
+        other => other,
+    }
+}
+
+fn entry(transaction: &Transaction) -> EcashEntry {
+    let kind = match (transaction.direction, transaction.quote_id.is_some()) {
+        (TransactionDirection::Incoming, true) => EcashKind::Mint,
+        (TransactionDirection::Incoming, false) => EcashKind::Receive,
+        (TransactionDirection::Outgoing, true) => EcashKind::Melt,
+        (TransactionDirection::Outgoing, false) => EcashKind::Send,
+    };
+    let state = match transaction.status {
+        TransactionStatus::Pending => EcashState::Pending,
+        TransactionStatus::Completed => EcashState::Done,
+        TransactionStatus::Failed => EcashState::Failed,
+    };
+    let reclaim = (kind == EcashKind::Send && state == EcashState::Pending)
+        .then(|| transaction.saga_id.map(|saga| saga.to_string()))
+        .flatten();
+    EcashEntry {
+        id: transaction.id().to_string(),
+        mint: transaction.mint_url.to_string(),
+        kind,
+        amount: transaction.amount.into(),
+        fee: transaction.fee.into(),
+        time: transaction.timestamp,
+        state,
+        memo: transaction.memo.clone(),
+        reclaim,
+    }
+}
+
+fn mint_view(url: &MintUrl, info: Option<MintInfo>, balance: u64, pending: u64) -> MintView {
+    let info = info.unwrap_or_default();
+    let nuts = serde_json::to_value(&info.nuts)
+        .ok()
+        .and_then(|nuts| {
+            nuts.as_object().map(|nuts| {
+                nuts.keys()
+                    .filter_map(|nut| nut.parse::<u8>().ok())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .unwrap_or_default();
+    let units = info
+        .supported_units()
+        .into_iter()
+        .map(|unit| unit.to_string())
+        .collect();
+    MintView {
+        url: url.to_string(),
+        name: info.name,
+        description: info.description,
+        contact: info
+            .contact
+            .unwrap_or_default()
+            .into_iter()
+            .map(|contact| format!("{}: {}", contact.method, contact.info))
+            .collect(),
+        nuts,
+        units,
+        balance,
+        pending,
+    }
+}
+
+/// A mint URL as typed: `https://` is assumed when no scheme is given.
+pub fn parse_mint_url(text: &str) -> Result<MintUrl, EcashError> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let bad = || EcashError::BadMintUrl(text.to_owned());
+    let parsed = url::Url::parse(&with_scheme).map_err(|_| bad())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(bad());
+    }
+    MintUrl::from_str(&with_scheme).map_err(|_| bad())
+}
+
+fn store_error(error: cdk_database::Error) -> EcashError {
+    EcashError::Store(error.to_string())
+}
+
+fn cdk_store_error(error: cdk::Error) -> EcashError {
+    EcashError::Store(error.to_string())
+}
+
+fn refused(url: &MintUrl, error: impl std::fmt::Display) -> EcashError {
+    EcashError::Refused {
+        mint: url.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+/// Words for what cdk reports.
+fn from_cdk(url: &MintUrl, error: cdk::Error) -> EcashError {
+    use cdk::Error;
+    match error {
+        Error::InsufficientFunds => EcashError::InsufficientFunds {
+            mint: url.to_string(),
+            available: 0,
+        },
+        Error::TokenAlreadySpent => EcashError::AlreadySpent,
+        Error::CouldNotVerifyDleq => EcashError::BadDleq,
+        Error::ExpiredQuote(..) => EcashError::Expired,
+        Error::Invoice(error) => EcashError::NotAnInvoice(error.to_string()),
+        Error::InvalidInvoice => EcashError::NotAnInvoice("it could not be read".to_owned()),
+        Error::HttpError(_, reason) => EcashError::Unreachable {
+            mint: url.to_string(),
+            reason,
+        },
+        Error::Database(error) => store_error(error),
+        other => refused(url, other),
+    }
+}

@@ -1,0 +1,149 @@
+//! eCash test helpers: users, a real mint, and the commands tests repeat.
+
+use flash_dev_mint::{DevMint, RunningMint};
+use flash_worker::profiles::memory::MemoryProfiles;
+use flash_worker::protocol::{Command, EcashWallet, EngineError, Identity, Reply};
+
+use super::{started_engine_in, TestEngine, PASSPHRASE, PROFILE};
+
+pub const BOB_WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+pub const CAROL_WORDS: &str =
+    "legal winner thank year wave sausage worth useful legal winner thank yellow";
+
+/// A user of `browser`: its wallet restored from `words`, unlocked.
+pub async fn user_in(browser: &MemoryProfiles, words: &str) -> (TestEngine, String) {
+    let test = started_engine_in(browser);
+    test.send(Command::OpenProfile {
+        profile: Some(PROFILE.into()),
+        take_over: false,
+    })
+    .await
+    .expect("opened");
+    let identity = match test.send(Command::GetIdentity).await {
+        Ok(Reply::Identity {
+            identity: Identity::None,
+        }) => {
+            test.identity(Command::RestoreWallet {
+                phrase: words.into(),
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+        }
+        _ => {
+            test.identity(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+        }
+    };
+    match identity {
+        Identity::Unlocked { npub, .. } => (test, npub),
+        other => panic!("not unlocked: {other:?}"),
+    }
+}
+
+pub async fn user(words: &str) -> (TestEngine, String) {
+    user_in(&MemoryProfiles::new(), words).await
+}
+
+pub async fn mint() -> RunningMint {
+    DevMint::spawn_standalone().await.expect("dev mint")
+}
+
+pub async fn wallet(user: &TestEngine) -> EcashWallet {
+    match user.send(Command::GetEcash).await {
+        Ok(Reply::Ecash { wallet }) => wallet,
+        other => panic!("no wallet: {other:?}"),
+    }
+}
+
+pub async fn balance(user: &TestEngine) -> u64 {
+    wallet(user).await.total
+}
+
+pub async fn add_mint(user: &TestEngine, mint: &RunningMint) -> EcashWallet {
+    match user
+        .send(Command::AddMint {
+            url: mint.url().to_string(),
+        })
+        .await
+    {
+        Ok(Reply::Ecash { wallet }) => wallet,
+        other => panic!("mint not added: {other:?}"),
+    }
+}
+
+/// Pays a Lightning invoice of `amount` into `user`'s wallet at `mint`.
+pub async fn fund(user: &TestEngine, mint: &RunningMint, amount: u64) {
+    let url = mint.url().to_string();
+    let quote = match user
+        .send(Command::RequestMint {
+            mint: url.clone(),
+            amount,
+        })
+        .await
+    {
+        Ok(Reply::MintQuote { quote }) => quote,
+        other => panic!("no quote: {other:?}"),
+    };
+    assert!(quote.invoice.starts_with("ln"), "{}", quote.invoice);
+    let minted = user
+        .send(Command::AwaitMint {
+            mint: url,
+            quote: quote.id,
+        })
+        .await;
+    assert_eq!(
+        minted,
+        Ok(Reply::Minted {
+            mint: mint.url().to_string(),
+            amount
+        })
+    );
+}
+
+pub async fn send_token(
+    user: &TestEngine,
+    mint: &RunningMint,
+    amount: u64,
+    lock_to: Option<&str>,
+) -> String {
+    match user
+        .send(Command::SendToken {
+            mint: mint.url().to_string(),
+            amount,
+            lock_to: lock_to.map(str::to_owned),
+        })
+        .await
+    {
+        Ok(Reply::Token {
+            token,
+            amount: sent,
+            ..
+        }) => {
+            assert_eq!(sent, amount);
+            token
+        }
+        other => panic!("no token: {other:?}"),
+    }
+}
+
+pub async fn receive(
+    user: &TestEngine,
+    token: &str,
+    trust_mint: bool,
+) -> Result<Reply, EngineError> {
+    user.send(Command::ReceiveToken {
+        token: token.to_owned(),
+        trust_mint,
+    })
+    .await
+}
+
+pub fn ecash_message(outcome: Result<Reply, EngineError>) -> String {
+    match outcome {
+        Err(EngineError::Ecash { message }) => message,
+        other => panic!("expected an eCash error, got {other:?}"),
+    }
+}
