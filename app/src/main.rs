@@ -7,7 +7,9 @@ mod engine;
 mod home;
 mod identity;
 mod lock;
+mod mints;
 mod pwa;
+mod qr;
 mod receive;
 mod send;
 mod settings;
@@ -44,6 +46,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/receive") view=receive::Receive/>
                     <Route path=path!("/chat") view=chat::Chat/>
                     <Route path=path!("/cards") view=cards::Cards/>
+                    <Route path=path!("/mints") view=mints::Mints/>
                     <Route path=path!("/settings") view=settings::Settings/>
                 </Routes>
             </shell::Shell>

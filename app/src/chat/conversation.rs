@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError};
 use crate::identity::short_npub;
+use crate::receive::TokenOffer;
 
 #[component]
 pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
@@ -60,6 +61,7 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
                 <For each=move || messages.get() key=|message| message.id.clone() let:message>
                     <li class=if message.from_me { "message mine" } else { "message theirs" }>
                         {message.text.clone()}
+                        {(!message.from_me).then(|| token_in(&message.text)).flatten().map(|token| view! { <ChatToken token/> })}
                     </li>
                 </For>
             </ol>
@@ -74,5 +76,29 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
             </form>
             <ActionError action=send/>
         </div>
+    }
+}
+
+/// The first eCash token in a message's text, if any.
+fn token_in(text: &str) -> Option<String> {
+    text.split_whitespace()
+        .map(|word| word.strip_prefix("cashu:").unwrap_or(word))
+        .find(|word| word.starts_with("cashuA") || word.starts_with("cashuB"))
+        .map(str::to_owned)
+}
+
+/// A token someone sent in a chat, offered for one-tap receive.
+#[component]
+fn ChatToken(token: String) -> impl IntoView {
+    let inspect = command_action(|token: &String| Command::InspectToken {
+        token: token.clone(),
+    });
+    inspect.dispatch(token.clone());
+    move || match inspect.value().get() {
+        Some(Ok(Reply::TokenPreview { preview })) => {
+            Some(view! { <TokenOffer token=token.clone() preview/> }.into_any())
+        }
+        Some(Err(_)) => Some(view! { <ActionError action=inspect/> }.into_any()),
+        _ => None,
     }
 }

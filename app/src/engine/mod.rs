@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use flash_worker::protocol::{
-    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity,
+    decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Identity,
     MessagingState, Reply, RequestId, ToEngine,
 };
 use futures::channel::oneshot;
@@ -41,6 +41,10 @@ pub struct Engine {
     messaging: RwSignal<MessagingState>,
     /// Bumped whenever a message arrives, so conversation views refetch.
     inbox: RwSignal<u64>,
+    /// The eCash wallet as last reported; `None` until asked for.
+    ecash: RwSignal<Option<EcashWallet>>,
+    /// A NUT-13 restore's progress: mints done, of how many, sat found.
+    restoring: RwSignal<Option<(usize, usize, u64)>>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -53,6 +57,8 @@ pub fn provide_engine() -> Engine {
         identity: RwSignal::new(None),
         messaging: RwSignal::new(MessagingState::Off),
         inbox: RwSignal::new(0),
+        ecash: RwSignal::new(None),
+        restoring: RwSignal::new(None),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
     match Worker::new(ENGINE_SCRIPT) {
@@ -94,6 +100,26 @@ impl Engine {
         self.inbox.read_only()
     }
 
+    /// The eCash wallet, kept current by every answer and event carrying it.
+    pub fn ecash(&self) -> ReadSignal<Option<EcashWallet>> {
+        self.ecash.read_only()
+    }
+
+    /// A running NUT-13 restore's progress.
+    pub fn restoring(&self) -> ReadSignal<Option<(usize, usize, u64)>> {
+        self.restoring.read_only()
+    }
+
+    /// Asks the engine for the eCash wallet, updating [`Engine::ecash`].
+    pub fn refresh_ecash(&self) {
+        let engine = *self;
+        leptos::task::spawn_local(async move {
+            // A failure (locked, no seed) leaves the last state; screens
+            // that need the reason ask themselves.
+            let _ = engine.request(Command::GetEcash).await;
+        });
+    }
+
     /// Sends a command and waits for its answer. An identity in the answer
     /// updates [`Engine::identity`] before the caller sees it.
     pub async fn request(&self, command: Command) -> Result<Reply, RequestError> {
@@ -102,6 +128,7 @@ impl Engine {
         match &reply {
             Reply::Identity { identity } => self.identity.set(Some(identity.clone())),
             Reply::Conversations { messaging, .. } => self.messaging.set(messaging.clone()),
+            Reply::Ecash { wallet } => self.ecash.set(Some(wallet.clone())),
             Reply::Opened { profile, identity } => {
                 remember_profile(profile);
                 self.identity.set(Some(identity.clone()));
@@ -240,6 +267,10 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         FromEngine::Event(Event::Identity { identity }) => engine.identity.set(Some(identity)),
         FromEngine::Event(Event::Messaging { state }) => engine.messaging.set(state),
         FromEngine::Event(Event::Message { .. }) => engine.inbox.update(|count| *count += 1),
+        FromEngine::Event(Event::Ecash { wallet }) => engine.ecash.set(Some(wallet)),
+        FromEngine::Event(Event::Restoring { done, of, amount }) => {
+            engine.restoring.set(Some((done, of, amount)))
+        }
         FromEngine::Event(Event::SignRequest { sign_id, event }) => {
             leptos::task::spawn_local(async move {
                 let outcome = crate::signer::sign_with_extension(&event).await;

@@ -1,5 +1,7 @@
 //! Home: who you are, balances at a glance, and the ways in and out.
 
+mod history;
+
 use flash_worker::protocol::{Identity, SignerKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -33,15 +35,50 @@ pub fn Home() -> impl IntoView {
                     (_, true) => None,
                 }}
             })}
-            <section class="card balance" aria-label="Balance">
-                <p class="muted">"Total balance"</p>
-                <p class="amount">"0 " <span class="unit">"sats"</span></p>
-            </section>
+            <Balance/>
             <div class="actions">
                 <A href="/send" attr:class="button">"Send"</A>
                 <A href="/receive" attr:class="button">"Receive"</A>
             </div>
+            {move || unlocked().is_some_and(|(_, has_seed, _)| has_seed).then(|| view! { <history::History/> })}
         </Screen>
+    }
+}
+
+/// The eCash balance across mints, with what is still pending.
+#[component]
+fn Balance() -> impl IntoView {
+    let engine = use_engine();
+    let identity = engine.identity();
+    Effect::new(move |_| {
+        if matches!(
+            identity.get(),
+            Some(Identity::Unlocked { has_seed: true, .. })
+        ) {
+            engine.refresh_ecash();
+        }
+    });
+    let wallet = engine.ecash();
+    view! {
+        <section class="card balance" aria-label="Balance">
+            <p class="muted">"Total balance"</p>
+            <p class="amount" data-testid="balance">
+                {move || wallet.get().map_or(0, |wallet| wallet.total)} " " <span class="unit">"sats"</span>
+            </p>
+            {move || wallet.get().map(|wallet| view! {
+                {(wallet.pending > 0).then(|| view! {
+                    <p class="hint" data-testid="pending">{format!("{} sat pending", wallet.pending)}</p>
+                })}
+                {wallet.problems.into_iter().map(|problem| view! { <p class="hint warning">{problem}</p> }).collect_view()}
+                <p class="hint">
+                    <A href="/mints">{match wallet.mints.len() {
+                        0 => "Add a mint to use eCash".to_owned(),
+                        1 => "1 mint".to_owned(),
+                        count => format!("{count} mints"),
+                    }}</A>
+                </p>
+            })}
+        </section>
     }
 }
 

@@ -1,8 +1,8 @@
 //! Showing who the user is: the npub with copy and QR, and an avatar.
 
 use leptos::prelude::*;
-use qrcode::render::svg;
-use qrcode::QrCode;
+
+use crate::qr::qr_svg;
 
 /// The user's npub, shortened, with a copy button and a QR code on demand.
 #[component]
@@ -56,15 +56,4 @@ pub fn short_npub(npub: &str) -> String {
         (Some(head), Some(tail)) if npub.len() > 24 => format!("{head}…{tail}"),
         _ => npub.to_owned(),
     }
-}
-
-fn qr_svg(text: &str) -> String {
-    QrCode::new(text.as_bytes())
-        .map(|code| {
-            code.render::<svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! Settings: appearance and what the app knows about itself.
 
+mod ecash;
 mod profiles;
 mod security;
 mod storage;
@@ -20,6 +21,7 @@ pub fn Settings() -> impl IntoView {
             <h1>"Settings"</h1>
             <IdentityCard/>
             <security::Security/>
+            <ecash::EcashSettings/>
             <profiles::Profiles/>
             <storage::StoragePersistence/>
             <ThemeChoice/>
