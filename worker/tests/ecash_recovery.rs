@@ -216,15 +216,24 @@ async fn restoring_interrupted_at_any_step_finds_everything_once() {
         let funded = world(64).await;
         let browser = MemoryProfiles::new();
         let (elsewhere, _) = user_in(&browser, NIP06_WORDS).await;
-        add_mint(&elsewhere, &funded.mint).await;
+        // The wallets open (and recover) before the cut.
+        wallet(&elsewhere).await;
         let world = World {
             mint: funded.mint,
             browser,
             alice: elsewhere,
         };
+        // Adding a mint the seed used restores what it holds there.
         cut_after(&world, writes);
-        let cut = world.alice.send(Command::RestoreEcash).await.is_err();
+        let cut = world
+            .alice
+            .send(Command::AddMint {
+                url: world.mint.url().to_string(),
+            })
+            .await
+            .is_err();
         let world = restart(world).await;
+        add_mint(&world.alice, &world.mint).await;
         let again = world.alice.send(Command::RestoreEcash).await;
         assert!(matches!(again, Ok(Reply::Restored { .. })), "{again:?}");
         assert_eq!(

@@ -1,4 +1,5 @@
-//! Waiting for a mint quote's invoice to be paid.
+//! Waiting for Lightning: for a mint quote's invoice to be paid, and for a
+//! melt's payment to settle.
 //!
 //! A mint that offers NUT-17 notifications tells the wallet the moment the
 //! invoice is paid, over its WebSocket; the wallet then asks the mint for
@@ -9,7 +10,8 @@
 use std::time::Duration;
 
 use cdk::nuts::nut17::WsCommand;
-use cdk::nuts::{MintInfo, MintQuoteState};
+use cdk::nuts::{MeltQuoteState, MintInfo, MintQuoteState};
+use cdk::types::FinalizedMelt;
 use cdk::wallet::types::MintQuote;
 use cdk::Wallet;
 use cdk_http_client::ws::{self, WsReceiver, WsSender};
@@ -65,6 +67,29 @@ pub async fn wait_until_paid(
         if !connected {
             // Asked on a timer from now on.
             subscription = None;
+        }
+    }
+}
+
+/// Waits until a melt the mint reported pending settles, asking the mint
+/// every [`POLL_EVERY`]: the melt once paid (its change stored), or `None`
+/// when the payment failed and its eCash was given back.
+pub async fn wait_until_melted(
+    wallet: &Wallet,
+    quote_id: &str,
+) -> Result<Option<FinalizedMelt>, cdk::Error> {
+    loop {
+        async_utility::time::sleep(POLL_EVERY).await;
+        let finalized = wallet.finalize_pending_melts().await?;
+        if let Some(melted) = finalized
+            .into_iter()
+            .find(|melted| melted.quote_id() == quote_id)
+        {
+            return Ok((melted.state() == MeltQuoteState::Paid).then_some(melted));
+        }
+        let quote = wallet.check_melt_quote_status(quote_id).await?;
+        if quote.state == MeltQuoteState::Unpaid || quote.state == MeltQuoteState::Failed {
+            return Ok(None);
         }
     }
 }

@@ -17,7 +17,9 @@ use cdk::nuts::{
     CurrencyUnit, MintInfo, MintQuoteState, PaymentMethod, SecretKey, SpendingConditions, State,
 };
 use cdk::wallet::types::{KeysetLoadPolicy, Transaction, TransactionDirection, TransactionStatus};
-use cdk::wallet::{BaseHttpClient, ReceiveOptions, SendOptions, Wallet, WalletBuilder};
+use cdk::wallet::{
+    BaseHttpClient, MeltOutcome, ReceiveOptions, SendOptions, Wallet, WalletBuilder,
+};
 use zeroize::Zeroizing;
 
 use super::payment;
@@ -63,6 +65,8 @@ pub enum EcashError {
     BadDleq,
     #[error("this is not a Lightning invoice ({0})")]
     NotAnInvoice(String),
+    #[error("the Lightning payment failed; the eCash it would have spent is still yours")]
+    PaymentFailed,
     #[error("the invoice expired before it was paid; ask for a new one")]
     Expired,
     #[error(
@@ -147,13 +151,17 @@ impl Wallets {
         problems
     }
 
-    /// Trusts the mint at `url` once it answers as a mint.
+    /// Trusts the mint at `url` once it answers as a mint, finding any eCash
+    /// the seed already holds there.
     pub async fn add_mint(&self, url: &str) -> Result<MintUrl, EcashError> {
         let url = parse_mint_url(url)?;
-        if self.wallets.borrow().contains_key(&url) {
-            return Ok(url);
-        }
-        let wallet = self.build(url.clone())?;
+        // Adding a known mint again refreshes it, and completes an add that
+        // a closed tab cut short.
+        let known = self.wallets.borrow().get(&url).cloned();
+        let wallet = match known {
+            Some(wallet) => wallet,
+            None => self.build(url.clone())?,
+        };
         match wallet.fetch_mint_info().await {
             Ok(Some(_)) => {}
             Ok(None) => {
@@ -169,6 +177,14 @@ impl Wallets {
             .keysets(KeysetLoadPolicy::default())
             .await
             .map_err(|error| EcashError::NotAMint(url.to_string(), error.to_string()))?;
+        // The seed may have been used at this mint before (the same words
+        // in another browser): find that eCash, and move the NUT-13 counters
+        // past it, or the next mint or swap would reuse its secrets and be
+        // refused.
+        wallet
+            .restore()
+            .await
+            .map_err(|error| from_cdk(&url, error))?;
         self.wallets.borrow_mut().insert(url.clone(), wallet);
         if self.default_mint().await?.is_none() {
             self.set_default_mint(&url.to_string()).await?;
@@ -179,8 +195,7 @@ impl Wallets {
     /// Forgets a mint holding none of the user's money.
     pub async fn remove_mint(&self, url: &str) -> Result<(), EcashError> {
         let wallet = self.wallet(url)?;
-        let balance = u64::from(wallet.total_balance().await.map_err(cdk_store_error)?)
-            + pending(&wallet).await?;
+        let balance = holdings(&wallet).await?;
         if balance > 0 {
             return Err(EcashError::HasBalance {
                 mint: wallet.mint_url.to_string(),
@@ -335,10 +350,22 @@ impl Wallets {
             Ok(prepared) => prepared,
             Err(error) => return Err(explain_shortfall(&wallet, error).await),
         };
-        let melted = prepared
-            .confirm()
+        // cdk's own `confirm` awaits a pending payment over a subscription
+        // that needs a tokio task, which a browser worker cannot spawn.
+        let melted = match prepared
+            .confirm_prefer_async()
             .await
-            .map_err(|error| from_cdk(url, error))?;
+            .map_err(|error| from_cdk(url, error))?
+        {
+            MeltOutcome::Paid(melted) => melted,
+            MeltOutcome::Pending(pending) => {
+                drop(pending);
+                payment::wait_until_melted(&wallet, quote_id)
+                    .await
+                    .map_err(|error| from_cdk(url, error))?
+                    .ok_or(EcashError::PaymentFailed)?
+            }
+        };
         Ok((melted.amount().into(), melted.fee_paid().into()))
     }
 
@@ -449,11 +476,14 @@ impl Wallets {
         let wallets = self.all();
         let mut found = 0;
         for (done, wallet) in wallets.iter().enumerate() {
-            let restored = wallet
+            let before = holdings(wallet).await?;
+            wallet
                 .restore()
                 .await
                 .map_err(|error| from_cdk(&wallet.mint_url, error))?;
-            found += u64::from(restored.unspent);
+            // cdk counts every unspent proof it derives, known or not; the
+            // user wants to hear what is new.
+            found += holdings(wallet).await?.saturating_sub(before);
             progress(done + 1, wallets.len(), found);
         }
         Ok(found)
@@ -490,6 +520,12 @@ async fn pending(wallet: &Wallet) -> Result<u64, EcashError> {
         .await
         .map_err(cdk_store_error)?;
     Ok(proofs.iter().map(|proof| u64::from(proof.amount)).sum())
+}
+
+/// Everything the user holds at a wallet's mint, spendable or pending.
+async fn holdings(wallet: &Wallet) -> Result<u64, EcashError> {
+    let spendable = wallet.total_balance().await.map_err(cdk_store_error)?;
+    Ok(u64::from(spendable) + pending(wallet).await?)
 }
 
 /// `error` in words, with the balance when the wallet had too little.
