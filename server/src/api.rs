@@ -32,6 +32,17 @@ pub(crate) struct ApiError {
     message: String,
 }
 
+impl ApiError {
+    /// A request the endpoint cannot answer as asked: 400.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Response {
+        let body = Self {
+            error: "bad_request",
+            message: message.into(),
+        };
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    }
+}
+
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
 // has been stripped, but the message should name the path the client asked for.
 pub(crate) async fn not_found(OriginalUri(uri): OriginalUri) -> Response {

@@ -5,12 +5,17 @@
 //! them up, [`DevServices::shutdown`] (or dropping them) stops them. The app
 //! reads `GET /api/dev/config` ([`DevConfig`]) to find them.
 
-use axum::{routing::get, Json, Router};
+use axum::{
+    extract::Query,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
 use flash_dev_mint::DevMint;
 use serde::{Deserialize, Serialize};
 use tempfile::TempDir;
 
-use crate::{relay::DevRelay, Config, StartError};
+use crate::{api::ApiError, relay::DevRelay, Config, StartError};
 
 /// Where the dev mint's API is nested in the server's own routes: same
 /// origin as the app, so neither the CSP nor CORS stands in its way.
@@ -83,11 +88,29 @@ pub struct DevConfig {
 
 /// The routes under `/api` that exist only in dev mode.
 pub(crate) fn api_routes(config: DevConfig) -> Router {
-    Router::new().route(
-        "/dev/config",
-        get(move || {
-            let config = config.clone();
-            async move { Json(config) }
-        }),
-    )
+    Router::new()
+        .route(
+            "/dev/config",
+            get(move || {
+                let config = config.clone();
+                async move { Json(config) }
+            }),
+        )
+        .route("/dev/invoice", get(someone_elses_invoice))
+}
+
+/// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for
+/// N sat, which the dev mint's fake Lightning node "pays" when a wallet
+/// melts to it, so a newcomer (and the end-to-end tests) can try paying.
+async fn someone_elses_invoice(Query(request): Query<InvoiceRequest>) -> Response {
+    if request.sat == 0 {
+        return ApiError::bad_request("an invoice needs an amount: sat must be more than 0");
+    }
+    Json(serde_json::json!({ "invoice": flash_dev_mint::fake_invoice(request.sat) }))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct InvoiceRequest {
+    sat: u64,
 }

@@ -187,3 +187,52 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
     let fee: u64 = melted.fee_paid().into();
     assert_eq!(balance(&alice).await, 60 - 20 - fee);
 }
+
+#[tokio::test]
+async fn someone_elses_invoice_is_offered_for_wallets_to_pay() {
+    let dev = dev_server();
+    let (status, _, body) = get_json(&format!("{}api/dev/invoice?sat=30", dev.url)).await;
+    assert_eq!(status, StatusCode::OK);
+    let invoice: cdk::Bolt11Invoice = body["invoice"]
+        .as_str()
+        .and_then(|invoice| invoice.parse().ok())
+        .unwrap_or_else(|| panic!("not an invoice: {body}"));
+    assert_eq!(invoice.amount_milli_satoshis(), Some(30_000));
+
+    // The mint pays it: its fake node "pays" any invoice.
+    let alice = wallet(&dev.mint).await;
+    let quote = alice
+        .mint_quote(
+            cdk::nuts::PaymentMethod::Known(cdk::nuts::nut00::KnownMethod::Bolt11),
+            Some(100.into()),
+            None,
+            None,
+        )
+        .await
+        .expect("mint quote");
+    alice
+        .wait_and_mint_quote(quote, Default::default(), None, Duration::from_secs(10))
+        .await
+        .expect("minted");
+    let melt = alice
+        .melt_quote(
+            cdk::nuts::PaymentMethod::Known(cdk::nuts::nut00::KnownMethod::Bolt11),
+            invoice.to_string(),
+            None,
+            None,
+        )
+        .await
+        .expect("melt quote");
+    let paid = alice
+        .prepare_melt(&melt.id, Default::default())
+        .await
+        .expect("prepared")
+        .confirm()
+        .await
+        .expect("paid");
+    assert_eq!(u64::from(paid.amount()), 30);
+
+    let (status, _, body) = get_json(&format!("{}api/dev/invoice?sat=0", dev.url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "bad_request", "{body}");
+}
