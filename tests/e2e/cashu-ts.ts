@@ -81,3 +81,4 @@ export async function receiveToken(
   const proofs = await cashu.receive(token, privkey ? { privkey } : undefined);
   return sumProofs(proofs).toNumber();
 }
+
