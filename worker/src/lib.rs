@@ -23,6 +23,9 @@ pub mod ecash;
 pub mod engine;
 
 #[cfg(feature = "engine")]
+pub mod events;
+
+#[cfg(feature = "engine")]
 pub mod identity;
 
 #[cfg(feature = "engine")]
