@@ -290,3 +290,123 @@ async fn ecash_is_closed_while_locked_and_kept_across_a_restart() {
     let (again, _) = user_in(&browser, NIP06_WORDS).await;
     assert_eq!(balance(&again).await, 30);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_with_a_forged_dleq_proof_is_refused() {
+    use std::str::FromStr;
+
+    use cdk::nuts::{SecretKey, Token};
+
+    let mint = mint().await;
+    let (alice, _) = user(NIP06_WORDS).await;
+    let (bob, _) = user(BOB_WORDS).await;
+    add_mint(&alice, &mint).await;
+    add_mint(&bob, &mint).await;
+    fund(&alice, &mint, 20).await;
+    let token = send_token(&alice, &mint, 10, None).await;
+
+    let Ok(Token::TokenV4(mut forged)) = Token::from_str(&token) else {
+        panic!("not a v4 token: {token}");
+    };
+    let proof = &mut forged.token[0].proofs[0];
+    let dleq = proof
+        .dleq
+        .as_mut()
+        .expect("the mint's DLEQ proof is in the token");
+    dleq.e = SecretKey::from_slice(&[3; 32]).expect("a scalar");
+    let forged = Token::TokenV4(forged).to_string();
+
+    let refused = ecash_message(receive(&bob, &forged, false).await);
+    assert!(refused.contains("DLEQ"), "{refused}");
+    assert_eq!(balance(&bob).await, 0);
+    // The genuine token is still good.
+    assert!(matches!(
+        receive(&bob, &token, false).await,
+        Ok(Reply::Received { amount: 10, .. })
+    ));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_mint_that_is_down_or_answers_garbage_gives_a_reason_and_loses_nothing() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mint = MintElsewhere::start();
+    let url = mint.url.clone();
+    let (alice, _) = user(NIP06_WORDS).await;
+    alice
+        .send(Command::AddMint { url: url.clone() })
+        .await
+        .expect("mint added");
+    fund_at(&alice, &url, 50).await;
+
+    // Everything the mint ran, open connections included, stops.
+    drop(mint);
+    let down = alice
+        .send(Command::RequestMint {
+            mint: url.clone(),
+            amount: 10,
+        })
+        .await;
+    assert!(ecash_message(down).contains("could not be reached"));
+    assert_eq!(balance(&alice).await, 50);
+
+    // Something that answers every request with broken JSON.
+    let garbage = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let address = garbage.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = garbage.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{\"nuts\":[",
+                )
+                .await;
+        }
+    });
+    let not_a_mint = alice
+        .send(Command::AddMint {
+            url: format!("http://{address}"),
+        })
+        .await;
+    assert!(ecash_message(not_a_mint).contains("did not answer as a Cashu mint"));
+    assert_eq!(wallet(&alice).await.mints.len(), 1);
+    assert_eq!(balance(&alice).await, 50);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_invoice_for_another_network_is_refused_before_paying() {
+    let mint = mint().await;
+    let (alice, _) = user(NIP06_WORDS).await;
+    add_mint(&alice, &mint).await;
+    fund(&alice, &mint, 50).await;
+    // A well-formed invoice, but for testnet, while the dev mint's
+    // Lightning node is on mainnet.
+    let testnet = {
+        use bitcoin::hashes::{sha256, Hash};
+        use cdk::lightning_invoice::{Currency, InvoiceBuilder, PaymentSecret};
+        use cdk::secp256k1::{Secp256k1, SecretKey};
+        let key = SecretKey::from_slice(&[7; 32]).expect("key");
+        InvoiceBuilder::new(Currency::BitcoinTestnet)
+            .description("testnet".into())
+            .payment_hash(sha256::Hash::from_byte_array([1; 32]))
+            .payment_secret(PaymentSecret([2; 32]))
+            .amount_milli_satoshis(10_000)
+            .current_timestamp()
+            .min_final_cltv_expiry_delta(144)
+            .build_signed(|hash| Secp256k1::new().sign_ecdsa_recoverable(hash, &key))
+            .expect("invoice")
+            .to_string()
+    };
+    let refused = alice
+        .send(Command::QuoteMelt {
+            mint: mint.url().to_string(),
+            invoice: testnet,
+        })
+        .await;
+    let message = ecash_message(refused);
+    assert!(message.contains("for Bitcoin testnet"), "{message}");
+    assert_eq!(balance(&alice).await, 50);
+}

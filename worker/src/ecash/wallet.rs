@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use cdk::amount::{Amount, SplitTarget};
 use cdk::cdk_database::{self, WalletDatabase};
+use cdk::lightning_invoice::Currency;
 use cdk::mint_url::MintUrl;
 use cdk::nuts::nut00::KnownMethod;
 use cdk::nuts::{
@@ -65,6 +66,8 @@ pub enum EcashError {
     BadDleq,
     #[error("this is not a Lightning invoice ({0})")]
     NotAnInvoice(String),
+    #[error("this invoice is for {0}, not Bitcoin: it cannot be paid from this wallet")]
+    WrongNetwork(String),
     #[error("the Lightning payment failed; the eCash it would have spent is still yours")]
     PaymentFailed,
     #[error("the invoice expired before it was paid; ask for a new one")]
@@ -322,8 +325,20 @@ impl Wallets {
             .strip_prefix("lightning:")
             .or_else(|| invoice.strip_prefix("LIGHTNING:"))
             .unwrap_or(invoice);
-        cdk::Bolt11Invoice::from_str(invoice)
+        let parsed = cdk::Bolt11Invoice::from_str(invoice)
             .map_err(|error| EcashError::NotAnInvoice(error.to_string()))?;
+        // Mints pay Bitcoin invoices; one for a test network would fail at
+        // the mint, or worse, at a mint that does not check.
+        let network = match parsed.currency() {
+            Currency::Bitcoin => None,
+            Currency::BitcoinTestnet => Some("Bitcoin testnet"),
+            Currency::Regtest => Some("regtest"),
+            Currency::Simnet => Some("simnet"),
+            Currency::Signet => Some("signet"),
+        };
+        if let Some(network) = network {
+            return Err(EcashError::WrongNetwork(network.to_owned()));
+        }
         let quote = wallet
             .melt_quote(
                 PaymentMethod::Known(KnownMethod::Bolt11),
@@ -641,7 +656,7 @@ fn from_cdk(url: &MintUrl, error: cdk::Error) -> EcashError {
             available: 0,
         },
         Error::TokenAlreadySpent => EcashError::AlreadySpent,
-        Error::CouldNotVerifyDleq => EcashError::BadDleq,
+        Error::CouldNotVerifyDleq | Error::NUT12(_) => EcashError::BadDleq,
         Error::ExpiredQuote(..) => EcashError::Expired,
         Error::Invoice(error) => EcashError::NotAnInvoice(error.to_string()),
         Error::InvalidInvoice => EcashError::NotAnInvoice("it could not be read".to_owned()),

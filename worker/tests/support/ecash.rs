@@ -74,9 +74,58 @@ pub async fn add_mint(user: &TestEngine, mint: &RunningMint) -> EcashWallet {
     }
 }
 
+/// A dev mint in a runtime of its own, so a test can take it down whole:
+/// dropping this stops every task it ran, its open connections included.
+pub struct MintElsewhere {
+    pub url: String,
+    // Declared first: dropped (stopped) before the runtime goes.
+    mint: Option<RunningMint>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl MintElsewhere {
+    pub fn start() -> Self {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let mint = runtime
+                .block_on(DevMint::spawn_standalone())
+                .expect("dev mint");
+            Self {
+                url: mint.url().to_string(),
+                mint: Some(mint),
+                runtime: Some(runtime),
+            }
+        })
+        .join()
+        .expect("mint thread")
+    }
+}
+
+impl Drop for MintElsewhere {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Inside another runtime, a runtime can only be shut down
+            // without waiting; its tasks (the mint's) stop with it.
+            let _entered = runtime.enter();
+            drop(self.mint.take());
+            drop(_entered);
+            runtime.shutdown_background();
+        }
+    }
+}
+
 /// Pays a Lightning invoice of `amount` into `user`'s wallet at `mint`.
 pub async fn fund(user: &TestEngine, mint: &RunningMint, amount: u64) {
-    let url = mint.url().to_string();
+    fund_at(user, &mint.url().to_string(), amount).await;
+}
+
+/// Like [`fund`], for the mint at `url`.
+pub async fn fund_at(user: &TestEngine, url: &str, amount: u64) {
+    let url = url.to_owned();
     let quote = match user
         .send(Command::RequestMint {
             mint: url.clone(),
@@ -90,17 +139,11 @@ pub async fn fund(user: &TestEngine, mint: &RunningMint, amount: u64) {
     assert!(quote.invoice.starts_with("ln"), "{}", quote.invoice);
     let minted = user
         .send(Command::AwaitMint {
-            mint: url,
+            mint: url.clone(),
             quote: quote.id,
         })
         .await;
-    assert_eq!(
-        minted,
-        Ok(Reply::Minted {
-            mint: mint.url().to_string(),
-            amount
-        })
-    );
+    assert_eq!(minted, Ok(Reply::Minted { mint: url, amount }));
 }
 
 pub async fn send_token(
