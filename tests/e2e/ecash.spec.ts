@@ -106,6 +106,18 @@ test("a user mints by Lightning and sends a token that another user receives", a
   await expect(alice.getByTestId("history")).toContainText("Received by Lightning");
 });
 
+test("a token too large for one QR code is shown as an animated sequence of codes", async ({ browser, baseURL }) => {
+  const alice = await user(browser, baseURL);
+  await fund(alice, 255);
+  // 255 sat: eight proofs, a token too long for one scannable code.
+  const token = await createToken(alice, 255);
+  expect(token.length).toBeGreaterThan(600);
+  const qr = alice.getByTestId("token-qr");
+  expect(Number(await qr.getAttribute("data-frames"))).toBeGreaterThan(1);
+  const first = await qr.innerHTML();
+  await expect.poll(() => qr.innerHTML()).not.toBe(first);
+});
+
 test("a user pays a Lightning invoice after seeing the fee", async ({ browser, baseURL, request }) => {
   const alice = await user(browser, baseURL);
   await fund(alice, 100);
