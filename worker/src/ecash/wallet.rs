@@ -5,7 +5,7 @@
 //! for an invoice to be paid.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -144,14 +144,103 @@ impl Wallets {
                 problems.push(format!("{mint}: {}", from_cdk(mint, error)));
                 continue;
             }
+            if let Err(error) = self.release_abandoned_reservations(mint).await {
+                problems.push(format!("{mint}: {error}"));
+            }
             if let Err(error) = wallet.mint_unissued_quotes().await {
                 problems.push(format!("{mint}: {}", from_cdk(mint, error)));
             }
             if let Err(error) = wallet.check_all_pending_proofs().await {
                 problems.push(format!("{mint}: {}", from_cdk(mint, error)));
+                continue;
+            }
+            if let Err(error) = self.reclaim_undelivered(&wallet).await {
+                problems.push(format!("{mint}: {error}"));
             }
         }
         problems
+    }
+
+    /// Frees proofs reserved for an operation that has no saga: cdk
+    /// reserves a send's proofs before it records the send, so a tab closed
+    /// in between leaves them reserved, unspendable, for ever. Runs before
+    /// any operation of this session, so no live operation owns them.
+    async fn release_abandoned_reservations(&self, mint: &MintUrl) -> Result<(), EcashError> {
+        let owners: HashSet<_> = self
+            .store
+            .get_proofs(
+                Some(mint.clone()),
+                Some(CurrencyUnit::Sat),
+                Some(vec![State::Reserved, State::Pending, State::PendingSpent]),
+                None,
+            )
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .filter_map(|info| info.used_by_operation)
+            .collect();
+        for operation in owners {
+            if self
+                .store
+                .get_saga(&operation)
+                .await
+                .map_err(store_error)?
+                .is_none()
+            {
+                self.store
+                    .release_proofs(&operation)
+                    .await
+                    .map_err(store_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes back proofs a send cut short left set aside for a token that
+    /// was never shown: they belong to no operation and no pending send, so
+    /// cdk would keep them pending (and unspendable) for ever.
+    async fn reclaim_undelivered(&self, wallet: &Wallet) -> Result<(), EcashError> {
+        let url = &wallet.mint_url;
+        let sending: HashSet<_> = self
+            .store
+            .list_transactions(
+                Some(url.clone()),
+                Some(TransactionDirection::Outgoing),
+                None,
+            )
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .filter(|transaction| transaction.status == TransactionStatus::Pending)
+            .flat_map(|transaction| transaction.ys)
+            .collect();
+        let undelivered: Vec<_> = self
+            .store
+            .get_proofs(
+                Some(url.clone()),
+                Some(CurrencyUnit::Sat),
+                Some(vec![State::PendingSpent]),
+                None,
+            )
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .filter(|info| info.used_by_operation.is_none() && !sending.contains(&info.y))
+            .map(|info| info.proof)
+            .collect();
+        if undelivered.is_empty() {
+            return Ok(());
+        }
+        wallet
+            .receive_proofs(undelivered, ReceiveOptions::default(), None, None)
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        // The set-aside proofs are spent now: forget them.
+        wallet
+            .check_all_pending_proofs()
+            .await
+            .map_err(|error| from_cdk(url, error))?;
+        Ok(())
     }
 
     /// Trusts the mint at `url` once it answers as a mint, finding any eCash
