@@ -8,6 +8,10 @@ FLASH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
 export PATH="$FLASH_CACHE/tools/bin:$PATH"
+# Every clone builds its own copy of the workspace crates in the shared target
+# dir; incremental caches for those would only fill the disk (several GiB a
+# clone) without ever being reused.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 
 TRUNK_VERSION=0.21.14   # 0.22 needs a newer rustc than this toolchain.
 WASM_OPT_VERSION=0.116.1   # binaryen 116, built from crates.io (see install_rust_tools).
