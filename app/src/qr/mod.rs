@@ -1,5 +1,10 @@
 //! QR codes: one for short text, an animated sequence of BC-UR fragments
-//! for text too long to scan from one code (a large eCash token).
+//! for text too long to scan from one code (a large eCash token); and
+//! reading one with the camera ([`scan`]).
+
+mod scan;
+
+pub use scan::ScanButton;
 
 use leptos::prelude::*;
 use qrcode::render::svg;

@@ -5,6 +5,7 @@ use flash_worker::protocol::{Command, Reply, TokenPreview};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};
+use crate::qr::ScanButton;
 
 #[component]
 pub fn PasteToken() -> impl IntoView {
@@ -24,6 +25,7 @@ pub fn PasteToken() -> impl IntoView {
                 <span>"Paste an eCash token"</span>
                 <textarea name="token" rows="4" placeholder="cashuB…" bind:value=text></textarea>
             </label>
+            <ScanButton on_scan=Callback::new(move |scanned: String| text.set(scanned))/>
             {move || match inspect.value().get() {
                 Some(Ok(Reply::TokenPreview { preview })) => {
                     view! { <TokenOffer token=text.get_untracked() preview/> }.into_any()

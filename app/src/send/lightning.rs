@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};
 use crate::mints::MintPicker;
+use crate::qr::ScanButton;
 
 #[component]
 pub fn PayInvoice() -> impl IntoView {
@@ -26,6 +27,7 @@ pub fn PayInvoice() -> impl IntoView {
                 <span>"Lightning invoice"</span>
                 <textarea name="invoice" rows="3" placeholder="lnbc…" bind:value=invoice></textarea>
             </label>
+            <ScanButton on_scan=Callback::new(move |scanned: String| invoice.set(scanned))/>
             <button class="button" type="submit"
                 disabled=move || mint.get().is_empty() || invoice.get().trim().is_empty() || quote.pending().get()>
                 "Review payment"
