@@ -1,27 +1,11 @@
 // Scanning a QR code with the camera: Chromium's fake camera plays a video
 // of a QR code, and the scanned text lands in the field it was meant for.
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test, expect, restoreWallet } from "./fixtures";
-import { CHROMIUM } from "../support/server.mjs";
-import { writeQrVideo } from "../support/qr-video.mjs";
+import { cameraShowing } from "../support/qr-video.mjs";
 
-const SCANNED = "lnbc2500u1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygqpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq";
-const VIDEO = join(tmpdir(), `flash-scan-${process.pid}.y4m`);
-writeQrVideo(SCANNED, VIDEO);
-
-test.use({
-  launchOptions: {
-    ...CHROMIUM,
-    args: [
-      ...CHROMIUM.args,
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-video-capture=${VIDEO}`,
-    ],
-  },
-  permissions: ["camera"],
-});
+const INVOICE =
+  "lnbc2500u1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygqpp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypq";
+test.use(cameraShowing("invoice", [INVOICE]));
 
 test("an invoice is scanned with the camera into the payment form", async ({ page }) => {
   await page.goto("/");
@@ -29,7 +13,7 @@ test("an invoice is scanned with the camera into the payment form", async ({ pag
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
   await page.getByRole("radio", { name: "Lightning invoice" }).check();
   await page.getByRole("button", { name: "Scan QR code" }).click();
-  await expect(page.getByRole("textbox", { name: "Lightning invoice" })).toHaveValue(SCANNED);
+  await expect(page.getByRole("textbox", { name: "Lightning invoice" })).toHaveValue(INVOICE);
   // The camera is off again once the code is read.
   await expect(page.getByTestId("scan-video")).toBeHidden();
 });

@@ -1,7 +1,10 @@
-// A camera for headless Chromium: a Y4M video whose frames show one QR code,
-// for `--use-file-for-fake-video-capture`.
+// A camera for headless Chromium: a Y4M video whose frames each show a QR
+// code, for `--use-file-for-fake-video-capture` (Chromium loops it).
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import QRCode from "qrcode";
+import { CHROMIUM } from "./server.mjs";
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -10,8 +13,15 @@ const WHITE = 235;
 const BLACK = 16;
 const NEUTRAL = 128;
 
-/** Writes to `path` a video showing `text` as a QR code. */
-export function writeQrVideo(text, path) {
+/** Writes to `path` a video showing each of `texts` as a QR code in turn. */
+export function writeQrVideo(texts, path) {
+  const header = `YUV4MPEG2 W${WIDTH} H${HEIGHT} F10:1 Ip A1:1 C420jpeg\n`;
+  const frames = texts.flatMap((text) => [Buffer.from("FRAME\n"), ...frame(text)]);
+  writeFileSync(path, Buffer.concat([Buffer.from(header), ...frames]));
+}
+
+/** One frame's planes (Y, Cb, Cr) showing `text` as a QR code. */
+function frame(text) {
   const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" });
   // A quiet zone of four modules on each side, as scanners expect.
   const scale = Math.floor(Math.min(WIDTH, HEIGHT) / (modules.size + 8));
@@ -28,6 +38,26 @@ export function writeQrVideo(text, path) {
     }
   }
   const chroma = Buffer.alloc((WIDTH / 2) * (HEIGHT / 2), NEUTRAL);
-  const header = `YUV4MPEG2 W${WIDTH} H${HEIGHT} F10:1 Ip A1:1 C420jpeg\n`;
-  writeFileSync(path, Buffer.concat([Buffer.from(header), Buffer.from("FRAME\n"), luma, chroma, chroma]));
+  return [luma, chroma, chroma];
+}
+
+/**
+ * Playwright options for a Chromium whose fake camera plays `texts` as QR
+ * codes (`name` keeps each spec's video apart).
+ */
+export function cameraShowing(name, texts) {
+  const video = join(tmpdir(), `flash-scan-${name}-${process.pid}.y4m`);
+  writeQrVideo(texts, video);
+  return {
+    launchOptions: {
+      ...CHROMIUM,
+      args: [
+        ...CHROMIUM.args,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        `--use-file-for-fake-video-capture=${video}`,
+      ],
+    },
+    permissions: ["camera"],
+  };
 }

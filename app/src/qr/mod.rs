@@ -43,10 +43,16 @@ pub fn Qr(text: String, #[prop(optional, into)] testid: Option<String>) -> impl 
     }
 }
 
-/// Fragments of `text` as BC-UR (`ur:bytes/…`) QR codes, enough of them
-/// (fountain-coded) that a scanner joining late still completes.
+/// Fragments of `text` as BC-UR (`ur:bytes/…`, the text as a CBOR byte
+/// string) QR codes, enough of them (fountain-coded) that a scanner joining
+/// late still completes.
 fn ur_frames(text: &str) -> Vec<String> {
-    let Ok(mut encoder) = ur::Encoder::bytes(text.as_bytes(), ONE_CODE_LIMIT / 3) else {
+    let message: &minicbor::bytes::ByteSlice = text.as_bytes().into();
+    let encoded = minicbor::to_vec(message);
+    let Some(mut encoder) = encoded
+        .ok()
+        .and_then(|message| ur::Encoder::bytes(&message, ONE_CODE_LIMIT / 3).ok())
+    else {
         return vec![qr_svg(text)];
     };
     let parts = encoder.fragment_count();

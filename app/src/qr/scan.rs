@@ -20,6 +20,9 @@ pub fn ScanButton(on_scan: Callback<String>) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let video = NodeRef::<leptos::html::Video>::new();
     let stream = StoredValue::new_local(None::<MediaStream>);
+    // The fragments of an animated code read so far.
+    let fragments = StoredValue::new_local(ur::Decoder::default());
+    let reading_animation = RwSignal::new(false);
     // Turns the camera off (its light too) and hides the video.
     let stop = move || {
         stream.update_value(|stream| {
@@ -31,6 +34,8 @@ pub fn ScanButton(on_scan: Callback<String>) -> impl IntoView {
                 }
             }
         });
+        fragments.set_value(ur::Decoder::default());
+        reading_animation.set(false);
         scanning.set(false);
     };
     on_cleanup(stop);
@@ -62,9 +67,16 @@ pub fn ScanButton(on_scan: Callback<String>) -> impl IntoView {
             let Some(element) = video.get_untracked() else {
                 return;
             };
-            if let Some(text) = read_frame(&element) {
-                stop();
-                on_scan.run(text);
+            let Some(code) = read_frame(&element) else {
+                return;
+            };
+            match fragments.try_update_value(|fragments| whole_text(&code, fragments)) {
+                Some(Read::Whole(text)) => {
+                    stop();
+                    on_scan.run(text);
+                }
+                Some(Read::Fragment) => reading_animation.set(true),
+                _ => {}
             }
         },
         std::time::Duration::from_millis(SAMPLE_MS),
@@ -82,6 +94,7 @@ pub fn ScanButton(on_scan: Callback<String>) -> impl IntoView {
             </Show>
             <video node_ref=video class="scan-video" data-testid="scan-video" muted=true playsinline=true
                 hidden=move || !scanning.get()></video>
+            {move || reading_animation.get().then(|| view! { <p class="hint" role="status">"Reading an animated code: hold steady…"</p> })}
             {move || problem.get().map(|problem| view! { <p class="error" role="alert">{problem}</p> })}
         </div>
     }
@@ -136,4 +149,44 @@ fn read_frame(video: &HtmlVideoElement) -> Option<String> {
         .detect_grids()
         .into_iter()
         .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
+}
+
+/// What one code read amounts to.
+enum Read {
+    /// The whole text (a plain code, or the last fragment needed).
+    Whole(String),
+    /// A fragment of an animated code: keep reading.
+    Fragment,
+    /// Nothing usable (a broken or foreign fragment).
+    Nothing,
+}
+
+/// Adds `code` to what has been read: a plain code is whole; a BC-UR
+/// fragment (`ur:bytes/…`, a CBOR byte string) joins the others until the
+/// message is complete.
+fn whole_text(code: &str, fragments: &mut ur::Decoder) -> Read {
+    let lower = code.to_ascii_lowercase();
+    if !lower.starts_with("ur:bytes/") {
+        return Read::Whole(code.to_owned());
+    }
+    let message = match ur::decode(&lower) {
+        Ok((ur::ur::Kind::SinglePart, message)) => message,
+        Ok(_) => {
+            if fragments.receive(&lower).is_err() {
+                return Read::Nothing;
+            }
+            match fragments.message() {
+                Ok(Some(message)) => message,
+                _ => return Read::Fragment,
+            }
+        }
+        Err(_) => return Read::Nothing,
+    };
+    match minicbor::decode::<&minicbor::bytes::ByteSlice>(&message) {
+        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Read::Whole(text),
+            Err(_) => Read::Nothing,
+        },
+        Err(_) => Read::Nothing,
+    }
 }
