@@ -159,6 +159,21 @@ impl DevMint {
         Ok(Self { url, mint, router })
     }
 
+    /// Retires the active sat keyset for a fresh one (keyset rotation, as
+    /// mints do): proofs of the old keyset stay spendable, new ones are
+    /// signed with the new keys. Amounts are the powers of two a wallet
+    /// uses, up to [`MAX_SAT`].
+    pub async fn rotate_keyset(&self) -> Result<(), DevMintError> {
+        let amounts = (0..u64::BITS)
+            .map(|power| 1u64 << power)
+            .take_while(|amount| *amount <= MAX_SAT)
+            .collect();
+        self.mint
+            .rotate_keyset(CurrencyUnit::Sat, amounts, 0, true, None)
+            .await?;
+        Ok(())
+    }
+
     /// The URL wallets use, as given to [`DevMint::new`] (normalised: no
     /// trailing slash).
     pub fn url(&self) -> &MintUrl {
@@ -217,6 +232,11 @@ impl RunningMint {
     /// The mint's URL, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> &MintUrl {
         self.mint.url()
+    }
+
+    /// See [`DevMint::rotate_keyset`].
+    pub async fn rotate_keyset(&self) -> Result<(), DevMintError> {
+        self.mint.rotate_keyset().await
     }
 
     /// The address it listens on.

@@ -410,3 +410,49 @@ async fn an_invoice_for_another_network_is_refused_before_paying() {
     assert!(message.contains("for Bitcoin testnet"), "{message}");
     assert_eq!(balance(&alice).await, 50);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn ecash_keeps_working_across_a_keyset_rotation() {
+    let mint = mint().await;
+    let (alice, _) = user(NIP06_WORDS).await;
+    let (bob, _) = user(BOB_WORDS).await;
+    add_mint(&alice, &mint).await;
+    fund(&alice, &mint, 50).await;
+
+    mint.rotate_keyset().await.expect("rotated");
+
+    // Old-keyset proofs are spent into new-keyset ones; the wallet learns
+    // the new keyset when the mint refuses the old one for new signatures.
+    let token = send_token(&alice, &mint, 21, None).await;
+    assert!(matches!(
+        receive(&bob, &token, true).await,
+        Ok(Reply::Received { amount: 21, .. })
+    ));
+    fund(&alice, &mint, 10).await;
+    assert_eq!(balance(&alice).await, 50 - 21 + 10);
+}
+
+/// Time is virtual here: the runtime jumps ahead whenever everything waits,
+/// so the wallet's patience runs out at once.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_mint_that_never_answers_is_given_up_with_a_reason() {
+    // Accepts connections, reads the requests, never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let address = silent.local_addr().expect("address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            held.push(stream);
+        }
+    });
+    let (alice, _) = user(NIP06_WORDS).await;
+    let slow = alice
+        .send(Command::AddMint {
+            url: format!("http://{address}"),
+        })
+        .await;
+    assert!(ecash_message(slow).contains("did not answer within"));
+    assert!(wallet(&alice).await.mints.is_empty());
+}

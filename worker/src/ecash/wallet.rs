@@ -6,8 +6,10 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cdk::amount::{Amount, SplitTarget};
 use cdk::cdk_database::{self, WalletDatabase};
@@ -33,6 +35,11 @@ use crate::protocol::{
 /// cdk's wallet database, shared by every mint's wallet.
 pub type Store = Arc<dyn WalletDatabase<cdk_database::Error> + Send + Sync>;
 
+/// How long a mint may take over one operation before the user is told.
+/// Paying an invoice and waiting for one to be paid are exempt: Lightning
+/// may take its time.
+pub const MINT_PATIENCE: Duration = Duration::from_secs(30);
+
 /// Where the wallet keeps its own settings in the store's key-value space.
 const KV_NAMESPACE: &str = "flash";
 const KV_SETTINGS: &str = "settings";
@@ -52,6 +59,12 @@ pub enum EcashError {
     UntrustedMint(String),
     #[error("{mint} could not be reached ({reason}); nothing was spent, try again later")]
     Unreachable { mint: String, reason: String },
+    #[error(
+        "{0} did not answer within {secs} s; nothing was lost: anything half done \
+         is finished the next time the wallet opens",
+        secs = MINT_PATIENCE.as_secs()
+    )]
+    Slow(String),
     #[error("{mint} refused: {reason}")]
     Refused { mint: String, reason: String },
     #[error(transparent)]
@@ -614,6 +627,19 @@ impl Wallets {
         transactions.sort_by_key(|transaction| std::cmp::Reverse(transaction.timestamp));
         Ok(transactions.iter().map(entry).collect())
     }
+}
+
+/// `work` against `mint`, given up after [`MINT_PATIENCE`]. Abandoning a
+/// cdk operation halfway is safe: its saga is recovered on the next open.
+pub async fn patiently<T>(
+    mint: &str,
+    work: impl Future<Output = Result<T, EcashError>>,
+) -> Result<T, EcashError> {
+    // Boxed: cdk's futures are large, and nested in a timeout they would
+    // overflow a thread's (or the wasm) stack.
+    async_utility::time::timeout(Some(MINT_PATIENCE), Box::pin(work))
+        .await
+        .unwrap_or_else(|| Err(EcashError::Slow(mint.trim().to_owned())))
 }
 
 /// Sat not spendable right now but still the user's: in payments or swaps

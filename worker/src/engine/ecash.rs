@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::identity::{opened_mut, vault_error, MNEMONIC};
 use super::Engine;
 use crate::ecash::store::CashuStore;
-use crate::ecash::wallet::{EcashError, Wallets};
+use crate::ecash::wallet::{patiently, EcashError, Wallets};
 use crate::identity::{cashu::CashuSeed, mnemonic};
 use crate::profiles::ProfileStores;
 use crate::protocol::{EcashWallet, EngineError, Event, Reply};
@@ -152,7 +152,9 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn add_mint(&self, url: &str) -> Result<Reply, EngineError> {
         let wallets = self.wallets().await?;
-        wallets.add_mint(url).await.map_err(ecash_error)?;
+        patiently(url, wallets.add_mint(url))
+            .await
+            .map_err(ecash_error)?;
         self.ecash_reply().await
     }
 
@@ -170,8 +172,7 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn request_mint(&self, mint: &str, amount: u64) -> Result<Reply, EngineError> {
         let wallets = self.wallets().await?;
-        let quote = wallets
-            .request_mint(mint, amount)
+        let quote = patiently(mint, wallets.request_mint(mint, amount))
             .await
             .map_err(ecash_error)?;
         Ok(Reply::MintQuote { quote })
@@ -189,8 +190,7 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn quote_melt(&self, mint: &str, invoice: &str) -> Result<Reply, EngineError> {
         let wallets = self.wallets().await?;
-        let quote = wallets
-            .quote_melt(mint, invoice)
+        let quote = patiently(mint, wallets.quote_melt(mint, invoice))
             .await
             .map_err(ecash_error)?;
         Ok(Reply::MeltQuote { quote })
@@ -212,8 +212,7 @@ impl<P: ProfileStores> Engine<P> {
         lock_to: Option<&str>,
     ) -> Result<Reply, EngineError> {
         let wallets = self.wallets().await?;
-        let (token, fee) = wallets
-            .send(mint, amount, lock_to)
+        let (token, fee) = patiently(mint, wallets.send(mint, amount, lock_to))
             .await
             .map_err(ecash_error)?;
         self.push_ecash(&wallets).await;
@@ -240,8 +239,12 @@ impl<P: ProfileStores> Engine<P> {
             .and_then(|bytes| cdk::nuts::SecretKey::from_slice(bytes.as_ref()).ok())
             .into_iter()
             .collect();
-        let (mint, amount) = wallets
-            .receive(token, trust_mint, keys)
+        // The token names its mint, for the message if that mint is slow.
+        let from = wallets
+            .inspect(token)
+            .map(|preview| preview.mint)
+            .map_err(ecash_error)?;
+        let (mint, amount) = patiently(&from, wallets.receive(token, trust_mint, keys))
             .await
             .map_err(ecash_error)?;
         self.push_ecash(&wallets).await;
@@ -253,7 +256,9 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn reclaim_token(&self, mint: &str, send: &str) -> Result<Reply, EngineError> {
         let wallets = self.wallets().await?;
-        wallets.reclaim(mint, send).await.map_err(ecash_error)?;
+        patiently(mint, wallets.reclaim(mint, send))
+            .await
+            .map_err(ecash_error)?;
         self.ecash_reply().await
     }
 
