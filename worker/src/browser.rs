@@ -29,6 +29,10 @@ const DEFAULT_RELAYS: [&str; 3] = [
     "wss://relay.primal.net",
 ];
 
+/// The relay a `nostrconnect://` code names: the one nsec.app runs for
+/// NIP-46, which signer apps (Amber, nsec.app) reach.
+const NIP46_RELAY: &str = "wss://relay.nsec.app";
+
 /// Starts the engine in the current worker. Called once by the loader script.
 #[wasm_bindgen]
 pub fn start() {
@@ -51,12 +55,19 @@ async fn run() {
                 .map(|relay| (*relay).to_owned())
                 .collect()
         });
+    // In development the dev relay carries NIP-46 too, so a signer run
+    // beside it can answer.
+    let signer_relays = dev
+        .as_ref()
+        .map(|dev| dev.relays.clone())
+        .filter(|relays| !relays.is_empty())
+        .unwrap_or_else(|| vec![NIP46_RELAY.to_owned()]);
     let mints = dev.map(|dev| dev.mints).unwrap_or_default();
     let (events, mut pushed) = mpsc::unbounded();
     let engine = Rc::new(Engine::new(
         IndexedDbProfiles::default(),
         events,
-        browser_environment(relays, mints),
+        browser_environment(relays, signer_relays, mints),
     ));
 
     spawn_local({
@@ -112,12 +123,17 @@ async fn dev_config(scope: &DedicatedWorkerGlobalScope) -> Option<DevConfig> {
     serde_json::from_str(&text).ok()
 }
 
-fn browser_environment(relays: Vec<String>, mints: Vec<String>) -> Environment {
+fn browser_environment(
+    relays: Vec<String>,
+    signer_relays: Vec<String>,
+    mints: Vec<String>,
+) -> Environment {
     Environment {
         // Date.now() is a whole, non-negative number of milliseconds.
         now_ms: Box::new(|| js_sys::Date::now() as u64),
         kdf: Box::new(KdfParams::recommended),
         relays,
+        signer_relays,
         mints,
     }
 }

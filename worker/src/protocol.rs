@@ -139,6 +139,15 @@ pub enum Command {
     /// Use a NIP-46 remote signer (`bunker://…`): the key stays there; the
     /// connection's secret is sealed in a new vault; [`Reply::Identity`].
     ConnectBunker { uri: String, passphrase: String },
+    /// Show a `nostrconnect://` code for the user's NIP-46 signer app to
+    /// scan: the engine listens on its relays for the signer's answer;
+    /// [`Reply::NostrConnect`]. It replaces any code shown before.
+    StartNostrConnect,
+    /// Wait (up to two minutes) for the signer app to answer the code shown,
+    /// then use it as [`Command::ConnectBunker`] does; [`Reply::Identity`].
+    AwaitNostrConnect { passphrase: String },
+    /// Forget the code shown and stop waiting for it; [`Reply::Done`].
+    CancelNostrConnect,
     /// Follow an npub without any key: read-only; [`Reply::Identity`].
     WatchNpub { npub: String },
     /// Restore a backup file into a new profile and open it; [`Reply::Opened`].
@@ -198,6 +207,9 @@ impl std::fmt::Debug for Command {
             Command::SignResult { .. } => "SignResult",
             Command::ImportKey { .. } => "ImportKey",
             Command::ConnectBunker { .. } => "ConnectBunker",
+            Command::StartNostrConnect => "StartNostrConnect",
+            Command::AwaitNostrConnect { .. } => "AwaitNostrConnect",
+            Command::CancelNostrConnect => "CancelNostrConnect",
             Command::WatchNpub { .. } => "WatchNpub",
             Command::ImportBackup { .. } => "ImportBackup",
             Command::ExportBackup { .. } => "ExportBackup",
@@ -280,6 +292,10 @@ pub enum Reply {
     },
     Exported {
         text: String,
+    },
+    /// A `nostrconnect://` code to show as a QR code and a link.
+    NostrConnect {
+        uri: String,
     },
     Conversations {
         messaging: MessagingState,

@@ -1,6 +1,9 @@
 //! NIP-46 remote signing against a real relay and a real remote signer, both
 //! in process: a `nostr-relay-builder` relay on 127.0.0.1 and a
-//! `nostr-connect` remote signer ("bunker") listening on it.
+//! `nostr-connect` remote signer ("bunker") listening on it. For
+//! `nostrconnect://` codes, the test answers the code as current signer apps
+//! do (a `connect` response carrying the code's secret), then that bunker
+//! serves the app.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -8,16 +11,17 @@ mod support;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
-use flash_worker::signer::bunker::{BunkerError, BunkerSigner};
+use flash_worker::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer};
 use nostr::nips::nip44;
-use nostr::nips::nip46::{NostrConnectMetadata, NostrConnectURI};
-use nostr::{EventBuilder, Keys, PublicKey};
+use nostr::nips::nip46::{NostrConnectMessage, NostrConnectMetadata, NostrConnectURI};
+use nostr::{EventBuilder, Keys, PublicKey, Url};
 use nostr_connect::prelude::{
     NostrConnectKeys, NostrConnectRemoteSigner, NostrConnectRequest, NostrConnectSignerActions,
 };
 use nostr_relay_builder::prelude::{
     BoxedFuture, Event, LocalRelay, PolicyResult, RelayBuilder, RelayUrl, WritePolicy,
 };
+use nostr_relay_pool::{RelayOptions, RelayPool};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -71,6 +75,8 @@ impl NostrConnectSignerActions for Approve {
 }
 
 struct Bunker {
+    /// The key it talks with.
+    signer: Keys,
     user: Keys,
     uri: String,
     serving: JoinHandle<()>,
@@ -106,10 +112,74 @@ async fn bunker(relay: &mut Relay, secret: Option<&str>, approve: Approve) -> Bu
     let signer_key = keys.signer.public_key();
     while relay.authors.recv().await.expect("the relay stopped") != signer_key {}
     Bunker {
+        signer: keys.signer,
         user: keys.user,
         uri,
         serving,
     }
+}
+
+/// What a signer app reads in a `nostrconnect://` code.
+struct Code {
+    app: PublicKey,
+    relays: Vec<RelayUrl>,
+    secret: String,
+    name: String,
+    perms: String,
+}
+
+fn read_code(uri: &str) -> Code {
+    let url = Url::parse(uri).unwrap();
+    assert_eq!(url.scheme(), "nostrconnect");
+    let param = |name: &str| {
+        let mut values = url.query_pairs().filter(|(key, _)| key == name);
+        let value = values.next().map(|(_, value)| value.into_owned());
+        assert!(values.next().is_none(), "{name} twice in {uri}");
+        value.unwrap_or_default()
+    };
+    Code {
+        app: PublicKey::from_hex(url.host_str().unwrap()).unwrap(),
+        relays: url
+            .query_pairs()
+            .filter(|(key, _)| key == "relay")
+            .map(|(_, relay)| RelayUrl::parse(&relay).unwrap())
+            .collect(),
+        secret: param("secret"),
+        name: param("name"),
+        perms: param("perms"),
+    }
+}
+
+/// Answers `code` as a current NIP-46 signer app does once the user has
+/// scanned it and approved: a `connect` response from `signer` to the app
+/// key, on the code's relays, whose result is `result` (the code's secret).
+/// Returns once the relay has taken it.
+async fn answer(code: &Code, signer: &Keys, result: &str) {
+    let pool = RelayPool::default();
+    for relay in &code.relays {
+        pool.add_relay(relay, RelayOptions::default())
+            .await
+            .unwrap();
+    }
+    pool.try_connect(TIMEOUT).await;
+    let response = NostrConnectMessage::Response {
+        id: "connect-1".to_owned(),
+        result: Some(result.to_owned()),
+        error: None,
+    };
+    let event = EventBuilder::nostr_connect(signer, code.app, response)
+        .unwrap()
+        .sign_with_keys(signer)
+        .unwrap();
+    let sent = pool.send_event(&event).await.unwrap();
+    assert!(!sent.success.is_empty(), "the relay refused the answer");
+    pool.shutdown().await;
+}
+
+/// The remote signer a connection saved by `to_secret_bytes` talks to.
+fn saved_remote_signer(signer: &BunkerSigner) -> String {
+    let saved: serde_json::Value = serde_json::from_slice(&signer.to_secret_bytes()).unwrap();
+    saved["remote_signer"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -321,9 +391,6 @@ async fn unreadable_saved_bytes_are_bad_saved_and_quote_no_secret() {
 #[tokio::test]
 async fn garbage_links_are_bad_uris() {
     let key = Keys::generate().public_key().to_hex();
-    let app = Keys::generate();
-    let nostrconnect =
-        BunkerSigner::nostrconnect_uri(&app, &["ws://127.0.0.1:1"], "Flash").unwrap();
     for uri in [
         String::new(),
         "hello".to_owned(),
@@ -335,7 +402,7 @@ async fn garbage_links_are_bad_uris() {
         format!("bunker://{key}?relay=https://relay.example.com"),
         format!("bunker://{key}?relay=wss://"),
         // A nostrconnect:// link is shown by the app, not pasted into it.
-        nostrconnect.clone(),
+        format!("nostrconnect://{key}?relay=ws%3A%2F%2F127.0.0.1%3A1&secret=abc&name=Flash"),
     ] {
         let error = BunkerSigner::connect(&uri, SHORT).await.unwrap_err();
         assert!(
@@ -345,36 +412,6 @@ async fn garbage_links_are_bad_uris() {
         assert!(error
             .to_string()
             .starts_with("this is not a usable remote signer link"));
-    }
-    // …and only with the keys it was made with.
-    let error = BunkerSigner::connect_with_keys(&nostrconnect, Keys::generate(), SHORT)
-        .await
-        .unwrap_err();
-    assert!(matches!(error, BunkerError::BadUri { .. }), "{error:?}");
-}
-
-#[test]
-fn nostrconnect_links_name_the_app_key_and_relays() {
-    let app = Keys::generate();
-    let uri = BunkerSigner::nostrconnect_uri(&app, &["wss://relay.example.com"], "Flash").unwrap();
-    match NostrConnectURI::parse(&uri).unwrap() {
-        NostrConnectURI::Client {
-            public_key,
-            relays,
-            metadata,
-        } => {
-            assert_eq!(public_key, app.public_key());
-            assert_eq!(
-                relays,
-                [RelayUrl::parse("wss://relay.example.com").unwrap()]
-            );
-            assert_eq!(metadata.name, "Flash");
-        }
-        other => panic!("not a nostrconnect:// link: {other:?}"),
-    }
-    for relays in [&[][..], &["https://relay.example.com"]] {
-        let error = BunkerSigner::nostrconnect_uri(&app, relays, "Flash").unwrap_err();
-        assert!(matches!(error, BunkerError::BadUri { .. }), "{error:?}");
     }
 }
 
@@ -486,6 +523,244 @@ async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging()
     };
     tokio::select! {
         () = async { tokio::time::timeout(TIMEOUT * 3, scenario).await.expect("reconnected in time") } => {}
+        () = engine.pump_messages() => panic!("the message loop ended"),
+    }
+    bunker.serving.abort();
+}
+
+/// The permissions the `nostrconnect://` tests ask for.
+const PERMS: &[&str] = &["sign_event:13", "nip44_encrypt"];
+
+async fn open_code(relay: &Relay) -> NostrConnectOffer {
+    NostrConnectOffer::open(&[relay.url.to_string()], "Flash", PERMS, TIMEOUT)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_signer_app_that_scans_the_code_connects_and_reconnects_after_a_reload() {
+    let mut relay = relay().await;
+    let bunker = bunker(&mut relay, None, Approve { sign: true }).await;
+    let offer = open_code(&relay).await;
+
+    // The code names a fresh app key, the relay, a secret, the app and what
+    // it asks to do, as NIP-46 says.
+    let code = read_code(offer.uri());
+    assert_eq!(code.relays, [relay.url.clone()]);
+    assert_eq!(code.name, "Flash");
+    assert_eq!(code.perms, "sign_event:13,nip44_encrypt");
+    assert_eq!(code.secret.len(), 32);
+    assert!(code.secret.chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(!format!("{offer:?}").contains(&code.secret));
+    let another = read_code(open_code(&relay).await.uri());
+    assert!(another.app != code.app && another.secret != code.secret);
+
+    answer(&code, &bunker.signer, &code.secret).await;
+    let (signer, user) = offer.accept(TIMEOUT, TIMEOUT).await.unwrap();
+    assert_eq!(user, bunker.user.public_key());
+    assert_eq!(signer.public_key(), user);
+    assert_eq!(signer.relays(), [relay.url.clone()]);
+    assert_eq!(signer.as_signer().local_keys().public_key(), code.app);
+    assert_eq!(
+        saved_remote_signer(&signer),
+        bunker.signer.public_key().to_hex()
+    );
+    let event = signer
+        .sign(EventBuilder::text_note("gm from a signer app").build(user))
+        .await
+        .unwrap();
+    event.verify().unwrap();
+    assert_eq!(event.pubkey, user);
+
+    // Saved like a bunker:// connection, without the code's secret (used
+    // once), and reconnected the same way.
+    let saved = signer.to_secret_bytes();
+    let saved_text = String::from_utf8(saved.to_vec()).unwrap();
+    assert!(!saved_text.contains(&code.secret), "{saved_text}");
+    signer.disconnect().await;
+    let (again, user_again) = BunkerSigner::reconnect(&saved, TIMEOUT).await.unwrap();
+    assert_eq!(user_again, user);
+    let event = again
+        .sign(EventBuilder::text_note("still me").build(user))
+        .await
+        .unwrap();
+    event.verify().unwrap();
+    bunker.serving.abort();
+}
+
+#[tokio::test]
+async fn an_answer_without_the_codes_secret_is_not_accepted() {
+    let mut relay = relay().await;
+    let bunker = bunker(&mut relay, None, Approve { sign: true }).await;
+
+    // Someone else answers first, with a wrong secret: ignored, and the
+    // signer app that saw the code is the one connected.
+    let offer = open_code(&relay).await;
+    let code = read_code(offer.uri());
+    answer(&code, &Keys::generate(), "not-the-secret").await;
+    answer(&code, &bunker.signer, &code.secret).await;
+    let (signer, user) = offer.accept(TIMEOUT, TIMEOUT).await.unwrap();
+    assert_eq!(user, bunker.user.public_key());
+    assert_eq!(
+        saved_remote_signer(&signer),
+        bunker.signer.public_key().to_hex()
+    );
+    signer.disconnect().await;
+
+    // Only answers without the secret (here an outdated app's "ack"): the
+    // wait ends with the reason.
+    let offer = open_code(&relay).await;
+    let code = read_code(offer.uri());
+    answer(&code, &bunker.signer, "ack").await;
+    let error = offer.accept(SHORT, TIMEOUT).await.unwrap_err();
+    assert_eq!(error, BunkerError::WrongSecret);
+    assert!(
+        error.to_string().contains("scan the code shown now"),
+        "{error}"
+    );
+    bunker.serving.abort();
+}
+
+#[tokio::test]
+async fn a_code_no_signer_app_answers_is_given_up_after_the_wait() {
+    let relay = relay().await;
+    let offer = open_code(&relay).await;
+    // Virtual time from here: the two minutes pass at once.
+    tokio::time::pause();
+    let error = offer
+        .accept(Duration::from_secs(120), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert_eq!(error, BunkerError::NotScanned { seconds: 120 });
+    let message = error.to_string();
+    assert!(message.contains("within 120 seconds"), "{message}");
+    assert!(message.contains("show a new code"), "{message}");
+    drop(relay.relay);
+}
+
+#[tokio::test]
+async fn a_code_needs_a_relay_that_can_be_reached() {
+    for relays in [&[][..], &["https://relay.example.com".to_owned()]] {
+        let error = NostrConnectOffer::open(relays, "Flash", PERMS, SHORT)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, BunkerError::BadUri { .. }), "{error:?}");
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let error = NostrConnectOffer::open(&[format!("ws://127.0.0.1:{port}")], "Flash", PERMS, SHORT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, BunkerError::RelayUnreachable { relays } if relays.contains(&port.to_string())),
+        "{error:?}"
+    );
+}
+
+/// The engine's "connect with a signer app": it shows a code, waits for the
+/// signer app's answer, seals the connection like a bunker's, and
+/// reconnects it after unlocking, for messaging.
+#[tokio::test]
+async fn the_engine_shows_a_code_and_signs_in_with_the_signer_app_that_answers() {
+    use flash_worker::protocol::{
+        Command, EngineError, Event, FromEngine, Identity, MessagingState, Reply, SignerKind,
+    };
+    use futures::StreamExt;
+    use nostr::ToBech32;
+
+    let mut relay = relay().await;
+    let bunker = bunker(&mut relay, None, Approve { sign: true }).await;
+    let mut test = support::started_engine_with_relays(
+        &flash_worker::profiles::memory::MemoryProfiles::new(),
+        vec![relay.url.to_string()],
+    );
+    test.send(Command::OpenProfile {
+        profile: Some(support::PROFILE.into()),
+        take_over: false,
+    })
+    .await
+    .unwrap();
+    let (engine, events) = (&test.engine, &mut test.events);
+    let start = || async {
+        match engine.handle(Command::StartNostrConnect).await {
+            Ok(Reply::NostrConnect { uri }) => uri,
+            other => panic!("no code: {other:?}"),
+        }
+    };
+    let wait = || {
+        engine.handle(Command::AwaitNostrConnect {
+            passphrase: support::PASSPHRASE.into(),
+        })
+    };
+
+    async fn messaging_ready(events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>) {
+        while let Some(message) = events.next().await {
+            match message {
+                FromEngine::Event(Event::Messaging {
+                    state: MessagingState::Ready { .. },
+                }) => return,
+                FromEngine::Event(Event::Messaging {
+                    state: MessagingState::Failed { reason },
+                }) => panic!("messaging failed: {reason}"),
+                _ => {}
+            }
+        }
+    }
+
+    let scenario = async {
+        // No code shown, nothing to wait for.
+        assert!(matches!(wait().await, Err(EngineError::Invalid { .. })));
+
+        // Going back gives the code up, and stops the wait.
+        let given_up = read_code(&start().await);
+        let (waited, cancelled) =
+            futures::join!(wait(), engine.handle(Command::CancelNostrConnect));
+        assert!(matches!(cancelled, Ok(Reply::Done)));
+        assert!(
+            matches!(&waited, Err(EngineError::RemoteSigner { reason }) if reason.contains("given up")),
+            "{waited:?}"
+        );
+
+        // A new code, answered by the signer app.
+        let code = read_code(&start().await);
+        assert_ne!(code.app, given_up.app);
+        assert_eq!(code.name, "Flash");
+        assert!(code.perms.contains("nip44_encrypt"), "{}", code.perms);
+        let (connected, ()) = futures::join!(wait(), answer(&code, &bunker.signer, &code.secret));
+        let npub = bunker.user.public_key().to_bech32().unwrap();
+        assert!(
+            matches!(
+                &connected,
+                Ok(Reply::Identity { identity: Identity::Unlocked { npub: shown, signer: SignerKind::RemoteSigner, has_seed: false, .. } })
+                    if *shown == npub
+            ),
+            "{connected:?}"
+        );
+        messaging_ready(events).await;
+        // The profile has its identity: no other code.
+        assert!(matches!(
+            engine.handle(Command::StartNostrConnect).await,
+            Err(EngineError::AlreadyExists)
+        ));
+
+        // After a reload (lock and unlock) the signer app is reconnected.
+        engine.handle(Command::Lock).await.unwrap();
+        let unlocked = engine
+            .handle(Command::Unlock {
+                passphrase: support::PASSPHRASE.into(),
+            })
+            .await;
+        assert!(
+            matches!(&unlocked, Ok(Reply::Identity { identity: Identity::Unlocked { npub: shown, .. } }) if *shown == npub),
+            "{unlocked:?}"
+        );
+        messaging_ready(events).await;
+    };
+    tokio::select! {
+        () = async { tokio::time::timeout(TIMEOUT * 3, scenario).await.expect("connected in time") } => {}
         () = engine.pump_messages() => panic!("the message loop ended"),
     }
     bunker.serving.abort();

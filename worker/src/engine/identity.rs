@@ -6,8 +6,12 @@
 //! - public `npub` and `signer` (`local`, `extension` or `read-only`): who
 //!   the user is, readable while locked so the lock screen can show it.
 
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures::channel::oneshot;
+use futures::future::{self, Either};
 
 use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
 use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
@@ -20,7 +24,7 @@ use crate::profiles::ProfileStores;
 use crate::protocol::{
     EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
 };
-use crate::signer::bunker::BunkerSigner;
+use crate::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer};
 use crate::vault::{AutoLock, KdfParams, Vault, VaultError, VaultState, VaultStore};
 
 pub(super) const MNEMONIC: &str = "mnemonic";
@@ -41,6 +45,26 @@ const EXTENSION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// How long a remote signer has to answer, the user's approval included.
 pub(super) const BUNKER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long a signer app has to answer a `nostrconnect://` code: the user
+/// finding the app, scanning the code and approving.
+const NOSTR_CONNECT_WAIT: Duration = Duration::from_secs(120);
+
+/// The name a `nostrconnect://` code shows in the signer app.
+const APP_NAME: &str = "Flash";
+
+/// What a `nostrconnect://` code asks the signer app to allow: signing the
+/// seals of private messages (NIP-17's kind 13), the relay lists (NIP-65's
+/// 10002, NIP-17's 10050) and relay logins (NIP-42's 22242), and NIP-44.
+const SIGNER_PERMISSIONS: &[&str] = &[
+    "sign_event:13",
+    "sign_event:10002",
+    "sign_event:10050",
+    "sign_event:22242",
+    "nip44_encrypt",
+    "nip44_decrypt",
+];
+
 const READ_ONLY: &str = "read-only";
 
 /// NIP-42's client-authentication kind: a signed challenge that proves the
@@ -62,6 +86,13 @@ pub struct Session {
     keys: Option<Keys>,
     /// The remote signer connected this session, when one signs.
     bunker: Option<BunkerSigner>,
+    /// The `nostrconnect://` code shown, until its wait starts.
+    nostr_connect: Option<NostrConnectOffer>,
+    /// Stops the wait for the code's answer when dropped.
+    nostr_connect_wait: Option<oneshot::Sender<()>>,
+    /// Counts the codes asked for and given up, so a code that finishes
+    /// opening after being given up is dropped.
+    nostr_connect_attempt: u64,
 }
 
 impl Session {
@@ -309,12 +340,82 @@ impl<P: ProfileStores> Engine<P> {
         }
         ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
         // Not holding the vault while waiting for the signer's approval.
-        let (bunker, user) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT)
+        let (bunker, _) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT)
             .await
-            .map_err(|error| EngineError::RemoteSigner {
-                reason: error.to_string(),
-            })?;
-        let npub = user.to_bech32().map_err(invalid)?;
+            .map_err(remote_signer_error)?;
+        self.keep_remote_signer(bunker, passphrase).await
+    }
+
+    /// Opens a new `nostrconnect://` code for a signer app to scan, in place
+    /// of any shown before; returns its link.
+    pub(super) async fn start_nostr_connect(&self) -> Result<String, EngineError> {
+        ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
+        self.cancel_nostr_connect();
+        let attempt = self.session.borrow().nostr_connect_attempt;
+        let offer = NostrConnectOffer::open(
+            &self.env.signer_relays,
+            APP_NAME,
+            SIGNER_PERMISSIONS,
+            BUNKER_TIMEOUT,
+        )
+        .await
+        .map_err(remote_signer_error)?;
+        let uri = offer.uri().to_owned();
+        let mut session = self.session.borrow_mut();
+        if session.nostr_connect_attempt != attempt {
+            return Err(nostr_connect_cancelled());
+        }
+        session.nostr_connect = Some(offer);
+        Ok(uri)
+    }
+
+    /// Waits for the signer app to answer the code shown, connects it and
+    /// keeps the connection's secret in a new vault, as
+    /// [`connect_bunker`](Self::connect_bunker) does.
+    pub(super) async fn await_nostr_connect(
+        &self,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        if passphrase.is_empty() {
+            return Err(vault_error(VaultError::EmptyPassphrase));
+        }
+        ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
+        let (offer, cancelled) = {
+            let mut session = self.session.borrow_mut();
+            let offer = session
+                .nostr_connect
+                .take()
+                .ok_or_else(|| EngineError::Invalid {
+                    message: "no connection code is shown: show a new one".to_owned(),
+                })?;
+            let (wait, cancelled) = oneshot::channel();
+            session.nostr_connect_wait = Some(wait);
+            (offer, cancelled)
+        };
+        let accepted = pin!(offer.accept(NOSTR_CONNECT_WAIT, BUNKER_TIMEOUT));
+        let (bunker, _) = match future::select(accepted, cancelled).await {
+            Either::Left((accepted, _)) => accepted.map_err(remote_signer_error)?,
+            Either::Right(_) => return Err(nostr_connect_cancelled()),
+        };
+        self.keep_remote_signer(bunker, passphrase).await
+    }
+
+    /// Forgets the code shown and stops waiting for its answer.
+    pub(super) fn cancel_nostr_connect(&self) {
+        let mut session = self.session.borrow_mut();
+        session.nostr_connect = None;
+        session.nostr_connect_wait = None;
+        session.nostr_connect_attempt += 1;
+    }
+
+    /// Keeps a connected remote signer as the identity of a new vault under
+    /// `passphrase`, its connection's secret sealed, and starts messaging.
+    async fn keep_remote_signer(
+        &self,
+        bunker: BunkerSigner,
+        passphrase: &str,
+    ) -> Result<Identity, EngineError> {
+        let npub = bunker.public_key().to_bech32().map_err(invalid)?;
         let kdf = (self.env.kdf)().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
@@ -655,6 +756,18 @@ async fn ensure_new_profile<S: VaultStore>(vault: &Vault<S>) -> Result<(), Engin
         return Err(EngineError::AlreadyExists);
     }
     Ok(())
+}
+
+fn remote_signer_error(error: BunkerError) -> EngineError {
+    EngineError::RemoteSigner {
+        reason: error.to_string(),
+    }
+}
+
+fn nostr_connect_cancelled() -> EngineError {
+    EngineError::RemoteSigner {
+        reason: "the connection code was given up".to_owned(),
+    }
 }
 
 fn read_only() -> EngineError {

@@ -43,6 +43,8 @@ pub struct Environment {
     pub kdf: Box<dyn Fn() -> Result<KdfParams, SealError>>,
     /// The relays private messages go through.
     pub relays: Vec<String>,
+    /// The relays a `nostrconnect://` code asks the signer app to answer on.
+    pub signer_relays: Vec<String>,
     /// Mints to suggest to a user who has none (the dev mint in `--dev`).
     pub mints: Vec<String>,
 }
@@ -233,6 +235,18 @@ impl<P: ProfileStores> Engine<P> {
                 .connect_bunker(&uri, &passphrase)
                 .await
                 .map(identity_reply),
+            Command::StartNostrConnect => self
+                .start_nostr_connect()
+                .await
+                .map(|uri| Reply::NostrConnect { uri }),
+            Command::AwaitNostrConnect { passphrase } => self
+                .await_nostr_connect(&passphrase)
+                .await
+                .map(identity_reply),
+            Command::CancelNostrConnect => {
+                self.cancel_nostr_connect();
+                Ok(Reply::Done)
+            }
             Command::WatchNpub { npub } => self.watch_npub(&npub).await.map(identity_reply),
             Command::ImportBackup { file, passphrase } => {
                 self.import_backup(&file, &passphrase).await

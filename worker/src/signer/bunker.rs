@@ -6,30 +6,43 @@
 //!
 //! - [`BunkerSigner::connect`] takes the `bunker://` link the signer shows and
 //!   makes a fresh app key for this connection;
-//! - [`BunkerSigner::nostrconnect_uri`] and [`BunkerSigner::connect_with_keys`]
-//!   serve the other direction, a `nostrconnect://` link this app shows for
-//!   the signer to scan;
+//! - [`NostrConnectOffer`] serves the other direction: a `nostrconnect://`
+//!   code this app shows for the user's signer app to scan, and the wait for
+//!   the signer's answer;
 //! - [`BunkerSigner::to_secret_bytes`] and [`BunkerSigner::reconnect`] carry
 //!   the connection across reloads: the bytes hold the bunker's secret and the
 //!   app key, so the engine seals them in the vault.
+//!
+//! `nostr-connect` 0.44 follows an older NIP-46 for `nostrconnect://` (no
+//! secret in the code, an "ack" answer), which current signer apps do not
+//! speak, so [`NostrConnectOffer`] does that first exchange itself, with
+//! `nostr`'s NIP-46 messages and NIP-44 and a `nostr-relay-pool` connection.
+//! Once the signer has answered with the code's secret, the connection is
+//! the same as a `bunker://` link to that signer, and is kept and reconnected
+//! the same way.
 //!
 //! Every exchange is bounded by the timeout given when connecting. The timer
 //! is `async-utility`'s: tokio natively, gloo (the browser's `setTimeout`) on
 //! wasm32, chosen by target with no feature to set.
 
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write};
 use std::future::Future;
 use std::time::Duration;
 
-use nostr::nips::nip46::{NostrConnectMetadata, NostrConnectURI};
+use nostr::nips::nip44;
+use nostr::nips::nip46::{NostrConnectMessage, NostrConnectURI};
 use nostr::{
-    Event, EventId, Keys, NostrSigner, PublicKey, RelayUrl, SecretKey, ToBech32, UnsignedEvent,
+    Event, EventId, Filter, JsonUtil, Keys, Kind, NostrSigner, PublicKey, RelayMessage, RelayUrl,
+    SecretKey, ToBech32, UnsignedEvent, Url,
 };
 use nostr_connect::client::NostrConnect;
 use nostr_connect::error::Error as ConnectError;
-use nostr_relay_pool::RelayStatus;
+use nostr_relay_pool::{
+    RelayOptions, RelayPool, RelayPoolNotification, RelayStatus, SubscribeOptions,
+};
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The longest text from a remote signer quoted in an error.
@@ -41,7 +54,8 @@ const SAVED_VERSION: u8 = 1;
 /// Why the remote signer could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BunkerError {
-    /// The text given is not a usable `bunker://` (or `nostrconnect://`) link.
+    /// The text given is not a usable `bunker://` link, or a relay not a
+    /// usable address.
     #[error("this is not a usable remote signer link: {reason}")]
     BadUri { reason: String },
     /// The relays were reached but the remote signer never answered.
@@ -80,6 +94,21 @@ pub enum BunkerError {
     /// The saved connection cannot be read back.
     #[error("the saved remote signer connection is unreadable ({reason}): connect it again")]
     BadSaved { reason: String },
+    /// No signer app answered the `nostrconnect://` code in time.
+    #[error(
+        "no signer app answered within {seconds} seconds: scan the code with your signer app \
+         and approve the connection, or show a new code"
+    )]
+    NotScanned { seconds: u64 },
+    /// Signer apps answered the `nostrconnect://` code, none with its secret.
+    #[error(
+        "a signer app answered without this code's secret (an older code, or an outdated app): \
+         scan the code shown now"
+    )]
+    WrongSecret,
+    /// The system gave no secure random numbers for a new code.
+    #[error("secure random numbers are unavailable ({reason})")]
+    NoRandomness { reason: String },
 }
 
 /// A connected NIP-46 remote signer.
@@ -144,58 +173,7 @@ impl BunkerSigner {
         timeout: Duration,
     ) -> Result<(BunkerSigner, PublicKey), BunkerError> {
         let uri = parse_uri(uri)?;
-        if !uri.is_bunker() {
-            return Err(BunkerError::BadUri {
-                reason: "a nostrconnect:// link is for your signer to scan: paste the bunker:// \
-                         link your signer shows instead"
-                    .to_owned(),
-            });
-        }
         Self::start(uri, Keys::generate(), None, timeout).await
-    }
-
-    /// Like [`connect`](Self::connect) with the given app keys; also takes
-    /// the `nostrconnect://` link made by
-    /// [`nostrconnect_uri`](Self::nostrconnect_uri) with the same keys, and
-    /// then waits for the signer that scanned it.
-    pub async fn connect_with_keys(
-        uri: &str,
-        app_keys: Keys,
-        timeout: Duration,
-    ) -> Result<(BunkerSigner, PublicKey), BunkerError> {
-        let uri = parse_uri(uri)?;
-        Self::start(uri, app_keys, None, timeout).await
-    }
-
-    /// A `nostrconnect://` link for a remote signer to scan: it names the app
-    /// (`app_name`), the app key and the relays to meet on.
-    pub fn nostrconnect_uri(
-        app_keys: &Keys,
-        relays: &[&str],
-        app_name: &str,
-    ) -> Result<String, BunkerError> {
-        let relays = relays
-            .iter()
-            .map(|relay| {
-                RelayUrl::parse(relay).map_err(|error| BunkerError::BadUri {
-                    reason: format!(
-                        "the relay {} is not a ws:// or wss:// address ({error})",
-                        quote(relay)
-                    ),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if relays.is_empty() {
-            return Err(BunkerError::BadUri {
-                reason: "it names no relay".to_owned(),
-            });
-        }
-        let uri = NostrConnectURI::Client {
-            public_key: app_keys.public_key(),
-            relays,
-            metadata: NostrConnectMetadata::new(app_name),
-        };
-        Ok(uri.to_string())
     }
 
     /// Connects again from [`to_secret_bytes`](Self::to_secret_bytes)' bytes
@@ -340,15 +318,11 @@ impl BunkerSigner {
         }
         let secret = uri.secret().map(|secret| Zeroizing::new(secret.to_owned()));
         let relays = uri.relays().to_vec();
-        let client =
-            NostrConnect::new(uri, app_keys, timeout, None).map_err(|error| match error {
-                ConnectError::PublicKeyNotMatchAppKeys => BunkerError::BadUri {
-                    reason: "this nostrconnect:// link was made for another connection".to_owned(),
-                },
-                other => BunkerError::BadUri {
-                    reason: other.to_string(),
-                },
-            })?;
+        let client = NostrConnect::new(uri, app_keys, timeout, None).map_err(|error| {
+            BunkerError::BadUri {
+                reason: error.to_string(),
+            }
+        })?;
         let handshake = async {
             // Joins the relays, sends `connect` and waits for its answer.
             let bunker = client.bunker_uri().await.map_err(connect_error)?;
@@ -416,6 +390,280 @@ impl BunkerSigner {
     }
 }
 
+/// A `nostrconnect://` code for the user's signer app to scan (NIP-46's
+/// "direct connection initiated by the client"), listened for on its relays.
+///
+/// The code names a fresh app key, the relays, a random secret, the app's
+/// name and the permissions it asks for. The signer app that scans it
+/// answers on those relays with a `connect` response carrying the secret;
+/// its author is the remote signer. Answers without the secret are ignored:
+/// anyone may write to the app key, only the one who saw the code knows the
+/// secret.
+///
+/// Dropping it stops listening.
+pub struct NostrConnectOffer {
+    uri: String,
+    app_keys: Keys,
+    secret: Zeroizing<String>,
+    relays: Vec<RelayUrl>,
+    pool: RelayPool,
+    /// Everything the relays sent since before the subscription.
+    answers: broadcast::Receiver<RelayPoolNotification>,
+}
+
+impl fmt::Debug for NostrConnectOffer {
+    /// Public parts only: never the app key nor the code's secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NostrConnectOffer")
+            .field("app", &self.app_keys.public_key())
+            .field("relays", &self.relays)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an event addressed to the app key says about the code.
+enum Answer {
+    /// A `connect` response with the code's secret, from this remote signer.
+    Connected(PublicKey),
+    /// A response with another result: another code's, or an outdated app's.
+    WrongSecret,
+    /// Anything else: not a response, not readable.
+    Unrelated,
+}
+
+impl NostrConnectOffer {
+    /// Makes a fresh app key and secret and the code naming them, and
+    /// returns once a relay has confirmed that it passes on answers to it
+    /// (an answer sent earlier would be lost: relays keep no NIP-46 event).
+    ///
+    /// `perms` are NIP-46 permissions (`sign_event:13`, `nip44_encrypt`…).
+    /// Fails with [`BunkerError::RelayUnreachable`] when no relay confirms
+    /// within `timeout`.
+    pub async fn open(
+        relays: &[String],
+        app_name: &str,
+        perms: &[&str],
+        timeout: Duration,
+    ) -> Result<NostrConnectOffer, BunkerError> {
+        let relays = relays
+            .iter()
+            .map(|relay| {
+                RelayUrl::parse(relay).map_err(|error| BunkerError::BadUri {
+                    reason: format!(
+                        "the relay {} is not a ws:// or wss:// address ({error})",
+                        quote(relay)
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if relays.is_empty() {
+            return Err(BunkerError::BadUri {
+                reason: "it names no relay".to_owned(),
+            });
+        }
+        let app_keys = Keys::generate();
+        let secret = random_secret()?;
+        let uri = nostrconnect_uri(&app_keys.public_key(), &relays, &secret, app_name, perms)?;
+        let pool = RelayPool::default();
+        for relay in &relays {
+            pool.add_relay(relay, RelayOptions::default())
+                .await
+                .map_err(|error| BunkerError::Relay {
+                    reason: quote(&error.to_string()),
+                })?;
+        }
+        let answers = pool.notifications();
+        pool.connect().await;
+        let mut offer = NostrConnectOffer {
+            uri,
+            app_keys,
+            secret,
+            relays,
+            pool,
+            answers,
+        };
+        let listening = offer.listen(timeout).await;
+        if let Err(error) = listening {
+            offer.pool.shutdown().await;
+            return Err(error);
+        }
+        Ok(offer)
+    }
+
+    /// The `nostrconnect://` code to show, as a link. It holds the secret:
+    /// show it only to the user.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Waits up to `wait` for the signer app's answer, then connects to
+    /// that signer as to its `bunker://` link, with `timeout` for that and
+    /// every later request; returns it and the user's public key.
+    ///
+    /// Fails with [`BunkerError::NotScanned`] when nothing answers in time,
+    /// [`BunkerError::WrongSecret`] when only answers without the secret did.
+    pub async fn accept(
+        mut self,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<(BunkerSigner, PublicKey), BunkerError> {
+        let mut wrong_secret = false;
+        let answered =
+            async_utility::time::timeout(Some(wait), self.answer(&mut wrong_secret)).await;
+        let status = relay_status(&self.pool).await;
+        // The connection below has its own relay connections.
+        self.pool.shutdown().await;
+        let remote_signer = match answered {
+            Some(Some(remote_signer)) => remote_signer,
+            _ if wrong_secret => return Err(BunkerError::WrongSecret),
+            _ => {
+                return Err(match timed_out(&status, wait) {
+                    BunkerError::Timeout { seconds } => BunkerError::NotScanned { seconds },
+                    unreachable => unreachable,
+                })
+            }
+        };
+        // The secret answered the code; per NIP-46 it is not used again.
+        let uri = NostrConnectURI::Bunker {
+            remote_signer_public_key: remote_signer,
+            relays: self.relays.clone(),
+            secret: None,
+        };
+        BunkerSigner::start(uri, self.app_keys.clone(), None, timeout).await
+    }
+
+    /// Subscribes to what is sent to the app key, and waits until a relay
+    /// confirms (with its end of stored events).
+    async fn listen(&mut self, timeout: Duration) -> Result<(), BunkerError> {
+        let filter = Filter::new()
+            .kind(Kind::NostrConnect)
+            .pubkey(self.app_keys.public_key())
+            .limit(0);
+        let subscription = self
+            .pool
+            .subscribe(filter, SubscribeOptions::default())
+            .await
+            .map_err(|error| BunkerError::Relay {
+                reason: quote(&error.to_string()),
+            })?
+            .val;
+        let confirmed = async {
+            loop {
+                match self.answers.recv().await {
+                    Ok(RelayPoolNotification::Message {
+                        message: RelayMessage::EndOfStoredEvents(id),
+                        ..
+                    }) if *id == subscription => return true,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                }
+            }
+        };
+        if async_utility::time::timeout(Some(timeout), confirmed).await == Some(true) {
+            return Ok(());
+        }
+        Err(match timed_out(&relay_status(&self.pool).await, timeout) {
+            BunkerError::Timeout { .. } => BunkerError::Relay {
+                reason: "the relay did not confirm it listens".to_owned(),
+            },
+            unreachable => unreachable,
+        })
+    }
+
+    /// The remote signer of the first answer with the secret; `None` if the
+    /// relays are gone. Sets `wrong_secret` on answers with another result.
+    async fn answer(&mut self, wrong_secret: &mut bool) -> Option<PublicKey> {
+        loop {
+            match self.answers.recv().await {
+                Ok(RelayPoolNotification::Event { event, .. }) => match self.read(&event) {
+                    Answer::Connected(remote_signer) => return Some(remote_signer),
+                    Answer::WrongSecret => *wrong_secret = true,
+                    Answer::Unrelated => {}
+                },
+                Ok(RelayPoolNotification::Shutdown) | Err(broadcast::error::RecvError::Closed) => {
+                    return None
+                }
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            }
+        }
+    }
+
+    fn read(&self, event: &Event) -> Answer {
+        if event.kind != Kind::NostrConnect {
+            return Answer::Unrelated;
+        }
+        let Ok(json) = nip44::decrypt(self.app_keys.secret_key(), &event.pubkey, &event.content)
+        else {
+            return Answer::Unrelated;
+        };
+        let json = Zeroizing::new(json);
+        match NostrConnectMessage::from_json(json.as_str()) {
+            Ok(NostrConnectMessage::Response {
+                result: Some(result),
+                ..
+            }) => {
+                let result = Zeroizing::new(result);
+                if *result == *self.secret {
+                    Answer::Connected(event.pubkey)
+                } else {
+                    Answer::WrongSecret
+                }
+            }
+            _ => Answer::Unrelated,
+        }
+    }
+}
+
+/// The `nostrconnect://` link: form-encoded like NIP-46's example (and
+/// nostr-tools' `createNostrConnectURI`).
+fn nostrconnect_uri(
+    app: &PublicKey,
+    relays: &[RelayUrl],
+    secret: &str,
+    app_name: &str,
+    perms: &[&str],
+) -> Result<String, BunkerError> {
+    let mut uri = Url::parse(&format!("nostrconnect://{}", app.to_hex())).map_err(|error| {
+        BunkerError::BadUri {
+            reason: error.to_string(),
+        }
+    })?;
+    {
+        let mut query = uri.query_pairs_mut();
+        for relay in relays {
+            query.append_pair("relay", relay.as_str_without_trailing_slash());
+        }
+        query.append_pair("secret", secret);
+        if !perms.is_empty() {
+            query.append_pair("perms", &perms.join(","));
+        }
+        query.append_pair("name", app_name);
+    }
+    Ok(uri.into())
+}
+
+/// 16 random bytes, hex: a short secret no one can guess.
+fn random_secret() -> Result<Zeroizing<String>, BunkerError> {
+    let mut bytes = Zeroizing::new([0u8; 16]);
+    getrandom::fill(&mut *bytes).map_err(|error| BunkerError::NoRandomness {
+        reason: error.to_string(),
+    })?;
+    let mut secret = Zeroizing::new(String::with_capacity(32));
+    for byte in bytes.iter() {
+        // Writing to a String cannot fail.
+        let _ = write!(secret, "{byte:02x}");
+    }
+    Ok(secret)
+}
+
+async fn relay_status(pool: &RelayPool) -> HashMap<RelayUrl, RelayStatus> {
+    pool.relays()
+        .await
+        .into_iter()
+        .map(|(url, relay)| (url, relay.status()))
+        .collect()
+}
+
 /// An upper bound of `saved`'s JSON length: the keys and names take under
 /// 300 bytes, and a character of the relays or the secret at most 6 (`\u001f`).
 fn room_for(saved: &Saved) -> usize {
@@ -426,7 +674,14 @@ fn room_for(saved: &Saved) -> usize {
 
 fn parse_uri(uri: &str) -> Result<NostrConnectURI, BunkerError> {
     let uri = uri.trim();
-    if !(uri.starts_with("bunker://") || uri.starts_with("nostrconnect://")) {
+    if uri.starts_with("nostrconnect://") {
+        return Err(BunkerError::BadUri {
+            reason: "a nostrconnect:// link is for your signer to scan: paste the bunker:// \
+                     link your signer shows instead"
+                .to_owned(),
+        });
+    }
+    if !uri.starts_with("bunker://") {
         return Err(BunkerError::BadUri {
             reason: "it should start with bunker:// — copy it again from your signer".to_owned(),
         });

@@ -71,7 +71,8 @@ pub fn started_engine_in(browser: &MemoryProfiles) -> TestEngine {
     started_engine_with_relays(browser, Vec::new())
 }
 
-/// Like [`started_engine_in`], messaging through `relays`.
+/// Like [`started_engine_in`], messaging through `relays`, where
+/// `nostrconnect://` codes also ask signer apps to answer.
 pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>) -> TestEngine {
     let (sender, events) = mpsc::unbounded();
     let clock = Clock::default();
@@ -83,6 +84,7 @@ pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>)
         Environment {
             now_ms: Box::new(move || now.0.get()),
             kdf: Box::new(KdfParams::for_tests),
+            signer_relays: relays.clone(),
             relays,
             mints: Vec::new(),
         },
