@@ -1,13 +1,14 @@
-//! The other ways in: an existing NOSTR key, a backup file, or an npub to
-//! watch without any key.
+//! The other ways in: an existing NOSTR key, a backup file, a remote signer,
+//! or an npub to watch without any key.
 
-use flash_worker::protocol::Command;
+use flash_worker::protocol::{Command, Reply};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::passphrase::NewPassphrase;
-use crate::engine::{command_action, describe, ActionError};
+use crate::engine::{command_action, describe, use_engine, ActionError, Engine, RequestError};
+use crate::qr::Qr;
 
 /// Keep an `nsec` or `ncryptsec` as the identity.
 #[component]
@@ -139,9 +140,25 @@ pub fn ImportBackup(on_back: Callback<()>) -> impl IntoView {
     }
 }
 
-/// Use a NIP-46 remote signer: the key stays on it.
+/// Where the `nostrconnect://` code stands.
+#[derive(Clone, PartialEq)]
+enum Code {
+    /// Not asked for, or given up.
+    None,
+    /// The engine is opening it on the relays.
+    Opening,
+    /// Shown (the link); the engine waits for the signer app's answer.
+    Shown(String),
+    /// Why it failed.
+    Failed(String),
+}
+
+/// Use a NIP-46 remote signer: the key stays on it. The user's signer app
+/// scans a `nostrconnect://` code Flash shows, or the user pastes the
+/// `bunker://` link their signer shows.
 #[component]
 pub fn ConnectRemoteSigner(on_back: Callback<()>) -> impl IntoView {
+    let engine = use_engine();
     let uri = RwSignal::new(String::new());
     let passphrase = RwSignal::new(None::<String>);
     let connect = command_action(move |passphrase: &String| Command::ConnectBunker {
@@ -154,23 +171,126 @@ pub fn ConnectRemoteSigner(on_back: Callback<()>) -> impl IntoView {
             connect.dispatch(passphrase);
         }
     };
+    let code = RwSignal::new(Code::None);
+    // Bumped whenever a code is asked for, so what the engine says about an
+    // older one is ignored.
+    let attempt = StoredValue::new(0u32);
+    let show_code = move || {
+        let Some(passphrase) = passphrase.get_untracked() else {
+            return;
+        };
+        let this = attempt.get_value().wrapping_add(1);
+        attempt.set_value(this);
+        code.set(Code::Opening);
+        let current = move || attempt.try_get_value() == Some(this);
+        leptos::task::spawn_local(async move {
+            if let Err(error) = show_and_wait(engine, code, passphrase, current).await {
+                if current() {
+                    code.set(Code::Failed(error.to_string()));
+                }
+            }
+        });
+    };
+    // Going back gives the code up: the engine stops listening for it.
+    on_cleanup(move || {
+        if matches!(
+            code.try_get_untracked(),
+            Some(Code::Opening | Code::Shown(_))
+        ) {
+            leptos::task::spawn_local(async move {
+                // Nothing to tell anyone if the engine is gone.
+                let _ = engine.request(Command::CancelNostrConnect).await;
+            });
+        }
+    });
+    let code_view = move || match code.get() {
+        Code::None => view! {
+            <p class="muted">"Flash shows a code for your signer app to scan: Amber, nsec.app…"</p>
+            <button class="button" type="button" on:click=move |_| show_code()
+                disabled=move || passphrase.get().is_none()>
+                "Connect with a signer app"
+            </button>
+        }
+        .into_any(),
+        Code::Opening => {
+            view! { <p class="muted" role="status">"Preparing the code…"</p> }.into_any()
+        }
+        Code::Shown(link) => view! { <ShownCode link/> }.into_any(),
+        Code::Failed(reason) => view! {
+            <p class="error" role="alert">{reason}</p>
+            <button class="button" type="button" on:click=move |_| show_code()>
+                "Show a new code"
+            </button>
+        }
+        .into_any(),
+    };
     view! {
         <section class="screen">
             <h1>"Connect a remote signer"</h1>
-            <p class="muted">"Paste the bunker:// link your signer (nsec.app, Amber, a bunker) shows. Your key stays there; Flash asks it to sign."</p>
+            <p class="muted">"Your key stays in your signer (Amber, nsec.app, a bunker); Flash asks it to sign. First choose the passphrase that unlocks Flash on this device."</p>
             <form class="stack" on:submit=submit>
-                <label class="field">
-                    <span>"Signer link (bunker://…)"</span>
-                    <input type="password" name="bunker-uri" autocomplete="off" spellcheck="false" bind:value=uri/>
-                </label>
                 <NewPassphrase chosen=passphrase/>
-                <button class="button" type="submit"
-                    disabled=move || uri.get().trim().is_empty() || passphrase.get().is_none() || connect.pending().get()>
-                    {move || if connect.pending().get() { "Waiting for your signer to approve…" } else { "Connect" }}
-                </button>
+                <fieldset class="card stack">
+                    <legend>"With a signer app"</legend>
+                    {code_view}
+                </fieldset>
+                <fieldset class="card stack">
+                    <legend>"With a bunker:// link"</legend>
+                    <label class="field">
+                        <span>"Signer link (bunker://…)"</span>
+                        <input type="password" name="bunker-uri" autocomplete="off" spellcheck="false" bind:value=uri/>
+                    </label>
+                    <button class="button" type="submit"
+                        disabled=move || uri.get().trim().is_empty() || passphrase.get().is_none() || connect.pending().get()>
+                        {move || if connect.pending().get() { "Waiting for your signer to approve…" } else { "Connect" }}
+                    </button>
+                    <ActionError action=connect/>
+                </fieldset>
                 <button class="link" type="button" on:click=move |_| on_back.run(())>"Back"</button>
-                <ActionError action=connect/>
             </form>
         </section>
+    }
+}
+
+/// Asks the engine for a `nostrconnect://` code, shows it, and waits for
+/// the signer app's answer; once it comes the identity changes and the app
+/// leaves onboarding. `current` says whether the code is still wanted.
+async fn show_and_wait(
+    engine: Engine,
+    code: RwSignal<Code>,
+    passphrase: String,
+    current: impl Fn() -> bool,
+) -> Result<(), RequestError> {
+    let link = match engine.request(Command::StartNostrConnect).await? {
+        Reply::NostrConnect { uri } => uri,
+        other => return Err(RequestError::Unexpected(format!("{other:?}"))),
+    };
+    if current() {
+        code.set(Code::Shown(link));
+        engine
+            .request(Command::AwaitNostrConnect { passphrase })
+            .await?;
+    }
+    Ok(())
+}
+
+/// A `nostrconnect://` code to scan, or to open in (or copy to) a signer
+/// app on this device.
+#[component]
+fn ShownCode(link: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let for_copy = link.clone();
+    let copy = move |_| {
+        let _ = window().navigator().clipboard().write_text(&for_copy);
+        copied.set(true);
+    };
+    view! {
+        <p role="status">"Scan this code with your signer app and approve the connection. Waiting for it…"</p>
+        <Qr text=link.clone() testid="nostrconnect-qr"/>
+        <code class="wrap" data-testid="nostrconnect-uri">{link.clone()}</code>
+        <a class="button secondary" href=link>"Open in a signer app"</a>
+        <button class="button secondary" type="button" on:click=copy>
+            {move || if copied.get() { "Copied" } else { "Copy link" }}
+        </button>
     }
 }
