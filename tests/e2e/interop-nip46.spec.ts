@@ -1,9 +1,52 @@
-// NIP-46: the app signs in through a remote signer ("bunker") that nostr-tools
-// runs in Node on the dev relay; the key never reaches the browser.
+// NIP-46: the app signs in through a remote signer that nostr-tools runs in
+// Node on the dev relay; the key never reaches the browser. Two ways in: the
+// signer's bunker:// link pasted into the app, and the app's nostrconnect://
+// code answered by the signer (as Amber or nsec.app do once it is scanned).
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import * as nip44 from "nostr-tools/nip44";
-import { test, expect, choosePassphrase, npub } from "./fixtures";
+import { createNostrConnectURI } from "nostr-tools/nip46";
+import type { Relay } from "nostr-tools/relay";
+import { test, expect, choosePassphrase, npub, unlock } from "./fixtures";
 import { devRelay } from "./nostr-tools";
+
+/** Sends `message` (JSON) from `from` to `to` as a NIP-46 event. */
+async function send(relay: Relay, from: Uint8Array, to: string, message: object) {
+  await relay.publish(
+    finalizeEvent(
+      {
+        kind: 24133,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [["p", to]],
+        content: nip44.encrypt(JSON.stringify(message), nip44.getConversationKey(from, to)),
+      },
+      from,
+    ),
+  );
+}
+
+/**
+ * A remote signer with key `signer`, signing for `user`: answers the NIP-46
+ * requests addressed to it, noting each method in `asked`. Resolves once it
+ * listens.
+ */
+function remoteSigner(relay: Relay, signer: Uint8Array, user: Uint8Array, asked: string[]): Promise<void> {
+  return new Promise<void>((listening) => {
+    relay.subscribe([{ kinds: [24133], "#p": [getPublicKey(signer)] }], {
+      oneose: () => listening(),
+      onevent: async (event) => {
+        const key = nip44.getConversationKey(signer, event.pubkey);
+        const call = JSON.parse(nip44.decrypt(event.content, key));
+        asked.push(call.method);
+        const answer: { id: string; result?: string; error?: string } = { id: call.id };
+        if (call.method === "connect") answer.result = "ack";
+        else if (call.method === "get_public_key") answer.result = getPublicKey(user);
+        else if (call.method === "sign_event") answer.result = JSON.stringify(finalizeEvent(JSON.parse(call.params[0]), user));
+        else answer.error = `unsupported: ${call.method}`;
+        await send(relay, signer, event.pubkey, answer);
+      },
+    });
+  });
+}
 
 test("the app connects a bunker:// remote signer and uses it to message", async ({ page, request }) => {
   const { relay, url } = await devRelay(request);
@@ -11,46 +54,71 @@ test("the app connects a bunker:// remote signer and uses it to message", async 
   const user = generateSecretKey();
   const asked: string[] = [];
   try {
-    // The remote signer: answers NIP-46 requests addressed to it.
-    await new Promise<void>((listening) => {
-      relay.subscribe([{ kinds: [24133], "#p": [getPublicKey(bunker)] }], {
-        oneose: () => listening(),
-        onevent: async (event) => {
-          const key = nip44.getConversationKey(bunker, event.pubkey);
-          const call = JSON.parse(nip44.decrypt(event.content, key));
-          asked.push(call.method);
-          const answer: { id: string; result?: string; error?: string } = { id: call.id };
-          if (call.method === "connect") answer.result = "ack";
-          else if (call.method === "get_public_key") answer.result = getPublicKey(user);
-          else if (call.method === "sign_event") answer.result = JSON.stringify(finalizeEvent(JSON.parse(call.params[0]), user));
-          else answer.error = `unsupported: ${call.method}`;
-          await relay.publish(
-            finalizeEvent(
-              {
-                kind: 24133,
-                created_at: Math.floor(Date.now() / 1000),
-                tags: [["p", event.pubkey]],
-                content: nip44.encrypt(JSON.stringify(answer), key),
-              },
-              bunker,
-            ),
-          );
-        },
-      });
-    });
+    await remoteSigner(relay, bunker, user, asked);
 
     await page.goto("/");
     await page.getByText("Other ways in").click();
     await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
     await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${getPublicKey(bunker)}?relay=${encodeURIComponent(url)}`);
     await choosePassphrase(page);
-    await page.getByRole("button", { name: "Connect" }).click();
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
     await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(getPublicKey(user)));
 
     // Messaging publishes the user's relay lists, signed by the bunker.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
     await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
     expect(asked).toEqual(expect.arrayContaining(["connect", "get_public_key", "sign_event"]));
+  } finally {
+    relay.close();
+  }
+});
+
+test("a signer app answers the app's nostrconnect:// code; the app uses it to message, also after a reload", async ({ page, request }) => {
+  const { relay, url } = await devRelay(request);
+  const signer = generateSecretKey();
+  const user = generateSecretKey();
+  const asked: string[] = [];
+  try {
+    await remoteSigner(relay, signer, user, asked);
+
+    await page.goto("/");
+    await page.getByText("Other ways in").click();
+    await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
+    await choosePassphrase(page);
+    await page.getByRole("button", { name: "Connect with a signer app" }).click();
+    await expect(page.getByTestId("nostrconnect-qr")).toBeVisible();
+    const link = (await page.getByTestId("nostrconnect-uri").textContent())!;
+
+    // What the signer app reads in the code: the app's key, the dev relay,
+    // the secret to answer with, the app's name and what it asks to do —
+    // exactly the link nostr-tools makes from those parts.
+    const code = new URL(link);
+    expect(code.protocol).toBe("nostrconnect:");
+    const app = code.hostname;
+    const relays = code.searchParams.getAll("relay");
+    expect(relays.map((relay) => relay.replace(/\/$/, ""))).toEqual([url.replace(/\/$/, "")]);
+    const secret = code.searchParams.get("secret")!;
+    expect(secret).toMatch(/^[0-9a-f]{32}$/);
+    const perms = code.searchParams.get("perms")!.split(",");
+    expect(perms).toEqual(expect.arrayContaining(["sign_event:13", "nip44_encrypt", "nip44_decrypt"]));
+    expect(link).toBe(createNostrConnectURI({ clientPubkey: app, relays, secret, perms, name: "Flash" }));
+
+    // Someone who did not see the code answers first: ignored.
+    await send(relay, generateSecretKey(), app, { id: "spoof", result: "not-the-secret" });
+    // The signer app answers with the secret, then serves the app.
+    await send(relay, signer, app, { id: "connect", result: secret });
+    await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(getPublicKey(user)));
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
+    await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+    expect(asked).toEqual(expect.arrayContaining(["get_public_key", "sign_event"]));
+
+    // After a reload the connection comes back from the vault.
+    const before = asked.length;
+    await page.reload();
+    await unlock(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
+    await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+    expect(asked.slice(before)).toEqual(expect.arrayContaining(["connect", "get_public_key", "sign_event"]));
   } finally {
     relay.close();
   }
