@@ -6,9 +6,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use futures::channel::{mpsc, oneshot};
 use js_sys::{Array, Function, Object, Promise, Reflect};
+use nostr_sdk::prelude::{NostrDatabase, PublicKey};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
@@ -16,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::{ProfileId, ProfileStores};
 use crate::ecash::store::indexeddb::IndexedDbPersistence;
+use crate::events::{EventStoreError, EventStoreOptions, IndexedDbEvents};
 use crate::vault::{IndexedDbStore, StoreError};
 
 const DATABASE_PREFIX: &str = "flash-profile-";
@@ -69,7 +72,28 @@ impl ProfileStores for IndexedDbProfiles {
         IndexedDbPersistence::open(id, key).await
     }
 
+    async fn open_events(
+        &self,
+        id: &str,
+        me: PublicKey,
+    ) -> Result<Arc<dyn NostrDatabase>, StoreError> {
+        let options = EventStoreOptions {
+            protected: vec![me],
+            ..EventStoreOptions::default()
+        };
+        let events = IndexedDbEvents::open(id, options)
+            .await
+            .map_err(events_error)?;
+        Ok(Arc::new(events))
+    }
+
+    /// The events' database goes first: were the vault's deleted and the
+    /// events' not, the profile would vanish from the list and its events
+    /// stay behind with nothing to delete them.
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        IndexedDbEvents::delete_database(id)
+            .await
+            .map_err(events_error)?;
         IndexedDbStore::delete_database(id).await
     }
 
@@ -124,6 +148,16 @@ impl ProfileStores for IndexedDbProfiles {
 
     fn lost(&self) -> Option<mpsc::UnboundedReceiver<ProfileId>> {
         self.lost.take()
+    }
+}
+
+fn events_error(error: EventStoreError) -> StoreError {
+    match error {
+        EventStoreError::QuotaExceeded => StoreError::QuotaExceeded,
+        EventStoreError::Unavailable { reason } => StoreError::Unavailable { reason },
+        other => StoreError::Failed {
+            reason: other.to_string(),
+        },
     }
 }
 

@@ -5,9 +5,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use futures::channel::mpsc;
-
+use nostr_sdk::prelude::{MemoryDatabase, MemoryDatabaseOptions, NostrDatabase, PublicKey};
 use zeroize::Zeroizing;
 
 use super::{ProfileId, ProfileStores};
@@ -20,6 +21,9 @@ struct Browser {
     /// Each profile's eCash records, kept like its vault: a new tab (or an
     /// engine started again after a "crash") finds them.
     cashu: BTreeMap<ProfileId, MemoryPersistence>,
+    /// Each profile's NOSTR events, kept the same way, so history survives
+    /// an engine started again.
+    events: BTreeMap<ProfileId, Arc<MemoryDatabase>>,
     /// Which tab holds each claimed profile, and how to tell it it lost it.
     claims: BTreeMap<ProfileId, (u32, mpsc::UnboundedSender<ProfileId>)>,
     tabs: u32,
@@ -105,10 +109,28 @@ impl ProfileStores for MemoryProfiles {
         Ok(browser.cashu.entry(id.to_owned()).or_default().clone())
     }
 
+    /// Memory keeps everything: nothing is pruned, so `me` is not needed.
+    async fn open_events(
+        &self,
+        id: &str,
+        _me: PublicKey,
+    ) -> Result<Arc<dyn NostrDatabase>, StoreError> {
+        let mut browser = self.browser.borrow_mut();
+        let events = browser.events.entry(id.to_owned()).or_insert_with(|| {
+            // `MemoryDatabase::new()` keeps no events, only their ids.
+            Arc::new(MemoryDatabase::with_opts(MemoryDatabaseOptions {
+                events: true,
+                max_events: None,
+            }))
+        });
+        Ok(Arc::clone(events) as Arc<dyn NostrDatabase>)
+    }
+
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         let mut browser = self.browser.borrow_mut();
         browser.profiles.remove(id);
         browser.cashu.remove(id);
+        browser.events.remove(id);
         browser.claims.remove(id);
         Ok(())
     }

@@ -10,7 +10,10 @@
 pub mod indexeddb;
 pub mod memory;
 
+use std::sync::Arc;
+
 use futures::channel::mpsc;
+use nostr_sdk::prelude::{NostrDatabase, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::ecash::store::Persistence;
@@ -39,6 +42,15 @@ pub trait ProfileStores {
         id: &str,
         key: Zeroizing<[u8; 32]>,
     ) -> Result<Self::Cashu, StoreError>;
+
+    /// Opens the NOSTR event database of `id` (signed events, private
+    /// messages still gift-wrapped), where `me`'s own events are never
+    /// pruned.
+    async fn open_events(
+        &self,
+        id: &str,
+        me: PublicKey,
+    ) -> Result<Arc<dyn NostrDatabase>, StoreError>;
 
     /// Deletes `id` and everything in it. Its store must be closed first.
     async fn delete(&self, id: &str) -> Result<(), StoreError>;
