@@ -56,12 +56,26 @@ pub enum Command {
     },
 
     // -- Messaging (NIP-17) -------------------------------------------------
-    /// The conversations and the relays' state; [`Reply::Conversations`].
+    /// A summary of each conversation, most recent first, and the relays'
+    /// state; [`Reply::Conversations`].
     ListConversations,
-    /// Every message with `peer` (an npub); [`Reply::Conversation`].
-    OpenConversation { peer: String },
-    /// Send a private message to `to` (an npub); [`Reply::MessageSent`].
+    /// A page of the conversation with `peer` (an npub): its `limit` (at
+    /// most [`MAX_MESSAGES_PAGE`]) latest messages before `before`, or its
+    /// latest when `None`. Opening the latest page marks the conversation
+    /// read. [`Reply::Conversation`].
+    OpenConversation {
+        peer: String,
+        before: Option<MessageCursor>,
+        limit: usize,
+    },
+    /// Send a private message to `to` (an npub). It is sealed and kept in
+    /// the outbox before anything else, so nothing typed is lost even with
+    /// every relay down; [`Reply::MessageSent`] as soon as it is kept. Its
+    /// delivery arrives later in [`Event::Message`].
     SendMessage { to: String, text: String },
+    /// Send again a message whose delivery failed (or is waiting for a
+    /// relay); [`Reply::MessageSent`].
+    RetryMessage { id: String },
 
     // -- eCash (Cashu) -------------------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
@@ -183,6 +197,7 @@ impl std::fmt::Debug for Command {
             Command::ListConversations => "ListConversations",
             Command::OpenConversation { .. } => "OpenConversation",
             Command::SendMessage { .. } => "SendMessage",
+            Command::RetryMessage { .. } => "RetryMessage",
             Command::GetEcash => "GetEcash",
             Command::AddMint { .. } => "AddMint",
             Command::RemoveMint { .. } => "RemoveMint",
@@ -225,6 +240,9 @@ impl std::fmt::Debug for Command {
 
 /// What the user types to confirm deleting a profile.
 pub const DELETE_CONFIRMATION: &str = "delete";
+
+/// The most messages one [`Command::OpenConversation`] returns.
+pub const MAX_MESSAGES_PAGE: usize = 200;
 
 /// How long a new mnemonic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,15 +319,16 @@ pub enum Reply {
         messaging: MessagingState,
         conversations: Vec<ConversationSummary>,
     },
+    /// A page of one conversation, oldest message first. `earlier`, when
+    /// there are older messages, asks for the page before this one.
     Conversation {
         peer: String,
         messages: Vec<ChatMessage>,
+        earlier: Option<MessageCursor>,
     },
-    /// Sent: `accepted` of `tried` of the recipient's relays took it.
+    /// The message is kept and on its way; its `delivery` says how far.
     MessageSent {
         message: ChatMessage,
-        accepted: usize,
-        tried: usize,
     },
     /// An encrypted backup file's contents (JSON; secrets stay sealed).
     Backup {
@@ -367,8 +386,14 @@ pub enum MessagingState {
     /// Locked, or no key to message with.
     Off,
     Connecting,
+    /// Messages can be read and written. `connected` of the user's `relays`
+    /// are in use; with none, new messages wait in the outbox. `dropped`
+    /// counts what relays sent that was not a valid event (bad signature
+    /// or id, unreadable, expired) and was thrown away.
     Ready {
         relays: Vec<String>,
+        connected: usize,
+        dropped: u64,
     },
     Failed {
         reason: String,
@@ -383,16 +408,47 @@ pub struct ChatMessage {
     pub peer: String,
     pub from_me: bool,
     pub text: String,
-    /// Seconds since the Unix epoch.
+    /// Seconds since the Unix epoch, as the author wrote it.
     pub created_at: u64,
+    /// A NIP-04 message (kind 4): legacy and less private, since relays see
+    /// who wrote to whom and when. Read, never sent.
+    pub legacy: bool,
+    /// How far a message the user sent got: known for those sent in this
+    /// session and those still in the outbox; `None` for the rest.
+    pub delivery: Option<Delivery>,
 }
 
-/// A conversation in the list: who, and the last word.
+/// Where a message the user sent stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Delivery {
+    /// Being handed to the recipient's relays.
+    Sending,
+    /// No relay could be reached: kept in the outbox, and sent as soon as
+    /// one can.
+    Waiting,
+    /// `accepted` of the recipient's `tried` inbox relays took it.
+    Sent { accepted: usize, tried: usize },
+    /// The relays refused it or the recipient cannot be reached: kept in the
+    /// outbox until [`Command::RetryMessage`].
+    Failed { reason: String },
+}
+
+/// Where a page of a conversation starts: the messages before this one
+/// (conversations are ordered by time, then id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageCursor {
+    pub created_at: u64,
+    pub id: String,
+}
+
+/// A conversation in the list: who, the last word (and its time), and how
+/// many of their messages came since the user last opened it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     pub peer: String,
     pub last: ChatMessage,
-    pub count: usize,
+    pub unread: usize,
 }
 
 /// The eCash wallet at a glance.
@@ -571,7 +627,8 @@ pub enum Event {
     SignRequest { sign_id: u32, event: String },
     /// The identity changed without a request (e.g. auto-lock).
     Identity { identity: Identity },
-    /// A private message arrived (or the copy of one the user sent).
+    /// A private message arrived (or the copy of one the user sent), or the
+    /// delivery of one the user sent changed.
     Message { message: ChatMessage },
     /// The relays' state for messaging changed.
     Messaging { state: MessagingState },

@@ -1,220 +1,695 @@
-//! Private messages between two engines through a real relay in process.
+//! Private messages between engines through real relays in process: live
+//! exchange, history kept across restarts and read in pages, unread
+//! counts, the outbox when every relay is down, NIP-04 read as legacy, and
+//! three relays of which one stops and one lies.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
+use std::net::{Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
 use flash_worker::engine::Engine;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    ChatMessage, Command, EngineError, Event, FromEngine, Identity, MessagingState, Reply,
+    ChatMessage, Command, ConversationSummary, Delivery, EngineError, Event, FromEngine, Identity,
+    MessageCursor, MessagingState, Reply,
 };
 use futures::channel::mpsc::UnboundedReceiver;
-use futures::StreamExt;
-use nostr::ToBech32;
-use nostr_relay_builder::prelude::{LocalRelay, RelayBuilder};
-use support::{TestEngine, PASSPHRASE, PROFILE};
+use futures::{SinkExt, StreamExt};
+use nostr::nips::nip04;
+use nostr::{Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32};
+use nostr_relay_builder::prelude::{
+    LocalRelay, MemoryDatabase, MemoryDatabaseOptions, RelayBuilder,
+};
+use nostr_sdk::Client;
+use support::{TestEngine, NIP06_NSEC, NIP06_WORDS, PASSPHRASE, PROFILE};
+use tokio::task::{spawn_local, JoinHandle, LocalSet};
+use tokio_tungstenite::tungstenite::Message;
 
 const OTHER_WORDS: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
-/// A user: an engine with its wallet restored from `words`, messaging
-/// through `relay`.
-async fn user(relay: &str, words: &str) -> (TestEngine, String) {
-    let test = support::started_engine_with_relays(&MemoryProfiles::new(), vec![relay.to_owned()]);
-    test.send(Command::OpenProfile {
-        profile: Some(PROFILE.into()),
-        take_over: false,
-    })
-    .await
-    .expect("opened");
-    let identity = test
-        .identity(Command::RestoreWallet {
-            phrase: words.into(),
-            passphrase: PASSPHRASE.into(),
+/// A bound, not a wait: a lost message fails the test instead of hanging.
+const BOUND: Duration = Duration::from_secs(120);
+
+/// Runs a scenario with its engines' message loops as local tasks.
+async fn scenario(body: impl std::future::Future<Output = ()>) {
+    LocalSet::new()
+        .run_until(async {
+            tokio::time::timeout(BOUND, body)
+                .await
+                .expect("the scenario finished in time");
         })
         .await;
-    match identity {
-        Identity::Unlocked { npub, .. } => (test, npub),
-        other => panic!("not unlocked: {other:?}"),
+}
+
+/// One user: a tab's engine, its message loop, and a mirror of what it
+/// pushed, so a condition already met is not waited for again.
+struct User {
+    engine: Rc<Engine<MemoryProfiles>>,
+    events: UnboundedReceiver<FromEngine>,
+    npub: String,
+    pump: JoinHandle<()>,
+    /// Every message pushed, each in its latest version.
+    seen: Vec<ChatMessage>,
+    state: MessagingState,
+}
+
+/// Closing the tab stops its message loop.
+impl Drop for User {
+    fn drop(&mut self) {
+        self.pump.abort();
     }
 }
 
-/// Waits for the next pushed event that `pick` accepts.
-async fn next_event<T>(
-    events: &mut UnboundedReceiver<FromEngine>,
-    pick: impl Fn(Event) -> Option<T>,
-) -> T {
-    while let Some(message) = events.next().await {
-        if let FromEngine::Event(event) = message {
-            if let Some(found) = pick(event) {
-                return found;
+/// A user who restores `words` in a new tab of `browser`.
+async fn new_user(browser: &MemoryProfiles, relays: &[String], words: &str) -> User {
+    let restore = Command::RestoreWallet {
+        phrase: words.into(),
+        passphrase: PASSPHRASE.into(),
+    };
+    open(browser, relays, restore).await
+}
+
+/// A user coming back: a new tab of `browser` (as after a reload or a
+/// crash), unlocked.
+async fn returning_user(browser: &MemoryProfiles, relays: &[String]) -> User {
+    let unlock = Command::Unlock {
+        passphrase: PASSPHRASE.into(),
+    };
+    open(browser, relays, unlock).await
+}
+
+async fn open(browser: &MemoryProfiles, relays: &[String], unlock: Command) -> User {
+    let TestEngine { engine, events, .. } =
+        support::started_engine_with_relays(browser, relays.to_vec());
+    let engine = Rc::new(engine);
+    let pump = spawn_local({
+        let engine = Rc::clone(&engine);
+        async move { engine.pump_messages().await }
+    });
+    // Taking over: a tab closed a moment ago may not have let go yet.
+    let opened = engine
+        .handle(Command::OpenProfile {
+            profile: Some(PROFILE.into()),
+            take_over: true,
+        })
+        .await;
+    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
+    let npub = match engine.handle(unlock).await {
+        Ok(Reply::Identity {
+            identity: Identity::Unlocked { npub, .. },
+        }) => npub,
+        other => panic!("not unlocked: {other:?}"),
+    };
+    User {
+        engine,
+        events,
+        npub,
+        pump,
+        seen: Vec::new(),
+        state: MessagingState::Off,
+    }
+}
+
+impl User {
+    /// Takes the next pushed event into the mirror.
+    async fn pull(&mut self) {
+        match self.events.next().await {
+            Some(FromEngine::Event(Event::Message { message })) => {
+                self.seen.retain(|seen| seen.id != message.id);
+                self.seen.push(message);
             }
+            Some(FromEngine::Event(Event::Messaging { state })) => {
+                if let MessagingState::Failed { reason } = &state {
+                    panic!("messaging failed: {reason}");
+                }
+                self.state = state;
+            }
+            Some(_) => {}
+            None => panic!("the engine stopped pushing events"),
         }
     }
-    panic!("the engine stopped pushing events");
-}
 
-async fn ready(events: &mut UnboundedReceiver<FromEngine>) {
-    next_event(events, |event| match event {
-        Event::Messaging {
-            state: MessagingState::Ready { .. },
-        } => Some(()),
-        Event::Messaging {
-            state: MessagingState::Failed { reason },
-        } => panic!("messaging failed: {reason}"),
-        _ => None,
-    })
-    .await;
-}
-
-async fn arrived(events: &mut UnboundedReceiver<FromEngine>) -> ChatMessage {
-    next_event(events, |event| match event {
-        Event::Message { message } => Some(message),
-        _ => None,
-    })
-    .await
-}
-
-async fn conversation<P: flash_worker::profiles::ProfileStores>(
-    engine: &Engine<P>,
-    peer: &str,
-) -> Vec<ChatMessage> {
-    match engine
-        .handle(Command::OpenConversation { peer: peer.into() })
-        .await
-    {
-        Ok(Reply::Conversation { messages, .. }) => messages,
-        other => panic!("no conversation: {other:?}"),
+    async fn until_message(&mut self, pick: impl Fn(&ChatMessage) -> bool) -> ChatMessage {
+        loop {
+            if let Some(found) = self.seen.iter().find(|message| pick(message)) {
+                return found.clone();
+            }
+            self.pull().await;
+        }
     }
-}
 
-#[tokio::test]
-async fn two_users_exchange_private_messages_live() {
-    let relay = LocalRelay::new(RelayBuilder::default());
-    relay.run().await.expect("the relay runs");
-    let url = relay.url().await.to_string();
+    async fn until_state(&mut self, pick: impl Fn(&MessagingState) -> bool) -> MessagingState {
+        loop {
+            if pick(&self.state) {
+                return self.state.clone();
+            }
+            self.pull().await;
+        }
+    }
 
-    let (mut alice, alice_npub) = user(&url, support::NIP06_WORDS).await;
-    let (mut bob, bob_npub) = user(&url, OTHER_WORDS).await;
-    let (alice_engine, alice_events) = (&alice.engine, &mut alice.events);
-    let (bob_engine, bob_events) = (&bob.engine, &mut bob.events);
+    /// Until `count` of the user's relays are ready for messages.
+    async fn until_connected(&mut self, count: usize) {
+        self.until_state(
+            |state| matches!(state, MessagingState::Ready { connected, .. } if *connected == count),
+        )
+        .await;
+    }
 
-    let scenario = async {
-        ready(alice_events).await;
-        ready(bob_events).await;
+    async fn send(&self, to: &str, text: &str) -> ChatMessage {
+        match self.engine.handle(message(to, text)).await {
+            Ok(Reply::MessageSent { message }) => message,
+            other => panic!("not sent: {other:?}"),
+        }
+    }
 
-        let sent = alice_engine
-            .handle(Command::SendMessage {
-                to: bob_npub.clone(),
-                text: "gm Bob".into(),
+    /// Sends `text` to `to` and waits until it is delivered.
+    async fn deliver(&mut self, to: &str, text: &str) -> Delivery {
+        let sent = self.send(to, text).await;
+        assert_eq!(sent.delivery, Some(Delivery::Sending));
+        let delivered = self
+            .until_message(|message| {
+                message.id == sent.id && !matches!(message.delivery, Some(Delivery::Sending))
             })
             .await;
-        assert!(
-            matches!(
-                &sent,
-                Ok(Reply::MessageSent {
-                    accepted: 1,
-                    tried: 1,
-                    ..
-                })
-            ),
-            "{sent:?}"
-        );
+        delivered.delivery.expect("a delivery")
+    }
 
-        let received = arrived(bob_events).await;
-        assert_eq!(received.peer, alice_npub);
-        assert!(!received.from_me);
-        assert_eq!(received.text, "gm Bob");
+    async fn summaries(&self) -> (MessagingState, Vec<ConversationSummary>) {
+        match self.engine.handle(Command::ListConversations).await {
+            Ok(Reply::Conversations {
+                messaging,
+                conversations,
+            }) => (messaging, conversations),
+            other => panic!("no conversations: {other:?}"),
+        }
+    }
 
-        bob_engine
-            .handle(Command::SendMessage {
-                to: alice_npub.clone(),
-                text: "gm Alice".into(),
-            })
-            .await
-            .expect("sent");
-        let reply = arrived(alice_events).await;
-        assert_eq!(
-            (reply.peer.as_str(), reply.text.as_str()),
-            (bob_npub.as_str(), "gm Alice")
-        );
-
-        // Each side sees the whole conversation once, in order.
-        let texts = |messages: Vec<ChatMessage>| {
-            messages
-                .into_iter()
-                .map(|message| (message.from_me, message.text))
-                .collect::<Vec<_>>()
+    async fn page(
+        &self,
+        peer: &str,
+        before: Option<MessageCursor>,
+        limit: usize,
+    ) -> (Vec<ChatMessage>, Option<MessageCursor>) {
+        let open = Command::OpenConversation {
+            peer: peer.into(),
+            before,
+            limit,
         };
-        assert_eq!(
-            texts(conversation(alice_engine, &bob_npub).await),
-            [(true, "gm Bob".to_owned()), (false, "gm Alice".to_owned())]
-        );
-        assert_eq!(
-            texts(conversation(bob_engine, &alice_npub).await),
-            [(false, "gm Bob".to_owned()), (true, "gm Alice".to_owned())]
-        );
+        match self.engine.handle(open).await {
+            Ok(Reply::Conversation {
+                messages, earlier, ..
+            }) => (messages, earlier),
+            other => panic!("no conversation: {other:?}"),
+        }
+    }
 
-        // After a lock and an unlock, messages still arrive live.
-        bob_engine.handle(Command::Lock).await.expect("locked");
-        bob_engine
+    /// Who wrote what in the conversation with `peer`, sorted: messages
+    /// written in the same second are ordered by id, not as written.
+    async fn texts(&self, peer: &str) -> Vec<(bool, String)> {
+        let (messages, _) = self.page(peer, None, 200).await;
+        let mut texts: Vec<(bool, String)> = messages
+            .into_iter()
+            .map(|message| (message.from_me, message.text))
+            .collect();
+        texts.sort();
+        texts
+    }
+
+    async fn lock_and_unlock(&mut self) {
+        self.engine.handle(Command::Lock).await.expect("locked");
+        self.until_state(|state| *state == MessagingState::Off)
+            .await;
+        self.engine
             .handle(Command::Unlock {
                 passphrase: PASSPHRASE.into(),
             })
             .await
             .expect("unlocked");
-        ready(bob_events).await;
-        alice_engine
-            .handle(Command::SendMessage {
-                to: bob_npub.clone(),
-                text: "still there?".into(),
-            })
-            .await
-            .expect("sent");
-        let later = next_event(bob_events, |event| match event {
-            Event::Message { message } if message.text == "still there?" => Some(message),
-            _ => None,
-        })
-        .await;
-        assert_eq!(later.peer, alice_npub);
+    }
+}
 
-        // Someone who has published no relays cannot be reached: say so.
-        let stranger = nostr::Keys::generate()
-            .public_key()
-            .to_bech32()
-            .expect("npub");
-        let unreachable = alice_engine
-            .handle(Command::SendMessage {
-                to: stranger,
-                text: "hello?".into(),
-            })
-            .await;
-        assert!(
-            matches!(&unreachable, Err(EngineError::Messaging { reason }) if reason.contains("inbox")),
-            "{unreachable:?}"
+fn message(to: &str, text: &str) -> Command {
+    Command::SendMessage {
+        to: to.into(),
+        text: text.into(),
+    }
+}
+
+async fn relay() -> (LocalRelay, String) {
+    let relay = LocalRelay::new(RelayBuilder::default());
+    relay.run().await.expect("the relay runs");
+    let url = relay.url().await.to_string();
+    (relay, url)
+}
+
+/// A relay on `port` over `database`: stopped and run again, it still has
+/// what it was given.
+async fn relay_at(port: u16, database: &Arc<MemoryDatabase>) -> LocalRelay {
+    let builder = RelayBuilder::default()
+        .addr(Ipv4Addr::LOCALHOST.into())
+        .port(port)
+        .database(Arc::clone(database));
+    let relay = LocalRelay::new(builder);
+    relay.run().await.expect("the relay runs");
+    relay
+}
+
+fn relay_database() -> Arc<MemoryDatabase> {
+    Arc::new(MemoryDatabase::with_opts(MemoryDatabaseOptions {
+        events: true,
+        max_events: None,
+    }))
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
+    listener.local_addr().expect("an address").port()
+}
+
+#[tokio::test]
+async fn two_users_exchange_private_messages_live() {
+    scenario(async {
+        let (_relay, url) = relay().await;
+        let relays = [url];
+        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        alice.until_connected(1).await;
+        bob.until_connected(1).await;
+
+        let delivery = alice.deliver(&bob.npub, "gm Bob").await;
+        assert_eq!(
+            delivery,
+            Delivery::Sent {
+                accepted: 1,
+                tried: 1
+            }
         );
+        let received = bob.until_message(|message| message.text == "gm Bob").await;
+        assert_eq!(received.peer, alice.npub);
+        assert!(!received.from_me && !received.legacy);
+        assert_eq!(received.delivery, None);
+
+        bob.deliver(&alice.npub, "gm Alice").await;
+        let reply = alice.until_message(|message| !message.from_me).await;
+        assert_eq!(
+            (reply.peer.as_str(), reply.text.as_str()),
+            (bob.npub.as_str(), "gm Alice")
+        );
+
+        // Each side sees the whole conversation once, in order.
+        assert_eq!(
+            alice.texts(&bob.npub).await,
+            [(false, "gm Alice".to_owned()), (true, "gm Bob".to_owned())]
+        );
+        assert_eq!(
+            bob.texts(&alice.npub).await,
+            [(false, "gm Bob".to_owned()), (true, "gm Alice".to_owned())]
+        );
+
+        // After a lock and an unlock, messages still arrive live.
+        bob.lock_and_unlock().await;
+        bob.until_connected(1).await;
+        alice.deliver(&bob.npub, "still there?").await;
+        let later = bob
+            .until_message(|message| message.text == "still there?")
+            .await;
+        assert_eq!(later.peer, alice.npub);
+
+        // Someone who has published no relays cannot be reached: the
+        // message says so, and waits for a retry.
+        let stranger = Keys::generate().public_key().to_bech32().expect("npub");
+        match alice.deliver(&stranger, "hello?").await {
+            Delivery::Failed { reason } => assert!(reason.contains("inbox"), "{reason}"),
+            other => panic!("delivered to no one? {other:?}"),
+        }
 
         // Nonsense is refused with a reason.
         assert!(matches!(
-            alice_engine
-                .handle(Command::SendMessage {
-                    to: "npub1nope".into(),
-                    text: "hi".into()
-                })
-                .await,
+            alice.engine.handle(message("npub1nope", "hi")).await,
             Err(EngineError::Invalid { .. })
         ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_counts() {
+    scenario(async {
+        let (relay, url) = relay().await;
+        let relays = [url];
+        let bobs_browser = MemoryProfiles::new();
+        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&bobs_browser, &relays, OTHER_WORDS).await;
+        alice.until_connected(1).await;
+        bob.until_connected(1).await;
+
+        for n in 0..7 {
+            alice.deliver(&bob.npub, &format!("message {n}")).await;
+        }
+        for n in 0..7 {
+            let text = format!("message {n}");
+            bob.until_message(|message| message.text == text).await;
+        }
+        let (_, summaries) = bob.summaries().await;
+        assert_eq!(summaries.len(), 1);
+        assert_eq!(
+            (summaries[0].peer.as_str(), summaries[0].unread),
+            (alice.npub.as_str(), 7)
+        );
+
+        // Opening the conversation reads it; what comes after is unread.
+        bob.page(&alice.npub, None, 3).await;
+        assert_eq!(bob.summaries().await.1[0].unread, 0);
+        alice.deliver(&bob.npub, "one more").await;
+        bob.until_message(|message| message.text == "one more")
+            .await;
+        assert_eq!(bob.summaries().await.1[0].unread, 1);
+
+        // Bob's tab closes and opens again with no relay to ask: the
+        // history comes from his event database, read markers from his vault.
+        drop(bob);
+        relay.shutdown();
+        let mut bob = returning_user(&bobs_browser, &relays).await;
+        bob.until_state(|state| matches!(state, MessagingState::Ready { .. }))
+            .await;
+        let (messaging, summaries) = bob.summaries().await;
+        assert!(
+            matches!(messaging, MessagingState::Ready { connected: 0, .. }),
+            "{messaging:?}"
+        );
+        assert_eq!((summaries.len(), summaries[0].unread), (1, 1));
+
+        // Pages go back in time, three at a time, without gaps or repeats.
+        let mut pages = Vec::new();
+        let mut before = None;
+        loop {
+            let (page, earlier) = bob.page(&alice.npub, before, 3).await;
+            assert!(!page.is_empty() && page.len() <= 3);
+            pages.push(page);
+            match earlier {
+                Some(cursor) => before = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 2]);
+        let all: Vec<ChatMessage> = pages.into_iter().rev().flatten().collect();
+        let ordered = all
+            .windows(2)
+            .all(|pair| (pair[0].created_at, &pair[0].id) < (pair[1].created_at, &pair[1].id));
+        assert!(ordered, "oldest first, each message once");
+        let mut texts: Vec<&str> = all.iter().map(|message| message.text.as_str()).collect();
+        texts.sort_unstable();
+        assert_eq!(
+            texts,
+            [
+                "message 0",
+                "message 1",
+                "message 2",
+                "message 3",
+                "message 4",
+                "message 5",
+                "message 6",
+                "one more"
+            ]
+        );
+        assert!(all
+            .iter()
+            .all(|message| !message.from_me && message.peer == alice.npub));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart() {
+    scenario(async {
+        let (port, database) = (free_port(), relay_database());
+        let relay = relay_at(port, &database).await;
+        let relays = [relay.url().await.to_string()];
+        let alices_browser = MemoryProfiles::new();
+        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        alice.until_connected(1).await;
+        bob.until_connected(1).await;
+
+        relay.shutdown();
+        alice.until_connected(0).await;
+        let sent = alice.send(&bob.npub, "are you there?").await;
+        let waiting = alice
+            .until_message(|message| {
+                message.id == sent.id && message.delivery == Some(Delivery::Waiting)
+            })
+            .await;
+        assert_eq!(waiting.text, "are you there?");
+
+        // The tab closes with the message unsent; the relay comes back; the
+        // tab opens again and the outbox sends it.
+        drop(alice);
+        let _relay = relay_at(port, &database).await;
+        let mut alice = returning_user(&alices_browser, &relays).await;
+        let delivered = alice
+            .until_message(|message| {
+                message.id == sent.id && matches!(message.delivery, Some(Delivery::Sent { .. }))
+            })
+            .await;
+        assert_eq!(
+            delivered.delivery,
+            Some(Delivery::Sent {
+                accepted: 1,
+                tried: 1
+            })
+        );
+        assert_eq!(
+            alice.texts(&bob.npub).await,
+            [(true, "are you there?".to_owned())]
+        );
+
+        // Bob's connection went down with the relay; once back, he has it.
+        bob.lock_and_unlock().await;
+        let received = bob
+            .until_message(|message| message.text == "are you there?")
+            .await;
+        assert_eq!((received.id, received.peer), (sent.id, alice.npub.clone()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn nip04_messages_are_read_and_marked_legacy() {
+    scenario(async {
+        let (_relay, url) = relay().await;
+        let relays = [url.clone()];
+        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        alice.until_connected(1).await;
+        let alice_keys = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
+        let old_friend = Keys::generate();
+
+        // An old client writes to Alice, and Alice answers from another
+        // old client, both in NIP-04.
+        let to_alice = nip04_message(&old_friend, &alice_keys.public_key(), "the old way");
+        let from_alice = nip04_message(&alice_keys, &old_friend.public_key(), "still works");
+        let client = Client::default();
+        client.add_relay(&url).await.expect("added");
+        client.connect().await;
+        client.wait_for_connection(Duration::from_secs(5)).await;
+        for event in [&to_alice, &from_alice] {
+            let sent = client.send_event(event).await.expect("published");
+            assert_eq!(sent.success.len(), 1, "{sent:?}");
+        }
+
+        let friend = old_friend.public_key().to_bech32().expect("npub");
+        let theirs = alice
+            .until_message(|message| message.text == "the old way")
+            .await;
+        let mine = alice
+            .until_message(|message| message.text == "still works")
+            .await;
+        for (message, from_me) in [(&theirs, false), (&mine, true)] {
+            assert!(message.legacy, "{message:?}");
+            assert_eq!(
+                (message.from_me, message.peer.as_str()),
+                (from_me, friend.as_str())
+            );
+        }
+        client.shutdown().await;
+    })
+    .await;
+}
+
+fn nip04_message(from: &Keys, to: &PublicKey, text: &str) -> NostrEvent {
+    let content = nip04::encrypt(from.secret_key(), to, text).expect("encrypted");
+    EventBuilder::new(Kind::EncryptedDirectMessage, content)
+        .tag(Tag::public_key(*to))
+        .sign_with_keys(from)
+        .expect("signed")
+}
+
+#[tokio::test]
+async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
+    scenario(async {
+        let (_good, good) = relay().await;
+        let (stopping, stopping_url) = relay().await;
+        let lying = lying_relay().await;
+        let relays = [good, stopping_url, lying];
+        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        alice.until_connected(3).await;
+        bob.until_connected(3).await;
+
+        // The lying relay says it took the message, too.
+        let delivery = alice.deliver(&bob.npub, "one").await;
+        assert_eq!(
+            delivery,
+            Delivery::Sent {
+                accepted: 3,
+                tried: 3
+            }
+        );
+        bob.until_message(|message| message.text == "one").await;
+        bob.deliver(&alice.npub, "two").await;
+        alice.until_message(|message| message.text == "two").await;
+
+        stopping.shutdown();
+        alice.until_connected(2).await;
+        bob.until_connected(2).await;
+        let delivery = alice.deliver(&bob.npub, "three").await;
+        assert_eq!(
+            delivery,
+            Delivery::Sent {
+                accepted: 2,
+                tried: 3
+            }
+        );
+        bob.until_message(|message| message.text == "three").await;
+        bob.deliver(&alice.npub, "four").await;
+        alice.until_message(|message| message.text == "four").await;
+
+        // What the lying relay made up was dropped and counted; only the
+        // real messages are in the conversation.
+        for user in [&mut alice, &mut bob] {
+            user.until_state(|state| {
+                matches!(state, MessagingState::Ready { dropped, .. } if *dropped >= FORGERIES)
+            })
+            .await;
+        }
+        let written = |by_me: [&str; 2], by_them: [&str; 2]| {
+            let mut texts: Vec<(bool, String)> = (by_me.map(|text| (true, text.to_owned())))
+                .into_iter()
+                .chain(by_them.map(|text| (false, text.to_owned())))
+                .collect();
+            texts.sort();
+            texts
+        };
+        assert_eq!(
+            alice.texts(&bob.npub).await,
+            written(["one", "three"], ["two", "four"])
+        );
+        assert_eq!(
+            bob.texts(&alice.npub).await,
+            written(["two", "four"], ["one", "three"])
+        );
+    })
+    .await;
+}
+
+/// How many forged events the lying relay sends at a time.
+const FORGERIES: u64 = 3;
+
+/// A relay that lies. It says OK to every event and keeps none; it answers
+/// every subscription with forged events and garbage before its end of
+/// stored events; and it sends every subscriber forged copies of each
+/// event it is given. Returns its URL.
+async fn lying_relay() -> String {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("a port");
+    let address: SocketAddr = listener.local_addr().expect("an address");
+    let (given, _) = tokio::sync::broadcast::channel::<NostrEvent>(64);
+    spawn_local(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            spawn_local(serve_lies(stream, given.clone()));
+        }
+    });
+    format!("ws://{address}")
+}
+
+async fn serve_lies(
+    stream: tokio::net::TcpStream,
+    given: tokio::sync::broadcast::Sender<NostrEvent>,
+) {
+    let Ok(mut socket) = tokio_tungstenite::accept_async(stream).await else {
+        return;
     };
-    // A bound, not a wait: if a message is lost the test fails instead of
-    // hanging CI.
-    let scenario = async {
-        tokio::time::timeout(std::time::Duration::from_secs(60), scenario)
-            .await
-            .expect("the conversation finished within a minute");
-    };
-    tokio::select! {
-        () = scenario => {}
-        () = alice_engine.pump_messages() => panic!("Alice's message loop ended"),
-        () = bob_engine.pump_messages() => panic!("Bob's message loop ended"),
+    let mut copies = given.subscribe();
+    let mut subscriptions: Vec<String> = Vec::new();
+    let sample = EventBuilder::text_note("a real note, to forge")
+        .sign_with_keys(&Keys::generate())
+        .expect("signed");
+    loop {
+        let mut frames = Vec::new();
+        tokio::select! {
+            received = socket.next() => {
+                let Some(Ok(received)) = received else { return };
+                let Ok(text) = received.to_text() else { continue };
+                let Ok(serde_json::Value::Array(message)) = serde_json::from_str(text) else {
+                    continue;
+                };
+                let subscription = message.get(1).and_then(|id| id.as_str()).map(str::to_owned);
+                match (message.first().and_then(|kind| kind.as_str()), subscription) {
+                    (Some("REQ"), Some(id)) => {
+                        frames.extend(forgeries(&id, &sample));
+                        frames.push("][ not even JSON".to_owned());
+                        frames.push(serde_json::json!(["EOSE", id]).to_string());
+                        subscriptions.push(id);
+                    }
+                    (Some("CLOSE"), Some(id)) => subscriptions.retain(|known| *known != id),
+                    // As relays without negentropy do: a silent one would
+                    // cost nostr-sdk's gossip a 10 s timeout per lookup.
+                    (Some("NEG-OPEN"), Some(id)) => {
+                        frames.push(serde_json::json!(["NEG-ERR", id, "unsupported"]).to_string());
+                    }
+                    (Some("EVENT"), _) => {
+                        let event = message.get(1).and_then(|event| NostrEvent::from_json(event.to_string()).ok());
+                        if let Some(event) = event {
+                            frames.push(serde_json::json!(["OK", event.id.to_hex(), true, ""]).to_string());
+                            let _ = given.send(event);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(event) = copies.recv() => {
+                for id in &subscriptions {
+                    frames.extend(forgeries(id, &event));
+                }
+            }
+        }
+        for frame in frames {
+            if socket.send(Message::Text(frame.into())).await.is_err() {
+                return;
+            }
+        }
     }
+}
+
+/// [`FORGERIES`] `EVENT` messages for subscription `id` made from `event`:
+/// its signature altered, its content altered (so its id is wrong), and an
+/// object that is not an event at all.
+fn forgeries(id: &str, event: &NostrEvent) -> Vec<String> {
+    let original = serde_json::to_value(event).expect("an event is JSON");
+    let mut bad_signature = original.clone();
+    let signature = event.sig.to_string();
+    let flipped = if signature.starts_with('0') { "1" } else { "0" };
+    bad_signature["sig"] = format!("{flipped}{}", &signature[1..]).into();
+    let mut bad_id = original;
+    bad_id["content"] = "words the author never wrote".into();
+    let not_an_event = serde_json::json!({ "id": "zz", "kind": "none" });
+    [bad_signature, bad_id, not_an_event]
+        .into_iter()
+        .map(|forged| serde_json::json!(["EVENT", id, forged]).to_string())
+        .collect()
 }

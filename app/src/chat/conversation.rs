@@ -1,6 +1,6 @@
 //! One conversation: its messages, live, and a box to write the next.
 
-use flash_worker::protocol::{ChatMessage, Command, Reply};
+use flash_worker::protocol::{ChatMessage, Command, Reply, MAX_MESSAGES_PAGE};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError};
@@ -17,8 +17,13 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
         move || {
             let peer = peer.clone();
             leptos::task::spawn_local(async move {
-                if let Ok(Reply::Conversation { messages: list, .. }) =
-                    engine.request(Command::OpenConversation { peer }).await
+                if let Ok(Reply::Conversation { messages: list, .. }) = engine
+                    .request(Command::OpenConversation {
+                        peer,
+                        before: None,
+                        limit: MAX_MESSAGES_PAGE,
+                    })
+                    .await
                 {
                     messages.set(list);
                 }

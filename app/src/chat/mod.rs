@@ -33,7 +33,7 @@ fn MessagingStatus() -> impl IntoView {
     let text = move || match state.get() {
         MessagingState::Off => "Messaging is off.".to_owned(),
         MessagingState::Connecting => "Connecting to your relays…".to_owned(),
-        MessagingState::Ready { relays } => match relays.len() {
+        MessagingState::Ready { relays, .. } => match relays.len() {
             1 => "Connected to 1 relay.".to_owned(),
             count => format!("Connected to {count} relays."),
         },
@@ -88,7 +88,7 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
     });
     view! {
         <ul class="conversations" aria-label="Conversations">
-            <For each=move || conversations.get() key=|summary| (summary.peer.clone(), summary.count) let:summary>
+            <For each=move || conversations.get() key=|summary| (summary.peer.clone(), summary.last.id.clone(), summary.unread) let:summary>
                 <li>
                     <button class="conversation" on:click={
                         let peer = summary.peer.clone();

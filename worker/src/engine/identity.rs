@@ -96,6 +96,12 @@ pub struct Session {
 }
 
 impl Session {
+    /// The NOSTR keys, when the vault holds them (gift wraps open faster
+    /// with them than through the signer).
+    pub(super) fn keys(&self) -> Option<Keys> {
+        self.keys.clone()
+    }
+
     /// The NOSTR secret key's bytes, when the vault holds the key (to sign
     /// eCash locked to it).
     pub(super) fn secret_key_bytes(&self) -> Option<Zeroizing<[u8; 32]>> {

@@ -1,28 +1,51 @@
-//! Messaging commands and the loop that brings messages in.
+//! Messaging commands and the loop that brings messages in and takes them
+//! out.
 //!
-//! Unlocking asks for messaging to start; [`Engine::pump_messages`], which
-//! the host runs for the engine's lifetime, connects the relays and files
-//! every message that arrives. Locking stops it. Messages live in memory for
-//! now and are fetched again from the relays after a restart.
+//! Unlocking asks for messaging to start. [`Engine::pump_messages`], which
+//! the host runs for the engine's lifetime, then opens the profile's event
+//! database and decrypts the history kept there (gift wraps, encrypted at
+//! rest), so conversations show before any relay answers; connects the
+//! relays; and from then on files every message that arrives, delivers
+//! what the user sends, and each time one of the user's relays connects,
+//! subscribes there from where the database leaves off, then sends what
+//! waits in the outbox. Locking stops it and forgets every decrypted word.
+//!
+//! Records kept in the profile's vault:
+//! - public `messaging/outbox`: the messages not delivered yet, as the
+//!   signed gift wraps the relays will get (see [`crate::messaging::outbox`]);
+//! - secret `messaging/read`: how far the user has read each conversation,
+//!   sealed because it lists who they talk to.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use futures::future::{self, Either};
-use futures::StreamExt;
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::future::LocalBoxFuture;
+use futures::stream::{self, FuturesUnordered, LocalBoxStream};
+use futures::{FutureExt, Stream, StreamExt};
 use nostr::{PublicKey, ToBech32};
+use nostr_sdk::prelude::{MonitorNotification, RelayPoolNotification, RelayStatus, RelayUrl};
 use nostr_sdk::NostrSigner;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 use zeroize::Zeroizing;
 
-use super::identity::BUNKER_TIMEOUT;
+use super::identity::{opened, opened_mut, vault_error, BUNKER_TIMEOUT};
 use super::Engine;
-use crate::messaging::{Messenger, PrivateMessage};
+use crate::messaging::history::{History, ReadMarker};
+use crate::messaging::outbox::{Outbox, Sealed};
+use crate::messaging::{Messenger, Outcome, PrivateMessage};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    ChatMessage, ConversationSummary, EngineError, Event, MessagingState, Reply,
+    ChatMessage, Delivery, EngineError, Event, MessageCursor, MessagingState, Reply,
+    MAX_MESSAGES_PAGE,
 };
 use crate::signer::bunker::BunkerSigner;
+
+/// The vault's record of undelivered messages (public: gift wraps).
+const OUTBOX: &str = "messaging/outbox";
+/// The vault's record of read markers (secret).
+const READ: &str = "messaging/read";
 
 /// What messaging starts with.
 pub enum MessagingStart {
@@ -37,38 +60,65 @@ pub enum MessagingStart {
     Reconnect { connection: Zeroizing<Vec<u8>> },
 }
 
+/// How a messaging session ended.
+enum Ended {
+    /// Messaging was asked to start again, with this.
+    Restart(MessagingStart),
+    /// Locked, or the relays' connection closed.
+    Stopped,
+}
+
+/// What the messaging loop waits for.
+// One at a time, moved straight into its handler: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Input {
+    Relay(Result<RelayPoolNotification, RecvError>),
+    Status(Result<MonitorNotification, RecvError>),
+    /// A message id to deliver.
+    Deliver(String),
+    Start(MessagingStart),
+}
+
+/// What the loop's background work ends with.
+enum Done {
+    Opened(Option<PrivateMessage>),
+    /// The history read again after notifications were missed.
+    Reloaded(Vec<PrivateMessage>),
+    /// One of the user's relays is ready for messages (or could not be
+    /// subscribed to).
+    RelayReady(RelayUrl, bool),
+    Delivered(String, Outcome),
+}
+
 impl<P: ProfileStores> Engine<P> {
     pub(super) fn list_conversations(&self) -> Result<Reply, EngineError> {
-        let mut conversations = self
-            .conversations
-            .borrow()
-            .iter()
-            .filter_map(|(peer, messages)| {
-                Some(ConversationSummary {
-                    peer: peer.clone(),
-                    last: messages.last()?.clone(),
-                    count: messages.len(),
-                })
-            })
-            .collect::<Vec<_>>();
-        conversations.sort_by_key(|summary| std::cmp::Reverse(summary.last.created_at));
         Ok(Reply::Conversations {
             messaging: self.messaging_state.borrow().clone(),
-            conversations,
+            conversations: self.history.borrow().summaries(),
         })
     }
 
-    pub(super) fn open_conversation(&self, peer: &str) -> Result<Reply, EngineError> {
+    pub(super) async fn open_conversation(
+        &self,
+        peer: &str,
+        before: Option<MessageCursor>,
+        limit: usize,
+    ) -> Result<Reply, EngineError> {
         let peer = parse_npub(peer)?;
-        let messages = self
-            .conversations
-            .borrow()
-            .get(&peer)
-            .cloned()
-            .unwrap_or_default();
-        Ok(Reply::Conversation { peer, messages })
+        let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
+        let (messages, earlier) = self.history.borrow().page(&peer, before.as_ref(), limit);
+        if before.is_none() && self.history.borrow_mut().mark_read(&peer) {
+            self.save_read_markers(self.messaging_epoch.get()).await;
+        }
+        Ok(Reply::Conversation {
+            peer,
+            messages,
+            earlier,
+        })
     }
 
+    /// Seals the message and keeps it in the outbox, then leaves its
+    /// delivery to the messaging loop: the answer does not wait on relays.
     pub(super) async fn send_message(&self, to: &str, text: &str) -> Result<Reply, EngineError> {
         let to = PublicKey::parse(to.trim()).map_err(|_| not_an_npub())?;
         if text.trim().is_empty() {
@@ -76,6 +126,7 @@ impl<P: ProfileStores> Engine<P> {
                 message: "the message is empty".to_owned(),
             });
         }
+        let epoch = self.messaging_epoch.get();
         let messenger = self
             .messenger
             .borrow()
@@ -85,23 +136,61 @@ impl<P: ProfileStores> Engine<P> {
                     MessagingState::Failed { reason } => {
                         format!("messaging is not working: {reason}")
                     }
-                    _ => "still connecting to your relays: try again in a moment".to_owned(),
+                    _ => "messaging is still starting: try again in a moment".to_owned(),
                 },
             })?;
-        let (sent, delivery) =
+        let (sent, sealed) =
             messenger
-                .send(to, text)
+                .seal(to, text)
                 .await
                 .map_err(|error| EngineError::Messaging {
                     reason: error.to_string(),
                 })?;
-        let message = chat_message(&sent);
-        self.file(message.clone());
-        Ok(Reply::MessageSent {
-            message,
-            accepted: delivery.accepted,
-            tried: delivery.tried,
-        })
+        let id = sent.id.to_hex();
+        if self.messaging_epoch.get() != epoch {
+            return Err(stopped());
+        }
+        self.outbox.borrow_mut().add(id.clone(), sealed.clone());
+        if let Err(error) = self.save_outbox(epoch).await {
+            // Not kept, so not sent: the app still has the text.
+            self.outbox.borrow_mut().remove(&id);
+            return Err(error);
+        }
+        // The outbox has it now; the event database puts it in the history
+        // of later sessions too, and a failure there only delays that until
+        // a relay sends the user's copy back.
+        let _ = messenger.keep(&sealed).await;
+        if self.messaging_epoch.get() != epoch {
+            return Err(EngineError::Messaging {
+                reason: "the wallet locked: the message is kept and goes out after unlocking"
+                    .to_owned(),
+            });
+        }
+        let message = ChatMessage {
+            delivery: Some(Delivery::Sending),
+            ..chat_message(&sent)
+        };
+        self.history.borrow_mut().file(message.clone());
+        // The loop lives as long as the engine.
+        let _ = self.deliveries.unbounded_send(id);
+        Ok(Reply::MessageSent { message })
+    }
+
+    /// Hands a message still in the outbox to the messaging loop again.
+    pub(super) fn retry_message(&self, id: &str) -> Result<Reply, EngineError> {
+        let not_waiting = || EngineError::Invalid {
+            message: "this message is not waiting to be sent".to_owned(),
+        };
+        if self.outbox.borrow().get(id).is_none() {
+            return Err(not_waiting());
+        }
+        let message = self
+            .history
+            .borrow_mut()
+            .set_delivery(id, Delivery::Sending)
+            .ok_or_else(not_waiting)?;
+        let _ = self.deliveries.unbounded_send(id.to_owned());
+        Ok(Reply::MessageSent { message })
     }
 
     /// Asks the messaging loop to connect with `start`'s signer.
@@ -110,21 +199,26 @@ impl<P: ProfileStores> Engine<P> {
         let _ = self.messaging_requests.unbounded_send(start);
     }
 
-    /// Stops messaging and forgets the conversations (on lock).
+    /// Stops messaging and forgets the conversations (on lock). The epoch
+    /// moves first, so nothing still under way files a message or writes
+    /// the emptied outbox after this.
     pub(super) async fn stop_messaging(&self) {
         self.messaging_epoch.set(self.messaging_epoch.get() + 1);
+        *self.history.borrow_mut() = History::default();
+        *self.outbox.borrow_mut() = Outbox::default();
+        self.set_messaging_state(MessagingState::Off);
         let messenger = self.messenger.borrow_mut().take();
         if let Some(messenger) = messenger {
             messenger.stop().await;
         }
-        self.conversations.borrow_mut().clear();
-        self.set_messaging_state(MessagingState::Off);
     }
 
-    /// Runs for the engine's lifetime (the host spawns it once): connects
-    /// when messaging is asked to start and files every message that comes.
+    /// Runs for the engine's lifetime (the host spawns it once): starts
+    /// messaging when asked, then runs it until it stops.
     pub async fn pump_messages(&self) {
-        let Some(mut requests) = self.messaging_requests_receiver.borrow_mut().take() else {
+        let requests = self.messaging_requests_receiver.borrow_mut().take();
+        let deliveries = self.deliveries_receiver.borrow_mut().take();
+        let (Some(mut requests), Some(mut deliveries)) = (requests, deliveries) else {
             return;
         };
         let mut pending = None;
@@ -136,51 +230,30 @@ impl<P: ProfileStores> Engine<P> {
                     None => return,
                 },
             };
-            // A lock while connecting makes whatever connects stale.
+            // A lock while starting makes whatever starts stale.
             let epoch = self.messaging_epoch.get();
             self.set_messaging_state(MessagingState::Connecting);
-            let Some(messenger) = self.connect(start).await else {
+            let Some(messenger) = self.open_messaging(start, epoch).await else {
                 continue;
             };
-            if self.messaging_epoch.get() != epoch {
-                messenger.stop().await;
-                continue;
-            }
-            let mut notifications = messenger.notifications();
             *self.messenger.borrow_mut() = Some(Rc::clone(&messenger));
-            self.set_messaging_state(MessagingState::Ready {
-                relays: self.env.relays.clone(),
-            });
-            // Until the relays close or messaging is asked to start again.
-            loop {
-                let notification = std::pin::pin!(notifications.recv());
-                match future::select(notification, requests.next()).await {
-                    Either::Left((Ok(notification), _)) => {
-                        if let Some(received) = messenger.read(notification).await {
-                            let message = chat_message(&received);
-                            if self.file(message.clone()) {
-                                self.push(Event::Message { message });
-                            }
-                        }
-                    }
-                    // Too many at once: some were skipped; the relays send
-                    // them again on the next start.
-                    Either::Left((Err(RecvError::Lagged(_)), _)) => {}
-                    Either::Left((Err(RecvError::Closed), _)) => break,
-                    Either::Right((Some(start), _)) => {
-                        pending = Some(start);
-                        break;
-                    }
-                    Either::Right((None, _)) => return,
-                }
+            let ended = self
+                .run(&messenger, epoch, &mut requests, &mut deliveries)
+                .await;
+            if let Ended::Restart(start) = ended {
+                pending = Some(start);
             }
+            self.messenger
+                .borrow_mut()
+                .take_if(|current| Rc::ptr_eq(current, &messenger));
             messenger.stop().await;
         }
     }
 
-    /// Connects the relays with `start`'s signer, reconnecting a remote
-    /// signer first; says why in the state when it cannot.
-    async fn connect(&self, start: MessagingStart) -> Option<Rc<Messenger>> {
+    /// Prepares messaging with `start`'s signer, reconnecting a remote
+    /// signer first, and loads what the profile keeps: the history, the
+    /// read markers and the outbox. Says why in the state when it cannot.
+    async fn open_messaging(&self, start: MessagingStart, epoch: u64) -> Option<Rc<Messenger>> {
         let (signer, me) = match start {
             MessagingStart::Signer { signer, me } => (signer, me),
             MessagingStart::Reconnect { connection } => {
@@ -190,43 +263,333 @@ impl<P: ProfileStores> Engine<P> {
                         self.keep_bunker(bunker);
                         (signer, me)
                     }
-                    Err(error) => {
-                        self.set_messaging_state(MessagingState::Failed {
-                            reason: error.to_string(),
-                        });
-                        return None;
-                    }
+                    Err(error) => return self.messaging_failed(error),
                 }
             }
         };
-        match Messenger::start(signer, me, &self.env.relays).await {
-            Ok(messenger) => Some(Rc::new(messenger)),
-            Err(error) => {
-                self.set_messaging_state(MessagingState::Failed {
-                    reason: error.to_string(),
-                });
-                None
+        let Some(profile) = self.current.borrow().clone() else {
+            return self.messaging_failed("no profile is open");
+        };
+        let database = match self.profiles.open_events(&profile, me).await {
+            Ok(database) => database,
+            Err(error) => return self.messaging_failed(error),
+        };
+        let keys = self.session.borrow().keys();
+        let messenger = match Messenger::start(signer, keys, me, &self.env.relays, database).await {
+            Ok(messenger) => messenger,
+            Err(error) => return self.messaging_failed(error),
+        };
+        let (read, outbox) = match self.stored_messaging().await {
+            Ok(stored) => stored,
+            Err(error) => return self.messaging_failed(error),
+        };
+        let mut history = History::with_read_markers(read);
+        for message in messenger.history().await {
+            history.file(chat_message(&message));
+        }
+        let mut waiting = Outbox::default();
+        for sealed in outbox {
+            // The user's copy names the message and holds its text; one
+            // that does not open is still delivered, under its wrap's id.
+            let id = match messenger.open(&sealed.for_me).await {
+                Some(message) => {
+                    history.file(chat_message(&message));
+                    let delivery = match &sealed.failed {
+                        Some(reason) => Delivery::Failed {
+                            reason: reason.clone(),
+                        },
+                        None => Delivery::Waiting,
+                    };
+                    let id = message.id.to_hex();
+                    history.set_delivery(&id, delivery);
+                    id
+                }
+                None => sealed.for_me.id.to_hex(),
+            };
+            waiting.add(id, sealed);
+        }
+        if self.messaging_epoch.get() != epoch {
+            messenger.stop().await;
+            return None;
+        }
+        *self.history.borrow_mut() = history;
+        *self.outbox.borrow_mut() = waiting;
+        Some(Rc::new(messenger))
+    }
+
+    fn messaging_failed(&self, reason: impl std::fmt::Display) -> Option<Rc<Messenger>> {
+        self.set_messaging_state(MessagingState::Failed {
+            reason: reason.to_string(),
+        });
+        None
+    }
+
+    /// The read markers and the outbox as the vault keeps them. Markers that
+    /// cannot be read are forgotten (messages show as unread again); an
+    /// outbox that cannot be read is an error, never overwritten.
+    async fn stored_messaging(
+        &self,
+    ) -> Result<(BTreeMap<String, ReadMarker>, Vec<Sealed>), String> {
+        let guard = self.vault.lock().await;
+        let vault = opened(&guard).map_err(|error| error.to_string())?;
+        let read = vault
+            .secret(READ)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|record| serde_json::from_slice(&record).ok())
+            .unwrap_or_default();
+        let outbox = match vault.public(OUTBOX).await.map_err(|e| e.to_string())? {
+            Some(record) => Outbox::parse_record(&record)
+                .map_err(|error| format!("the outbox cannot be read: {error}"))?,
+            None => Vec::new(),
+        };
+        Ok((read, outbox))
+    }
+
+    /// Writes the outbox, as it is when the vault is free, unless messaging
+    /// stopped since `epoch` (the outbox in memory was emptied then).
+    async fn save_outbox(&self, epoch: u64) -> Result<(), EngineError> {
+        let mut guard = self.vault.lock().await;
+        if self.messaging_epoch.get() != epoch {
+            return Err(stopped());
+        }
+        let vault = opened_mut(&mut guard)?;
+        let record = self.outbox.borrow().to_record();
+        vault.put_public(OUTBOX, &record).await.map_err(vault_error)
+    }
+
+    /// Writes the read markers, under the same condition as the outbox.
+    async fn save_read_markers(&self, epoch: u64) {
+        let mut guard = self.vault.lock().await;
+        if self.messaging_epoch.get() != epoch {
+            return;
+        }
+        let Some(vault) = guard.as_mut() else {
+            return;
+        };
+        let record = serde_json::to_vec(self.history.borrow().read_markers()).unwrap_or_default();
+        // The markers hold in memory for this session either way; a failed
+        // write only shows those messages as unread after the next unlock.
+        let _ = vault.put_secret(READ, &record).await;
+    }
+
+    /// Runs one messaging session until it stops or is asked to restart.
+    async fn run(
+        &self,
+        messenger: &Messenger,
+        epoch: u64,
+        requests: &mut UnboundedReceiver<MessagingStart>,
+        deliveries: &mut UnboundedReceiver<String>,
+    ) -> Ended {
+        // Listening starts before connecting, so no status change is missed.
+        let sources: [LocalBoxStream<'_, Input>; 4] = [
+            receive(messenger.notifications())
+                .map(Input::Relay)
+                .boxed_local(),
+            receive(messenger.statuses())
+                .map(Input::Status)
+                .boxed_local(),
+            deliveries.by_ref().map(Input::Deliver).boxed_local(),
+            requests.by_ref().map(Input::Start).boxed_local(),
+        ];
+        let mut inputs = stream::select_all(sources);
+        messenger.connect().await;
+        let mut ready = BTreeSet::new();
+        self.show_relays(messenger, &ready);
+        let mut work: FuturesUnordered<LocalBoxFuture<'_, Done>> = FuturesUnordered::new();
+        loop {
+            let next = futures::select! {
+                input = inputs.next() => Err(input),
+                done = work.select_next_some() => Ok(done),
+            };
+            if self.messaging_epoch.get() != epoch {
+                return Ended::Stopped;
+            }
+            let input = match next {
+                Ok(done) => {
+                    self.finish(done, messenger, epoch, &mut ready, &mut work)
+                        .await;
+                    continue;
+                }
+                Err(None) => return Ended::Stopped,
+                Err(Some(input)) => input,
+            };
+            match input {
+                Input::Start(start) => return Ended::Restart(start),
+                Input::Relay(Ok(RelayPoolNotification::Shutdown) | Err(RecvError::Closed))
+                | Input::Status(Err(RecvError::Closed)) => return Ended::Stopped,
+                Input::Relay(Ok(RelayPoolNotification::Event { event, .. })) => {
+                    self.show_relays(messenger, &ready);
+                    work.push(
+                        async move { Done::Opened(messenger.open(&event).await) }.boxed_local(),
+                    );
+                }
+                Input::Relay(Ok(RelayPoolNotification::Message { .. })) => {
+                    self.show_relays(messenger, &ready);
+                }
+                // Too many at once: some were missed, but every event that
+                // verified is in the database.
+                Input::Relay(Err(RecvError::Lagged(_))) => {
+                    work.push(async { Done::Reloaded(messenger.history().await) }.boxed_local());
+                }
+                Input::Status(Ok(MonitorNotification::StatusChanged { relay_url, status })) => {
+                    if status != RelayStatus::Connected {
+                        if ready.remove(&relay_url) {
+                            self.show_relays(messenger, &ready);
+                        }
+                    } else if messenger.relays().contains(&relay_url) {
+                        work.push(use_relay(messenger, relay_url));
+                    } else {
+                        // A recipient's relay is back: what waits for it
+                        // may go now.
+                        self.deliver_due(messenger, &mut work);
+                    }
+                }
+                Input::Status(Err(RecvError::Lagged(_))) => {
+                    let connected = messenger.connected().await;
+                    ready.retain(|url| connected.contains(url));
+                    self.show_relays(messenger, &ready);
+                    for url in connected {
+                        if !ready.contains(&url) {
+                            work.push(use_relay(messenger, url));
+                        }
+                    }
+                }
+                Input::Deliver(id) => self.deliver(messenger, id, &mut work),
             }
         }
     }
 
-    /// Files `message` in its conversation; false if it was already there
-    /// (the copy of a message the user sent comes back with the same id).
-    fn file(&self, message: ChatMessage) -> bool {
-        let mut conversations = self.conversations.borrow_mut();
-        let messages = conversations.entry(message.peer.clone()).or_default();
-        if messages.iter().any(|known| known.id == message.id) {
-            return false;
+    /// Applies what background work ended with.
+    async fn finish<'a>(
+        &self,
+        done: Done,
+        messenger: &'a Messenger,
+        epoch: u64,
+        ready: &mut BTreeSet<RelayUrl>,
+        work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
+    ) {
+        match done {
+            Done::Opened(message) => message.into_iter().for_each(|m| self.file_arrived(&m)),
+            Done::Reloaded(messages) => messages.iter().for_each(|m| self.file_arrived(m)),
+            Done::RelayReady(url, subscribed) => {
+                // Not subscribed: tried again when it reconnects.
+                if subscribed {
+                    ready.insert(url);
+                    self.show_relays(messenger, ready);
+                    self.deliver_due(messenger, work);
+                }
+            }
+            Done::Delivered(id, outcome) => {
+                let delivery = {
+                    let mut outbox = self.outbox.borrow_mut();
+                    match outcome {
+                        Outcome::Sent { accepted, tried } => {
+                            outbox.remove(&id);
+                            Delivery::Sent { accepted, tried }
+                        }
+                        Outcome::Unreachable => {
+                            outbox.not_delivered(&id, None);
+                            Delivery::Waiting
+                        }
+                        Outcome::Refused(reason) => {
+                            outbox.not_delivered(&id, Some(reason.clone()));
+                            Delivery::Failed { reason }
+                        }
+                    }
+                };
+                if let Some(message) = self.history.borrow_mut().set_delivery(&id, delivery) {
+                    self.push(Event::Message { message });
+                }
+                // A failed write leaves a delivered message in the stored
+                // outbox: it goes out again next session, and relays and
+                // recipients know it by its id.
+                let _ = self.save_outbox(epoch).await;
+            }
         }
-        let at = messages.partition_point(|known| known.created_at <= message.created_at);
-        messages.insert(at, message);
-        true
+    }
+
+    /// Starts delivering message `id`, unless it is not in the outbox or
+    /// already under way.
+    fn deliver<'a>(
+        &self,
+        messenger: &'a Messenger,
+        id: String,
+        work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
+    ) {
+        let Some(sealed) = self.outbox.borrow_mut().start_sending(&id) else {
+            return;
+        };
+        if let Some(message) = self
+            .history
+            .borrow_mut()
+            .set_delivery(&id, Delivery::Sending)
+        {
+            self.push(Event::Message { message });
+        }
+        work.push(
+            async move { Done::Delivered(id, messenger.deliver(&sealed).await) }.boxed_local(),
+        );
+    }
+
+    /// Starts delivering every message waiting for a relay.
+    fn deliver_due<'a>(
+        &self,
+        messenger: &'a Messenger,
+        work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
+    ) {
+        let due = self.outbox.borrow().due();
+        for id in due {
+            self.deliver(messenger, id, work);
+        }
+    }
+
+    /// Files a message that arrived, telling the app if it is new.
+    fn file_arrived(&self, message: &PrivateMessage) {
+        let message = chat_message(message);
+        if self.history.borrow_mut().file(message.clone()) {
+            self.push(Event::Message { message });
+        }
+    }
+
+    /// Tells the app how many relays are ready and how many bad events were
+    /// dropped, when that changed.
+    fn show_relays(&self, messenger: &Messenger, ready: &BTreeSet<RelayUrl>) {
+        let state = MessagingState::Ready {
+            relays: self.env.relays.clone(),
+            connected: ready.len(),
+            dropped: messenger.dropped(),
+        };
+        if *self.messaging_state.borrow() != state {
+            self.set_messaging_state(state);
+        }
     }
 
     fn set_messaging_state(&self, state: MessagingState) {
         *self.messaging_state.borrow_mut() = state.clone();
         self.push(Event::Messaging { state });
     }
+}
+
+/// Makes `url` ready for messages (see [`Messenger::use_relay`]).
+fn use_relay(messenger: &Messenger, url: RelayUrl) -> LocalBoxFuture<'_, Done> {
+    async move {
+        let subscribed = messenger.use_relay(&url).await.is_ok();
+        Done::RelayReady(url, subscribed)
+    }
+    .boxed_local()
+}
+
+/// What a broadcast channel receives, as a stream that ends after telling
+/// that the channel closed.
+fn receive<T: Clone>(receiver: broadcast::Receiver<T>) -> impl Stream<Item = Result<T, RecvError>> {
+    stream::unfold(Some(receiver), |receiver| async move {
+        let mut receiver = receiver?;
+        let next = receiver.recv().await;
+        let open = !matches!(next, Err(RecvError::Closed));
+        Some((next, open.then_some(receiver)))
+    })
 }
 
 fn chat_message(message: &PrivateMessage) -> ChatMessage {
@@ -239,6 +602,8 @@ fn chat_message(message: &PrivateMessage) -> ChatMessage {
         from_me: message.from_me,
         text: message.text.clone(),
         created_at: message.created_at,
+        legacy: message.legacy,
+        delivery: None,
     }
 }
 
@@ -250,5 +615,11 @@ fn parse_npub(text: &str) -> Result<String, EngineError> {
 fn not_an_npub() -> EngineError {
     EngineError::Invalid {
         message: "that is not a NOSTR public key: paste an npub1…".to_owned(),
+    }
+}
+
+fn stopped() -> EngineError {
+    EngineError::Messaging {
+        reason: "messaging stopped (the wallet locked): nothing was sent".to_owned(),
     }
 }

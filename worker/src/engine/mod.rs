@@ -11,18 +11,18 @@ mod messaging;
 mod profiles;
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 
 use crate::ecash::wallet::Wallets;
+use crate::messaging::history::History;
+use crate::messaging::outbox::Outbox;
 use crate::messaging::Messenger;
 use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
-    decode, ChatMessage, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState,
-    Reply, ToEngine,
+    decode, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState, Reply, ToEngine,
 };
 use crate::signer::PageSigner;
 use crate::vault::seal::SealError;
@@ -67,8 +67,10 @@ pub struct Engine<P: ProfileStores> {
     /// Bumped whenever messaging stops, so a connection finishing after
     /// that is dropped instead of used.
     messaging_epoch: Cell<u64>,
-    /// Conversations by peer npub, oldest message first.
-    conversations: RefCell<BTreeMap<String, Vec<ChatMessage>>>,
+    /// This session's conversations, decrypted: in memory only.
+    history: RefCell<History>,
+    /// The messages not delivered yet, as the vault keeps them.
+    outbox: RefCell<Outbox>,
     /// The eCash wallets while unlocked, opened on first use.
     ecash: RefCell<Option<Rc<Wallets>>>,
     /// Serialises opening the wallets.
@@ -77,6 +79,9 @@ pub struct Engine<P: ProfileStores> {
     ecash_problems: RefCell<Vec<String>>,
     messaging_requests: mpsc::UnboundedSender<MessagingStart>,
     messaging_requests_receiver: RefCell<Option<mpsc::UnboundedReceiver<MessagingStart>>>,
+    /// Ids of messages for the messaging loop to deliver.
+    deliveries: mpsc::UnboundedSender<String>,
+    deliveries_receiver: RefCell<Option<mpsc::UnboundedReceiver<String>>>,
     events: mpsc::UnboundedSender<FromEngine>,
     env: Environment,
 }
@@ -85,6 +90,7 @@ impl<P: ProfileStores> Engine<P> {
     /// A starting engine over `profiles`; pushed events go to `events`.
     pub fn new(profiles: P, events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
         let (messaging_requests, messaging_requests_receiver) = mpsc::unbounded();
+        let (deliveries, deliveries_receiver) = mpsc::unbounded();
         Self {
             status: RefCell::new(EngineStatus::Starting),
             profiles,
@@ -96,12 +102,15 @@ impl<P: ProfileStores> Engine<P> {
             messaging_state: RefCell::new(MessagingState::Off),
             messenger: RefCell::new(None),
             messaging_epoch: Cell::new(0),
-            conversations: RefCell::new(BTreeMap::new()),
+            history: RefCell::default(),
+            outbox: RefCell::default(),
             ecash: RefCell::new(None),
             ecash_opening: Mutex::new(()),
             ecash_problems: RefCell::new(Vec::new()),
             messaging_requests,
             messaging_requests_receiver: RefCell::new(Some(messaging_requests_receiver)),
+            deliveries,
+            deliveries_receiver: RefCell::new(Some(deliveries_receiver)),
             events,
             env,
         }
@@ -176,8 +185,13 @@ impl<P: ProfileStores> Engine<P> {
                 confirmation,
             } => self.delete_profile(&profile, &confirmation).await,
             Command::ListConversations => self.list_conversations(),
-            Command::OpenConversation { peer } => self.open_conversation(&peer),
+            Command::OpenConversation {
+                peer,
+                before,
+                limit,
+            } => self.open_conversation(&peer, before, limit).await,
             Command::SendMessage { to, text } => self.send_message(&to, &text).await,
+            Command::RetryMessage { id } => self.retry_message(&id),
             Command::GetEcash => self.ecash_reply().await,
             Command::AddMint { url } => self.add_mint(&url).await,
             Command::RemoveMint { url } => self.remove_mint(&url).await,

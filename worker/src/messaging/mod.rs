@@ -1,21 +1,38 @@
-//! Private messages (NIP-17): gift-wrapped, sealed with NIP-44, sent only to
-//! each recipient's inbox relays (kind 10050).
+//! Private messages: NIP-17 (gift-wrapped, sealed with NIP-44, sent only
+//! to each recipient's inbox relays) both ways, and NIP-04 (kind 4) read.
 //!
-//! The relay pool is nostr-sdk's `Client` with the in-memory gossip store:
-//! without it, `send_private_msg` would publish to every write relay and
-//! tell them who talks to whom.
+//! The relay pool is nostr-sdk's `Client` over the profile's event
+//! database, with the in-memory gossip store: without it,
+//! `send_private_msg` would publish to every write relay and tell them who
+//! talks to whom. Everything relays send that verifies is kept in the
+//! database as it came, so private messages are kept as gift wraps, still
+//! encrypted; [`Messenger::history`] decrypts them once per session and
+//! nothing decrypted is stored.
 
+pub mod dropped;
+pub mod history;
+pub mod outbox;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use nostr::nips::nip44::v2::{self as nip44_v2, ConversationKey};
 use nostr_gossip_memory::prelude::NostrGossipMemory;
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
+
+use dropped::{CountingPolicy, CountingTransport, Drops};
+use outbox::Sealed;
 
 /// Why a message could not be sent or the relays not reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MessagingError {
     #[error("{npub} has not said where to receive private messages (no NIP-17 inbox relays): they may not use a NIP-17 client yet")]
     NoInbox { npub: String },
-    #[error("no relay accepted the message: {reasons}")]
-    NotDelivered { reasons: String },
     #[error("the relays could not be used: {0}")]
     Relays(String),
     #[error("the message could not be sealed: {0}")]
@@ -31,37 +48,75 @@ pub struct PrivateMessage {
     pub text: String,
     /// Seconds since the Unix epoch, as the author wrote it.
     pub created_at: u64,
-    /// The rumor's id: the same message seen twice is one message.
+    /// The rumor's id (NIP-17) or the event's (NIP-04): the same message
+    /// seen twice is one message.
     pub id: EventId,
+    /// NIP-04: who wrote to whom, and when, is public.
+    pub legacy: bool,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `accepted` of the recipient's `tried` inbox relays took it.
+    Sent { accepted: usize, tried: usize },
+    /// No relay could be reached: try again when one can.
+    Unreachable,
+    /// Relays answered, and none took it; or the recipient has no inbox.
+    Refused(String),
 }
 
 /// How long to look for someone's relay lists before giving up.
-const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How far a sent message got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delivery {
-    pub accepted: usize,
-    pub tried: usize,
-}
+/// How long a recipient's relay that the user does not use has to connect.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// NIP-59 dates gift wraps up to two days in the past, so one received
+/// after the newest stored can be dated that much before it.
+const GIFT_WRAP_BACKDATING: u64 = 2 * 24 * 60 * 60;
+
+/// The one subscription for the user's private messages, on each relay.
+const SUBSCRIPTION: &str = "flash-dms";
+
+/// Relay status changes queued for the messaging loop: a few per relay.
+const MONITOR_CHANNEL: usize = 256;
 
 /// The user's connection to their relays, for private messages.
 pub struct Messenger {
     client: Client,
     me: PublicKey,
+    /// The user's relays: their inbox, read and write relays alike.
+    relays: Vec<RelayUrl>,
+    /// The user's relay lists (NIP-17 inbox, NIP-65), signed once a session
+    /// and given to each of their relays as it connects.
+    lists: Vec<Event>,
+    opener: Opener,
+    /// Each recipient's inbox relays, looked up once a session.
+    inboxes: RefCell<HashMap<PublicKey, Vec<RelayUrl>>>,
+    drops: Arc<Drops>,
 }
 
 impl Messenger {
-    /// Connects to `relays`, publishes them as the user's inbox (NIP-17) and
-    /// relay list (NIP-65), and listens for messages addressed to the user.
-    pub async fn start<T: IntoNostrSigner>(
-        signer: T,
+    /// Prepares the relay pool over `database` and signs the user's relay
+    /// lists. Nothing touches the network until [`Messenger::connect`].
+    /// `keys`, when the user's own key is at hand, lets gift wraps open
+    /// faster (see [`Opener`]).
+    pub async fn start(
+        signer: Arc<dyn NostrSigner>,
+        keys: Option<Keys>,
         me: PublicKey,
         relays: &[String],
+        database: Arc<dyn NostrDatabase>,
     ) -> Result<Self, MessagingError> {
+        let drops = Arc::new(Drops::default());
         let client = Client::builder()
-            .signer(signer)
+            .signer(Arc::clone(&signer))
+            .database(database)
             .gossip(NostrGossipMemory::unbounded())
+            .monitor(Monitor::new(MONITOR_CHANNEL))
+            .websocket_transport(CountingTransport(Arc::clone(&drops)))
+            .admit_policy(CountingPolicy(Arc::clone(&drops)))
             .build();
         let mut urls = Vec::with_capacity(relays.len());
         for relay in relays {
@@ -69,25 +124,35 @@ impl Messenger {
             client.add_relay(&url).await.map_err(relays_error)?;
             urls.push(url);
         }
-        client.connect().await;
         let inbox = EventBuilder::new(Kind::InboxRelays, "").tags(
             urls.iter()
                 .map(|url| Tag::custom(TagKind::Relay, [url.to_string()])),
         );
-        client
-            .send_event_builder(inbox)
-            .await
-            .map_err(relays_error)?;
         let relay_list = EventBuilder::relay_list(urls.iter().map(|url| (url.clone(), None)));
-        client
-            .send_event_builder(relay_list)
-            .await
-            .map_err(relays_error)?;
-        client
-            .subscribe(Filter::new().kind(Kind::GiftWrap).pubkey(me), None)
-            .await
-            .map_err(relays_error)?;
-        Ok(Self { client, me })
+        let mut lists = Vec::with_capacity(2);
+        for list in [inbox, relay_list] {
+            lists.push(
+                client
+                    .sign_event_builder(list)
+                    .await
+                    .map_err(signer_error)?,
+            );
+        }
+        let opener = Opener {
+            signer,
+            own: keys
+                .filter(|keys| keys.public_key() == me)
+                .map(|keys| (keys, RefCell::default())),
+        };
+        Ok(Self {
+            client,
+            me,
+            relays: urls,
+            lists,
+            opener,
+            inboxes: RefCell::default(),
+            drops,
+        })
     }
 
     /// Everything the relays send from now on; [`Messenger::read`] turns
@@ -96,15 +161,101 @@ impl Messenger {
         self.client.notifications()
     }
 
-    /// Sends `text` to `to`'s inbox relays, and a copy to the user's own so
-    /// a reload or another device shows it too. Both copies wrap the same
-    /// rumor, so its id names the message on every side.
-    pub async fn send(
+    /// Every relay's status changes from now on.
+    pub fn statuses(&self) -> broadcast::Receiver<MonitorNotification> {
+        match self.client.monitor() {
+            Some(monitor) => monitor.subscribe(),
+            // Built with a monitor above; a closed channel otherwise.
+            None => broadcast::channel(1).1,
+        }
+    }
+
+    /// Starts connecting to the user's relays, and keeps reconnecting them.
+    pub async fn connect(&self) {
+        self.client.connect().await;
+    }
+
+    /// The user's relays.
+    pub fn relays(&self) -> &[RelayUrl] {
+        &self.relays
+    }
+
+    /// The user's relays connected right now.
+    pub async fn connected(&self) -> Vec<RelayUrl> {
+        let pool = self.client.relays().await;
+        self.relays
+            .iter()
+            .filter(|url| pool.get(*url).is_some_and(Relay::is_connected))
+            .cloned()
+            .collect()
+    }
+
+    /// How many events the relays sent that failed verification or could
+    /// not be read, and were dropped.
+    pub fn dropped(&self) -> u64 {
+        self.drops.count()
+    }
+
+    /// Every private message in the event database, decrypted. Messages
+    /// that do not open (not for the user, forged seals) are left out.
+    pub async fn history(&self) -> Vec<PrivateMessage> {
+        let mut messages = Vec::new();
+        for filter in dm_filters(self.me, None) {
+            // An unreadable database leaves the history to the relays.
+            let Ok(events) = self.client.database().query(filter).await else {
+                continue;
+            };
+            for event in events {
+                if let Some(message) = self.open(&event).await {
+                    messages.push(message);
+                }
+            }
+        }
+        messages
+    }
+
+    /// Makes `url`, one of the user's relays that just connected, ready
+    /// for messages: subscribes to the user's private messages from where
+    /// the event database leaves off, and gives it the user's relay lists.
+    pub async fn use_relay(&self, url: &RelayUrl) -> Result<(), MessagingError> {
+        let since = self.newest_stored().await.map(|newest| {
+            Timestamp::from_secs(newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING))
+        });
+        self.client
+            .pool()
+            .subscribe_with_id_to(
+                [url],
+                SubscriptionId::new(SUBSCRIPTION),
+                dm_filters(self.me, since),
+                SubscribeOptions::default(),
+            )
+            .await
+            .map_err(relays_error)?;
+        for list in &self.lists {
+            // A relay that refuses the lists still carries messages.
+            let _ = self.client.send_event_to([url], list).await;
+        }
+        Ok(())
+    }
+
+    /// When the newest private message stored was dated.
+    async fn newest_stored(&self) -> Option<Timestamp> {
+        let mut newest = None;
+        for filter in dm_filters(self.me, None) {
+            let latest = self.client.database().query(filter.limit(1)).await.ok();
+            let dated = latest.and_then(|events| events.first().map(|event| event.created_at));
+            newest = newest.max(dated);
+        }
+        newest
+    }
+
+    /// Seals `text` for `to`, and a copy for the user, around one rumor, so
+    /// its id names the message on every side. Needs only the signer.
+    pub async fn seal(
         &self,
         to: PublicKey,
         text: &str,
-    ) -> Result<(PrivateMessage, Delivery), MessagingError> {
-        let theirs = self.inbox_relays(to).await?;
+    ) -> Result<(PrivateMessage, Sealed), MessagingError> {
         let signer = self.client.signer().await.map_err(signer_error)?;
         let mut rumor = EventBuilder::private_msg_rumor(to, text).build(self.me);
         let id = rumor.id();
@@ -115,43 +266,111 @@ impl Messenger {
         let for_me = EventBuilder::gift_wrap(&signer, &self.me, rumor, [])
             .await
             .map_err(signer_error)?;
-
-        for url in &theirs {
-            // A relay the user does not use is added just to deliver there.
-            if self.client.add_relay(url).await.map_err(relays_error)? {
-                self.client.connect_relay(url).await.map_err(relays_error)?;
-            }
-        }
-        let sent = self
-            .client
-            .send_event_to(&theirs, &for_them)
-            .await
-            .map_err(relays_error)?;
-        if sent.success.is_empty() {
-            let reasons = sent.failed.values().cloned().collect::<Vec<_>>().join("; ");
-            return Err(MessagingError::NotDelivered { reasons });
-        }
-        let mine = self.inbox_relays(self.me).await?;
-        // The copy is a convenience: the message is already delivered.
-        let _ = self.client.send_event_to(&mine, &for_me).await;
-
-        let delivery = Delivery {
-            accepted: sent.success.len(),
-            tried: sent.success.len() + sent.failed.len(),
-        };
         let message = PrivateMessage {
             peer: to,
             from_me: true,
             text: text.to_owned(),
             created_at,
             id,
+            legacy: false,
         };
-        Ok((message, delivery))
+        let sealed = Sealed {
+            for_them,
+            for_me,
+            failed: None,
+        };
+        Ok((message, sealed))
+    }
+
+    /// Puts the user's copy of a sealed message in the event database,
+    /// where the history finds it.
+    pub async fn keep(&self, sealed: &Sealed) -> Result<(), MessagingError> {
+        self.client
+            .database()
+            .save_event(&sealed.for_me)
+            .await
+            .map(drop)
+            .map_err(relays_error)
+    }
+
+    /// Tries to hand a sealed message to its recipient's inbox relays,
+    /// then the user's copy to the user's relays.
+    pub async fn deliver(&self, sealed: &Sealed) -> Outcome {
+        let Some(to) = sealed.recipient() else {
+            return Outcome::Refused("the message names no recipient".to_owned());
+        };
+        // Without a relay, not even the recipient's inbox can be looked up.
+        if self.connected().await.is_empty() {
+            return Outcome::Unreachable;
+        }
+        let theirs = match self.inbox_relays(to).await {
+            Ok(theirs) => theirs,
+            Err(error @ MessagingError::NoInbox { .. }) => {
+                return Outcome::Refused(error.to_string())
+            }
+            Err(_) => return Outcome::Unreachable,
+        };
+        let reachable = self.reachable(&theirs).await;
+        if reachable.is_empty() {
+            return Outcome::Unreachable;
+        }
+        let sent = match self
+            .client
+            .send_event_to(&reachable, &sealed.for_them)
+            .await
+        {
+            Ok(sent) => sent,
+            Err(_) => return Outcome::Unreachable,
+        };
+        if sent.success.is_empty() {
+            // A relay still connected answered no; one that went away may
+            // take it when it is back.
+            let pool = self.client.relays().await;
+            let answered = reachable
+                .iter()
+                .any(|url| pool.get(url).is_some_and(Relay::is_connected));
+            if !answered {
+                return Outcome::Unreachable;
+            }
+            let reasons = sent.failed.values().cloned().collect::<Vec<_>>().join("; ");
+            return Outcome::Refused(format!("no relay accepted the message: {reasons}"));
+        }
+        let mine = self.connected().await;
+        if !mine.is_empty() {
+            // The copy is for the user's other devices: this one has it.
+            let _ = self.client.send_event_to(&mine, &sealed.for_me).await;
+        }
+        Outcome::Sent {
+            accepted: sent.success.len(),
+            tried: theirs.len(),
+        }
+    }
+
+    /// Of `urls`, those connected, after trying to connect the ones the
+    /// user does not use (added just to deliver there).
+    async fn reachable(&self, urls: &[RelayUrl]) -> Vec<RelayUrl> {
+        let mut reachable = Vec::with_capacity(urls.len());
+        for url in urls {
+            if self.client.add_relay(url).await.unwrap_or(false) {
+                // Not connecting leaves it out, below.
+                let _ = self.client.try_connect_relay(url, CONNECT_TIMEOUT).await;
+            }
+            let relay = self.client.relay(url).await;
+            if relay.is_ok_and(|relay| relay.is_connected()) {
+                reachable.push(url.clone());
+            }
+        }
+        reachable
     }
 
     /// Where `who` receives private messages: their NIP-17 inbox relays
-    /// (kind 10050), else the read relays of their NIP-65 list.
+    /// (kind 10050), else the read relays of their NIP-65 list. Looked up
+    /// once a session: relay lists rarely change, and a lookup waits on
+    /// every relay asked.
     async fn inbox_relays(&self, who: PublicKey) -> Result<Vec<RelayUrl>, MessagingError> {
+        if let Some(known) = self.inboxes.borrow().get(&who) {
+            return Ok(known.clone());
+        }
         let filter = Filter::new()
             .author(who)
             .kinds([Kind::InboxRelays, Kind::RelayList]);
@@ -166,49 +385,58 @@ impl Messenger {
                 .filter(|event| event.kind == kind)
                 .max_by_key(|event| event.created_at)
         };
-        let inbox: Vec<RelayUrl> = newest(Kind::InboxRelays)
+        let mut inbox: Vec<RelayUrl> = newest(Kind::InboxRelays)
             .map(|event| nip17::extract_relay_list(event).cloned().collect())
             .unwrap_or_default();
-        if !inbox.is_empty() {
-            return Ok(inbox);
+        if inbox.is_empty() {
+            inbox = newest(Kind::RelayList)
+                .map(|event| {
+                    nip65::extract_relay_list(event)
+                        .filter(|(_, metadata)| !matches!(metadata, Some(RelayMetadata::Write)))
+                        .map(|(url, _)| url.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
         }
-        let read: Vec<RelayUrl> = newest(Kind::RelayList)
-            .map(|event| {
-                nip65::extract_relay_list(event)
-                    .filter(|(_, metadata)| !matches!(metadata, Some(RelayMetadata::Write)))
-                    .map(|(url, _)| url.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if read.is_empty() {
+        if inbox.is_empty() {
             return Err(MessagingError::NoInbox {
                 npub: who.to_bech32().unwrap_or_else(|_| who.to_hex()),
             });
         }
-        Ok(read)
+        self.inboxes.borrow_mut().insert(who, inbox.clone());
+        Ok(inbox)
     }
 
-    /// The private message in `notification`, if it holds one addressed to
-    /// the user that unwraps and verifies. Anything else is ignored.
+    /// The private message in `notification`, if it brings a new one.
     pub async fn read(&self, notification: RelayPoolNotification) -> Option<PrivateMessage> {
-        let RelayPoolNotification::Event { event, .. } = notification else {
-            return None;
-        };
-        if event.kind != Kind::GiftWrap {
-            return None;
+        match notification {
+            RelayPoolNotification::Event { event, .. } => self.open(&event).await,
+            _ => None,
         }
-        let UnwrappedGift { sender, mut rumor } =
-            self.client.unwrap_gift_wrap(&event).await.ok()?;
-        if rumor.kind != Kind::PrivateDirectMessage || rumor.pubkey != sender {
+    }
+
+    /// The private message `event` holds for the user: a NIP-17 gift wrap
+    /// that unwraps and verifies, or a NIP-04 message that decrypts.
+    /// Anything else is `None`.
+    pub async fn open(&self, event: &Event) -> Option<PrivateMessage> {
+        match event.kind {
+            Kind::GiftWrap => self.open_gift_wrap(event).await,
+            Kind::EncryptedDirectMessage => self.open_nip04(event).await,
+            _ => None,
+        }
+    }
+
+    async fn open_gift_wrap(&self, gift_wrap: &Event) -> Option<PrivateMessage> {
+        let UnwrappedGift { sender, mut rumor } = self.opener.unwrap(gift_wrap).await?;
+        if rumor.kind != Kind::PrivateDirectMessage {
             return None;
         }
         let from_me = sender == self.me;
         let peer = if from_me {
-            rumor
-                .tags
-                .public_keys()
-                .copied()
-                .find(|key| *key != self.me)?
+            let named: Vec<PublicKey> = rumor.tags.public_keys().copied().collect();
+            // A note to self names only the user.
+            let other = named.iter().find(|key| **key != self.me);
+            *other.or(named.first())?
         } else {
             sender
         };
@@ -219,6 +447,35 @@ impl Messenger {
             text: rumor.content,
             created_at: rumor.created_at.as_secs(),
             id,
+            legacy: false,
+        })
+    }
+
+    /// A NIP-04 message, to or from the user. Its signature was verified
+    /// when it arrived.
+    async fn open_nip04(&self, event: &Event) -> Option<PrivateMessage> {
+        let from_me = event.pubkey == self.me;
+        let peer = if from_me {
+            event.tags.public_keys().next().copied()?
+        } else {
+            if !event.tags.public_keys().any(|key| *key == self.me) {
+                return None;
+            }
+            event.pubkey
+        };
+        let text = self
+            .opener
+            .signer
+            .nip04_decrypt(&peer, &event.content)
+            .await
+            .ok()?;
+        Some(PrivateMessage {
+            peer,
+            from_me,
+            text,
+            created_at: event.created_at.as_secs(),
+            id: event.id,
+            legacy: true,
         })
     }
 
@@ -226,6 +483,89 @@ impl Messenger {
     pub async fn stop(&self) {
         self.client.shutdown().await;
     }
+}
+
+/// Opens gift wraps (NIP-59): the wrap, then the seal inside it.
+///
+/// With the user's own key at hand, the NIP-44 conversation key between the
+/// user and each seal's author (their correspondent) is derived once and
+/// kept for the session, so opening a seal costs no key agreement: one of
+/// the two per message. The wrap's key is new for every wrap, so there is
+/// nothing to keep there. A remote signer or an extension keeps the key to
+/// itself, so each layer is a request to it.
+struct Opener {
+    signer: Arc<dyn NostrSigner>,
+    own: Option<(Keys, RefCell<HashMap<PublicKey, ConversationKey>>)>,
+}
+
+impl Opener {
+    async fn unwrap(&self, gift_wrap: &Event) -> Option<UnwrappedGift> {
+        let seal = self
+            .signer
+            .nip44_decrypt(&gift_wrap.pubkey, &gift_wrap.content)
+            .await
+            .ok()?;
+        let seal = Event::from_json(seal).ok()?;
+        if seal.kind != Kind::Seal || seal.verify().is_err() {
+            return None;
+        }
+        let rumor = match &self.own {
+            Some((keys, cache)) => decrypt_with(keys, cache, &seal.pubkey, &seal.content)?,
+            None => self
+                .signer
+                .nip44_decrypt(&seal.pubkey, &seal.content)
+                .await
+                .ok()?,
+        };
+        let rumor = UnsignedEvent::from_json(rumor).ok()?;
+        // The seal's signature vouches for its author only.
+        (rumor.pubkey == seal.pubkey).then_some(UnwrappedGift {
+            sender: seal.pubkey,
+            rumor,
+        })
+    }
+}
+
+/// NIP-44 v2 decryption of what `author` sent, with their conversation key
+/// derived at most once.
+fn decrypt_with(
+    keys: &Keys,
+    cache: &RefCell<HashMap<PublicKey, ConversationKey>>,
+    author: &PublicKey,
+    payload: &str,
+) -> Option<String> {
+    let payload = BASE64.decode(payload).ok()?;
+    // The version byte: v2 is the only one this key derivation is for.
+    if payload.first() != Some(&2) {
+        return None;
+    }
+    let mut cache = cache.borrow_mut();
+    let key = match cache.get(author) {
+        Some(key) => key,
+        None => {
+            let key = ConversationKey::derive(keys.secret_key(), author).ok()?;
+            cache.entry(*author).or_insert(key)
+        }
+    };
+    let plaintext = nip44_v2::decrypt_to_bytes(key, &payload).ok()?;
+    String::from_utf8(plaintext).ok()
+}
+
+/// What brings the user's private messages, from `since` on: gift wraps to
+/// them, NIP-04 messages to them and from them (written on another client).
+fn dm_filters(me: PublicKey, since: Option<Timestamp>) -> Vec<Filter> {
+    let filters = [
+        Filter::new().kind(Kind::GiftWrap).pubkey(me),
+        Filter::new().kind(Kind::EncryptedDirectMessage).pubkey(me),
+        Filter::new().kind(Kind::EncryptedDirectMessage).author(me),
+    ];
+    filters
+        .into_iter()
+        .map(|filter| match since {
+            Some(since) => filter.since(since),
+            None => filter,
+        })
+        .collect()
 }
 
 fn signer_error(error: impl std::fmt::Display) -> MessagingError {

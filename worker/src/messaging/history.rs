@@ -1,0 +1,275 @@
+//! The conversations of one unlocked session, decrypted.
+//!
+//! Plaintext lives here and nowhere else: it is rebuilt from the event
+//! database's gift wraps at each unlock and dropped at each lock. What the
+//! app sees is cut from it: a summary per conversation and pages of
+//! messages, never the whole history.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{ChatMessage, ConversationSummary, Delivery, MessageCursor};
+
+/// Every conversation, by peer (npub), with how far the user has read each.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Oldest first, ordered by `(created_at, id)`.
+    conversations: HashMap<String, Vec<ChatMessage>>,
+    /// Each message's peer, by message id: finds a message to update.
+    peers: HashMap<String, String>,
+    /// Per peer, how far the user has read.
+    read: BTreeMap<String, ReadMarker>,
+}
+
+/// The latest second of a conversation the user has seen, and the messages
+/// of that second they saw: times are in whole seconds, so a message can
+/// come later and still bear the same second.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMarker {
+    pub at: u64,
+    pub ids: Vec<String>,
+}
+
+impl ReadMarker {
+    /// Whether the user has seen `message`. One older than the marker
+    /// counts as seen even if it arrived after: relays deliver late rarely,
+    /// and the marker stays one record per conversation.
+    fn covers(&self, message: &ChatMessage) -> bool {
+        message.created_at < self.at
+            || (message.created_at == self.at && self.ids.contains(&message.id))
+    }
+}
+
+impl History {
+    /// A history where the user has read each peer's messages up to
+    /// `read`'s markers.
+    pub fn with_read_markers(read: BTreeMap<String, ReadMarker>) -> Self {
+        Self {
+            read,
+            ..Self::default()
+        }
+    }
+
+    /// Adds `message` to its conversation; false if it was already there
+    /// (the copy of a message the user sent comes back with the same id).
+    pub fn file(&mut self, message: ChatMessage) -> bool {
+        if self.peers.contains_key(&message.id) {
+            return false;
+        }
+        self.peers.insert(message.id.clone(), message.peer.clone());
+        let messages = self.conversations.entry(message.peer.clone()).or_default();
+        let at = messages.partition_point(|known| order(known) <= order(&message));
+        messages.insert(at, message);
+        true
+    }
+
+    pub fn message(&self, id: &str) -> Option<&ChatMessage> {
+        let peer = self.peers.get(id)?;
+        self.conversations
+            .get(peer)?
+            .iter()
+            .rev()
+            .find(|message| message.id == id)
+    }
+
+    /// Records how far message `id` got; returns the message as it now is.
+    pub fn set_delivery(&mut self, id: &str, delivery: Delivery) -> Option<ChatMessage> {
+        let peer = self.peers.get(id)?;
+        let message = self
+            .conversations
+            .get_mut(peer)?
+            .iter_mut()
+            .rev()
+            .find(|message| message.id == id)?;
+        message.delivery = Some(delivery);
+        Some(message.clone())
+    }
+
+    /// A summary per conversation, the most recent first.
+    pub fn summaries(&self) -> Vec<ConversationSummary> {
+        let mut summaries: Vec<ConversationSummary> = self
+            .conversations
+            .iter()
+            .filter_map(|(peer, messages)| {
+                Some(ConversationSummary {
+                    peer: peer.clone(),
+                    last: messages.last()?.clone(),
+                    unread: self.unread(peer, messages),
+                })
+            })
+            .collect();
+        summaries.sort_by(|a, b| order(&b.last).cmp(&order(&a.last)));
+        summaries
+    }
+
+    /// Their messages the read marker does not cover. Messages are ordered
+    /// by time, so only the tail from the marker's second is looked at.
+    fn unread(&self, peer: &str, messages: &[ChatMessage]) -> usize {
+        let Some(read) = self.read.get(peer) else {
+            return messages.iter().filter(|message| !message.from_me).count();
+        };
+        let from = messages.partition_point(|message| message.created_at < read.at);
+        messages[from..]
+            .iter()
+            .filter(|message| !message.from_me && !read.covers(message))
+            .count()
+    }
+
+    /// Up to `limit` messages with `peer` before `before` (the latest ones
+    /// when `None`), oldest first, and where the page before them starts
+    /// if there is one.
+    pub fn page(
+        &self,
+        peer: &str,
+        before: Option<&MessageCursor>,
+        limit: usize,
+    ) -> (Vec<ChatMessage>, Option<MessageCursor>) {
+        let Some(messages) = self.conversations.get(peer) else {
+            return (Vec::new(), None);
+        };
+        let end = match before {
+            Some(cursor) => messages.partition_point(|message| {
+                order(message) < (cursor.created_at, cursor.id.as_str())
+            }),
+            None => messages.len(),
+        };
+        let start = end.saturating_sub(limit);
+        let earlier = (start > 0).then(|| cursor(&messages[start]));
+        (messages[start..end].to_vec(), earlier)
+    }
+
+    /// Marks everything with `peer` read; true if that changed the marker.
+    pub fn mark_read(&mut self, peer: &str) -> bool {
+        let Some(messages) = self.conversations.get(peer) else {
+            return false;
+        };
+        let Some(latest) = messages.last() else {
+            return false;
+        };
+        let at = latest.created_at;
+        let from = messages.partition_point(|message| message.created_at < at);
+        let marker = ReadMarker {
+            at,
+            ids: messages[from..].iter().map(|m| m.id.clone()).collect(),
+        };
+        if self.read.get(peer) == Some(&marker) {
+            return false;
+        }
+        self.read.insert(peer.to_owned(), marker);
+        true
+    }
+
+    pub fn read_markers(&self) -> &BTreeMap<String, ReadMarker> {
+        &self.read
+    }
+}
+
+fn order(message: &ChatMessage) -> (u64, &str) {
+    (message.created_at, message.id.as_str())
+}
+
+fn cursor(message: &ChatMessage) -> MessageCursor {
+    MessageCursor {
+        created_at: message.created_at,
+        id: message.id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(peer: &str, id: &str, created_at: u64, from_me: bool) -> ChatMessage {
+        ChatMessage {
+            id: id.to_owned(),
+            peer: peer.to_owned(),
+            from_me,
+            text: format!("text {id}"),
+            created_at,
+            legacy: false,
+            delivery: None,
+        }
+    }
+
+    fn ids(messages: &[ChatMessage]) -> Vec<&str> {
+        messages.iter().map(|message| message.id.as_str()).collect()
+    }
+
+    #[test]
+    fn messages_are_ordered_by_time_then_id_and_filed_once() {
+        let mut history = History::default();
+        assert!(history.file(message("bob", "c", 30, false)));
+        assert!(history.file(message("bob", "b", 10, true)));
+        assert!(history.file(message("bob", "a", 30, false)));
+        assert!(!history.file(message("bob", "b", 10, true)));
+        let (page, earlier) = history.page("bob", None, 10);
+        assert_eq!(ids(&page), ["b", "a", "c"]);
+        assert_eq!(earlier, None);
+    }
+
+    #[test]
+    fn pages_go_back_in_time_until_the_first_message() {
+        let mut history = History::default();
+        for n in 0..7u64 {
+            history.file(message("bob", &format!("m{n}"), 100 + n, n % 2 == 0));
+        }
+        let (latest, earlier) = history.page("bob", None, 3);
+        assert_eq!(ids(&latest), ["m4", "m5", "m6"]);
+        let (middle, earlier) = history.page("bob", earlier.as_ref(), 3);
+        assert_eq!(ids(&middle), ["m1", "m2", "m3"]);
+        let (first, earlier) = history.page("bob", earlier.as_ref(), 3);
+        assert_eq!(ids(&first), ["m0"]);
+        assert_eq!(earlier, None);
+        assert_eq!(history.page("carol", None, 3), (Vec::new(), None));
+    }
+
+    #[test]
+    fn unread_counts_their_messages_the_marker_does_not_cover() {
+        let marker = ReadMarker {
+            at: 20,
+            ids: vec!["seen".to_owned()],
+        };
+        let mut history = History::with_read_markers(BTreeMap::from([("bob".to_owned(), marker)]));
+        history.file(message("bob", "old", 10, false));
+        history.file(message("bob", "seen", 20, false));
+        history.file(message("bob", "same second", 20, false));
+        history.file(message("bob", "mine", 25, true));
+        history.file(message("bob", "new", 30, false));
+        history.file(message("carol", "hi", 5, false));
+        let summaries = history.summaries();
+        let unread: Vec<(&str, usize, &str)> = summaries
+            .iter()
+            .map(|s| (s.peer.as_str(), s.unread, s.last.id.as_str()))
+            .collect();
+        assert_eq!(unread, [("bob", 2, "new"), ("carol", 1, "hi")]);
+
+        assert!(history.mark_read("bob"));
+        assert!(!history.mark_read("bob"));
+        assert_eq!(history.summaries()[0].unread, 0);
+        // A message bearing the second already read is still new.
+        history.file(message("bob", "also at 30", 30, false));
+        assert_eq!(history.summaries()[0].unread, 1);
+        assert!(history.mark_read("bob"));
+        assert_eq!(
+            history
+                .read_markers()
+                .get("bob")
+                .map(|m| (m.at, m.ids.len())),
+            Some((30, 2))
+        );
+    }
+
+    #[test]
+    fn a_delivery_updates_the_message_in_place() {
+        let mut history = History::default();
+        history.file(message("bob", "x", 10, true));
+        let updated = history.set_delivery("x", Delivery::Waiting);
+        assert_eq!(updated.map(|m| m.delivery), Some(Some(Delivery::Waiting)));
+        assert_eq!(
+            history.message("x").and_then(|m| m.delivery.clone()),
+            Some(Delivery::Waiting)
+        );
+        assert_eq!(history.set_delivery("unknown", Delivery::Sending), None);
+    }
+}

@@ -1,0 +1,152 @@
+//! The outbox: messages sealed and kept until a relay takes them.
+//!
+//! A message is gift-wrapped when the user sends it, and those signed gift
+//! wraps are what is kept: already encrypted for the relays, they reveal no
+//! more at rest than they will on any relay (the recipient's key, in the
+//! clear as NIP-59 needs), so the record needs no sealing of its own.
+
+use std::collections::HashSet;
+
+use nostr_sdk::prelude::{Event, PublicKey};
+use serde::{Deserialize, Serialize};
+
+/// One message, sealed for its recipient and for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    /// Gift-wrapped to the recipient, for their inbox relays.
+    pub for_them: Event,
+    /// Gift-wrapped to the user: the copy in their own history, and for
+    /// their other devices.
+    pub for_me: Event,
+    /// Why the relays refused it last time, if they did; it then waits for
+    /// the user to retry. `None` while it waits for a relay to be reachable.
+    pub failed: Option<String>,
+}
+
+impl Sealed {
+    /// Who it is for: the first `p` tag of the recipient's gift wrap.
+    pub fn recipient(&self) -> Option<PublicKey> {
+        self.for_them.tags.public_keys().next().copied()
+    }
+}
+
+/// What waits, by message id (the rumor's), in the order it was sent.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    waiting: Vec<(String, Sealed)>,
+    /// Being delivered right now: not started again until that ends.
+    sending: HashSet<String>,
+}
+
+impl Outbox {
+    pub fn add(&mut self, id: String, sealed: Sealed) {
+        if self.get(&id).is_none() {
+            self.waiting.push((id, sealed));
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Sealed> {
+        self.waiting
+            .iter()
+            .find(|(known, _)| known == id)
+            .map(|(_, sealed)| sealed)
+    }
+
+    /// Takes `id` for delivery, unless it is unknown or already under way.
+    pub fn start_sending(&mut self, id: &str) -> Option<Sealed> {
+        let sealed = self.get(id)?.clone();
+        self.sending.insert(id.to_owned()).then_some(sealed)
+    }
+
+    /// Delivered, or never kept: it leaves the outbox.
+    pub fn remove(&mut self, id: &str) {
+        self.sending.remove(id);
+        self.waiting.retain(|(known, _)| known != id);
+    }
+
+    /// Not delivered: it stays, failed with `reason` or waiting (`None`).
+    pub fn not_delivered(&mut self, id: &str, reason: Option<String>) {
+        self.sending.remove(id);
+        if let Some((_, sealed)) = self.waiting.iter_mut().find(|(known, _)| known == id) {
+            sealed.failed = reason;
+        }
+    }
+
+    /// The messages to send as soon as a relay is reachable: not failed,
+    /// not under way.
+    pub fn due(&self) -> Vec<String> {
+        self.waiting
+            .iter()
+            .filter(|(id, sealed)| sealed.failed.is_none() && !self.sending.contains(id))
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// The stored record: the sealed messages, in order.
+    pub fn to_record(&self) -> Vec<u8> {
+        let sealed: Vec<&Sealed> = self.waiting.iter().map(|(_, sealed)| sealed).collect();
+        // Events and strings always serialise.
+        serde_json::to_vec(&sealed).unwrap_or_default()
+    }
+
+    /// The sealed messages of a stored record.
+    pub fn parse_record(bytes: &[u8]) -> Result<Vec<Sealed>, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nostr_sdk::prelude::{EventBuilder, Keys};
+
+    fn sealed(text: &str) -> Sealed {
+        let keys = Keys::generate();
+        let event = EventBuilder::text_note(text)
+            .sign_with_keys(&keys)
+            .expect("signed");
+        Sealed {
+            for_them: event.clone(),
+            for_me: event,
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn a_message_is_sent_once_at_a_time_and_leaves_when_delivered() {
+        let mut outbox = Outbox::default();
+        outbox.add("a".into(), sealed("a"));
+        outbox.add("b".into(), sealed("b"));
+        assert_eq!(outbox.due(), ["a", "b"]);
+        assert!(outbox.start_sending("a").is_some());
+        assert!(outbox.start_sending("a").is_none());
+        assert_eq!(outbox.due(), ["b"]);
+        outbox.remove("a");
+        assert!(outbox.get("a").is_none());
+        assert!(outbox.start_sending("a").is_none());
+
+        outbox.start_sending("b");
+        outbox.not_delivered("b", Some("blocked".into()));
+        assert!(
+            outbox.due().is_empty(),
+            "a refused message waits for a retry"
+        );
+        assert!(outbox.start_sending("b").is_some(), "a retry takes it");
+        outbox.not_delivered("b", None);
+        assert_eq!(outbox.due(), ["b"]);
+    }
+
+    #[test]
+    fn the_record_keeps_the_signed_gift_wraps_and_why_they_failed() {
+        let mut outbox = Outbox::default();
+        let mut refused = sealed("x");
+        refused.failed = Some("blocked".into());
+        outbox.add("x".into(), refused.clone());
+        outbox.add("y".into(), sealed("y"));
+        let read = Outbox::parse_record(&outbox.to_record()).expect("parses");
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0], refused);
+        assert!(read[1].for_them.verify().is_ok());
+        assert!(Outbox::parse_record(b"garbage").is_err());
+    }
+}
