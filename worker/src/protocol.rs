@@ -419,7 +419,7 @@ pub struct ChatMessage {
 }
 
 /// Where a message the user sent stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum Delivery {
     /// Being handed to the recipient's relays.

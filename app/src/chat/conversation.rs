@@ -1,52 +1,68 @@
-//! One conversation: its messages, live, and a box to write the next.
+//! One conversation: its latest messages, earlier ones on request, new ones
+//! live, each sent message's delivery, and a box to write the next.
 
-use flash_worker::protocol::{ChatMessage, Command, Reply, MAX_MESSAGES_PAGE};
+use flash_worker::protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError};
+use super::when;
+use crate::engine::{command_action, use_engine, ActionError, Engine};
 use crate::identity::short_npub;
 use crate::receive::TokenOffer;
+
+/// How many messages a page brings.
+const PAGE: usize = 50;
 
 #[component]
 pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
     let engine = use_engine();
     let inbox = engine.inbox();
     let messages = RwSignal::new(Vec::<ChatMessage>::new());
-    let load = {
+    // Where the page before the earliest shown starts, if there is one.
+    let earlier = RwSignal::new(None::<MessageCursor>);
+    let loaded = RwSignal::new(false);
+
+    // The latest page, merged into what is shown: new messages and new
+    // delivery states come in, pages already loaded stay.
+    Effect::new({
         let peer = peer.clone();
-        move || {
+        move |_| {
+            inbox.track();
             let peer = peer.clone();
             leptos::task::spawn_local(async move {
-                if let Ok(Reply::Conversation { messages: list, .. }) = engine
-                    .request(Command::OpenConversation {
-                        peer,
-                        before: None,
-                        limit: MAX_MESSAGES_PAGE,
-                    })
-                    .await
-                {
-                    messages.set(list);
+                if let Some((page, before)) = fetch_page(engine, peer, None).await {
+                    if !loaded.get_untracked() {
+                        earlier.set(before);
+                        loaded.set(true);
+                    }
+                    merge(messages, page);
+                }
+            });
+        }
+    });
+    let show_earlier = {
+        let peer = peer.clone();
+        move |_| {
+            let (peer, before) = (peer.clone(), earlier.get_untracked());
+            leptos::task::spawn_local(async move {
+                if let Some((page, before)) = fetch_page(engine, peer, before).await {
+                    earlier.set(before);
+                    merge(messages, page);
                 }
             });
         }
     };
-    Effect::new({
-        let load = load.clone();
-        move |_| {
-            inbox.track();
-            load();
-        }
-    });
+
     let text = RwSignal::new(String::new());
     let to = peer.clone();
     let send = command_action(move |text: &String| Command::SendMessage {
         to: to.clone(),
         text: text.clone(),
     });
+    // The engine has kept the message: it may leave the box.
     Effect::new(move |_| {
-        if let Some(Ok(Reply::MessageSent { .. })) = send.value().get() {
+        if let Some(Ok(Reply::MessageSent { message })) = send.value().get() {
             text.set(String::new());
-            load();
+            merge(messages, vec![message]);
         }
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -62,12 +78,12 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
                 <button class="link" on:click=move |_| on_back.run(())>"← All chats"</button>
                 <code title=peer.clone()>{short_npub(&peer)}</code>
             </div>
+            {move || earlier.get().is_some().then(|| view! {
+                <button class="link" on:click=show_earlier.clone()>"Show earlier messages"</button>
+            })}
             <ol class="messages" aria-label="Messages" data-testid="messages">
-                <For each=move || messages.get() key=|message| message.id.clone() let:message>
-                    <li class=if message.from_me { "message mine" } else { "message theirs" }>
-                        {message.text.clone()}
-                        {(!message.from_me).then(|| token_in(&message.text)).flatten().map(|token| view! { <ChatToken token/> })}
-                    </li>
+                <For each=move || messages.get() key=|message| (message.id.clone(), message.delivery.clone()) let:message>
+                    <Message message/>
                 </For>
             </ol>
             <form class="composer" on:submit=submit>
@@ -81,6 +97,95 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
             </form>
             <ActionError action=send/>
         </div>
+    }
+}
+
+/// A page of the conversation with `peer`: the latest, or the one before
+/// `before`.
+async fn fetch_page(
+    engine: Engine,
+    peer: String,
+    before: Option<MessageCursor>,
+) -> Option<(Vec<ChatMessage>, Option<MessageCursor>)> {
+    let open = Command::OpenConversation {
+        peer,
+        before,
+        limit: PAGE,
+    };
+    match engine.request(open).await {
+        Ok(Reply::Conversation {
+            messages, earlier, ..
+        }) => Some((messages, earlier)),
+        _ => None,
+    }
+}
+
+/// Adds `page` to what is shown, a message seen again replacing its older
+/// version, in the engine's order (time, then id).
+fn merge(messages: RwSignal<Vec<ChatMessage>>, page: Vec<ChatMessage>) {
+    messages.update(|shown| {
+        for message in page {
+            match shown.iter_mut().find(|known| known.id == message.id) {
+                Some(known) => *known = message,
+                None => shown.push(message),
+            }
+        }
+        shown.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    });
+}
+
+#[component]
+fn Message(message: ChatMessage) -> impl IntoView {
+    let class = if message.from_me {
+        "message mine"
+    } else {
+        "message theirs"
+    };
+    let token = (!message.from_me)
+        .then(|| token_in(&message.text))
+        .flatten();
+    view! {
+        <li class=class data-testid="message">
+            <span class="text">{message.text.clone()}</span>
+            {token.map(|token| view! { <ChatToken token/> })}
+            <small class="meta">
+                <time>{when(message.created_at)}</time>
+                {message.legacy.then(|| view! {
+                    <span class="legacy" data-testid="legacy"
+                        title="Sent with NIP-04: relays can see who wrote to whom, and when">
+                        " · legacy, less private"
+                    </span>
+                })}
+                {message.delivery.clone().map(|delivery| view! { <DeliveryState id=message.id.clone() delivery/> })}
+            </small>
+        </li>
+    }
+}
+
+/// How far a message the user sent got, with a retry when it failed.
+#[component]
+fn DeliveryState(id: String, delivery: Delivery) -> impl IntoView {
+    let retry = command_action(|id: &String| Command::RetryMessage { id: id.clone() });
+    let text = match &delivery {
+        Delivery::Sending => "sending…".to_owned(),
+        Delivery::Waiting => "waiting to send: no relay reachable".to_owned(),
+        Delivery::Sent { accepted, tried: 1 } => format!("sent to {accepted} of 1 relay"),
+        Delivery::Sent { accepted, tried } => format!("sent to {accepted} of {tried} relays"),
+        Delivery::Failed { reason } => format!("not sent: {reason}"),
+    };
+    let state = match &delivery {
+        Delivery::Sending => "sending",
+        Delivery::Waiting => "waiting",
+        Delivery::Sent { .. } => "sent",
+        Delivery::Failed { .. } => "failed",
+    };
+    let can_retry = matches!(delivery, Delivery::Waiting | Delivery::Failed { .. });
+    view! {
+        <span class="delivery" data-testid="delivery" data-state=state>{" · "}{text}</span>
+        {can_retry.then(|| view! {
+            <button class="link" on:click=move |_| { retry.dispatch(id.clone()); }>"Retry"</button>
+        })}
+        <ActionError action=retry/>
     }
 }
 
