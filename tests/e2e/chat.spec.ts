@@ -1,10 +1,24 @@
-// Private messages (NIP-17) between two people, live, through the dev relay.
-import { test, expect, restoreWallet, npub, NIP06_NPUB } from "./fixtures";
+// Private messages (NIP-17) between two people, live, through the dev relay;
+// kept in the browser, so still there after a reload.
+import type { Page } from "@playwright/test";
+import { generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
+import { test, expect, restoreWallet, unlock, npub, NIP06_NPUB } from "./fixtures";
 
 const OTHER_WORDS =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
-test("two people exchange private messages and see them arrive live", async ({ browser, baseURL }) => {
+const texts = (page: Page, who: ".mine" | ".theirs" | "" = "") =>
+  page.getByTestId("messages").locator(`.message${who} .text`);
+
+async function openChat(page: Page) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
+  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+}
+
+test("two people exchange private messages, see them arrive live, and find them again after a reload", async ({
+  browser,
+  baseURL,
+}) => {
   const alice = await (await browser.newContext({ baseURL })).newPage();
   const bob = await (await browser.newContext({ baseURL })).newPage();
   await alice.goto("/");
@@ -12,34 +26,47 @@ test("two people exchange private messages and see them arrive live", async ({ b
   await bob.goto("/");
   await restoreWallet(bob, OTHER_WORDS);
   const bobNpub = await npub(bob).getAttribute("data-npub");
-
-  for (const page of [alice, bob]) {
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
-    await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
-  }
+  await openChat(alice);
+  await openChat(bob);
 
   await alice.getByLabel("Message someone (npub)").fill(bobNpub!);
   await alice.getByRole("button", { name: "Open chat" }).click();
   await alice.getByPlaceholder("Write a message").fill("gm Bob, lunch at noon?");
   await alice.getByRole("button", { name: "Send" }).click();
-  await expect(alice.getByTestId("messages").locator(".mine")).toHaveText(["gm Bob, lunch at noon?"]);
+  await expect(texts(alice, ".mine")).toHaveText(["gm Bob, lunch at noon?"]);
+  await expect(alice.getByTestId("delivery")).toHaveText(/sent to 1 of 1 relay$/);
 
-  // Bob's list shows the new conversation without a reload.
+  // Bob's list shows the new conversation, unread, without a reload.
   const fromAlice = bob.getByRole("button", { name: new RegExp(NIP06_NPUB.slice(0, 12)) });
   await expect(fromAlice).toContainText("gm Bob, lunch at noon?");
+  await expect(fromAlice.getByTestId("unread")).toHaveText("1");
   await fromAlice.click();
   await bob.getByPlaceholder("Write a message").fill("Noon works.");
   await bob.getByRole("button", { name: "Send" }).click();
 
-  await expect(alice.getByTestId("messages").locator(".message")).toHaveText([
-    "gm Bob, lunch at noon?",
-    "Noon works.",
-  ]);
-  await expect(alice.getByTestId("messages").locator(".theirs")).toHaveText(["Noon works."]);
-  await expect(bob.getByTestId("messages").locator(".message")).toHaveText([
-    "gm Bob, lunch at noon?",
-    "Noon works.",
-  ]);
+  // Written in the same second, two messages are ordered by id: check each.
+  for (const page of [alice, bob]) {
+    await expect(texts(page)).toHaveCount(2);
+    await expect(texts(page).filter({ hasText: "gm Bob, lunch at noon?" })).toHaveCount(1);
+    await expect(texts(page).filter({ hasText: "Noon works." })).toHaveCount(1);
+  }
+  await expect(texts(alice, ".theirs")).toHaveText(["Noon works."]);
+
+  // Bob read it: back in the list, nothing is unread.
+  await bob.getByRole("button", { name: "← All chats" }).click();
+  await expect(fromAlice).toBeVisible();
+  await expect(fromAlice.getByTestId("unread")).toHaveCount(0);
+
+  // After a reload the messages come back from the browser's storage.
+  await alice.reload();
+  await unlock(alice);
+  await openChat(alice);
+  const withBob = alice.getByRole("button", { name: new RegExp(bobNpub!.slice(0, 12)) });
+  await expect(withBob).toBeVisible();
+  await expect(withBob.getByTestId("unread")).toHaveCount(0);
+  await withBob.click();
+  await expect(texts(alice, ".mine")).toHaveText(["gm Bob, lunch at noon?"]);
+  await expect(texts(alice, ".theirs")).toHaveText(["Noon works."]);
 });
 
 test("a message to something that is not an npub is refused with a reason", async ({ page }) => {
@@ -51,4 +78,20 @@ test("a message to something that is not an npub is refused with a reason", asyn
   await page.getByPlaceholder("Write a message").fill("hello?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByRole("alert")).toContainText("not a NOSTR public key");
+});
+
+test("a message to someone with no inbox relays says why it was not sent and offers a retry", async ({ page }) => {
+  await page.goto("/chat");
+  await restoreWallet(page);
+  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+  // Nobody has published relay lists for a fresh key.
+  await page.getByLabel("Message someone (npub)").fill(nip19.npubEncode(getPublicKey(generateSecretKey())));
+  await page.getByRole("button", { name: "Open chat" }).click();
+  await page.getByPlaceholder("Write a message").fill("anyone there?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(texts(page, ".mine")).toHaveText(["anyone there?"]);
+  await expect(page.getByTestId("delivery")).toContainText("not sent:");
+  await expect(page.getByTestId("delivery")).toContainText("inbox relays");
+  await expect(page.getByTestId("delivery")).toHaveAttribute("data-state", "failed");
+  await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
 });

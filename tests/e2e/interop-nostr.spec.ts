@@ -1,6 +1,7 @@
 // Interoperability with nostr-tools (an implementation no one here wrote):
-// NIP-17 private messages both ways, through the dev relay.
+// NIP-17 private messages both ways, and NIP-04 read, through the dev relay.
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
+import * as nip04 from "nostr-tools/nip04";
 import * as nip17 from "nostr-tools/nip17";
 import * as nip59 from "nostr-tools/nip59";
 import type { Page } from "@playwright/test";
@@ -26,7 +27,8 @@ test("a NIP-17 message wrapped by nostr-tools arrives in the app", async ({ page
     const conversation = page.getByRole("button", { name: new RegExp(nip19.npubEncode(getPublicKey(sender)).slice(0, 12)) });
     await expect(conversation).toContainText("hello from nostr-tools");
     await conversation.click();
-    await expect(page.getByTestId("messages").locator(".theirs")).toHaveText(["hello from nostr-tools"]);
+    await expect(page.getByTestId("messages").locator(".theirs .text")).toHaveText(["hello from nostr-tools"]);
+    await expect(page.getByTestId("legacy")).toHaveCount(0);
   } finally {
     relay.close();
   }
@@ -58,6 +60,26 @@ test("a message sent by the app is unwrapped by nostr-tools", async ({ page, req
     expect(rumor.pubkey).toBe(appKey);
     expect(rumor.content).toBe("hello, nostr-tools");
     expect(rumor.tags).toContainEqual(["p", recipientKey]);
+  } finally {
+    relay.close();
+  }
+});
+
+test("a NIP-04 message from nostr-tools appears in the app, marked legacy", async ({ page, request }) => {
+  const appKey = await appUser(page);
+  const { relay } = await devRelay(request);
+  const sender = generateSecretKey();
+  try {
+    const content = nip04.encrypt(sender, appKey, "hello the old way");
+    await relay.publish(
+      finalizeEvent({ kind: 4, created_at: Math.floor(Date.now() / 1000), tags: [["p", appKey]], content }, sender),
+    );
+    const conversation = page.getByRole("button", { name: new RegExp(nip19.npubEncode(getPublicKey(sender)).slice(0, 12)) });
+    await expect(conversation).toContainText("hello the old way");
+    await conversation.click();
+    const message = page.getByTestId("messages").locator(".theirs");
+    await expect(message.locator(".text")).toHaveText(["hello the old way"]);
+    await expect(message.getByTestId("legacy")).toContainText("legacy, less private");
   } finally {
     relay.close();
   }

@@ -11,6 +11,8 @@ use std::sync::Arc;
 use event_store_behaviour as behaviour;
 use event_store_behaviour::{event, ids, save, Database, T};
 use flash_worker::events::{EventStoreOptions, IndexedDbEvents};
+use flash_worker::profiles::indexeddb::IndexedDbProfiles;
+use flash_worker::profiles::ProfileStores;
 use futures::future::join_all;
 use indexed_db_futures::database::Database as IdbDatabase;
 use indexed_db_futures::prelude::*;
@@ -316,6 +318,25 @@ async fn a_client_uses_it() {
     assert_eq!(client.database().save_event(&note).await.unwrap(), Success);
     assert_eq!(ids(&db, Filter::new()).await, vec![note.id]);
     drop(client);
+    drop(db);
+    delete(&id).await;
+}
+
+/// A profile's events open through its profile store, and go with it.
+#[wasm_bindgen_test]
+async fn a_profiles_events_are_deleted_with_the_profile() {
+    let profiles = IndexedDbProfiles::default();
+    let id = profile_id();
+    let note = event(&Keys::generate(), 1, 0, vec![]);
+    let me = Keys::generate().public_key();
+    {
+        let db = profiles.open_events(&id, me).await.unwrap();
+        assert_eq!(save(&db, &note).await, Success);
+    }
+    assert!(!profiles.list().await.unwrap().contains(&id));
+    profiles.delete(&id).await.unwrap();
+    let db = profiles.open_events(&id, me).await.unwrap();
+    assert_eq!(ids(&db, Filter::new()).await, Vec::<EventId>::new());
     drop(db);
     delete(&id).await;
 }
