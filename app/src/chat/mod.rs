@@ -89,10 +89,13 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
     let engine = use_engine();
     let inbox = engine.inbox();
     let messaging = engine.messaging();
+    // Not every change of the relays' state: only the one after which the
+    // history is loaded.
+    let ready = Memo::new(move |_| matches!(messaging.get(), MessagingState::Ready { .. }));
     let conversations = RwSignal::new(Vec::<ConversationSummary>::new());
     Effect::new(move |_| {
         inbox.track();
-        messaging.track();
+        ready.track();
         leptos::task::spawn_local(async move {
             if let Ok(Reply::Conversations {
                 conversations: list,
