@@ -254,7 +254,7 @@ test("a remote signer that never answers gives up with a reason and creates noth
   // Nothing listens on port 9 of this machine: no relay, so no signer.
   await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${signer}?relay=ws://127.0.0.1:9`);
   await choosePassphrase(page);
-  await page.getByRole("button", { name: "Connect" }).click();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
   await expect(page.getByRole("button", { name: "Waiting for your signer to approve…" })).toBeDisabled();
   await expect(page.getByRole("alert")).toContainText(/remote signer|relay/, { timeout: 40_000 });
   await page.reload();
