@@ -95,7 +95,10 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
     let conversations = RwSignal::new(Vec::<ConversationSummary>::new());
     Effect::new(move |_| {
         inbox.track();
-        ready.track();
+        // Read, not only tracked: a memo is computed when read.
+        if !ready.get() {
+            return;
+        }
         leptos::task::spawn_local(async move {
             if let Ok(Reply::Conversations {
                 conversations: list,
