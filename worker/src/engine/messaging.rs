@@ -79,6 +79,15 @@ enum Input {
     Start(MessagingStart),
 }
 
+/// What woke the loop: an input (`None` once every source ended), or
+/// background work that ended.
+// Like `Input`: one at a time, handled at once.
+#[allow(clippy::large_enum_variant)]
+enum Woken {
+    Input(Option<Input>),
+    Done(Done),
+}
+
 /// What the loop's background work ends with.
 enum Done {
     Opened(Option<PrivateMessage>),
@@ -399,21 +408,21 @@ impl<P: ProfileStores> Engine<P> {
         self.show_relays(messenger, &ready);
         let mut work: FuturesUnordered<LocalBoxFuture<'_, Done>> = FuturesUnordered::new();
         loop {
-            let next = futures::select! {
-                input = inputs.next() => Err(input),
-                done = work.select_next_some() => Ok(done),
+            let woken = futures::select! {
+                input = inputs.next() => Woken::Input(input),
+                done = work.select_next_some() => Woken::Done(done),
             };
             if self.messaging_epoch.get() != epoch {
                 return Ended::Stopped;
             }
-            let input = match next {
-                Ok(done) => {
+            let input = match woken {
+                Woken::Done(done) => {
                     self.finish(done, messenger, epoch, &mut ready, &mut work)
                         .await;
                     continue;
                 }
-                Err(None) => return Ended::Stopped,
-                Err(Some(input)) => input,
+                Woken::Input(None) => return Ended::Stopped,
+                Woken::Input(Some(input)) => input,
             };
             match input {
                 Input::Start(start) => return Ended::Restart(start),

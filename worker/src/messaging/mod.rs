@@ -155,8 +155,8 @@ impl Messenger {
         })
     }
 
-    /// Everything the relays send from now on; [`Messenger::read`] turns
-    /// each into a message when it is one.
+    /// Everything the relays send from now on; [`Messenger::open`] reads
+    /// the events among it.
     pub fn notifications(&self) -> broadcast::Receiver<RelayPoolNotification> {
         self.client.notifications()
     }
@@ -405,14 +405,6 @@ impl Messenger {
         }
         self.inboxes.borrow_mut().insert(who, inbox.clone());
         Ok(inbox)
-    }
-
-    /// The private message in `notification`, if it brings a new one.
-    pub async fn read(&self, notification: RelayPoolNotification) -> Option<PrivateMessage> {
-        match notification {
-            RelayPoolNotification::Event { event, .. } => self.open(&event).await,
-            _ => None,
-        }
     }
 
     /// The private message `event` holds for the user: a NIP-17 gift wrap
