@@ -456,3 +456,24 @@ async fn a_mint_that_never_answers_is_given_up_with_a_reason() {
     assert!(ecash_message(slow).contains("did not answer within"));
     assert!(wallet(&alice).await.mints.is_empty());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_older_cashu_a_token_is_received_too() {
+    use std::str::FromStr;
+
+    let mint = mint().await;
+    let (alice, _) = user(NIP06_WORDS).await;
+    let (bob, _) = user(BOB_WORDS).await;
+    add_mint(&alice, &mint).await;
+    add_mint(&bob, &mint).await;
+    fund(&alice, &mint, 20).await;
+    let token = send_token(&alice, &mint, 12, None).await;
+    let v3 = cdk::nuts::Token::from_str(&token)
+        .expect("a token")
+        .to_v3_string();
+    assert!(v3.starts_with("cashuA"), "{v3}");
+    assert!(matches!(
+        receive(&bob, &v3, false).await,
+        Ok(Reply::Received { amount: 12, .. })
+    ));
+}
