@@ -49,6 +49,8 @@ test("two people exchange private messages, see them arrive live, and find them 
     await expect(texts(page)).toHaveCount(2);
     await expect(texts(page).filter({ hasText: "gm Bob, lunch at noon?" })).toHaveCount(1);
     await expect(texts(page).filter({ hasText: "Noon works." })).toHaveCount(1);
+    // The day's messages come under its name.
+    await expect(page.getByTestId("day")).toHaveText(["Today"]);
   }
   await expect(texts(alice, ".theirs")).toHaveText(["Noon works."]);
 

@@ -82,8 +82,9 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
                 <button class="link" on:click=show_earlier.clone()>"Show earlier messages"</button>
             })}
             <ol class="messages" aria-label="Messages" data-testid="messages">
-                <For each=move || messages.get() key=|message| (message.id.clone(), message.delivery.clone()) let:message>
-                    <Message message/>
+                <For each=move || with_days(messages.get()) key=|(day, message)| (day.clone(), message.id.clone(), message.delivery.clone()) let:item>
+                    {item.0.map(|day| view! { <li class="day" role="separator" data-testid="day">{day}</li> })}
+                    <Message message=item.1/>
                 </For>
             </ol>
             <form class="composer" on:submit=submit>
@@ -132,6 +133,43 @@ fn merge(messages: RwSignal<Vec<ChatMessage>>, page: Vec<ChatMessage>) {
         }
         shown.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     });
+}
+
+/// Each message, with the day's name before the first message of each day.
+fn with_days(messages: Vec<ChatMessage>) -> Vec<(Option<String>, ChatMessage)> {
+    let mut previous = None;
+    messages
+        .into_iter()
+        .map(|message| {
+            let day = day_of(message.created_at);
+            let label = (previous.as_ref() != Some(&day)).then(|| day_name(message.created_at));
+            previous = Some(day);
+            (label, message)
+        })
+        .collect()
+}
+
+/// The local calendar day of a time (seconds since the epoch).
+fn day_of(created_at: u64) -> String {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(created_at as f64 * 1000.0))
+        .to_date_string()
+        .into()
+}
+
+/// "Today", "Yesterday", or the date as the user's locale writes it.
+fn day_name(created_at: u64) -> String {
+    const DAY_SECONDS: u64 = 24 * 60 * 60;
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let day = day_of(created_at);
+    if day == day_of(now) {
+        "Today".to_owned()
+    } else if day == day_of(now.saturating_sub(DAY_SECONDS)) {
+        "Yesterday".to_owned()
+    } else {
+        js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(created_at as f64 * 1000.0))
+            .to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED)
+            .into()
+    }
 }
 
 #[component]
