@@ -3,20 +3,14 @@
 use leptos::prelude::*;
 
 use crate::qr::qr_svg;
+use crate::shell::CopyButton;
 
 /// The user's npub, shortened, with a copy button and a QR code on demand.
 #[component]
 pub fn Npub(npub: String) -> impl IntoView {
     let show_qr = RwSignal::new(false);
-    let copied = RwSignal::new(false);
     let short = short_npub(&npub);
     let qr = qr_svg(&npub);
-    let for_copy = npub.clone();
-    let copy = move |_| {
-        let clipboard = window().navigator().clipboard();
-        let _ = clipboard.write_text(&for_copy);
-        copied.set(true);
-    };
     view! {
         <div class="npub card">
             <Avatar npub=npub.clone()/>
@@ -25,7 +19,7 @@ pub fn Npub(npub: String) -> impl IntoView {
                 <code data-testid="npub" title=npub.clone() data-npub=npub.clone()>{short}</code>
             </div>
             <div class="npub-actions">
-                <button class="button small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                <CopyButton text=npub.clone() label="Copy" class="button small"/>
                 <button class="button small secondary" on:click=move |_| show_qr.update(|shown| *shown = !*shown)>"QR"</button>
             </div>
             <Show when=move || show_qr.get()>

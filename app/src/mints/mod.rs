@@ -3,7 +3,7 @@
 
 mod picker;
 
-pub use picker::{amount_of, MintPicker};
+pub use picker::{amount_of, AmountField, MintPicker};
 
 use flash_worker::protocol::{Command, MintView};
 use leptos::prelude::*;

@@ -5,8 +5,9 @@ use flash_worker::protocol::{Command, MintQuote, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};
-use crate::mints::{amount_of, MintPicker};
+use crate::mints::{amount_of, AmountField, MintPicker};
 use crate::qr::Qr;
+use crate::shell::CopyButton;
 
 #[component]
 pub fn MintInvoice() -> impl IntoView {
@@ -29,10 +30,7 @@ pub fn MintInvoice() -> impl IntoView {
     view! {
         <form class="card stack" on:submit=submit>
             <MintPicker mint/>
-            <label class="field">
-                <span>"Amount (sat)"</span>
-                <input type="text" inputmode="numeric" name="amount" autocomplete="off" bind:value=amount/>
-            </label>
+            <AmountField amount/>
             <button class="button" type="submit"
                 disabled=move || mint.get().is_empty() || amount_of(&amount.get()).is_none() || request.pending().get()>
                 "Create invoice"
@@ -51,12 +49,6 @@ fn Invoice(quote: MintQuote) -> impl IntoView {
         quote: quote.clone(),
     });
     paid.dispatch((quote.mint.clone(), quote.id.clone()));
-    let invoice = quote.invoice.clone();
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        let _ = window().navigator().clipboard().write_text(&invoice);
-        copied.set(true);
-    };
     view! {
         <section class="card stack" aria-label="Invoice">
             {move || match paid.value().get() {
@@ -68,7 +60,7 @@ fn Invoice(quote: MintQuote) -> impl IntoView {
             }}
             <Qr text=format!("lightning:{}", quote.invoice) testid="invoice-qr"/>
             <code class="wrap" data-testid="invoice">{quote.invoice.clone()}</code>
-            <button class="button secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy invoice" }}</button>
+            <CopyButton text=quote.invoice.clone() label="Copy invoice"/>
         </section>
     }
 }

@@ -8,7 +8,7 @@ pub use token::TokenOffer;
 
 use leptos::prelude::*;
 
-use crate::shell::Screen;
+use crate::shell::{Screen, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Way {
@@ -21,16 +21,8 @@ pub fn Receive() -> impl IntoView {
     let way = RwSignal::new(Way::Lightning);
     view! {
         <Screen title="Receive">
-            <div class="segmented two" role="radiogroup" aria-label="How to receive">
-                <label class="segment">
-                    <input type="radio" name="receive-way" checked=move || way.get() == Way::Lightning on:change=move |_| way.set(Way::Lightning)/>
-                    <span>"Lightning"</span>
-                </label>
-                <label class="segment">
-                    <input type="radio" name="receive-way" checked=move || way.get() == Way::Token on:change=move |_| way.set(Way::Token)/>
-                    <span>"eCash token"</span>
-                </label>
-            </div>
+            <Segmented name="receive-way" label="How to receive" value=way
+                choices=vec![(Way::Lightning, "Lightning"), (Way::Token, "eCash token")]/>
             {move || match way.get() {
                 Way::Lightning => view! { <lightning::MintInvoice/> }.into_any(),
                 Way::Token => view! { <token::PasteToken/> }.into_any(),

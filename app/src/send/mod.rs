@@ -6,7 +6,7 @@ mod token;
 
 use leptos::prelude::*;
 
-use crate::shell::Screen;
+use crate::shell::{Screen, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Way {
@@ -19,16 +19,8 @@ pub fn Send() -> impl IntoView {
     let way = RwSignal::new(Way::Token);
     view! {
         <Screen title="Send">
-            <div class="segmented two" role="radiogroup" aria-label="How to send">
-                <label class="segment">
-                    <input type="radio" name="send-way" checked=move || way.get() == Way::Token on:change=move |_| way.set(Way::Token)/>
-                    <span>"eCash token"</span>
-                </label>
-                <label class="segment">
-                    <input type="radio" name="send-way" checked=move || way.get() == Way::Lightning on:change=move |_| way.set(Way::Lightning)/>
-                    <span>"Lightning invoice"</span>
-                </label>
-            </div>
+            <Segmented name="send-way" label="How to send" value=way
+                choices=vec![(Way::Token, "eCash token"), (Way::Lightning, "Lightning invoice")]/>
             {move || match way.get() {
                 Way::Token => view! { <token::SendToken/> }.into_any(),
                 Way::Lightning => view! { <lightning::PayInvoice/> }.into_any(),

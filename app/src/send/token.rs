@@ -6,8 +6,9 @@ use flash_worker::protocol::{Command, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};
-use crate::mints::{amount_of, MintPicker};
+use crate::mints::{amount_of, AmountField, MintPicker};
 use crate::qr::Qr;
+use crate::shell::CopyButton;
 
 #[component]
 pub fn SendToken() -> impl IntoView {
@@ -31,10 +32,7 @@ pub fn SendToken() -> impl IntoView {
     view! {
         <form class="card stack" on:submit=submit>
             <MintPicker mint/>
-            <label class="field">
-                <span>"Amount (sat)"</span>
-                <input type="text" inputmode="numeric" name="amount" autocomplete="off" bind:value=amount/>
-            </label>
+            <AmountField amount/>
             <label class="field">
                 <span>"Lock to (optional npub): only its owner can receive it"</span>
                 <input type="text" name="lock-to" autocomplete="off" placeholder="npub1…" bind:value=lock_to/>
@@ -54,12 +52,6 @@ pub fn SendToken() -> impl IntoView {
 
 #[component]
 fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let for_copy = token.clone();
-    let copy = move |_| {
-        let _ = window().navigator().clipboard().write_text(&for_copy);
-        copied.set(true);
-    };
     let to = RwSignal::new(String::new());
     let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
         to: to.clone(),
@@ -75,7 +67,7 @@ fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
             <p role="status">{format!("A token for {amount} sat")} {(fee > 0).then(|| format!(" ({fee} sat fee)"))}</p>
             <Qr text=token.clone() testid="token-qr"/>
             <code class="wrap token" data-testid="token">{token.clone()}</code>
-            <button class="button secondary" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy token" }}</button>
+            <CopyButton text=token.clone() label="Copy token"/>
             <form class="stack" on:submit=submit>
                 <label class="field">
                     <span>"Or send it privately to (npub)"</span>

@@ -13,6 +13,7 @@ use flash_worker::protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
 
 use crate::engine::use_engine;
+use crate::shell::Segmented;
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -46,25 +47,8 @@ fn ThemeChoice() -> impl IntoView {
     view! {
         <fieldset class="card">
             <legend>"Appearance"</legend>
-            <div class="segmented" role="radiogroup" aria-label="Theme">
-                {Theme::ALL
-                    .into_iter()
-                    .map(|choice| {
-                        view! {
-                            <label class="segment">
-                                <input
-                                    type="radio"
-                                    name="theme"
-                                    value=choice.label()
-                                    prop:checked=move || theme.get() == choice
-                                    on:change=move |_| theme.set(choice)
-                                />
-                                <span>{choice.label()}</span>
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </div>
+            <Segmented name="theme" label="Theme" value=theme
+                choices=Theme::ALL.into_iter().map(|choice| (choice, choice.label())).collect()/>
         </fieldset>
     }
 }

@@ -4,6 +4,7 @@ use flash_worker::protocol::{Command, ExportKind, Identity, Reply, SignerKind};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError};
+use crate::shell::Segmented;
 
 const AUTO_LOCK_CHOICES: [u32; 5] = [1, 5, 15, 60, 0];
 
@@ -149,15 +150,7 @@ fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
     view! {
         <form class="card stack" on:submit=submit>
             <h2>"Back up"</h2>
-            <div class="segmented" role="radiogroup" aria-label="What to export">
-                {choices.into_iter().map(|(choice, label)| view! {
-                    <label class="segment">
-                        <input type="radio" name="export" prop:checked=move || kind.get() == choice
-                            on:change=move |_| kind.set(choice)/>
-                        <span>{label}</span>
-                    </label>
-                }).collect_view()}
-            </div>
+            <Segmented name="export" label="What to export" value=kind choices/>
             <label class="field">
                 <span>"Passphrase, to confirm it is you"</span>
                 <input type="password" name="export-passphrase" autocomplete="current-password" bind:value=passphrase/>

@@ -2,7 +2,12 @@
 //! navigation bar, the update banner, and the screen shown when the engine
 //! cannot run.
 
+mod copy_button;
 mod icons;
+mod segmented;
+
+pub use copy_button::CopyButton;
+pub use segmented::Segmented;
 
 use flash_worker::protocol::{EngineStatus, Identity};
 use leptos::prelude::*;

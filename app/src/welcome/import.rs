@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::passphrase::NewPassphrase;
 use crate::engine::{command_action, describe, use_engine, ActionError, Engine, RequestError};
 use crate::qr::Qr;
+use crate::shell::CopyButton;
 
 /// Keep an `nsec` or `ncryptsec` as the identity.
 #[component]
@@ -278,19 +279,11 @@ async fn show_and_wait(
 /// app on this device.
 #[component]
 fn ShownCode(link: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let for_copy = link.clone();
-    let copy = move |_| {
-        let _ = window().navigator().clipboard().write_text(&for_copy);
-        copied.set(true);
-    };
     view! {
         <p role="status">"Scan this code with your signer app and approve the connection. Waiting for it…"</p>
         <Qr text=link.clone() testid="nostrconnect-qr"/>
         <code class="wrap" data-testid="nostrconnect-uri">{link.clone()}</code>
-        <a class="button secondary" href=link>"Open in a signer app"</a>
-        <button class="button secondary" type="button" on:click=copy>
-            {move || if copied.get() { "Copied" } else { "Copy link" }}
-        </button>
+        <a class="button secondary" href=link.clone()>"Open in a signer app"</a>
+        <CopyButton text=link label="Copy link"/>
     }
 }
