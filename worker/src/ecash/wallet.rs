@@ -357,7 +357,7 @@ impl Wallets {
                 .get_mint(wallet.mint_url.clone())
                 .await
                 .map_err(store_error)?;
-            let balance = wallet.total_balance().await.map_err(cdk_store_error)?;
+            let balance = wallet.total_balance().await.map_err(store_error)?;
             let pending = pending(&wallet).await?;
             views.push(mint_view(&wallet.mint_url, info, balance.into(), pending));
         }
@@ -648,13 +648,13 @@ async fn pending(wallet: &Wallet) -> Result<u64, EcashError> {
     let proofs = wallet
         .get_proofs_by_states(vec![State::Pending, State::Reserved, State::PendingSpent])
         .await
-        .map_err(cdk_store_error)?;
+        .map_err(store_error)?;
     Ok(proofs.iter().map(|proof| u64::from(proof.amount)).sum())
 }
 
 /// Everything the user holds at a wallet's mint, spendable or pending.
 async fn holdings(wallet: &Wallet) -> Result<u64, EcashError> {
-    let spendable = wallet.total_balance().await.map_err(cdk_store_error)?;
+    let spendable = wallet.total_balance().await.map_err(store_error)?;
     Ok(u64::from(spendable) + pending(wallet).await?)
 }
 
@@ -747,11 +747,8 @@ pub fn parse_mint_url(text: &str) -> Result<MintUrl, EcashError> {
     MintUrl::from_str(&with_scheme).map_err(|_| bad())
 }
 
-fn store_error(error: cdk_database::Error) -> EcashError {
-    EcashError::Store(error.to_string())
-}
-
-fn cdk_store_error(error: cdk::Error) -> EcashError {
+/// A failure reading or writing the wallet's store (cdk's or ours).
+fn store_error(error: impl std::fmt::Display) -> EcashError {
     EcashError::Store(error.to_string())
 }
 

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::identity::{opened_mut, vault_error, MNEMONIC};
+use super::profiles::storage_error;
 use super::Engine;
 use crate::ecash::store::CashuStore;
 use crate::ecash::wallet::{patiently, EcashError, Wallets};
@@ -66,14 +67,8 @@ impl<P: ProfileStores> Engine<P> {
             .profiles
             .open_cashu(&profile, key)
             .await
-            .map_err(|error| EngineError::Storage {
-                message: error.to_string(),
-            })?;
-        let store = CashuStore::open(persistence)
-            .await
-            .map_err(|error| EngineError::Storage {
-                message: error.to_string(),
-            })?;
+            .map_err(storage_error)?;
+        let store = CashuStore::open(persistence).await.map_err(storage_error)?;
         let wallets = Rc::new(
             Wallets::open(Arc::new(store), seed)
                 .await
@@ -124,9 +119,7 @@ impl<P: ProfileStores> Engine<P> {
                 fixed
             }
             None => {
-                let key = seal::random_key().map_err(|error| EngineError::Storage {
-                    message: error.to_string(),
-                })?;
+                let key = seal::random_key().map_err(storage_error)?;
                 vault
                     .put_secret(ECASH_STORE_KEY, key.as_ref())
                     .await

@@ -18,6 +18,7 @@ use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagK
 use zeroize::Zeroizing;
 
 use super::messaging::MessagingStart;
+use super::profiles::storage_error;
 use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
@@ -819,9 +820,7 @@ pub(super) fn vault_error(error: VaultError) -> EngineError {
         VaultError::Locked => EngineError::Locked,
         VaultError::NoVault => EngineError::NoWallet,
         VaultError::AlreadyCreated => EngineError::AlreadyExists,
-        VaultError::Store(store) => EngineError::Storage {
-            message: store.to_string(),
-        },
+        VaultError::Store(store) => storage_error(store),
         other => invalid(other),
     }
 }

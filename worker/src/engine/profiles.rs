@@ -18,7 +18,7 @@ impl<P: ProfileStores> Engine<P> {
                 .profiles
                 .list()
                 .await
-                .map_err(store_error)?
+                .map_err(storage_error)?
                 .into_iter()
                 .next()
             {
@@ -33,14 +33,14 @@ impl<P: ProfileStores> Engine<P> {
                 .profiles
                 .claim(&id, take_over)
                 .await
-                .map_err(store_error)?
+                .map_err(storage_error)?
             {
                 return Ok(Reply::Opened {
                     profile: id,
                     identity: Identity::Elsewhere,
                 });
             }
-            let store = self.profiles.open(&id).await.map_err(store_error)?;
+            let store = self.profiles.open(&id).await.map_err(storage_error)?;
             let opened = Vault::open(store).await.map_err(vault_error)?;
             // Only now that the new profile is open is the old one let go.
             if let Some(previous) = current {
@@ -68,12 +68,17 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Reply, EngineError> {
         let id = new_profile_id().map_err(invalid)?;
         let mut vault = self.vault.lock().await;
-        if !self.profiles.claim(&id, false).await.map_err(store_error)? {
+        if !self
+            .profiles
+            .claim(&id, false)
+            .await
+            .map_err(storage_error)?
+        {
             return Err(EngineError::Invalid {
                 message: "a new profile could not be claimed: try again".to_owned(),
             });
         }
-        let store = self.profiles.open(&id).await.map_err(store_error)?;
+        let store = self.profiles.open(&id).await.map_err(storage_error)?;
         let restored = match Vault::import_backup(store, file.as_bytes(), passphrase).await {
             Ok(restored) => restored,
             Err(error) => {
@@ -98,13 +103,13 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     pub(super) async fn list_profiles(&self) -> Result<Reply, EngineError> {
-        let ids = self.profiles.list().await.map_err(store_error)?;
+        let ids = self.profiles.list().await.map_err(storage_error)?;
         let current = self.current.borrow().clone();
         let mut profiles = Vec::with_capacity(ids.len());
         for id in ids {
             // Reading another profile's public records is safe while a tab
             // holds it: nothing is written.
-            let store = self.profiles.open(&id).await.map_err(store_error)?;
+            let store = self.profiles.open(&id).await.map_err(storage_error)?;
             let vault = Vault::open(store).await.map_err(vault_error)?;
             let npub = read_public(&vault, NPUB).await?;
             profiles.push(ProfileSummary { id, npub });
@@ -138,12 +143,17 @@ impl<P: ProfileStores> Engine<P> {
                 *vault = None;
                 *self.current.borrow_mut() = None;
                 self.end_session().await;
-            } else if !self.profiles.claim(id, false).await.map_err(store_error)? {
+            } else if !self
+                .profiles
+                .claim(id, false)
+                .await
+                .map_err(storage_error)?
+            {
                 return Err(EngineError::Invalid {
                     message: "this profile is open in another tab: close it there first".to_owned(),
                 });
             }
-            self.profiles.delete(id).await.map_err(store_error)?;
+            self.profiles.delete(id).await.map_err(storage_error)?;
             self.profiles.release(id);
         }
         self.list_profiles().await
@@ -164,7 +174,8 @@ impl<P: ProfileStores> Engine<P> {
     }
 }
 
-fn store_error(error: crate::vault::StoreError) -> EngineError {
+/// A storage failure (the vault's, the eCash store's, …) in the user's words.
+pub(super) fn storage_error(error: impl std::fmt::Display) -> EngineError {
     EngineError::Storage {
         message: error.to_string(),
     }
