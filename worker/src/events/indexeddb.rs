@@ -53,11 +53,10 @@ use std::rc::Rc;
 
 use futures::channel::oneshot;
 use indexed_db_futures::cursor::CursorDirection;
-use indexed_db_futures::database::{Database, VersionChangeEvent};
-use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use indexed_db_futures::future::VoidRequest;
 use indexed_db_futures::index::Index as IdbIndex;
-use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{
@@ -70,12 +69,12 @@ use nostr_sdk::prelude::{
     JsonUtil, MatchEventOptions, NostrDatabase, PublicKey, SaveEventStatus, Timestamp,
 };
 use send_wrapper::SendWrapper;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::batch::{Batch, Known, Lookups, PendingDeletions, Stored};
 use super::plan::{coordinate_of, indexed_tags, plan, Index, KeyPart, Plan};
 use super::{EventStoreError, EventStoreOptions, DM_KINDS};
+use crate::vault::store::indexeddb as store;
 
 /// The database version: bump it, and add a step to [`upgrade`], to change
 /// object stores or indexes.
@@ -115,7 +114,8 @@ pub struct IndexedDbEvents {
 }
 
 struct Inner {
-    db: Database,
+    /// Closes itself when dropped, or when another tab deletes the database.
+    connection: store::Connection,
     name: String,
     /// Events waiting for the next batch.
     queue: RefCell<Vec<Pending>>,
@@ -130,9 +130,6 @@ struct Inner {
     max_events: usize,
     /// Hex public keys whose events are never pruned.
     protected: HashSet<String>,
-    /// Closes the connection when another tab upgrades or deletes the
-    /// database, instead of blocking it; kept alive as long as the store.
-    _on_version_change: Closure<dyn FnMut()>,
 }
 
 type Reply = oneshot::Sender<Result<SaveEventStatus, EventStoreError>>;
@@ -170,21 +167,9 @@ impl IndexedDbEvents {
         options: EventStoreOptions,
     ) -> Result<Self, EventStoreError> {
         let name = Self::database_name(profile_id);
-        let db = Database::open(name.as_str())
-            .with_version(DB_VERSION)
-            .with_on_upgrade_needed(|event: VersionChangeEvent, db: Database| {
-                upgrade(event.old_version(), &db)
-            })
-            .await
-            .map_err(open_error)?;
-        let raw: web_sys::IdbDatabase = db.as_sys().clone().unchecked_into();
-        let on_version_change = Closure::<dyn FnMut()>::new({
-            let raw = raw.clone();
-            move || raw.close()
-        });
-        raw.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        let connection = store::Connection::open_database(&name, DB_VERSION, upgrade).await?;
         let inner = Inner {
-            db,
+            connection,
             name,
             queue: RefCell::new(Vec::new()),
             flushing: Cell::new(false),
@@ -192,7 +177,6 @@ impl IndexedDbEvents {
             prune_at: Cell::new(options.max_events),
             max_events: options.max_events,
             protected: options.protected.iter().map(|key| key.to_hex()).collect(),
-            _on_version_change: on_version_change,
         };
         inner.stored.set(inner.count_records().await?);
         Ok(Self {
@@ -208,14 +192,6 @@ impl IndexedDbEvents {
             .map_err(open_error)?
             .await
             .map_err(idb_error)
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        let raw: &web_sys::IdbDatabase = self.db.as_sys().unchecked_ref();
-        raw.set_onversionchange(None);
-        raw.close();
     }
 }
 
@@ -254,7 +230,8 @@ impl Inner {
         mode: TransactionMode,
     ) -> Result<Transaction<'_>, EventStoreError> {
         let options = TransactionOptions::new().with_durability(TransactionDurability::Relaxed);
-        self.db
+        self.connection
+            .database()
             .transaction(stores)
             .with_mode(mode)
             .with_options(options)
@@ -820,50 +797,19 @@ fn warn(message: &str) {
     web_sys::console::warn_1(&JsValue::from_str(message));
 }
 
-/// Commits `tx`; a failure is read from the transaction itself, where the
-/// browser reports a full disk.
+/// Commits `tx`, failing as the vault's store does (a full disk read from
+/// the transaction itself).
 async fn commit(tx: Transaction<'_>) -> Result<(), EventStoreError> {
-    let raw: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
-    tx.commit().await.map_err(|error| match raw.error() {
-        Some(cause) => dom_error(&cause),
-        None => idb_error(error),
-    })
+    Ok(store::commit(tx).await?)
 }
 
-fn dom_error(error: &web_sys::DomException) -> EventStoreError {
-    match error.name().as_str() {
-        "QuotaExceededError" => EventStoreError::QuotaExceeded,
-        // The connection was closed: another tab upgraded or deleted the
-        // database.
-        "InvalidStateError" => EventStoreError::Unavailable {
-            reason: "the event database was changed in another tab; reload this page".to_owned(),
-        },
-        name => EventStoreError::Failed {
-            reason: format!("{name}: {}", error.message()),
-        },
-    }
-}
-
+/// IndexedDB's failures in the words the vault's store uses for them.
 fn idb_error(error: IdbError) -> EventStoreError {
-    match error {
-        IdbError::DomException(exception) => dom_error(&exception.into()),
-        other => EventStoreError::Failed {
-            reason: other.to_string(),
-        },
-    }
+    store::store_error(error).into()
 }
 
 fn open_error(error: OpenDbError) -> EventStoreError {
-    match error {
-        OpenDbError::Base(IdbError::DomException(DomException::Other(exception)))
-            if exception.name() == "QuotaExceededError" =>
-        {
-            EventStoreError::QuotaExceeded
-        }
-        other => EventStoreError::Unavailable {
-            reason: other.to_string(),
-        },
-    }
+    store::open_error(error).into()
 }
 
 impl NostrDatabase for IndexedDbEvents {

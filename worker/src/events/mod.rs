@@ -109,6 +109,23 @@ pub enum EventStoreError {
     Malformed { id: String, reason: String },
 }
 
+/// The event database fails the way the vault's store (on the same
+/// IndexedDB) does.
+impl From<crate::vault::StoreError> for EventStoreError {
+    fn from(error: crate::vault::StoreError) -> Self {
+        use crate::vault::StoreError;
+        match error {
+            StoreError::QuotaExceeded => Self::QuotaExceeded,
+            StoreError::Unavailable { reason } => Self::Unavailable { reason },
+            StoreError::Failed { reason } => Self::Failed { reason },
+            StoreError::Malformed { name } => Self::Malformed {
+                id: name,
+                reason: "it is not in the expected form".to_owned(),
+            },
+        }
+    }
+}
+
 impl From<EventStoreError> for DatabaseError {
     fn from(error: EventStoreError) -> Self {
         DatabaseError::backend(error)

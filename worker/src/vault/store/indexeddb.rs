@@ -40,9 +40,25 @@ pub(crate) struct Connection {
 impl Connection {
     /// Opens (creating or upgrading if needed) the database of `profile_id`.
     pub(crate) async fn open(profile_id: &str) -> Result<Self, StoreError> {
-        let db = Database::open(IndexedDbStore::database_name(profile_id))
-            .with_version(DB_VERSION)
-            .with_on_upgrade_needed(|event: VersionChangeEvent, db: Database| {
+        Self::open_database(
+            &IndexedDbStore::database_name(profile_id),
+            DB_VERSION,
+            upgrade,
+        )
+        .await
+    }
+
+    /// Opens the database `name` at `version`, running `upgrade` (given the
+    /// old version) when it is new or older. Other IndexedDB stores open
+    /// their own databases this way.
+    pub(crate) async fn open_database(
+        name: &str,
+        version: u32,
+        upgrade: fn(f64, &Database) -> indexed_db_futures::Result<()>,
+    ) -> Result<Self, StoreError> {
+        let db = Database::open(name)
+            .with_version(version)
+            .with_on_upgrade_needed(move |event: VersionChangeEvent, db: Database| {
                 upgrade(event.old_version(), &db)
             })
             .await
@@ -57,6 +73,11 @@ impl Connection {
             db,
             _on_version_change: on_version_change,
         })
+    }
+
+    /// The open database.
+    pub(crate) fn database(&self) -> &Database {
+        &self.db
     }
 
     /// A transaction on `object_store` that commits only once the data is on
@@ -241,7 +262,7 @@ pub(crate) fn store_error(error: IdbError) -> StoreError {
     }
 }
 
-fn open_error(error: OpenDbError) -> StoreError {
+pub(crate) fn open_error(error: OpenDbError) -> StoreError {
     match error {
         OpenDbError::Base(IdbError::DomException(DomException::Other(exception)))
             if exception.name() == "QuotaExceededError" =>
