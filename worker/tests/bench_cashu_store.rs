@@ -7,6 +7,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod cashu_store_behaviour;
+mod fresh_profile;
 
 use cashu_store_behaviour::{keys, mint_url, proof};
 use cdk_common::database::WalletDatabase;
@@ -16,6 +17,7 @@ use flash_worker::ecash::store::indexeddb::IndexedDbPersistence;
 use flash_worker::ecash::store::CashuStore;
 use flash_worker::vault::seal::{random_key, Key};
 use flash_worker::vault::IndexedDbStore;
+use fresh_profile::profile_id;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -32,14 +34,6 @@ fn now_ms() -> f64 {
         .unwrap()
         .unchecked_into();
     now.call0(&performance).unwrap().as_f64().unwrap()
-}
-
-fn profile_id() -> String {
-    format!(
-        "bench-cashu-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    )
 }
 
 async fn open(id: &str, key: &Key) -> CashuStore<IndexedDbPersistence> {
@@ -76,7 +70,7 @@ async fn cashu_store_throughput_on_indexeddb() {
     console_log!("eCash store on IndexedDB, {PROOFS} proofs:");
 
     // One write.
-    let id = profile_id();
+    let id = profile_id("bench-cashu");
     let store = open(&id, &key).await;
     let batch = proofs();
     let start = now_ms();
@@ -131,7 +125,7 @@ async fn cashu_store_throughput_on_indexeddb() {
     IndexedDbStore::delete_database(&id).await.unwrap();
 
     // One write per proof, as proofs arrive one operation at a time.
-    let id = profile_id();
+    let id = profile_id("bench-cashu");
     let store = open(&id, &key).await;
     let start = now_ms();
     for proof in proofs() {

@@ -5,12 +5,14 @@
 #![cfg(target_arch = "wasm32")]
 
 mod cashu_store_behaviour;
+mod fresh_profile;
 
 use cashu_store_behaviour as behaviour;
 use flash_worker::ecash::store::indexeddb::{IndexedDbPersistence, OBJECT_STORE};
 use flash_worker::ecash::store::CashuStore;
 use flash_worker::vault::seal::{random_key, Key};
 use flash_worker::vault::{IndexedDbStore, StoreError, VaultStore};
+use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -19,15 +21,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-/// A profile id no other test (or earlier run) uses.
-fn profile_id() -> String {
-    format!(
-        "test-cashu-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    )
-}
 
 async fn open(id: &str, key: &Key) -> CashuStore<IndexedDbPersistence> {
     let persistence = IndexedDbPersistence::open(id, key.clone()).await.unwrap();
@@ -43,7 +36,7 @@ macro_rules! conformance {
     ($($name:ident),* $(,)?) => {$(
         #[wasm_bindgen_test]
         async fn $name() {
-            let id = profile_id();
+            let id = profile_id("test-cashu");
             cdk_common::database::wallet::test::$name(open(&id, &random_key().unwrap()).await)
                 .await;
             delete(&id).await;
@@ -114,14 +107,14 @@ conformance!(
 
 #[wasm_bindgen_test]
 async fn every_record_survives_a_reopen() {
-    let (id, key) = (profile_id(), random_key().unwrap());
+    let (id, key) = (profile_id("test-cashu"), random_key().unwrap());
     behaviour::every_record_survives_a_reopen(open(&id, &key).await, || open(&id, &key)).await;
     delete(&id).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_cdk_wallet_runs_on_the_store() {
-    let id = profile_id();
+    let id = profile_id("test-cashu");
     behaviour::a_cdk_wallet_runs_on_the_store(open(&id, &random_key().unwrap()).await).await;
     delete(&id).await;
 }
@@ -179,7 +172,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[wasm_bindgen_test]
 async fn no_secret_is_readable_in_the_raw_database() {
-    let (id, key) = (profile_id(), random_key().unwrap());
+    let (id, key) = (profile_id("test-cashu"), random_key().unwrap());
     let store = open(&id, &key).await;
     let (_, secrets) = behaviour::fill(&store).await;
     drop(store);
@@ -213,7 +206,7 @@ async fn no_secret_is_readable_in_the_raw_database() {
 
 #[wasm_bindgen_test]
 async fn another_key_or_a_moved_record_is_refused_by_name() {
-    let (id, key) = (profile_id(), random_key().unwrap());
+    let (id, key) = (profile_id("test-cashu"), random_key().unwrap());
     let store = open(&id, &key).await;
     behaviour::fill(&store).await;
     drop(store);
@@ -266,7 +259,7 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
 
 #[wasm_bindgen_test]
 async fn a_profile_made_before_the_store_is_upgraded_and_keeps_its_vault() {
-    let id = profile_id();
+    let id = profile_id("test-cashu");
     // Version 1 of the profile database: the vault's object store only.
     let db = Database::open(IndexedDbStore::database_name(&id))
         .with_version(1u32)

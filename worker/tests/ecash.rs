@@ -214,31 +214,13 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
     fund(&alice, &mint, 20).await;
     let url = mint.url().to_string();
 
-    let zero = alice
-        .send(Command::SendToken {
-            mint: url.clone(),
-            amount: 0,
-            lock_to: None,
-        })
-        .await;
+    let zero = try_send(&alice, &mint, 0, None).await;
     assert!(ecash_message(zero).contains("more than 0"));
 
-    let too_much = alice
-        .send(Command::SendToken {
-            mint: url.clone(),
-            amount: 21,
-            lock_to: None,
-        })
-        .await;
+    let too_much = try_send(&alice, &mint, 21, None).await;
     assert!(ecash_message(too_much).contains("20 sat available"));
 
-    let bad_lock = alice
-        .send(Command::SendToken {
-            mint: url.clone(),
-            amount: 5,
-            lock_to: Some("npub1notakey".into()),
-        })
-        .await;
+    let bad_lock = try_send(&alice, &mint, 5, Some("npub1notakey")).await;
     assert!(ecash_message(bad_lock).contains("npub1notakey"));
 
     for garbage in ["", "hello", "cashuBnotbase64!!", "cashuAeyJ0b2tlbiI6W119"] {

@@ -118,15 +118,7 @@ async fn sending_interrupted_at_any_step_loses_nothing() {
     for writes in 0.. {
         let world = world(100).await;
         cut_after(&world, writes);
-        let cut = world
-            .alice
-            .send(Command::SendToken {
-                mint: world.mint.url().to_string(),
-                amount: 40,
-                lock_to: None,
-            })
-            .await
-            .is_err();
+        let cut = try_send(&world.alice, &world.mint, 40, None).await.is_err();
         let world = restart(world).await;
         // A token the user never saw is taken back; one they got stays
         // pending until redeemed (or taken back by them).

@@ -5,6 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod event_store_behaviour;
+mod fresh_profile;
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use event_store_behaviour::{event, ids, save, Database, T};
 use flash_worker::events::{EventStoreOptions, IndexedDbEvents};
 use flash_worker::profiles::indexeddb::IndexedDbProfiles;
 use flash_worker::profiles::ProfileStores;
+use fresh_profile::profile_id;
 use futures::future::join_all;
 use indexed_db_futures::database::Database as IdbDatabase;
 use indexed_db_futures::prelude::*;
@@ -25,15 +27,6 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 use SaveEventStatus::{Rejected, Success};
-
-/// A profile id no other test (or earlier run) uses.
-fn profile_id() -> String {
-    format!(
-        "test-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    )
-}
 
 async fn open_with(id: &str, options: EventStoreOptions) -> Database {
     Arc::new(IndexedDbEvents::open(id, options).await.unwrap())
@@ -52,7 +45,7 @@ macro_rules! on_indexeddb {
     ($($name:ident),* $(,)?) => {$(
         #[wasm_bindgen_test]
         async fn $name() {
-            let id = profile_id();
+            let id = profile_id("test");
             behaviour::$name(open(&id).await).await;
             delete(&id).await;
         }
@@ -81,7 +74,7 @@ fn the_database_is_apart_from_the_profiles_own() {
 
 #[wasm_bindgen_test]
 async fn events_and_deletions_survive_a_reopen() {
-    let id = profile_id();
+    let id = profile_id("test");
     let keys = Keys::generate();
     let note = event(&keys, 1, 0, vec![]);
     let gone = event(&keys, 1, 1, vec![]);
@@ -107,7 +100,7 @@ async fn events_and_deletions_survive_a_reopen() {
 /// own status, as if the events had been saved one at a time in order.
 #[wasm_bindgen_test]
 async fn saves_issued_together_each_learn_their_status() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let keys = Keys::generate();
     let note = event(&keys, 1, 0, vec![]);
@@ -145,7 +138,7 @@ async fn saves_issued_together_each_learn_their_status() {
 /// deletes what it already holds.
 #[wasm_bindgen_test]
 async fn a_deletion_that_arrives_first_is_honoured() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let (alice, bob) = (Keys::generate(), Keys::generate());
     let note = event(&alice, 1, 0, vec![]);
@@ -172,7 +165,7 @@ async fn a_deletion_that_arrives_first_is_honoured() {
 
 #[wasm_bindgen_test]
 async fn an_older_version_after_a_coordinate_deletion_is_refused() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let keys = Keys::generate();
     let d = vec![Tag::identifier("shopping")];
@@ -191,7 +184,7 @@ async fn an_older_version_after_a_coordinate_deletion_is_refused() {
 /// nor private-message events, however old.
 #[wasm_bindgen_test]
 async fn pruning_keeps_own_and_private_message_events() {
-    let id = profile_id();
+    let id = profile_id("test");
     let me = Keys::generate();
     let options = EventStoreOptions {
         max_events: 40,
@@ -246,7 +239,7 @@ async fn pruning_keeps_own_and_private_message_events() {
 /// A record damaged on disk is skipped by queries and named by a lookup.
 #[wasm_bindgen_test]
 async fn a_damaged_record_is_skipped_and_named() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let keys = Keys::generate();
     let good = event(&keys, 1, 0, vec![]);
@@ -296,7 +289,7 @@ async fn a_damaged_record_is_skipped_and_named() {
 /// returned.
 #[wasm_bindgen_test]
 async fn an_event_that_expires_while_stored_is_no_longer_returned() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let soon = Timestamp::now() + 1;
     let note = event(&Keys::generate(), 1, 0, vec![Tag::expiration(soon)]);
@@ -311,7 +304,7 @@ async fn an_event_that_expires_while_stored_is_no_longer_returned() {
 /// nostr-sdk's client takes it as its database.
 #[wasm_bindgen_test]
 async fn a_client_uses_it() {
-    let id = profile_id();
+    let id = profile_id("test");
     let db = open(&id).await;
     let client = Client::builder().database(db.clone()).build();
     let note = event(&Keys::generate(), 1, 0, vec![]);
@@ -326,7 +319,7 @@ async fn a_client_uses_it() {
 #[wasm_bindgen_test]
 async fn a_profiles_events_are_deleted_with_the_profile() {
     let profiles = IndexedDbProfiles::default();
-    let id = profile_id();
+    let id = profile_id("test");
     let note = event(&Keys::generate(), 1, 0, vec![]);
     let me = Keys::generate().public_key();
     {

@@ -3,9 +3,11 @@
 //! secret is stored in the clear.
 #![cfg(target_arch = "wasm32")]
 
+mod fresh_profile;
 mod vault_behaviour;
 
 use flash_worker::vault::{IndexedDbStore, Vault, VaultStore};
+use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use js_sys::Uint8Array;
@@ -15,15 +17,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-/// A profile id no other test (or earlier run) uses.
-fn profile_id() -> String {
-    format!(
-        "test-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e12) as u64
-    )
-}
 
 async fn open(id: &str) -> IndexedDbStore {
     IndexedDbStore::open(id).await.unwrap()
@@ -38,7 +31,7 @@ macro_rules! on_indexeddb {
     ($($name:ident),* $(,)?) => {$(
         #[wasm_bindgen_test]
         async fn $name() {
-            let id = profile_id();
+            let id = profile_id("test");
             behaviour::$name(open(&id).await).await;
             delete(&id).await;
         }
@@ -60,21 +53,21 @@ on_indexeddb!(
 
 #[wasm_bindgen_test]
 async fn a_reopened_vault_is_locked() {
-    let id = profile_id();
+    let id = profile_id("test");
     behaviour::a_reopened_vault_is_locked(|| open(&id)).await;
     delete(&id).await;
 }
 
 #[wasm_bindgen_test]
 async fn failures_slow_down_exponentially_across_reloads() {
-    let id = profile_id();
+    let id = profile_id("test");
     behaviour::failures_slow_down_exponentially_across_reloads(|| open(&id)).await;
     delete(&id).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_backup_restores_with_its_passphrase_only() {
-    let (id, fresh) = (profile_id(), profile_id());
+    let (id, fresh) = (profile_id("test"), profile_id("test"));
     behaviour::a_backup_restores_with_its_passphrase_only(open(&id).await, || open(&fresh)).await;
     delete(&id).await;
     delete(&fresh).await;
@@ -82,7 +75,7 @@ async fn a_backup_restores_with_its_passphrase_only() {
 
 #[wasm_bindgen_test]
 async fn the_database_is_named_after_the_profile() {
-    let id = profile_id();
+    let id = profile_id("test");
     let store = open(&id).await;
     assert_eq!(
         format!("{store:?}"),
@@ -121,7 +114,7 @@ fn raw_bytes(value: &JsValue) -> Vec<u8> {
 
 #[wasm_bindgen_test]
 async fn no_secret_is_readable_in_the_raw_database() {
-    let id = profile_id();
+    let id = profile_id("test");
     let mut vault = Vault::open(open(&id).await).await.unwrap();
     vault.create(PASS, kdf()).await.unwrap();
     let key = hex_bytes(NOSTR_HEX);

@@ -146,20 +146,28 @@ pub async fn fund_at(user: &TestEngine, url: &str, amount: u64) {
     assert_eq!(minted, Ok(Reply::Minted { mint: url, amount }));
 }
 
+/// Asks for a token of `amount` at `mint`, whatever the answer.
+pub async fn try_send(
+    user: &TestEngine,
+    mint: &RunningMint,
+    amount: u64,
+    lock_to: Option<&str>,
+) -> Result<Reply, EngineError> {
+    user.send(Command::SendToken {
+        mint: mint.url().to_string(),
+        amount,
+        lock_to: lock_to.map(str::to_owned),
+    })
+    .await
+}
+
 pub async fn send_token(
     user: &TestEngine,
     mint: &RunningMint,
     amount: u64,
     lock_to: Option<&str>,
 ) -> String {
-    match user
-        .send(Command::SendToken {
-            mint: mint.url().to_string(),
-            amount,
-            lock_to: lock_to.map(str::to_owned),
-        })
-        .await
-    {
+    match try_send(user, mint, amount, lock_to).await {
         Ok(Reply::Token {
             token,
             amount: sent,
