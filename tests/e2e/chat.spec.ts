@@ -1,8 +1,11 @@
-// Private messages (NIP-17) between two people, live, through the dev relay;
-// kept in the browser, so still there after a reload.
+// Private messages (NIP-17) between two people, and in a group of three,
+// live, through the dev relay; kept in the browser, so still there after a
+// reload.
 import type { Page } from "@playwright/test";
-import { generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
+import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
+import * as nip59 from "nostr-tools/nip59";
 import { test, expect, restoreWallet, unlock, npub, NIP06_NPUB } from "./fixtures";
+import { devRelay } from "./nostr-tools";
 
 const OTHER_WORDS =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
@@ -99,4 +102,85 @@ test("a message to someone with no inbox relays says why it was not sent and off
   await expect(page.getByTestId("delivery")).toContainText("inbox relays");
   await expect(page.getByTestId("delivery")).toHaveAttribute("data-state", "failed");
   await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
+});
+
+test("a group of three: two people in the app and one on nostr-tools name it, talk in it live, and see who wrote what", async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const alice = await (await browser.newContext({ baseURL })).newPage();
+  const bob = await (await browser.newContext({ baseURL })).newPage();
+  await alice.goto("/");
+  await restoreWallet(alice);
+  await bob.goto("/");
+  await restoreWallet(bob, OTHER_WORDS);
+  const bobNpub = (await npub(bob).getAttribute("data-npub"))!;
+  const aliceKey = nip19.decode(NIP06_NPUB).data as string;
+  const bobKey = nip19.decode(bobNpub).data as string;
+  await openChat(alice);
+  await openChat(bob);
+
+  // Carol uses nostr-tools; her inbox is on the dev relay.
+  const { relay, url } = await devRelay(request);
+  const carol = generateSecretKey();
+  const carolKey = getPublicKey(carol);
+  try {
+    await relay.publish(
+      finalizeEvent({ kind: 10050, created_at: Math.floor(Date.now() / 1000), tags: [["relay", url]], content: "" }, carol),
+    );
+    const carolGot = new Promise<ReturnType<typeof nip59.unwrapEvent>>((resolve) => {
+      relay.subscribe([{ kinds: [1059], "#p": [carolKey] }], {
+        onevent: (wrap) => resolve(nip59.unwrapEvent(wrap, carol)),
+      });
+    });
+
+    await alice.getByLabel("Message someone (npub)").fill(`${bobNpub}, ${nip19.npubEncode(carolKey)}`);
+    await alice.getByLabel("Group name (optional)").fill("Lunch crew");
+    await alice.getByRole("button", { name: "Start group" }).click();
+    await alice.getByPlaceholder("Write a message").fill("Pizza at one?");
+    await alice.getByRole("button", { name: "Send" }).click();
+    await expect(alice.getByTestId("room-title")).toHaveText("Lunch crew");
+    await expect(alice.getByTestId("delivery")).toHaveText(/sent to 2 of 2 relays$/);
+
+    // Carol's client sees one rumor naming both other people, and the subject.
+    const rumor = await carolGot;
+    expect(rumor.content).toBe("Pizza at one?");
+    expect(rumor.pubkey).toBe(aliceKey);
+    expect(rumor.tags).toEqual(expect.arrayContaining([["p", bobKey], ["p", carolKey], ["subject", "Lunch crew"]]));
+
+    // Bob sees the group arrive live, by its name, and who wrote in it.
+    const group = bob.getByTestId("conversation").filter({ hasText: "Lunch crew" });
+    await expect(group).toContainText("Pizza at one?");
+    await expect(group.getByTestId("unread")).toHaveText("1");
+    await group.click();
+    await expect(bob.getByTestId("room-title")).toHaveText("Lunch crew");
+    await expect(bob.getByTestId("author")).toHaveText([NIP06_NPUB.slice(0, 12) + "…" + NIP06_NPUB.slice(-8)]);
+    await bob.getByPlaceholder("Write a message").fill("Yes!");
+    await bob.getByRole("button", { name: "Send" }).click();
+
+    // Carol answers the room with nostr-tools: one rumor, wrapped for each.
+    const answer = {
+      kind: 14,
+      created_at: Math.floor(Date.now() / 1000),
+      tags: [["p", aliceKey], ["p", bobKey]],
+      content: "Make it two",
+    };
+    for (const to of [aliceKey, bobKey]) await relay.publish(nip59.wrapEvent(answer, carol, to));
+
+    // Alice sees both answers live, in the same group, with their authors.
+    const carolShort = nip19.npubEncode(carolKey).slice(0, 12);
+    // Written in the same second, they are ordered by id: check each.
+    await expect(texts(alice, ".theirs")).toHaveCount(2);
+    await expect(texts(alice, ".theirs").filter({ hasText: "Yes!" })).toHaveCount(1);
+    await expect(texts(alice, ".theirs").filter({ hasText: "Make it two" })).toHaveCount(1);
+    await expect(alice.getByTestId("author").filter({ hasText: bobNpub.slice(0, 12) })).toHaveCount(1);
+    await expect(alice.getByTestId("author").filter({ hasText: carolShort })).toHaveCount(1);
+    // Back in the list, the group is one conversation, by its name.
+    await alice.getByRole("button", { name: "← All chats" }).click();
+    await expect(alice.getByTestId("conversation")).toHaveCount(1);
+    await expect(alice.getByTestId("conversation")).toContainText("Lunch crew");
+  } finally {
+    relay.close();
+  }
 });

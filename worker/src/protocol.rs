@@ -59,20 +59,26 @@ pub enum Command {
     /// A summary of each conversation, most recent first, and the relays'
     /// state; [`Reply::Conversations`].
     ListConversations,
-    /// A page of the conversation with `peer` (an npub): its `limit` (at
-    /// most [`MAX_MESSAGES_PAGE`]) latest messages before `before`, or its
-    /// latest when `None`. Opening the latest page marks the conversation
-    /// read. [`Reply::Conversation`].
+    /// A page of `conversation` (see [`ConversationSummary::conversation`]):
+    /// its `limit` (at most [`MAX_MESSAGES_PAGE`]) latest messages before
+    /// `before`, or its latest when `None`. Opening the latest page marks
+    /// the conversation read. [`Reply::Conversation`].
     OpenConversation {
-        peer: String,
+        conversation: String,
         before: Option<MessageCursor>,
         limit: usize,
     },
-    /// Send a private message to `to` (an npub). It is sealed and kept in
-    /// the outbox before anything else, so nothing typed is lost even with
-    /// every relay down; [`Reply::MessageSent`] as soon as it is kept. Its
-    /// delivery arrives later in [`Event::Message`].
-    SendMessage { to: String, text: String },
+    /// Send a private message to `to`: one npub, or several for a group
+    /// (a NIP-17 room: the people in it are the room). `subject` names the
+    /// group, or renames it. The message is sealed and kept in the outbox
+    /// before anything else, so nothing typed is lost even with every relay
+    /// down; [`Reply::MessageSent`] as soon as it is kept. Its delivery
+    /// arrives later in [`Event::Message`].
+    SendMessage {
+        to: Vec<String>,
+        text: String,
+        subject: Option<String>,
+    },
     /// Send again a message whose delivery failed (or is waiting for a
     /// relay); [`Reply::MessageSent`].
     RetryMessage { id: String },
@@ -244,6 +250,10 @@ pub const DELETE_CONFIRMATION: &str = "delete";
 /// The most messages one [`Command::OpenConversation`] returns.
 pub const MAX_MESSAGES_PAGE: usize = 200;
 
+/// The most people a message goes to: each costs a gift wrap and a lookup
+/// of their inbox relays (NIP-17 rooms are meant to be small).
+pub const MAX_RECIPIENTS: usize = 100;
+
 /// How long a new mnemonic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -322,7 +332,10 @@ pub enum Reply {
     /// A page of one conversation, oldest message first. `earlier`, when
     /// there are older messages, asks for the page before this one.
     Conversation {
-        peer: String,
+        conversation: String,
+        /// Its people but the user, and its subject, as far as known.
+        members: Vec<String>,
+        subject: Option<String>,
         messages: Vec<ChatMessage>,
         earlier: Option<MessageCursor>,
     },
@@ -404,10 +417,15 @@ pub enum MessagingState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub id: String,
-    /// The other person (npub).
-    pub peer: String,
+    /// The conversation it belongs to ([`ConversationSummary::conversation`]).
+    pub conversation: String,
+    /// Who wrote it (npub).
+    pub author: String,
     pub from_me: bool,
     pub text: String,
+    /// The group's name from this message on, when it gives one (NIP-17
+    /// `subject`).
+    pub subject: Option<String>,
     /// Seconds since the Unix epoch, as the author wrote it.
     pub created_at: u64,
     /// A NIP-04 message (kind 4): legacy and less private, since relays see
@@ -446,7 +464,14 @@ pub struct MessageCursor {
 /// many of their messages came since the user last opened it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
-    pub peer: String,
+    /// Names the conversation: the other person's npub, or for a group,
+    /// `group-` and a digest of who is in it (a NIP-17 room is its people).
+    pub conversation: String,
+    /// Everyone in it but the user (npubs, sorted); just the user in notes
+    /// to self.
+    pub members: Vec<String>,
+    /// The group's latest subject, if it was given one.
+    pub subject: Option<String>,
     pub last: ChatMessage,
     pub unread: usize,
 }

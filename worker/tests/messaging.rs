@@ -1,6 +1,6 @@
 //! Private messages between engines through real relays in process: live
-//! exchange, history kept across restarts and read in pages, unread
-//! counts, the outbox when every relay is down, NIP-04 read as legacy, and
+//! exchange, a group of three, history kept across restarts and read in
+//! pages, unread counts, the outbox when every relay is down, NIP-04 read as legacy, and
 //! three relays of which one stops and one lies.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -31,6 +31,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 const OTHER_WORDS: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const THIRD_WORDS: &str =
+    "legal winner thank year wave sausage worth useful legal winner thank yellow";
 
 /// A bound, not a wait: a lost message fails the test instead of hanging.
 const BOUND: Duration = Duration::from_secs(120);
@@ -191,12 +193,12 @@ impl User {
 
     async fn page(
         &self,
-        peer: &str,
+        conversation: &str,
         before: Option<MessageCursor>,
         limit: usize,
     ) -> (Vec<ChatMessage>, Option<MessageCursor>) {
         let open = Command::OpenConversation {
-            peer: peer.into(),
+            conversation: conversation.into(),
             before,
             limit,
         };
@@ -208,10 +210,10 @@ impl User {
         }
     }
 
-    /// Who wrote what in the conversation with `peer`, sorted: messages
-    /// written in the same second are ordered by id, not as written.
-    async fn texts(&self, peer: &str) -> Vec<(bool, String)> {
-        let (messages, _) = self.page(peer, None, 200).await;
+    /// Who wrote what in `conversation`, sorted: messages written in the
+    /// same second are ordered by id, not as written.
+    async fn texts(&self, conversation: &str) -> Vec<(bool, String)> {
+        let (messages, _) = self.page(conversation, None, 200).await;
         let mut texts: Vec<(bool, String)> = messages
             .into_iter()
             .map(|message| (message.from_me, message.text))
@@ -235,8 +237,9 @@ impl User {
 
 fn message(to: &str, text: &str) -> Command {
     Command::SendMessage {
-        to: to.into(),
+        to: vec![to.into()],
         text: text.into(),
+        subject: None,
     }
 }
 
@@ -290,14 +293,14 @@ async fn two_users_exchange_private_messages_live() {
             }
         );
         let received = bob.until_message(|message| message.text == "gm Bob").await;
-        assert_eq!(received.peer, alice.npub);
+        assert_eq!(received.conversation, alice.npub);
         assert!(!received.from_me && !received.legacy);
         assert_eq!(received.delivery, None);
 
         bob.deliver(&alice.npub, "gm Alice").await;
         let reply = alice.until_message(|message| !message.from_me).await;
         assert_eq!(
-            (reply.peer.as_str(), reply.text.as_str()),
+            (reply.conversation.as_str(), reply.text.as_str()),
             (bob.npub.as_str(), "gm Alice")
         );
 
@@ -318,7 +321,7 @@ async fn two_users_exchange_private_messages_live() {
         let later = bob
             .until_message(|message| message.text == "still there?")
             .await;
-        assert_eq!(later.peer, alice.npub);
+        assert_eq!(later.conversation, alice.npub);
 
         // Someone who has published no relays cannot be reached: the
         // message says so, and waits for a retry.
@@ -333,6 +336,114 @@ async fn two_users_exchange_private_messages_live() {
             alice.engine.handle(message("npub1nope", "hi")).await,
             Err(EngineError::Invalid { .. })
         ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_group_of_three_talks_in_one_room_with_a_subject() {
+    scenario(async {
+        let (_relay, url) = relay().await;
+        let relays = [url];
+        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        let mut carol = new_user(&MemoryProfiles::new(), &relays, THIRD_WORDS).await;
+        for user in [&mut alice, &mut bob, &mut carol] {
+            user.until_connected(1).await;
+        }
+
+        let to_group = Command::SendMessage {
+            to: vec![bob.npub.clone(), carol.npub.clone()],
+            text: "Who brings the tent?".into(),
+            subject: Some("  Camping trip ".into()),
+        };
+        let sent = match alice.engine.handle(to_group).await {
+            Ok(Reply::MessageSent { message }) => message,
+            other => panic!("not sent: {other:?}"),
+        };
+        assert!(sent.conversation.starts_with("group-"), "{sent:?}");
+        let delivered = alice
+            .until_message(|m| m.id == sent.id && !matches!(m.delivery, Some(Delivery::Sending)))
+            .await;
+        // One inbox relay each for Bob and Carol.
+        assert_eq!(
+            delivered.delivery,
+            Some(Delivery::Sent {
+                accepted: 2,
+                tried: 2
+            })
+        );
+
+        // Both receive it in the same room, knowing who wrote it and its name.
+        for user in [&mut bob, &mut carol] {
+            let received = user.until_message(|m| m.id == sent.id).await;
+            assert_eq!(received.conversation, sent.conversation);
+            assert_eq!(received.author, alice.npub);
+            assert_eq!(received.subject.as_deref(), Some("Camping trip"));
+            let (_, summaries) = user.summaries().await;
+            let room = summaries
+                .iter()
+                .find(|s| s.conversation == sent.conversation)
+                .expect("the group is listed");
+            assert_eq!(room.subject.as_deref(), Some("Camping trip"));
+            assert_eq!(room.members.len(), 2);
+            assert!(room.members.contains(&alice.npub) && !room.members.contains(&user.npub));
+        }
+
+        // Carol answers the room: to everyone in it but herself.
+        let (_, summaries) = carol.summaries().await;
+        let members = summaries
+            .into_iter()
+            .find(|s| s.conversation == sent.conversation)
+            .map(|s| s.members)
+            .expect("the group is listed");
+        let answer = Command::SendMessage {
+            to: members,
+            text: "I do".into(),
+            subject: None,
+        };
+        assert!(carol.engine.handle(answer).await.is_ok());
+        for user in [&mut alice, &mut bob] {
+            let reply = user.until_message(|m| m.text == "I do").await;
+            assert_eq!(
+                (reply.conversation.as_str(), reply.author.as_str()),
+                (sent.conversation.as_str(), carol.npub.as_str())
+            );
+        }
+        assert_eq!(
+            bob.texts(&sent.conversation).await,
+            [
+                (false, "I do".to_owned()),
+                (false, "Who brings the tent?".to_owned())
+            ]
+        );
+
+        // A conversation of two with Bob stays apart from the group.
+        alice.deliver(&bob.npub, "just us").await;
+        let private = bob.until_message(|m| m.text == "just us").await;
+        assert_eq!(private.conversation, alice.npub);
+
+        // Groups are bounded, and every member must be a key.
+        let too_many = Command::SendMessage {
+            to: vec![bob.npub.clone(); 101],
+            text: "hi".into(),
+            subject: None,
+        };
+        assert!(matches!(
+            alice.engine.handle(too_many).await,
+            Err(EngineError::Invalid { .. })
+        ));
+        let bad_member = Command::SendMessage {
+            to: vec![bob.npub.clone(), "carol".into()],
+            text: "hi".into(),
+            subject: None,
+        };
+        match alice.engine.handle(bad_member).await {
+            Err(EngineError::Invalid { message }) => {
+                assert!(message.contains("carol"), "{message}")
+            }
+            other => panic!("accepted a member who is not a key: {other:?}"),
+        }
     })
     .await;
 }
@@ -358,7 +469,7 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
         let (_, summaries) = bob.summaries().await;
         assert_eq!(summaries.len(), 1);
         assert_eq!(
-            (summaries[0].peer.as_str(), summaries[0].unread),
+            (summaries[0].conversation.as_str(), summaries[0].unread),
             (alice.npub.as_str(), 7)
         );
 
@@ -419,7 +530,7 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
         );
         assert!(all
             .iter()
-            .all(|message| !message.from_me && message.peer == alice.npub));
+            .all(|message| !message.from_me && message.conversation == alice.npub));
     })
     .await;
 }
@@ -473,7 +584,10 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
         let received = bob
             .until_message(|message| message.text == "are you there?")
             .await;
-        assert_eq!((received.id, received.peer), (sent.id, alice.npub.clone()));
+        assert_eq!(
+            (received.id, received.conversation),
+            (sent.id, alice.npub.clone())
+        );
     })
     .await;
 }
@@ -511,7 +625,7 @@ async fn nip04_messages_are_read_and_marked_legacy() {
         for (message, from_me) in [(&theirs, false), (&mine, true)] {
             assert!(message.legacy, "{message:?}");
             assert_eq!(
-                (message.from_me, message.peer.as_str()),
+                (message.from_me, message.conversation.as_str()),
                 (from_me, friend.as_str())
             );
         }

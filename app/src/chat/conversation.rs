@@ -4,7 +4,7 @@
 use flash_worker::protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
 use leptos::prelude::*;
 
-use super::when;
+use super::{when, Room};
 use crate::engine::{command_action, use_engine, ActionError, Engine};
 use crate::identity::short_npub;
 use crate::receive::TokenOffer;
@@ -13,9 +13,12 @@ use crate::receive::TokenOffer;
 const PAGE: usize = 50;
 
 #[component]
-pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
+pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
     let engine = use_engine();
     let inbox = engine.inbox();
+    // A new group is named by the engine when its first message is sent.
+    let conversation = RwSignal::new(room.conversation.clone());
+    let subject = RwSignal::new(room.subject.clone());
     let messages = RwSignal::new(Vec::<ChatMessage>::new());
     // Where the page before the earliest shown starts, if there is one.
     let earlier = RwSignal::new(None::<MessageCursor>);
@@ -23,68 +26,120 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
 
     // The latest page, merged into what is shown: new messages and new
     // delivery states come in, pages already loaded stay.
-    Effect::new({
-        let peer = peer.clone();
-        move |_| {
-            inbox.track();
-            let peer = peer.clone();
-            leptos::task::spawn_local(async move {
-                if let Some((page, before)) = fetch_page(engine, peer, None).await {
-                    if !loaded.get_untracked() {
-                        earlier.set(before);
-                        loaded.set(true);
-                    }
-                    merge(messages, page);
+    Effect::new(move |_| {
+        inbox.track();
+        let Some(id) = conversation.get() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Some(page) = fetch_page(engine, id, None).await {
+                if !loaded.get_untracked() {
+                    earlier.set(page.earlier);
+                    loaded.set(true);
                 }
-            });
-        }
+                if page.subject.is_some() {
+                    subject.set(page.subject);
+                }
+                merge(messages, page.messages);
+            }
+        });
     });
-    let show_earlier = {
-        let peer = peer.clone();
-        move |_| {
-            let (peer, before) = (peer.clone(), earlier.get_untracked());
-            leptos::task::spawn_local(async move {
-                if let Some((page, before)) = fetch_page(engine, peer, before).await {
-                    earlier.set(before);
-                    merge(messages, page);
-                }
-            });
-        }
+    let show_earlier = move |_| {
+        let (Some(id), before) = (conversation.get_untracked(), earlier.get_untracked()) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Some(page) = fetch_page(engine, id, before).await {
+                earlier.set(page.earlier);
+                merge(messages, page.messages);
+            }
+        });
     };
 
     let text = RwSignal::new(String::new());
-    let to = peer.clone();
-    let send = command_action(move |text: &String| Command::SendMessage {
-        to: to.clone(),
-        text: text.clone(),
-    });
+    // A name typed for the group goes out with the next message.
+    let rename = RwSignal::new(None::<String>);
+    let members = room.members.clone();
+    let send =
+        command_action(
+            move |(text, subject): &(String, Option<String>)| Command::SendMessage {
+                to: members.clone(),
+                text: text.clone(),
+                subject: subject.clone(),
+            },
+        );
     // The engine has kept the message: it may leave the box.
     Effect::new(move |_| {
         if let Some(Ok(Reply::MessageSent { message })) = send.value().get() {
             text.set(String::new());
+            rename.set(None);
+            if message.subject.is_some() {
+                subject.set(message.subject.clone());
+            }
+            conversation.set(Some(message.conversation.clone()));
             merge(messages, vec![message]);
         }
     });
+    let first_subject = room.subject.clone();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let typed = text.get_untracked();
-        if !typed.trim().is_empty() {
-            send.dispatch(typed);
+        if typed.trim().is_empty() {
+            return;
+        }
+        // A new group's name goes with its first message.
+        let new_group = conversation.get_untracked().is_none();
+        let subject = rename
+            .get_untracked()
+            .or_else(|| new_group.then(|| first_subject.clone()).flatten());
+        send.dispatch((typed, subject));
+    };
+    let group = room.is_group();
+    let title = {
+        let room = room.clone();
+        move || {
+            Room {
+                subject: subject.get(),
+                ..room.clone()
+            }
+            .title()
         }
     };
+    let everyone = room
+        .members
+        .iter()
+        .map(|member| short_npub(member))
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <div class="conversation-view">
             <div class="conversation-head">
                 <button class="link" on:click=move |_| on_back.run(())>"← All chats"</button>
-                <code title=peer.clone()>{short_npub(&peer)}</code>
+                <strong class="room-title" data-testid="room-title" title=room.members.join(", ")>{title}</strong>
             </div>
+            {group.then(|| view! {
+                <p class="hint" data-testid="room-members">"With "{everyone.clone()}</p>
+                {move || match rename.get() {
+                    None => view! {
+                        <button class="link" on:click=move |_| rename.set(Some(String::new()))>"Rename group"</button>
+                    }.into_any(),
+                    Some(_) => view! {
+                        <label class="field">
+                            <span>"New group name (sent with your next message)"</span>
+                            <input type="text" name="room-subject" autocomplete="off"
+                                prop:value=move || rename.get().unwrap_or_default()
+                                on:input=move |event| rename.set(Some(event_target_value(&event)))/>
+                        </label>
+                    }.into_any(),
+                }}
+            })}
             {move || earlier.get().is_some().then(|| view! {
-                <button class="link" on:click=show_earlier.clone()>"Show earlier messages"</button>
+                <button class="link" on:click=show_earlier>"Show earlier messages"</button>
             })}
             <ol class="messages" aria-label="Messages" data-testid="messages">
                 <For each=move || with_days(messages.get()) key=|(day, message)| (day.clone(), message.id.clone(), message.delivery.clone()) let:item>
                     {item.0.map(|day| view! { <li class="day" role="separator" data-testid="day">{day}</li> })}
-                    <Message message=item.1/>
+                    <Message message=item.1 group/>
                 </For>
             </ol>
             <form class="composer" on:submit=submit>
@@ -101,22 +156,35 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
     }
 }
 
-/// A page of the conversation with `peer`: the latest, or the one before
-/// `before`.
+/// What a page of a conversation brings.
+struct Page {
+    messages: Vec<ChatMessage>,
+    earlier: Option<MessageCursor>,
+    subject: Option<String>,
+}
+
+/// A page of `conversation`: the latest, or the one before `before`.
 async fn fetch_page(
     engine: Engine,
-    peer: String,
+    conversation: String,
     before: Option<MessageCursor>,
-) -> Option<(Vec<ChatMessage>, Option<MessageCursor>)> {
+) -> Option<Page> {
     let open = Command::OpenConversation {
-        peer,
+        conversation,
         before,
         limit: PAGE,
     };
     match engine.request(open).await {
         Ok(Reply::Conversation {
-            messages, earlier, ..
-        }) => Some((messages, earlier)),
+            messages,
+            earlier,
+            subject,
+            ..
+        }) => Some(Page {
+            messages,
+            earlier,
+            subject,
+        }),
         _ => None,
     }
 }
@@ -172,8 +240,9 @@ fn day_name(created_at: u64) -> String {
     }
 }
 
+/// One message; in a group, with who wrote it.
 #[component]
-fn Message(message: ChatMessage) -> impl IntoView {
+fn Message(message: ChatMessage, group: bool) -> impl IntoView {
     let class = if message.from_me {
         "message mine"
     } else {
@@ -184,6 +253,12 @@ fn Message(message: ChatMessage) -> impl IntoView {
         .flatten();
     view! {
         <li class=class data-testid="message">
+            {(group && !message.from_me).then(|| view! {
+                <span class="author" data-testid="author" title=message.author.clone()>{short_npub(&message.author)}</span>
+            })}
+            {message.subject.clone().map(|subject| view! {
+                <span class="renamed muted">"named the group “"{subject}"”"</span>
+            })}
             <span class="text">{message.text.clone()}</span>
             {token.map(|token| view! { <ChatToken token/> })}
             <small class="meta">

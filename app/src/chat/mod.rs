@@ -1,4 +1,4 @@
-//! Chat: private conversations (NIP-17), live.
+//! Chat: private conversations and groups (NIP-17), live.
 
 mod conversation;
 
@@ -9,16 +9,44 @@ use crate::engine::use_engine;
 use crate::identity::short_npub;
 use conversation::Conversation;
 
+/// The conversation on screen: its id (unknown for a group until its first
+/// message), the people in it but the user, and its subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Room {
+    pub conversation: Option<String>,
+    pub members: Vec<String>,
+    pub subject: Option<String>,
+}
+
+impl Room {
+    /// What the conversation is called: its subject, or who is in it.
+    pub fn title(&self) -> String {
+        match (&self.subject, self.members.as_slice()) {
+            (Some(subject), _) => subject.clone(),
+            (None, [one]) => short_npub(one),
+            (None, members) => members
+                .iter()
+                .map(|member| short_npub(member))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    pub fn is_group(&self) -> bool {
+        self.members.len() > 1
+    }
+}
+
 #[component]
 pub fn Chat() -> impl IntoView {
-    let open = RwSignal::new(None::<String>);
+    let open = RwSignal::new(None::<Room>);
     view! {
         <section class="screen">
             <h1>"Chat"</h1>
             <MessagingStatus/>
             {move || match open.get() {
-                Some(peer) => view! {
-                    <Conversation peer on_back=Callback::new(move |()| open.set(None))/>
+                Some(room) => view! {
+                    <Conversation room on_back=Callback::new(move |()| open.set(None))/>
                 }.into_any(),
                 None => view! { <NewConversation open/> <Conversations open/> }.into_any(),
             }}
@@ -60,24 +88,53 @@ fn MessagingStatus() -> impl IntoView {
     view! { <p class=class data-testid="messaging-status" role="status">{text}</p> }
 }
 
-/// Starts a conversation with an npub.
+/// Starts a conversation with one npub, or a group with several.
 #[component]
-fn NewConversation(open: RwSignal<Option<String>>) -> impl IntoView {
-    let npub = RwSignal::new(String::new());
+fn NewConversation(open: RwSignal<Option<Room>>) -> impl IntoView {
+    let npubs = RwSignal::new(String::new());
+    let subject = RwSignal::new(String::new());
+    let members = move || {
+        let typed = npubs.get();
+        let mut members: Vec<String> = typed
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|word| !word.is_empty())
+            .map(str::to_owned)
+            .collect();
+        members.dedup();
+        members
+    };
     let start = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let peer = npub.get_untracked().trim().to_owned();
-        if !peer.is_empty() {
-            open.set(Some(peer));
+        let members = members();
+        let conversation = match members.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
+        let subject = Some(subject.get_untracked().trim().to_owned()).filter(|s| !s.is_empty());
+        if !members.is_empty() {
+            open.set(Some(Room {
+                conversation,
+                members,
+                subject,
+            }));
         }
     };
     view! {
         <form class="card stack" on:submit=start>
             <label class="field">
-                <span>"Message someone (npub)"</span>
-                <input type="text" name="new-chat-npub" autocomplete="off" spellcheck="false" bind:value=npub/>
+                <span>"Message someone (npub), or several people for a group"</span>
+                <textarea name="new-chat-npub" rows="1" autocomplete="off" spellcheck="false"
+                    placeholder="npub1… npub1…" bind:value=npubs></textarea>
             </label>
-            <button class="button" type="submit" disabled=move || npub.get().trim().is_empty()>"Open chat"</button>
+            {move || (members().len() > 1).then(|| view! {
+                <label class="field">
+                    <span>"Group name (optional)"</span>
+                    <input type="text" name="new-chat-subject" autocomplete="off" bind:value=subject/>
+                </label>
+            })}
+            <button class="button" type="submit" disabled=move || members().is_empty()>
+                {move || if members().len() > 1 { "Start group" } else { "Open chat" }}
+            </button>
         </form>
     }
 }
@@ -85,7 +142,7 @@ fn NewConversation(open: RwSignal<Option<String>>) -> impl IntoView {
 /// The conversations, most recent first; refreshed when a message arrives
 /// and when the history has loaded.
 #[component]
-fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
+fn Conversations(open: RwSignal<Option<Room>>) -> impl IntoView {
     let engine = use_engine();
     let inbox = engine.inbox();
     let messaging = engine.messaging();
@@ -111,14 +168,21 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
     });
     view! {
         <ul class="conversations" aria-label="Conversations">
-            <For each=move || conversations.get() key=|summary| (summary.peer.clone(), summary.last.id.clone(), summary.unread) let:summary>
+            <For each=move || conversations.get() key=|summary| (summary.conversation.clone(), summary.last.id.clone(), summary.unread, summary.subject.clone()) let:summary>
                 <li>
-                    <button class="conversation" on:click={
-                        let peer = summary.peer.clone();
-                        move |_| open.set(Some(peer.clone()))
-                    }>
+                    {
+                        let room = Room {
+                            conversation: Some(summary.conversation.clone()),
+                            members: summary.members.clone(),
+                            subject: summary.subject.clone(),
+                        };
+                        let title = room.title();
+                        let group = room.is_group();
+                        view! {
+                    <button class="conversation" data-testid="conversation" on:click=move |_| open.set(Some(room.clone()))>
                         <span class="conversation-top">
-                            <span class="peer">{short_npub(&summary.peer)}</span>
+                            {group.then(|| view! { <span class="group-badge" title="Group">"Group"</span> })}
+                            <span class="peer">{title}</span>
                             <time class="muted">{when(summary.last.created_at)}</time>
                             {(summary.unread > 0).then(|| view! {
                                 <span class="unread" data-testid="unread" aria-label=format!("{} unread", summary.unread)>
@@ -128,6 +192,8 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
                         </span>
                         <span class="muted last">{summary.last.text.clone()}</span>
                     </button>
+                        }
+                    }
                 </li>
             </For>
         </ul>

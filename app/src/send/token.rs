@@ -54,8 +54,9 @@ pub fn SendToken() -> impl IntoView {
 fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
     let to = RwSignal::new(String::new());
     let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
-        to: to.clone(),
+        to: vec![to.clone()],
         text: text.clone(),
+        subject: None,
     });
     let for_message = token.clone();
     let submit = move |event: leptos::ev::SubmitEvent| {

@@ -34,11 +34,12 @@ use super::identity::{opened, opened_mut, vault_error, BUNKER_TIMEOUT};
 use super::Engine;
 use crate::messaging::history::{History, ReadMarker};
 use crate::messaging::outbox::{Outbox, Sealed};
+use crate::messaging::room::Room;
 use crate::messaging::{Messenger, Outcome, PrivateMessage};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     ChatMessage, Delivery, EngineError, Event, MessageCursor, MessagingState, Reply,
-    MAX_MESSAGES_PAGE,
+    MAX_MESSAGES_PAGE, MAX_RECIPIENTS,
 };
 use crate::signer::bunker::BunkerSigner;
 
@@ -109,18 +110,32 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn open_conversation(
         &self,
-        peer: &str,
+        conversation: &str,
         before: Option<MessageCursor>,
         limit: usize,
     ) -> Result<Reply, EngineError> {
-        let peer = parse_npub(peer)?;
+        let conversation = parse_conversation(conversation)?;
         let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
-        let (messages, earlier) = self.history.borrow().page(&peer, before.as_ref(), limit);
-        if before.is_none() && self.history.borrow_mut().mark_read(&peer) {
+        let (messages, earlier) = self
+            .history
+            .borrow()
+            .page(&conversation, before.as_ref(), limit);
+        if before.is_none() && self.history.borrow_mut().mark_read(&conversation) {
             self.save_read_markers(self.messaging_epoch.get()).await;
         }
+        let known = self.history.borrow().about(&conversation);
+        let (members, subject) = known.unwrap_or_else(|| {
+            // Someone written to for the first time: the conversation is
+            // named after them.
+            let them = conversation
+                .starts_with("npub1")
+                .then(|| conversation.clone());
+            (them.into_iter().collect(), None)
+        });
         Ok(Reply::Conversation {
-            peer,
+            conversation,
+            members,
+            subject,
             messages,
             earlier,
         })
@@ -128,13 +143,19 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Seals the message and keeps it in the outbox, then leaves its
     /// delivery to the messaging loop: the answer does not wait on relays.
-    pub(super) async fn send_message(&self, to: &str, text: &str) -> Result<Reply, EngineError> {
-        let to = PublicKey::parse(to.trim()).map_err(|_| not_an_npub())?;
+    pub(super) async fn send_message(
+        &self,
+        to: &[String],
+        text: &str,
+        subject: Option<&str>,
+    ) -> Result<Reply, EngineError> {
+        let to = parse_recipients(to)?;
         if text.trim().is_empty() {
             return Err(EngineError::Invalid {
                 message: "the message is empty".to_owned(),
             });
         }
+        let subject = subject.map(str::trim).filter(|subject| !subject.is_empty());
         let epoch = self.messaging_epoch.get();
         let messenger = self
             .messenger
@@ -148,9 +169,10 @@ impl<P: ProfileStores> Engine<P> {
                     _ => "messaging is still starting: try again in a moment".to_owned(),
                 },
             })?;
+        let room = Room::new(messenger.me(), to);
         let (sent, sealed) =
             messenger
-                .seal(to, text)
+                .seal(room, text, subject)
                 .await
                 .map_err(|error| EngineError::Messaging {
                     reason: error.to_string(),
@@ -179,7 +201,9 @@ impl<P: ProfileStores> Engine<P> {
             delivery: Some(Delivery::Sending),
             ..chat_message(&sent)
         };
-        self.history.borrow_mut().file(message.clone());
+        self.history
+            .borrow_mut()
+            .file(&sent.room.npubs(), message.clone());
         // The loop lives as long as the engine.
         let _ = self.deliveries.unbounded_send(id);
         Ok(Reply::MessageSent { message })
@@ -294,7 +318,7 @@ impl<P: ProfileStores> Engine<P> {
         };
         let mut history = History::with_read_markers(read);
         for message in messenger.history().await {
-            history.file(chat_message(&message));
+            history.file(&message.room.npubs(), chat_message(&message));
         }
         let mut waiting = Outbox::default();
         for sealed in outbox {
@@ -302,7 +326,7 @@ impl<P: ProfileStores> Engine<P> {
             // that does not open is still delivered, under its wrap's id.
             let id = match messenger.open(&sealed.for_me).await {
                 Some(message) => {
-                    history.file(chat_message(&message));
+                    history.file(&message.room.npubs(), chat_message(&message));
                     let delivery = match &sealed.failed {
                         Some(reason) => Delivery::Failed {
                             reason: reason.clone(),
@@ -555,9 +579,10 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     /// Files a message that arrived, telling the app if it is new.
-    fn file_arrived(&self, message: &PrivateMessage) {
-        let message = chat_message(message);
-        if self.history.borrow_mut().file(message.clone()) {
+    fn file_arrived(&self, arrived: &PrivateMessage) {
+        let message = chat_message(arrived);
+        let members = arrived.room.npubs();
+        if self.history.borrow_mut().file(&members, message.clone()) {
             self.push(Event::Message { message });
         }
     }
@@ -604,26 +629,52 @@ fn receive<T: Clone>(receiver: broadcast::Receiver<T>) -> impl Stream<Item = Res
 fn chat_message(message: &PrivateMessage) -> ChatMessage {
     ChatMessage {
         id: message.id.to_hex(),
-        peer: message
-            .peer
+        conversation: message.room.id(),
+        author: message
+            .author
             .to_bech32()
-            .unwrap_or_else(|_| message.peer.to_hex()),
+            .unwrap_or_else(|_| message.author.to_hex()),
         from_me: message.from_me,
         text: message.text.clone(),
+        subject: message.subject.clone(),
         created_at: message.created_at,
         legacy: message.legacy,
         delivery: None,
     }
 }
 
-fn parse_npub(text: &str) -> Result<String, EngineError> {
-    let key = PublicKey::parse(text.trim()).map_err(|_| not_an_npub())?;
-    key.to_bech32().map_err(|_| not_an_npub())
+/// A conversation's id as the history files it: an npub (also read from
+/// hex), or a group's id.
+fn parse_conversation(text: &str) -> Result<String, EngineError> {
+    let text = text.trim();
+    if text.starts_with("group-") {
+        return Ok(text.to_owned());
+    }
+    let key = PublicKey::parse(text).map_err(|_| not_an_npub(text))?;
+    key.to_bech32().map_err(|_| not_an_npub(text))
 }
 
-fn not_an_npub() -> EngineError {
+/// The people a message goes to: at least one, at most [`MAX_RECIPIENTS`].
+fn parse_recipients(to: &[String]) -> Result<Vec<PublicKey>, EngineError> {
+    if to.is_empty() {
+        return Err(EngineError::Invalid {
+            message: "say whom the message is for".to_owned(),
+        });
+    }
+    if to.len() > MAX_RECIPIENTS {
+        return Err(EngineError::Invalid {
+            message: format!("a group can have at most {MAX_RECIPIENTS} people"),
+        });
+    }
+    to.iter()
+        .map(|who| PublicKey::parse(who.trim()).map_err(|_| not_an_npub(who)))
+        .collect()
+}
+
+fn not_an_npub(text: &str) -> EngineError {
+    let shown: String = text.trim().chars().take(24).collect();
     EngineError::Invalid {
-        message: "that is not a NOSTR public key: paste an npub1…".to_owned(),
+        message: format!("“{shown}” is not a NOSTR public key: paste an npub1…"),
     }
 }
 

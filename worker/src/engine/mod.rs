@@ -186,11 +186,13 @@ impl<P: ProfileStores> Engine<P> {
             } => self.delete_profile(&profile, &confirmation).await,
             Command::ListConversations => self.list_conversations(),
             Command::OpenConversation {
-                peer,
+                conversation,
                 before,
                 limit,
-            } => self.open_conversation(&peer, before, limit).await,
-            Command::SendMessage { to, text } => self.send_message(&to, &text).await,
+            } => self.open_conversation(&conversation, before, limit).await,
+            Command::SendMessage { to, text, subject } => {
+                self.send_message(&to, &text, subject.as_deref()).await
+            }
             Command::RetryMessage { id } => self.retry_message(&id),
             Command::GetEcash => self.ecash_reply().await,
             Command::AddMint { url } => self.add_mint(&url).await,

@@ -11,15 +11,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{ChatMessage, ConversationSummary, Delivery, MessageCursor};
 
-/// Every conversation, by peer (npub), with how far the user has read each.
+/// Every conversation, by its id (see [`crate::messaging::room::Room::id`]),
+/// with how far the user has read each.
 #[derive(Debug, Default)]
 pub struct History {
-    /// Oldest first, ordered by `(created_at, id)`.
-    conversations: HashMap<String, Vec<ChatMessage>>,
-    /// Each message's peer, by message id: finds a message to update.
-    peers: HashMap<String, String>,
-    /// Per peer, how far the user has read.
+    conversations: HashMap<String, Thread>,
+    /// Each message's conversation, by message id: finds a message to update.
+    filed_in: HashMap<String, String>,
+    /// Per conversation, how far the user has read.
     read: BTreeMap<String, ReadMarker>,
+}
+
+/// One conversation.
+#[derive(Debug, Default)]
+struct Thread {
+    /// Everyone in it but the user (npubs).
+    members: Vec<String>,
+    /// Oldest first, ordered by `(created_at, id)`.
+    messages: Vec<ChatMessage>,
+    /// The latest subject given, and when.
+    subject: Option<(u64, String, String)>,
 }
 
 /// The latest second of a conversation the user has seen, and the messages
@@ -51,25 +62,48 @@ impl History {
         }
     }
 
-    /// Adds `message` to its conversation; false if it was already there
-    /// (the copy of a message the user sent comes back with the same id).
-    pub fn file(&mut self, message: ChatMessage) -> bool {
-        if self.peers.contains_key(&message.id) {
+    /// Adds `message` to its conversation, whose people but the user are
+    /// `members`; false if it was already there (the copy of a message the
+    /// user sent comes back with the same id).
+    pub fn file(&mut self, members: &[String], message: ChatMessage) -> bool {
+        if self.filed_in.contains_key(&message.id) {
             return false;
         }
-        self.peers.insert(message.id.clone(), message.peer.clone());
-        let messages = self.conversations.entry(message.peer.clone()).or_default();
+        self.filed_in
+            .insert(message.id.clone(), message.conversation.clone());
+        let thread = self
+            .conversations
+            .entry(message.conversation.clone())
+            .or_insert_with(|| Thread {
+                members: members.to_vec(),
+                ..Thread::default()
+            });
+        if let Some(subject) = &message.subject {
+            let given = (message.created_at, message.id.clone(), subject.clone());
+            if thread.subject.as_ref() < Some(&given) {
+                thread.subject = Some(given);
+            }
+        }
+        let messages = &mut thread.messages;
         let at = messages.partition_point(|known| order(known) <= order(&message));
         messages.insert(at, message);
         true
     }
 
+    /// The people in `conversation` but the user, and its subject, if it is
+    /// known.
+    pub fn about(&self, conversation: &str) -> Option<(Vec<String>, Option<String>)> {
+        let thread = self.conversations.get(conversation)?;
+        Some((thread.members.clone(), thread.subject()))
+    }
+
     /// Records how far message `id` got; returns the message as it now is.
     pub fn set_delivery(&mut self, id: &str, delivery: Delivery) -> Option<ChatMessage> {
-        let peer = self.peers.get(id)?;
+        let conversation = self.filed_in.get(id)?;
         let message = self
             .conversations
-            .get_mut(peer)?
+            .get_mut(conversation)?
+            .messages
             .iter_mut()
             .rev()
             .find(|message| message.id == id)?;
@@ -82,11 +116,13 @@ impl History {
         let mut summaries: Vec<ConversationSummary> = self
             .conversations
             .iter()
-            .filter_map(|(peer, messages)| {
+            .filter_map(|(conversation, thread)| {
                 Some(ConversationSummary {
-                    peer: peer.clone(),
-                    last: messages.last()?.clone(),
-                    unread: self.unread(peer, messages),
+                    conversation: conversation.clone(),
+                    members: thread.members.clone(),
+                    subject: thread.subject(),
+                    last: thread.messages.last()?.clone(),
+                    unread: self.unread(conversation, &thread.messages),
                 })
             })
             .collect();
@@ -96,8 +132,8 @@ impl History {
 
     /// Their messages the read marker does not cover. Messages are ordered
     /// by time, so only the tail from the marker's second is looked at.
-    fn unread(&self, peer: &str, messages: &[ChatMessage]) -> usize {
-        let Some(read) = self.read.get(peer) else {
+    fn unread(&self, conversation: &str, messages: &[ChatMessage]) -> usize {
+        let Some(read) = self.read.get(conversation) else {
             return messages.iter().filter(|message| !message.from_me).count();
         };
         let from = messages.partition_point(|message| message.created_at < read.at);
@@ -107,16 +143,16 @@ impl History {
             .count()
     }
 
-    /// Up to `limit` messages with `peer` before `before` (the latest ones
-    /// when `None`), oldest first, and where the page before them starts
-    /// if there is one.
+    /// Up to `limit` messages of `conversation` before `before` (the
+    /// latest ones when `None`), oldest first, and where the page before
+    /// them starts if there is one.
     pub fn page(
         &self,
-        peer: &str,
+        conversation: &str,
         before: Option<&MessageCursor>,
         limit: usize,
     ) -> (Vec<ChatMessage>, Option<MessageCursor>) {
-        let Some(messages) = self.conversations.get(peer) else {
+        let Some(Thread { messages, .. }) = self.conversations.get(conversation) else {
             return (Vec::new(), None);
         };
         let end = match before {
@@ -130,9 +166,9 @@ impl History {
         (messages[start..end].to_vec(), earlier)
     }
 
-    /// Marks everything with `peer` read; true if that changed the marker.
-    pub fn mark_read(&mut self, peer: &str) -> bool {
-        let Some(messages) = self.conversations.get(peer) else {
+    /// Marks all of `conversation` read; true if that changed the marker.
+    pub fn mark_read(&mut self, conversation: &str) -> bool {
+        let Some(Thread { messages, .. }) = self.conversations.get(conversation) else {
             return false;
         };
         let Some(latest) = messages.last() else {
@@ -144,15 +180,21 @@ impl History {
             at,
             ids: messages[from..].iter().map(|m| m.id.clone()).collect(),
         };
-        if self.read.get(peer) == Some(&marker) {
+        if self.read.get(conversation) == Some(&marker) {
             return false;
         }
-        self.read.insert(peer.to_owned(), marker);
+        self.read.insert(conversation.to_owned(), marker);
         true
     }
 
     pub fn read_markers(&self) -> &BTreeMap<String, ReadMarker> {
         &self.read
+    }
+}
+
+impl Thread {
+    fn subject(&self) -> Option<String> {
+        self.subject.as_ref().map(|(_, _, subject)| subject.clone())
     }
 }
 
@@ -171,16 +213,24 @@ fn cursor(message: &ChatMessage) -> MessageCursor {
 mod tests {
     use super::*;
 
-    fn message(peer: &str, id: &str, created_at: u64, from_me: bool) -> ChatMessage {
+    fn message(conversation: &str, id: &str, created_at: u64, from_me: bool) -> ChatMessage {
         ChatMessage {
             id: id.to_owned(),
-            peer: peer.to_owned(),
+            conversation: conversation.to_owned(),
+            author: if from_me { "me" } else { conversation }.to_owned(),
             from_me,
             text: format!("text {id}"),
+            subject: None,
             created_at,
             legacy: false,
             delivery: None,
         }
+    }
+
+    /// Files `message` in a conversation of two.
+    fn file(history: &mut History, message: ChatMessage) -> bool {
+        let members = [message.conversation.clone()];
+        history.file(&members, message)
     }
 
     fn ids(messages: &[ChatMessage]) -> Vec<&str> {
@@ -190,10 +240,10 @@ mod tests {
     #[test]
     fn messages_are_ordered_by_time_then_id_and_filed_once() {
         let mut history = History::default();
-        assert!(history.file(message("bob", "c", 30, false)));
-        assert!(history.file(message("bob", "b", 10, true)));
-        assert!(history.file(message("bob", "a", 30, false)));
-        assert!(!history.file(message("bob", "b", 10, true)));
+        assert!(file(&mut history, message("bob", "c", 30, false)));
+        assert!(file(&mut history, message("bob", "b", 10, true)));
+        assert!(file(&mut history, message("bob", "a", 30, false)));
+        assert!(!file(&mut history, message("bob", "b", 10, true)));
         let (page, earlier) = history.page("bob", None, 10);
         assert_eq!(ids(&page), ["b", "a", "c"]);
         assert_eq!(earlier, None);
@@ -203,7 +253,10 @@ mod tests {
     fn pages_go_back_in_time_until_the_first_message() {
         let mut history = History::default();
         for n in 0..7u64 {
-            history.file(message("bob", &format!("m{n}"), 100 + n, n % 2 == 0));
+            file(
+                &mut history,
+                message("bob", &format!("m{n}"), 100 + n, n % 2 == 0),
+            );
         }
         let (latest, earlier) = history.page("bob", None, 3);
         assert_eq!(ids(&latest), ["m4", "m5", "m6"]);
@@ -222,16 +275,16 @@ mod tests {
             ids: vec!["seen".to_owned()],
         };
         let mut history = History::with_read_markers(BTreeMap::from([("bob".to_owned(), marker)]));
-        history.file(message("bob", "old", 10, false));
-        history.file(message("bob", "seen", 20, false));
-        history.file(message("bob", "same second", 20, false));
-        history.file(message("bob", "mine", 25, true));
-        history.file(message("bob", "new", 30, false));
-        history.file(message("carol", "hi", 5, false));
+        file(&mut history, message("bob", "old", 10, false));
+        file(&mut history, message("bob", "seen", 20, false));
+        file(&mut history, message("bob", "same second", 20, false));
+        file(&mut history, message("bob", "mine", 25, true));
+        file(&mut history, message("bob", "new", 30, false));
+        file(&mut history, message("carol", "hi", 5, false));
         let summaries = history.summaries();
         let unread: Vec<(&str, usize, &str)> = summaries
             .iter()
-            .map(|s| (s.peer.as_str(), s.unread, s.last.id.as_str()))
+            .map(|s| (s.conversation.as_str(), s.unread, s.last.id.as_str()))
             .collect();
         assert_eq!(unread, [("bob", 2, "new"), ("carol", 1, "hi")]);
 
@@ -239,7 +292,7 @@ mod tests {
         assert!(!history.mark_read("bob"));
         assert_eq!(history.summaries()[0].unread, 0);
         // A message bearing the second already read is still new.
-        history.file(message("bob", "also at 30", 30, false));
+        file(&mut history, message("bob", "also at 30", 30, false));
         assert_eq!(history.summaries()[0].unread, 1);
         assert!(history.mark_read("bob"));
         assert_eq!(
@@ -254,11 +307,32 @@ mod tests {
     #[test]
     fn a_delivery_updates_the_message_in_place() {
         let mut history = History::default();
-        history.file(message("bob", "x", 10, true));
+        file(&mut history, message("bob", "x", 10, true));
         let updated = history.set_delivery("x", Delivery::Waiting);
         assert_eq!(updated.map(|m| m.delivery), Some(Some(Delivery::Waiting)));
         let (page, _) = history.page("bob", None, 1);
         assert_eq!(page[0].delivery, Some(Delivery::Waiting));
         assert_eq!(history.set_delivery("unknown", Delivery::Sending), None);
+    }
+
+    #[test]
+    fn a_group_keeps_its_members_and_its_latest_subject() {
+        let mut history = History::default();
+        let members = ["bob".to_owned(), "carol".to_owned()];
+        let named = |id: &str, at: u64, subject: &str| ChatMessage {
+            subject: Some(subject.to_owned()),
+            ..message("group-x", id, at, false)
+        };
+        history.file(&members, named("b", 20, "Later name"));
+        history.file(&members, named("a", 10, "First name"));
+        history.file(&members, message("group-x", "c", 30, true));
+        let summary = &history.summaries()[0];
+        assert_eq!(summary.members, members);
+        assert_eq!(summary.subject.as_deref(), Some("Later name"));
+        assert_eq!(
+            history.about("group-x"),
+            Some((members.to_vec(), Some("Later name".to_owned())))
+        );
+        assert_eq!(history.about("group-y"), None);
     }
 }

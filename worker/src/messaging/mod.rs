@@ -12,6 +12,7 @@
 pub mod dropped;
 pub mod history;
 pub mod outbox;
+pub mod room;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ use tokio::sync::broadcast;
 
 use dropped::{CountingPolicy, CountingTransport, Drops};
 use outbox::Sealed;
+use room::Room;
 
 /// Why a message could not be sent or the relays not reached.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,10 +44,13 @@ pub enum MessagingError {
 /// A private message, read from either side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivateMessage {
-    /// The other person in the conversation.
-    pub peer: PublicKey,
+    /// The conversation: the author and the people it was written to.
+    pub room: Room,
+    pub author: PublicKey,
     pub from_me: bool,
     pub text: String,
+    /// The group's name from this message on (NIP-17 `subject`).
+    pub subject: Option<String>,
     /// Seconds since the Unix epoch, as the author wrote it.
     pub created_at: u64,
     /// The rumor's id (NIP-17) or the event's (NIP-04): the same message
@@ -58,12 +63,48 @@ pub struct PrivateMessage {
 /// How a delivery attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// `accepted` of the recipient's `tried` inbox relays took it.
+    /// `accepted` of the recipients' `tried` inbox relays took it.
     Sent { accepted: usize, tried: usize },
     /// No relay could be reached: try again when one can.
     Unreachable,
-    /// Relays answered, and none took it; or the recipient has no inbox.
+    /// Relays answered, and none took it; or a recipient has no inbox.
     Refused(String),
+}
+
+impl Outcome {
+    /// A message's outcome from its recipients': sent when every one got
+    /// it; refused when any refused (the user decides to retry); else
+    /// waiting for relays.
+    fn of_all(outcomes: Vec<Outcome>) -> Outcome {
+        let mut all = Outcome::Sent {
+            accepted: 0,
+            tried: 0,
+        };
+        let mut refusals = Vec::new();
+        for outcome in outcomes {
+            match (outcome, &mut all) {
+                (Outcome::Refused(reason), _) => refusals.push(reason),
+                (Outcome::Unreachable, _) => all = Outcome::Unreachable,
+                (
+                    Outcome::Sent { accepted, tried },
+                    Outcome::Sent {
+                        accepted: a,
+                        tried: t,
+                    },
+                ) => {
+                    *a += accepted;
+                    *t += tried;
+                }
+                (Outcome::Sent { .. }, _) => {}
+            }
+        }
+        if refusals.is_empty() {
+            all
+        } else {
+            refusals.dedup();
+            Outcome::Refused(refusals.join("; "))
+        }
+    }
 }
 
 /// How long to look for someone's relay lists before giving up.
@@ -175,6 +216,11 @@ impl Messenger {
         self.client.connect().await;
     }
 
+    /// Who the user is.
+    pub fn me(&self) -> PublicKey {
+        self.me
+    }
+
     /// The user's relays.
     pub fn relays(&self) -> &[RelayUrl] {
         &self.relays
@@ -249,27 +295,45 @@ impl Messenger {
         newest
     }
 
-    /// Seals `text` for `to`, and a copy for the user, around one rumor, so
-    /// its id names the message on every side. Needs only the signer.
+    /// Seals `text` for everyone in `room`, and a copy for the user,
+    /// around one rumor, so its id names the message on every side.
+    /// `subject` names the group from this message on. Needs only the
+    /// signer.
     pub async fn seal(
         &self,
-        to: PublicKey,
+        room: Room,
         text: &str,
+        subject: Option<&str>,
     ) -> Result<(PrivateMessage, Sealed), MessagingError> {
         let signer = self.client.signer().await.map_err(signer_error)?;
-        let mut rumor = EventBuilder::private_msg_rumor(to, text).build(self.me);
+        let tags =
+            room.members()
+                .iter()
+                .map(|member| Tag::public_key(*member))
+                .chain(subject.map(|subject| {
+                    Tag::from_standardized(TagStandard::Subject(subject.to_owned()))
+                }));
+        let mut rumor = EventBuilder::new(Kind::PrivateDirectMessage, text)
+            .tags(tags)
+            .build(self.me);
         let id = rumor.id();
         let created_at = rumor.created_at.as_secs();
-        let for_them = EventBuilder::gift_wrap(&signer, &to, rumor.clone(), [])
-            .await
-            .map_err(signer_error)?;
+        let mut for_them = Vec::with_capacity(room.members().len());
+        for member in room.members() {
+            let wrap = EventBuilder::gift_wrap(&signer, member, rumor.clone(), [])
+                .await
+                .map_err(signer_error)?;
+            for_them.push(wrap);
+        }
         let for_me = EventBuilder::gift_wrap(&signer, &self.me, rumor, [])
             .await
             .map_err(signer_error)?;
         let message = PrivateMessage {
-            peer: to,
+            room,
+            author: self.me,
             from_me: true,
             text: text.to_owned(),
+            subject: subject.map(str::to_owned),
             created_at,
             id,
             legacy: false,
@@ -293,16 +357,35 @@ impl Messenger {
             .map_err(relays_error)
     }
 
-    /// Tries to hand a sealed message to its recipient's inbox relays,
-    /// then the user's copy to the user's relays.
+    /// Tries to hand a sealed message to each recipient's inbox relays,
+    /// then the user's copy to the user's relays. Resending one that some
+    /// recipients already have is harmless: relays and clients know a
+    /// gift wrap, and a message, by its id.
     pub async fn deliver(&self, sealed: &Sealed) -> Outcome {
-        let Some(to) = sealed.recipient() else {
-            return Outcome::Refused("the message names no recipient".to_owned());
-        };
-        // Without a relay, not even the recipient's inbox can be looked up.
+        // Without a relay, not even the recipients' inboxes can be looked up.
         if self.connected().await.is_empty() {
             return Outcome::Unreachable;
         }
+        let mut outcomes = Vec::with_capacity(sealed.for_them.len());
+        for wrap in &sealed.for_them {
+            outcomes.push(self.deliver_wrap(wrap).await);
+        }
+        let outcome = Outcome::of_all(outcomes);
+        if matches!(outcome, Outcome::Sent { .. }) {
+            let mine = self.connected().await;
+            if !mine.is_empty() {
+                // The copy is for the user's other devices: this one has it.
+                let _ = self.client.send_event_to(&mine, &sealed.for_me).await;
+            }
+        }
+        outcome
+    }
+
+    /// Hands one gift wrap to its recipient's inbox relays.
+    async fn deliver_wrap(&self, wrap: &Event) -> Outcome {
+        let Some(to) = wrap.tags.public_keys().next().copied() else {
+            return Outcome::Refused("the message names no recipient".to_owned());
+        };
         let theirs = match self.inbox_relays(to).await {
             Ok(theirs) => theirs,
             Err(error @ MessagingError::NoInbox { .. }) => {
@@ -314,11 +397,7 @@ impl Messenger {
         if reachable.is_empty() {
             return Outcome::Unreachable;
         }
-        let sent = match self
-            .client
-            .send_event_to(&reachable, &sealed.for_them)
-            .await
-        {
+        let sent = match self.client.send_event_to(&reachable, wrap).await {
             Ok(sent) => sent,
             Err(_) => return Outcome::Unreachable,
         };
@@ -334,11 +413,6 @@ impl Messenger {
             }
             let reasons = sent.failed.values().cloned().collect::<Vec<_>>().join("; ");
             return Outcome::Refused(format!("no relay accepted the message: {reasons}"));
-        }
-        let mine = self.connected().await;
-        if !mine.is_empty() {
-            // The copy is for the user's other devices: this one has it.
-            let _ = self.client.send_event_to(&mine, &sealed.for_me).await;
         }
         Outcome::Sent {
             accepted: sent.success.len(),
@@ -423,20 +497,20 @@ impl Messenger {
         if rumor.kind != Kind::PrivateDirectMessage {
             return None;
         }
-        let from_me = sender == self.me;
-        let peer = if from_me {
-            let named: Vec<PublicKey> = rumor.tags.public_keys().copied().collect();
-            // A note to self names only the user.
-            let other = named.iter().find(|key| **key != self.me);
-            *other.or(named.first())?
-        } else {
-            sender
-        };
+        let recipients = rumor.tags.public_keys().copied();
+        let room = Room::new(self.me, recipients.chain([sender]));
+        let subject = rumor
+            .tags
+            .find(TagKind::Subject)
+            .and_then(Tag::content)
+            .map(str::to_owned);
         let id = rumor.id();
         Some(PrivateMessage {
-            peer,
-            from_me,
+            room,
+            author: sender,
+            from_me: sender == self.me,
             text: rumor.content,
+            subject,
             created_at: rumor.created_at.as_secs(),
             id,
             legacy: false,
@@ -462,9 +536,11 @@ impl Messenger {
             .await
             .ok()?;
         Some(PrivateMessage {
-            peer,
+            room: Room::new(self.me, [peer]),
+            author: event.pubkey,
             from_me,
             text,
+            subject: None,
             created_at: event.created_at.as_secs(),
             id: event.id,
             legacy: true,

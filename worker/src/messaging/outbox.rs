@@ -7,14 +7,16 @@
 
 use std::collections::HashSet;
 
-use nostr_sdk::prelude::{Event, PublicKey};
+use nostr_sdk::prelude::Event;
 use serde::{Deserialize, Serialize};
 
-/// One message, sealed for its recipient and for the user.
+/// One message, sealed for its recipients and for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {
-    /// Gift-wrapped to the recipient, for their inbox relays.
-    pub for_them: Event,
+    /// Gift-wrapped to each recipient, for their inbox relays. Outboxes
+    /// kept before group messages hold a single wrap, read as a list of one.
+    #[serde(deserialize_with = "one_or_many")]
+    pub for_them: Vec<Event>,
     /// Gift-wrapped to the user: the copy in their own history, and for
     /// their other devices.
     pub for_me: Event,
@@ -23,11 +25,18 @@ pub struct Sealed {
     pub failed: Option<String>,
 }
 
-impl Sealed {
-    /// Who it is for: the first `p` tag of the recipient's gift wrap.
-    pub fn recipient(&self) -> Option<PublicKey> {
-        self.for_them.tags.public_keys().next().copied()
+/// A list of gift wraps, or the one wrap older records hold.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Event>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Box<Event>),
+        Many(Vec<Event>),
     }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(event) => vec![*event],
+        OneOrMany::Many(events) => events,
+    })
 }
 
 /// What waits, by message id (the rumor's), in the order it was sent.
@@ -106,7 +115,7 @@ mod tests {
             .sign_with_keys(&keys)
             .expect("signed");
         Sealed {
-            for_them: event.clone(),
+            for_them: vec![event.clone()],
             for_me: event,
             failed: None,
         }
@@ -146,7 +155,17 @@ mod tests {
         let read = Outbox::parse_record(&outbox.to_record()).expect("parses");
         assert_eq!(read.len(), 2);
         assert_eq!(read[0], refused);
-        assert!(read[1].for_them.verify().is_ok());
+        assert!(read[1].for_them[0].verify().is_ok());
         assert!(Outbox::parse_record(b"garbage").is_err());
+    }
+
+    #[test]
+    fn an_outbox_kept_before_group_messages_still_reads() {
+        let one = sealed("kept by an earlier version");
+        let mut record = serde_json::to_value(vec![&one]).expect("serialises");
+        record[0]["for_them"] = serde_json::to_value(&one.for_them[0]).expect("serialises");
+        let read = Outbox::parse_record(&serde_json::to_vec(&record).expect("serialises"))
+            .expect("parses");
+        assert_eq!(read, [one]);
     }
 }
