@@ -449,12 +449,14 @@ async fn a_group_of_three_talks_in_one_room_with_a_subject() {
 }
 
 #[tokio::test]
-async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_counts() {
+async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_counts_and_deliveries()
+{
     scenario(async {
         let (relay, url) = relay().await;
         let relays = [url];
         let bobs_browser = MemoryProfiles::new();
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let alices_browser = MemoryProfiles::new();
+        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
         let mut bob = new_user(&bobs_browser, &relays, OTHER_WORDS).await;
         alice.until_connected(1).await;
         bob.until_connected(1).await;
@@ -531,6 +533,25 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
         assert!(all
             .iter()
             .all(|message| !message.from_me && message.conversation == alice.npub));
+
+        // Alice's tab opens again too: her messages still say how far they
+        // got, though the outbox forgot them once the relay took them.
+        drop(alice);
+        let mut alice = returning_user(&alices_browser, &relays).await;
+        alice
+            .until_state(|state| matches!(state, MessagingState::Ready { .. }))
+            .await;
+        let (sent, _) = alice.page(&bob.npub, None, 200).await;
+        assert_eq!(sent.len(), 8);
+        assert!(
+            sent.iter().all(|message| message.from_me
+                && message.delivery
+                    == Some(Delivery::Sent {
+                        accepted: 1,
+                        tried: 1
+                    })),
+            "{sent:?}"
+        );
     })
     .await;
 }

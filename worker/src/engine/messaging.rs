@@ -32,7 +32,7 @@ use zeroize::Zeroizing;
 
 use super::identity::{opened, opened_mut, vault_error, BUNKER_TIMEOUT};
 use super::Engine;
-use crate::messaging::history::{History, ReadMarker};
+use crate::messaging::history::{History, ReadMarker, SentReceipts};
 use crate::messaging::outbox::{Outbox, Sealed};
 use crate::messaging::room::Room;
 use crate::messaging::{Messenger, Outcome, PrivateMessage};
@@ -42,11 +42,15 @@ use crate::protocol::{
     MAX_MESSAGES_PAGE, MAX_RECIPIENTS,
 };
 use crate::signer::bunker::BunkerSigner;
+use crate::vault::{Vault, VaultStore};
 
 /// The vault's record of undelivered messages (public: gift wraps).
 const OUTBOX: &str = "messaging/outbox";
 /// The vault's record of read markers (secret).
 const READ: &str = "messaging/read";
+/// The vault's record of how far sent messages got (secret, like the
+/// markers: it lists when the user wrote).
+const SENT: &str = "messaging/sent";
 
 /// What messaging starts with.
 pub enum MessagingStart {
@@ -312,11 +316,11 @@ impl<P: ProfileStores> Engine<P> {
             Ok(messenger) => messenger,
             Err(error) => return self.messaging_failed(error),
         };
-        let (read, outbox) = match self.stored_messaging().await {
+        let (read, sent, outbox) = match self.stored_messaging().await {
             Ok(stored) => stored,
             Err(error) => return self.messaging_failed(error),
         };
-        let mut history = History::with_read_markers(read);
+        let mut history = History::with_stored(read, sent);
         for message in messenger.history().await {
             history.file(&message.room.npubs(), chat_message(&message));
         }
@@ -357,27 +361,23 @@ impl<P: ProfileStores> Engine<P> {
         None
     }
 
-    /// The read markers and the outbox as the vault keeps them. Markers that
-    /// cannot be read are forgotten (messages show as unread again); an
+    /// The read markers, the sent receipts and the outbox as the vault
+    /// keeps them. Markers or receipts that cannot be read are forgotten
+    /// (messages show as unread again, or without their delivery); an
     /// outbox that cannot be read is an error, never overwritten.
     async fn stored_messaging(
         &self,
-    ) -> Result<(BTreeMap<String, ReadMarker>, Vec<Sealed>), String> {
+    ) -> Result<(BTreeMap<String, ReadMarker>, SentReceipts, Vec<Sealed>), String> {
         let guard = self.vault.lock().await;
         let vault = opened(&guard).map_err(|error| error.to_string())?;
-        let read = vault
-            .secret(READ)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|record| serde_json::from_slice(&record).ok())
-            .unwrap_or_default();
+        let read = secret_json(vault, READ).await;
+        let sent = secret_json(vault, SENT).await;
         let outbox = match vault.public(OUTBOX).await.map_err(|e| e.to_string())? {
             Some(record) => Outbox::parse_record(&record)
                 .map_err(|error| format!("the outbox cannot be read: {error}"))?,
             None => Vec::new(),
         };
-        Ok((read, outbox))
+        Ok((read, sent, outbox))
     }
 
     /// Writes the outbox, as it is when the vault is free, unless messaging
@@ -394,17 +394,28 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Writes the read markers, under the same condition as the outbox.
     async fn save_read_markers(&self, epoch: u64) {
+        let record = serde_json::to_vec(self.history.borrow().read_markers());
+        self.save_secret(READ, record, epoch).await;
+    }
+
+    /// Writes the sent receipts, under the same condition as the outbox.
+    async fn save_sent_receipts(&self, epoch: u64) {
+        let record = serde_json::to_vec(self.history.borrow().sent_receipts());
+        self.save_secret(SENT, record, epoch).await;
+    }
+
+    /// Writes one of the history's records. They hold in memory for this
+    /// session either way; a failed write only shows messages as unread,
+    /// or without their delivery, after the next unlock.
+    async fn save_secret(&self, name: &str, record: serde_json::Result<Vec<u8>>, epoch: u64) {
         let mut guard = self.vault.lock().await;
         if self.messaging_epoch.get() != epoch {
             return;
         }
-        let Some(vault) = guard.as_mut() else {
+        let (Some(vault), Ok(record)) = (guard.as_mut(), record) else {
             return;
         };
-        let record = serde_json::to_vec(self.history.borrow().read_markers()).unwrap_or_default();
-        // The markers hold in memory for this session either way; a failed
-        // write only shows those messages as unread after the next unlock.
-        let _ = vault.put_secret(READ, &record).await;
+        let _ = vault.put_secret(name, &record).await;
     }
 
     /// Runs one messaging session until it stops or is asked to restart.
@@ -532,8 +543,12 @@ impl<P: ProfileStores> Engine<P> {
                         }
                     }
                 };
+                let sent = matches!(delivery, Delivery::Sent { .. });
                 if let Some(message) = self.history.borrow_mut().set_delivery(&id, delivery) {
                     self.push(Event::Message { message });
+                }
+                if sent {
+                    self.save_sent_receipts(epoch).await;
                 }
                 // A failed write leaves a delivered message in the stored
                 // outbox: it goes out again next session, and relays and
@@ -682,4 +697,19 @@ fn stopped() -> EngineError {
     EngineError::Messaging {
         reason: "messaging stopped (the wallet locked): nothing was sent".to_owned(),
     }
+}
+
+/// A secret record of the vault read as JSON; its default when missing or
+/// unreadable.
+async fn secret_json<T: serde::de::DeserializeOwned + Default>(
+    vault: &Vault<impl VaultStore>,
+    name: &str,
+) -> T {
+    vault
+        .secret(name)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|record| serde_json::from_slice(&record).ok())
+        .unwrap_or_default()
 }

@@ -5,7 +5,7 @@
 //! app sees is cut from it: a summary per conversation and pages of
 //! messages, never the whole history.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,78 @@ pub struct History {
     filed_in: HashMap<String, String>,
     /// Per conversation, how far the user has read.
     read: BTreeMap<String, ReadMarker>,
+    /// How far the user's sent messages got once relays took them: the
+    /// outbox forgets a message then, and its conversation still tells.
+    sent: SentReceipts,
+}
+
+/// The latest [`KEPT_RECEIPTS`] messages relays took, and how many of the
+/// relays tried took each.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<Receipt>", into = "Vec<Receipt>")]
+pub struct SentReceipts {
+    by_id: HashMap<String, (usize, usize)>,
+    /// Oldest first: the first forgotten.
+    order: VecDeque<String>,
+}
+
+/// One message taken by `accepted` of `tried` relays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: String,
+    pub accepted: usize,
+    pub tried: usize,
+}
+
+/// How many receipts are kept: far more than a screen of conversation.
+pub const KEPT_RECEIPTS: usize = 5_000;
+
+impl SentReceipts {
+    fn record(&mut self, id: &str, accepted: usize, tried: usize) {
+        if self
+            .by_id
+            .insert(id.to_owned(), (accepted, tried))
+            .is_none()
+        {
+            self.order.push_back(id.to_owned());
+        }
+        while self.order.len() > KEPT_RECEIPTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.by_id.remove(&oldest);
+            }
+        }
+    }
+
+    fn delivery(&self, id: &str) -> Option<Delivery> {
+        let (accepted, tried) = *self.by_id.get(id)?;
+        Some(Delivery::Sent { accepted, tried })
+    }
+}
+
+impl From<Vec<Receipt>> for SentReceipts {
+    fn from(receipts: Vec<Receipt>) -> Self {
+        let mut sent = Self::default();
+        for receipt in receipts {
+            sent.record(&receipt.id, receipt.accepted, receipt.tried);
+        }
+        sent
+    }
+}
+
+impl From<SentReceipts> for Vec<Receipt> {
+    fn from(sent: SentReceipts) -> Self {
+        sent.order
+            .iter()
+            .filter_map(|id| {
+                let (accepted, tried) = *sent.by_id.get(id)?;
+                Some(Receipt {
+                    id: id.clone(),
+                    accepted,
+                    tried,
+                })
+            })
+            .collect()
+    }
 }
 
 /// One conversation.
@@ -53,11 +125,12 @@ impl ReadMarker {
 }
 
 impl History {
-    /// A history where the user has read each peer's messages up to
-    /// `read`'s markers.
-    pub fn with_read_markers(read: BTreeMap<String, ReadMarker>) -> Self {
+    /// A history where the user has read each conversation up to `read`'s
+    /// markers, and relays took messages as `sent` says.
+    pub fn with_stored(read: BTreeMap<String, ReadMarker>, sent: SentReceipts) -> Self {
         Self {
             read,
+            sent,
             ..Self::default()
         }
     }
@@ -65,9 +138,12 @@ impl History {
     /// Adds `message` to its conversation, whose people but the user are
     /// `members`; false if it was already there (the copy of a message the
     /// user sent comes back with the same id).
-    pub fn file(&mut self, members: &[String], message: ChatMessage) -> bool {
+    pub fn file(&mut self, members: &[String], mut message: ChatMessage) -> bool {
         if self.filed_in.contains_key(&message.id) {
             return false;
+        }
+        if message.from_me && message.delivery.is_none() {
+            message.delivery = self.sent.delivery(&message.id);
         }
         self.filed_in
             .insert(message.id.clone(), message.conversation.clone());
@@ -99,6 +175,9 @@ impl History {
 
     /// Records how far message `id` got; returns the message as it now is.
     pub fn set_delivery(&mut self, id: &str, delivery: Delivery) -> Option<ChatMessage> {
+        if let Delivery::Sent { accepted, tried } = delivery {
+            self.sent.record(id, accepted, tried);
+        }
         let conversation = self.filed_in.get(id)?;
         let message = self
             .conversations
@@ -190,6 +269,10 @@ impl History {
     pub fn read_markers(&self) -> &BTreeMap<String, ReadMarker> {
         &self.read
     }
+
+    pub fn sent_receipts(&self) -> &SentReceipts {
+        &self.sent
+    }
 }
 
 impl Thread {
@@ -274,7 +357,10 @@ mod tests {
             at: 20,
             ids: vec!["seen".to_owned()],
         };
-        let mut history = History::with_read_markers(BTreeMap::from([("bob".to_owned(), marker)]));
+        let mut history = History::with_stored(
+            BTreeMap::from([("bob".to_owned(), marker)]),
+            SentReceipts::default(),
+        );
         file(&mut history, message("bob", "old", 10, false));
         file(&mut history, message("bob", "seen", 20, false));
         file(&mut history, message("bob", "same second", 20, false));
@@ -334,5 +420,43 @@ mod tests {
             Some((members.to_vec(), Some("Later name".to_owned())))
         );
         assert_eq!(history.about("group-y"), None);
+    }
+
+    #[test]
+    fn what_relays_took_is_remembered_for_the_next_session_up_to_a_bound() {
+        let mut history = History::default();
+        file(&mut history, message("bob", "x", 10, true));
+        history.set_delivery(
+            "x",
+            Delivery::Sent {
+                accepted: 2,
+                tried: 3,
+            },
+        );
+        let record = serde_json::to_vec(history.sent_receipts()).expect("serialises");
+        let kept: SentReceipts = serde_json::from_slice(&record).expect("parses");
+
+        let mut next = History::with_stored(BTreeMap::new(), kept);
+        file(&mut next, message("bob", "x", 10, true));
+        file(&mut next, message("bob", "theirs", 11, false));
+        let (page, _) = next.page("bob", None, 10);
+        let deliveries: Vec<_> = page.iter().map(|m| m.delivery.clone()).collect();
+        assert_eq!(
+            deliveries,
+            [
+                Some(Delivery::Sent {
+                    accepted: 2,
+                    tried: 3
+                }),
+                None
+            ]
+        );
+
+        let mut many = SentReceipts::default();
+        for n in 0..=KEPT_RECEIPTS {
+            many.record(&n.to_string(), 1, 1);
+        }
+        assert_eq!(many.delivery("0"), None, "the oldest is forgotten");
+        assert!(many.delivery(&KEPT_RECEIPTS.to_string()).is_some());
     }
 }
