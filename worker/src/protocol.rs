@@ -141,12 +141,13 @@ pub enum Command {
     /// Store a known mnemonic in a new vault; [`Reply::Identity`].
     RestoreWallet { phrase: String, passphrase: String },
     /// Use a NIP-07 extension's key: the engine asks the page to sign a
-    /// challenge ([`Event::SignRequest`]) and keeps the key only if the
+    /// challenge ([`Event::ExtensionRequest`]) and keeps the key only if the
     /// signature verifies; [`Reply::Identity`].
     SignInWithExtension { pubkey: String },
-    /// The page's answer to an [`Event::SignRequest`]; [`Reply::Done`].
-    SignResult {
-        sign_id: u32,
+    /// The page's answer to an [`Event::ExtensionRequest`]: what the
+    /// extension returned, or why it did not; [`Reply::Done`].
+    ExtensionAnswer {
+        request_id: u32,
         outcome: Result<String, String>,
     },
     /// Keep an existing NOSTR key (`nsec1…`, or NIP-49 `ncryptsec1…` opened
@@ -225,7 +226,7 @@ impl std::fmt::Debug for Command {
             Command::CheckMnemonic { .. } => "CheckMnemonic",
             Command::RestoreWallet { .. } => "RestoreWallet",
             Command::SignInWithExtension { .. } => "SignInWithExtension",
-            Command::SignResult { .. } => "SignResult",
+            Command::ExtensionAnswer { .. } => "ExtensionAnswer",
             Command::ImportKey { .. } => "ImportKey",
             Command::ConnectBunker { .. } => "ConnectBunker",
             Command::StartNostrConnect => "StartNostrConnect",
@@ -647,9 +648,13 @@ pub enum Event {
     Status { status: EngineStatus },
     /// A message from the app could not be read, so it has no id to answer.
     Rejected { error: EngineError },
-    /// The engine needs the page's NIP-07 extension to sign `event` (JSON of
-    /// an unsigned NOSTR event); answer with [`Command::SignResult`].
-    SignRequest { sign_id: u32, event: String },
+    /// The engine needs the page's NIP-07 extension (`window.nostr`, which
+    /// a worker cannot reach) for the user's key; answer with
+    /// [`Command::ExtensionAnswer`].
+    ExtensionRequest {
+        request_id: u32,
+        call: ExtensionCall,
+    },
     /// The identity changed without a request (e.g. auto-lock).
     Identity { identity: Identity },
     /// A private message arrived (or the copy of one the user sent), or the
@@ -661,6 +666,38 @@ pub enum Event {
     Ecash { wallet: EcashWallet },
     /// A NUT-13 restore reached `done` of `of` mints, `amount` sat found so far.
     Restoring { done: usize, of: usize, amount: u64 },
+}
+
+/// What the engine asks of the page's NIP-07 extension; each answers a
+/// string.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum ExtensionCall {
+    /// `signEvent` of `event` (JSON of an unsigned event): the signed
+    /// event's JSON, which the engine verifies.
+    SignEvent { event: String },
+    /// `nip44.encrypt(pubkey, plaintext)`.
+    Nip44Encrypt { pubkey: String, plaintext: String },
+    /// `nip44.decrypt(pubkey, ciphertext)`.
+    Nip44Decrypt { pubkey: String, ciphertext: String },
+    /// `nip04.encrypt(pubkey, plaintext)`.
+    Nip04Encrypt { pubkey: String, plaintext: String },
+    /// `nip04.decrypt(pubkey, ciphertext)`.
+    Nip04Decrypt { pubkey: String, ciphertext: String },
+}
+
+/// Redacted: a call may carry a private message's text.
+impl std::fmt::Debug for ExtensionCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            ExtensionCall::SignEvent { .. } => "SignEvent",
+            ExtensionCall::Nip44Encrypt { .. } => "Nip44Encrypt",
+            ExtensionCall::Nip44Decrypt { .. } => "Nip44Decrypt",
+            ExtensionCall::Nip04Encrypt { .. } => "Nip04Encrypt",
+            ExtensionCall::Nip04Decrypt { .. } => "Nip04Decrypt",
+        };
+        write!(f, "ExtensionCall::{name}(…)")
+    }
 }
 
 /// Where the engine is in its life.

@@ -5,8 +5,8 @@ mod support;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    Command, EngineError, Event, ExportKind, FromEngine, Identity, MnemonicProblem, Reply,
-    SignerKind, WordCount,
+    Command, EngineError, Event, ExportKind, ExtensionCall, FromEngine, Identity, MnemonicProblem,
+    Reply, SignerKind, WordCount,
 };
 use futures::StreamExt;
 use nostr::nips::nip49::EncryptedSecretKey;
@@ -331,11 +331,15 @@ async fn page(
     sign: impl Fn(UnsignedEvent) -> Result<String, String>,
 ) {
     while let Some(message) = events.next().await {
-        if let FromEngine::Event(Event::SignRequest { sign_id, event }) = message {
+        if let FromEngine::Event(Event::ExtensionRequest {
+            request_id,
+            call: ExtensionCall::SignEvent { event },
+        }) = message
+        {
             let unsigned = UnsignedEvent::from_json(&event).expect("an unsigned event");
             engine
-                .handle(Command::SignResult {
-                    sign_id,
+                .handle(Command::ExtensionAnswer {
+                    request_id,
                     outcome: sign(unsigned),
                 })
                 .await

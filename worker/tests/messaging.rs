@@ -14,13 +14,16 @@ use std::time::Duration;
 use flash_worker::engine::Engine;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    ChatMessage, Command, ConversationSummary, Delivery, EngineError, Event, FromEngine, Identity,
-    MessageCursor, MessagingState, Reply,
+    ChatMessage, Command, ConversationSummary, Delivery, EngineError, Event, ExtensionCall,
+    FromEngine, Identity, MessageCursor, MessagingState, Reply,
 };
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::{SinkExt, StreamExt};
-use nostr::nips::nip04;
-use nostr::{Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32};
+use nostr::nips::{nip04, nip44};
+use nostr::{
+    Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32,
+    UnsignedEvent,
+};
 use nostr_relay_builder::prelude::{
     LocalRelay, MemoryDatabase, MemoryDatabaseOptions, RelayBuilder,
 };
@@ -58,6 +61,9 @@ struct User {
     /// Every message pushed, each in its latest version.
     seen: Vec<ChatMessage>,
     state: MessagingState,
+    /// The key in the user's NIP-07 extension, when one signs for them:
+    /// the page's side, answering the engine's requests.
+    extension: Option<Keys>,
 }
 
 /// Closing the tab stops its message loop.
@@ -114,13 +120,89 @@ async fn open(browser: &MemoryProfiles, relays: &[String], unlock: Command) -> U
         pump,
         seen: Vec::new(),
         state: MessagingState::Off,
+        extension: None,
+    }
+}
+
+/// A user signed in with a NIP-07 extension holding `keys`.
+async fn extension_user(relays: &[String], keys: Keys) -> User {
+    let TestEngine { engine, events, .. } =
+        support::started_engine_with_relays(&MemoryProfiles::new(), relays.to_vec());
+    let engine = Rc::new(engine);
+    let pump = spawn_local({
+        let engine = Rc::clone(&engine);
+        async move { engine.pump_messages().await }
+    });
+    let opened = engine
+        .handle(Command::OpenProfile {
+            profile: None,
+            take_over: false,
+        })
+        .await;
+    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
+    let mut user = User {
+        engine,
+        events,
+        npub: keys.public_key().to_bech32().expect("npub"),
+        pump,
+        seen: Vec::new(),
+        state: MessagingState::Off,
+        extension: Some(keys.clone()),
+    };
+    let sign_in = Command::SignInWithExtension {
+        pubkey: keys.public_key().to_hex(),
+    };
+    let signed_in = user.handle(sign_in).await;
+    assert!(
+        matches!(signed_in, Ok(Reply::Identity { .. })),
+        "{signed_in:?}"
+    );
+    user
+}
+
+/// What a NIP-07 extension holding `keys` answers.
+fn as_extension(keys: &Keys, call: ExtensionCall) -> Result<String, String> {
+    let key = |hex: &str| PublicKey::parse(hex).map_err(|error| error.to_string());
+    let secret = keys.secret_key();
+    match call {
+        ExtensionCall::SignEvent { event } => UnsignedEvent::from_json(event)
+            .map_err(|error| error.to_string())?
+            .sign_with_keys(keys)
+            .map(|signed| signed.as_json())
+            .map_err(|error| error.to_string()),
+        ExtensionCall::Nip44Encrypt { pubkey, plaintext } => {
+            nip44::encrypt(secret, &key(&pubkey)?, plaintext, nip44::Version::V2)
+                .map_err(|error| error.to_string())
+        }
+        ExtensionCall::Nip44Decrypt { pubkey, ciphertext } => {
+            nip44::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
+        }
+        ExtensionCall::Nip04Encrypt { pubkey, plaintext } => {
+            nip04::encrypt(secret, &key(&pubkey)?, plaintext).map_err(|error| error.to_string())
+        }
+        ExtensionCall::Nip04Decrypt { pubkey, ciphertext } => {
+            nip04::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
+        }
     }
 }
 
 impl User {
-    /// Takes the next pushed event into the mirror.
+    /// Takes the next pushed event into the mirror, and answers the
+    /// engine's requests to the extension as the page would.
     async fn pull(&mut self) {
         match self.events.next().await {
+            Some(FromEngine::Event(Event::ExtensionRequest { request_id, call })) => {
+                let keys = self
+                    .extension
+                    .as_ref()
+                    .expect("only extension users are asked");
+                let outcome = as_extension(keys, call);
+                let answer = Command::ExtensionAnswer {
+                    request_id,
+                    outcome,
+                };
+                self.engine.handle(answer).await.expect("answered");
+            }
             Some(FromEngine::Event(Event::Message { message })) => {
                 self.seen.retain(|seen| seen.id != message.id);
                 self.seen.push(message);
@@ -162,8 +244,26 @@ impl User {
         .await;
     }
 
-    async fn send(&self, to: &str, text: &str) -> ChatMessage {
-        match self.engine.handle(message(to, text)).await {
+    /// Has the engine carry out `command`, answering what it asks of the
+    /// extension meanwhile.
+    async fn handle(&mut self, command: Command) -> Result<Reply, EngineError> {
+        let engine = Rc::clone(&self.engine);
+        // Boxed: the engine's future is too big for a test thread's stack.
+        let handled = Box::pin(engine.handle(command));
+        let pulling = std::pin::pin!(async {
+            loop {
+                self.pull().await;
+            }
+        });
+        let outcome = match futures::future::select(handled, pulling).await {
+            futures::future::Either::Left((outcome, _)) => outcome,
+            futures::future::Either::Right((never, _)) => never,
+        };
+        outcome
+    }
+
+    async fn send(&mut self, to: &str, text: &str) -> ChatMessage {
+        match self.handle(message(to, text)).await {
             Ok(Reply::MessageSent { message }) => message,
             other => panic!("not sent: {other:?}"),
         }
@@ -336,6 +436,35 @@ async fn two_users_exchange_private_messages_live() {
             alice.engine.handle(message("npub1nope", "hi")).await,
             Err(EngineError::Invalid { .. })
         ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_user_whose_key_is_in_a_nip07_extension_exchanges_private_messages() {
+    scenario(async {
+        let (_relay, url) = relay().await;
+        let relays = [url];
+        let mut alice = extension_user(&relays, Keys::generate()).await;
+        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        // Publishing her relay lists took the extension's signatures.
+        alice.until_connected(1).await;
+        bob.until_connected(1).await;
+
+        bob.deliver(&alice.npub, "can your extension read this?")
+            .await;
+        let received = alice.until_message(|m| !m.from_me).await;
+        assert_eq!(
+            (received.text.as_str(), received.author.as_str()),
+            ("can your extension read this?", bob.npub.as_str())
+        );
+
+        let delivery = alice.deliver(&bob.npub, "it can").await;
+        assert!(
+            matches!(delivery, Delivery::Sent { accepted: 1, .. }),
+            "{delivery:?}"
+        );
+        bob.until_message(|m| m.text == "it can").await;
     })
     .await;
 }

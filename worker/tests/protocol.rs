@@ -4,8 +4,8 @@ mod support;
 
 use flash_worker::engine::VERSION;
 use flash_worker::protocol::{
-    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity, Reply,
-    RequestId, ToEngine,
+    decode, encode, Command, EngineError, EngineStatus, Event, ExtensionCall, FromEngine, Identity,
+    Reply, RequestId, ToEngine,
 };
 use support::{engine, request};
 
@@ -20,7 +20,10 @@ async_test! {
             FromEngine::Event(Event::Status {
                 status: EngineStatus::Failed { message: "no IndexedDB".into() },
             }),
-            FromEngine::Event(Event::SignRequest { sign_id: 3, event: "{}".into() }),
+            FromEngine::Event(Event::ExtensionRequest {
+                request_id: 3,
+                call: ExtensionCall::Nip44Decrypt { pubkey: "ab".into(), ciphertext: "x".into() },
+            }),
             FromEngine::Response {
                 id: RequestId(7),
                 outcome: Ok(Reply::Identity {
@@ -41,8 +44,14 @@ async_test! {
             command: Command::Unlock { passphrase: "secret words".into() },
         };
         assert_eq!(decode::<ToEngine>(&encode(&command)).expect("decodes"), command);
-        // A command's Debug never shows what it carries.
+        // A command's Debug never shows what it carries, nor does a request
+        // to the extension, which may hold a private message.
         assert!(!format!("{command:?}").contains("secret words"));
+        let request = Event::ExtensionRequest {
+            request_id: 1,
+            call: ExtensionCall::Nip44Encrypt { pubkey: "ab".into(), plaintext: "meet at noon".into() },
+        };
+        assert!(!format!("{request:?}").contains("meet at noon"));
     }
 }
 

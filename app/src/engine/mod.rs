@@ -271,12 +271,15 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         FromEngine::Event(Event::Restoring { done, of, amount }) => {
             engine.restoring.set(Some((done, of, amount)))
         }
-        FromEngine::Event(Event::SignRequest { sign_id, event }) => {
+        FromEngine::Event(Event::ExtensionRequest { request_id, call }) => {
             leptos::task::spawn_local(async move {
-                let outcome = crate::signer::sign_with_extension(&event).await;
+                let outcome = crate::signer::ask_extension(call).await;
                 // The engine may have given up waiting; nothing to do then.
                 let _ = engine
-                    .request(Command::SignResult { sign_id, outcome })
+                    .request(Command::ExtensionAnswer {
+                        request_id,
+                        outcome,
+                    })
                     .await;
             });
         }

@@ -1,9 +1,12 @@
 //! The page's side of NIP-07: `window.nostr` exists only in the page, so the
-//! engine asks the app to sign and the app asks the extension.
+//! engine asks the app to sign, encrypt or decrypt, and the app asks the
+//! extension.
 
 use js_sys::{Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+use flash_worker::protocol::ExtensionCall;
 
 use crate::engine::describe;
 
@@ -14,20 +17,55 @@ pub fn extension_available() -> bool {
 
 /// The extension's public key (hex), after the user allows it.
 pub async fn extension_pubkey() -> Result<String, String> {
-    let answer = call(&extension()?, "getPublicKey", &[]).await?;
+    let answer = call_method(&extension()?, "getPublicKey", &[]).await?;
     answer
         .as_string()
         .ok_or_else(|| "the extension returned no public key".to_owned())
 }
 
-/// Has the extension sign `event` (JSON of an unsigned event); returns the
-/// signed event's JSON or why it was not signed.
-pub async fn sign_with_extension(event: &str) -> Result<String, String> {
-    let unsigned = JSON::parse(event).map_err(|error| describe(&error))?;
-    let signed = call(&extension()?, "signEvent", &[unsigned]).await?;
-    JSON::stringify(&signed)
-        .map(String::from)
-        .map_err(|error| describe(&error))
+/// Does what the engine asks of the extension; returns its answer or why
+/// there is none.
+pub async fn ask_extension(call: ExtensionCall) -> Result<String, String> {
+    let nostr = extension()?;
+    match call {
+        ExtensionCall::SignEvent { event } => {
+            let unsigned = JSON::parse(&event).map_err(|error| describe(&error))?;
+            let signed = call_method(&nostr, "signEvent", &[unsigned]).await?;
+            JSON::stringify(&signed)
+                .map(String::from)
+                .map_err(|error| describe(&error))
+        }
+        ExtensionCall::Nip44Encrypt { pubkey, plaintext } => {
+            encryption(&nostr, "nip44", "encrypt", &pubkey, &plaintext).await
+        }
+        ExtensionCall::Nip44Decrypt { pubkey, ciphertext } => {
+            encryption(&nostr, "nip44", "decrypt", &pubkey, &ciphertext).await
+        }
+        ExtensionCall::Nip04Encrypt { pubkey, plaintext } => {
+            encryption(&nostr, "nip04", "encrypt", &pubkey, &plaintext).await
+        }
+        ExtensionCall::Nip04Decrypt { pubkey, ciphertext } => {
+            encryption(&nostr, "nip04", "decrypt", &pubkey, &ciphertext).await
+        }
+    }
+}
+
+/// `window.nostr[nip][method](pubkey, text)`, which answers a string.
+async fn encryption(
+    nostr: &JsValue,
+    nip: &str,
+    method: &str,
+    pubkey: &str,
+    text: &str,
+) -> Result<String, String> {
+    let module = Reflect::get(nostr, &JsValue::from_str(nip))
+        .ok()
+        .filter(JsValue::is_object)
+        .ok_or_else(|| format!("the extension does not support {}", nip.to_uppercase()))?;
+    let answer = call_method(&module, method, &[pubkey.into(), text.into()]).await?;
+    answer
+        .as_string()
+        .ok_or_else(|| format!("the extension's {nip}.{method} returned no text"))
 }
 
 fn extension() -> Result<JsValue, String> {
@@ -41,7 +79,7 @@ fn extension() -> Result<JsValue, String> {
 }
 
 /// Calls `target[method](...args)` and awaits the promise it returns.
-async fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, String> {
+async fn call_method(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, String> {
     let function: Function = Reflect::get(target, &JsValue::from_str(method))
         .ok()
         .and_then(|value| value.dyn_into().ok())

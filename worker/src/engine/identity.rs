@@ -23,9 +23,11 @@ use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    EngineError, ExportKind, Identity, MnemonicProblem, Reply, SignerKind, UnknownWord, WordCount,
+    EngineError, ExportKind, ExtensionCall, Identity, MnemonicProblem, Reply, SignerKind,
+    UnknownWord, WordCount,
 };
 use crate::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer};
+use crate::signer::ExtensionSigner;
 use crate::vault::{AutoLock, KdfParams, Vault, VaultError, VaultState, VaultStore};
 
 pub(super) const MNEMONIC: &str = "mnemonic";
@@ -494,9 +496,12 @@ impl<P: ProfileStores> Engine<P> {
                 [challenge.clone()],
             ))
             .build(claimed);
+        let call = ExtensionCall::SignEvent {
+            event: unsigned.as_json(),
+        };
         let signed = self
             .page_signer
-            .sign(unsigned.as_json(), EXTENSION_TIMEOUT)
+            .ask(call, EXTENSION_TIMEOUT)
             .await
             .map_err(|error| EngineError::Extension {
                 reason: error.to_string(),
@@ -522,7 +527,17 @@ impl<P: ProfileStores> Engine<P> {
         let vault = opened_mut(&mut guard)?;
         ensure_new_profile(vault).await?;
         record_identity(vault, &npub, EXTENSION).await?;
+        self.use_extension(claimed);
         self.identity_of(vault).await
+    }
+
+    /// Starts messaging with the page's extension signing and decrypting.
+    fn use_extension(&self, me: PublicKey) {
+        let signer = ExtensionSigner::new(Arc::clone(&self.page_signer), me, EXTENSION_TIMEOUT);
+        self.start_messaging(MessagingStart::Signer {
+            signer: Arc::new(signer),
+            me,
+        });
     }
 
     pub(super) async fn unlock(&self, passphrase: &str) -> Result<Identity, EngineError> {
@@ -543,14 +558,21 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     /// Loads the identity's signer from an unlocked vault: the imported
-    /// key or the mnemonic's NIP-06 key, or the remote signer to reconnect
-    /// (in the background); nothing when an extension signs.
+    /// key or the mnemonic's NIP-06 key, the remote signer to reconnect
+    /// (in the background), or the page's extension.
     pub(super) async fn load_session(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
         match read_public(vault, SIGNER).await?.as_deref() {
             Some(LOCAL) => {}
             Some(REMOTE_SIGNER) => {
                 if let Some(connection) = vault.secret(BUNKER).await.map_err(vault_error)? {
                     self.start_messaging(MessagingStart::Reconnect { connection });
+                }
+                return Ok(());
+            }
+            Some(EXTENSION) => {
+                let npub = read_public(vault, NPUB).await?;
+                if let Some(me) = npub.and_then(|npub| PublicKey::parse(&npub).ok()) {
+                    self.use_extension(me);
                 }
                 return Ok(());
             }

@@ -12,6 +12,7 @@ mod profiles;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use futures::channel::mpsc;
 use futures::lock::Mutex;
@@ -61,7 +62,7 @@ pub struct Engine<P: ProfileStores> {
     /// What only exists while unlocked, and onboarding's drawn mnemonic.
     session: RefCell<Session>,
     auto_lock: RefCell<Option<AutoLock>>,
-    page_signer: PageSigner,
+    page_signer: Arc<PageSigner>,
     messaging_state: RefCell<MessagingState>,
     messenger: RefCell<Option<Rc<Messenger>>>,
     /// Bumped whenever messaging stops, so a connection finishing after
@@ -98,7 +99,7 @@ impl<P: ProfileStores> Engine<P> {
             vault: Mutex::new(None),
             session: RefCell::new(Session::default()),
             auto_lock: RefCell::new(None),
-            page_signer: PageSigner::new(events.clone()),
+            page_signer: Arc::new(PageSigner::new(events.clone())),
             messaging_state: RefCell::new(MessagingState::Off),
             messenger: RefCell::new(None),
             messaging_epoch: Cell::new(0),
@@ -235,8 +236,11 @@ impl<P: ProfileStores> Engine<P> {
                 .sign_in_with_extension(&pubkey)
                 .await
                 .map(identity_reply),
-            Command::SignResult { sign_id, outcome } => {
-                self.page_signer.answer(sign_id, outcome);
+            Command::ExtensionAnswer {
+                request_id,
+                outcome,
+            } => {
+                self.page_signer.answer(request_id, outcome);
                 Ok(Reply::Done)
             }
             Command::ImportKey {
