@@ -169,10 +169,13 @@ test.describe("NIP-07 extension", () => {
     await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(pubkey));
     await expect(page.getByRole("heading", { name: "Your wallet needs a seed" })).toBeVisible();
 
-    expect(signed).toHaveLength(1);
-    const event = signed[0] as Parameters<typeof verifyEvent>[0];
-    expect(verifyEvent(event)).toBe(true);
-    expect(event.pubkey).toBe(pubkey);
+    // First the sign-in challenge; then, as messaging starts with the
+    // extension's key, only the user's relay lists (NIP-17 inbox, NIP-65).
+    const events = signed as Parameters<typeof verifyEvent>[0][];
+    expect(events[0].kind).toBe(22242);
+    for (const event of events.slice(1)) expect([10002, 10050]).toContain(event.kind);
+    expect(verifyEvent(events[0])).toBe(true);
+    expect(events[0].pubkey).toBe(pubkey);
   });
 
   test("an extension that refuses leaves the user on the welcome screen with the reason", async ({ page }) => {
