@@ -5,8 +5,8 @@ use flash_worker::protocol::{ChatMessage, Command, Delivery, MessageCursor, Repl
 use leptos::prelude::*;
 
 use super::when;
+use crate::contacts::Name;
 use crate::engine::{command_action, use_engine, ActionError, Engine};
-use crate::identity::short_npub;
 use crate::receive::TokenOffer;
 
 /// How many messages a page brings.
@@ -76,7 +76,7 @@ pub fn Conversation(peer: String, on_back: Callback<()>) -> impl IntoView {
         <div class="conversation-view">
             <div class="conversation-head">
                 <button class="link" on:click=move |_| on_back.run(())>"← All chats"</button>
-                <code title=peer.clone()>{short_npub(&peer)}</code>
+                <a class="link" href=format!("/contacts/{peer}") data-testid="conversation-peer"><Name npub=peer.clone()/></a>
             </div>
             {move || earlier.get().is_some().then(|| view! {
                 <button class="link" on:click=show_earlier.clone()>"Show earlier messages"</button>

@@ -5,13 +5,16 @@ mod conversation;
 use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Reply};
 use leptos::prelude::*;
 
+use crate::contacts::Name;
 use crate::engine::use_engine;
-use crate::identity::short_npub;
 use conversation::Conversation;
 
 #[component]
 pub fn Chat() -> impl IntoView {
-    let open = RwSignal::new(None::<String>);
+    // `/chat?with=npub1…` opens the conversation with them (a contact's
+    // "Message" button).
+    let with = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("with"));
+    let open = RwSignal::new(with.filter(|peer| !peer.trim().is_empty()));
     view! {
         <section class="screen">
             <h1>"Chat"</h1>
@@ -118,7 +121,7 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
                         move |_| open.set(Some(peer.clone()))
                     }>
                         <span class="conversation-top">
-                            <span class="peer">{short_npub(&summary.peer)}</span>
+                            <span class="peer"><Name npub=summary.peer.clone()/></span>
                             <time class="muted">{when(summary.last.created_at)}</time>
                             {(summary.unread > 0).then(|| view! {
                                 <span class="unread" data-testid="unread" aria-label=format!("{} unread", summary.unread)>
