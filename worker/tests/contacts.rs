@@ -593,3 +593,74 @@ async fn without_a_relay_the_follow_list_and_profile_are_not_overwritten() {
     })
     .await;
 }
+
+#[test]
+fn profile_messages_survive_the_wire_and_debug_shows_none_of_them() {
+    use flash_worker::protocol::{
+        decode, encode, Nip05, NotePreview, PersonName, RequestId, ToEngine,
+    };
+    let person = Person {
+        npub: "npub1x".into(),
+        nprofile: "nprofile1x".into(),
+        name: Some("al".into()),
+        display_name: None,
+        about: Some("hi".into()),
+        picture: None,
+        nip05: Some(Nip05 {
+            address: "al@example.com".into(),
+            status: Nip05Status::Failed {
+                reason: "timed out".into(),
+            },
+        }),
+        lud16: None,
+        followed: true,
+        me: false,
+        updated_at: Some(1),
+    };
+    let replies = [
+        Reply::Person {
+            person: person.clone(),
+        },
+        Reply::Contacts {
+            contacts: vec![person.clone()],
+            known: true,
+        },
+        Reply::Found {
+            people: vec![person],
+            note: Some(NotePreview {
+                code: "nevent1x".into(),
+                kind: 1,
+                author: "npub1x".into(),
+                preview: "gm".into(),
+                created_at: 2,
+            }),
+        },
+        Reply::Names {
+            names: vec![PersonName {
+                npub: "npub1x".into(),
+                name: "al".into(),
+            }],
+        },
+    ];
+    for reply in replies {
+        let message = FromEngine::Response {
+            id: flash_worker::protocol::RequestId(1),
+            outcome: Ok(reply),
+        };
+        assert_eq!(
+            decode::<FromEngine>(&encode(&message)).expect("decodes"),
+            message
+        );
+    }
+    let command = ToEngine::Request {
+        id: RequestId(2),
+        command: Command::SetMyProfile {
+            profile: fields("private name", "private about"),
+        },
+    };
+    assert_eq!(
+        decode::<ToEngine>(&encode(&command)).expect("decodes"),
+        command
+    );
+    assert!(!format!("{command:?}").contains("private"));
+}
