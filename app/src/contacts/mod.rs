@@ -185,11 +185,13 @@ pub fn shown_name(person: &Person) -> String {
 /// A NIP-05 address, with a badge only when its domain confirms it.
 #[component]
 pub fn Nip05Line(nip05: Nip05) -> impl IntoView {
-    let (badge, note) = match &nip05.status {
-        Nip05Status::Verified => (true, None),
-        Nip05Status::Unchecked => (false, None),
-        Nip05Status::Mismatch => (false, Some("not confirmed by its domain".to_owned())),
-        Nip05Status::Failed { reason } => (false, Some(format!("not checked: {reason}"))),
+    let (badge, note, why) = match &nip05.status {
+        Nip05Status::Verified => (true, None, None),
+        Nip05Status::Unchecked => (false, None, None),
+        Nip05Status::Mismatch => (false, Some("not confirmed by its domain"), None),
+        Nip05Status::Failed { reason } => {
+            (false, Some("could not be checked"), Some(reason.clone()))
+        }
     };
     view! {
         <small class="nip05" data-testid="nip05">
@@ -197,7 +199,7 @@ pub fn Nip05Line(nip05: Nip05) -> impl IntoView {
             {badge.then(|| view! {
                 <span class="verified" data-testid="nip05-badge" title="Confirmed by its domain (NIP-05)" aria-label="verified">" ✓"</span>
             })}
-            {note.map(|note| view! { <span class="muted">{format!(" ({note})")}</span> })}
+            {note.map(|note| view! { <span class="muted" title=why>{format!(" ({note})")}</span> })}
         </small>
     }
 }

@@ -192,7 +192,7 @@ async fn lookup(address: &Address) -> Result<Resolved, Nip05Error> {
             address: address.shown(),
             domain: address.domain.clone(),
         })?
-        .map_err(|error| unreachable(error.to_string()))?;
+        .map_err(|error| unreachable(network_reason(&error.to_string())))?;
     match response.status() {
         200..=299 => {}
         404 => return Err(address.not_found()),
@@ -203,6 +203,17 @@ async fn lookup(address: &Address) -> Result<Resolved, Nip05Error> {
         return Err(address.bad_answer());
     }
     read(address, &body)
+}
+
+/// Why a request failed, in a few words: the browser's own message comes
+/// with a stack trace, and "Failed to fetch" is all it will say (CORS
+/// refusals included, by design).
+fn network_reason(error: &str) -> String {
+    if error.contains("Failed to fetch") || error.contains("NetworkError") {
+        return "the browser could not fetch its nostr.json (offline, or the domain does not let web apps read it)".to_owned();
+    }
+    let first_line = error.lines().next().unwrap_or(error);
+    super::metadata::clip(first_line, 120)
 }
 
 /// The key and relays `nostr.json` lists for `address`.
