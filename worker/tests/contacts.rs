@@ -367,6 +367,31 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
             other => panic!("no note: {other:?}"),
         }
 
+        // An naddr shows the addressable event it names, newest version.
+        let article =
+            EventBuilder::long_form_text_note("a long read").tags([Tag::identifier("essay")]);
+        publish(&bobs_app, article).await;
+        let coordinate =
+            nostr::nips::nip01::Coordinate::new(Kind::LongFormTextNote, bob.public_key())
+                .identifier("essay");
+        let naddr = nostr::nips::nip19::Nip19Coordinate::new(
+            coordinate,
+            [RelayUrl::parse(&url).expect("url")],
+        )
+        .to_bech32()
+        .expect("naddr");
+        match user.send(find(&naddr)).await {
+            Ok(Reply::Found {
+                note: Some(preview),
+                ..
+            }) => {
+                assert_eq!(preview.preview, "a long read");
+                assert_eq!(preview.kind, 30023);
+                assert_eq!(preview.code, naddr);
+            }
+            other => panic!("no article: {other:?}"),
+        }
+
         // Names for the chat list: known ones only.
         let stranger = npub(Keys::generate().public_key());
         match user

@@ -157,24 +157,26 @@ impl Directory {
 
     /// Of `hints`, those connected, after trying to connect each.
     async fn connect_hints(&self, hints: &[RelayUrl]) -> Vec<RelayUrl> {
-        let mut connected = Vec::new();
-        for url in hints {
+        // All at once: each may take its whole connection timeout.
+        let tries = hints.iter().map(|url| async move {
             if self.client.add_relay(url).await.unwrap_or(false) {
                 let _ = self
                     .client
                     .try_connect_relay(url, HINT_CONNECT_TIMEOUT)
                     .await;
             }
-            if self
+            let connected = self
                 .client
                 .relay(url)
                 .await
-                .is_ok_and(|relay| relay.is_connected())
-            {
-                connected.push(url.clone());
-            }
-        }
-        connected
+                .is_ok_and(|relay| relay.is_connected());
+            connected.then(|| url.clone())
+        });
+        futures::future::join_all(tries)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     async fn connected_of(&self, urls: &[RelayUrl]) -> Vec<RelayUrl> {
@@ -395,7 +397,11 @@ impl Directory {
         coordinate: &Coordinate,
         hints: &[RelayUrl],
     ) -> Result<Option<Event>, ContactsError> {
-        let filter = Filter::new().coordinate(coordinate);
+        // Not `Filter::coordinate`: that asks for events that *mention* it.
+        let filter = Filter::new()
+            .kind(coordinate.kind)
+            .author(coordinate.public_key)
+            .identifier(coordinate.identifier.clone());
         let fetched = self.fetch(filter.clone(), hints).await;
         let events = self
             .client
