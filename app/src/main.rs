@@ -3,6 +3,7 @@
 
 mod cards;
 mod chat;
+mod contacts;
 mod engine;
 mod home;
 mod identity;
@@ -37,6 +38,7 @@ fn App() -> impl IntoView {
     settings::provide_theme();
     engine::provide_engine();
     pwa::provide_updates();
+    contacts::provide_names();
     view! {
         <Router>
             <shell::Shell>
@@ -45,6 +47,9 @@ fn App() -> impl IntoView {
                     <Route path=path!("/send") view=send::Send/>
                     <Route path=path!("/receive") view=receive::Receive/>
                     <Route path=path!("/chat") view=chat::Chat/>
+                    <Route path=path!("/contacts") view=contacts::Contacts/>
+                    <Route path=path!("/contacts/:who") view=contacts::ContactPage/>
+                    <Route path=path!("/profile") view=contacts::MyProfile/>
                     <Route path=path!("/cards") view=cards::Cards/>
                     <Route path=path!("/mints") view=mints::Mints/>
                     <Route path=path!("/settings") view=settings::Settings/>

@@ -5,6 +5,7 @@ const SCREENS = [
   { tab: "Send", path: "/send", title: "Send" },
   { tab: "Receive", path: "/receive", title: "Receive" },
   { tab: "Chat", path: "/chat", title: "Chat" },
+  { tab: "Contacts", path: "/contacts", title: "Contacts" },
   { tab: "Cards", path: "/cards", title: "Cards" },
   { tab: "Settings", path: "/settings", title: "Settings" },
   { tab: "Home", path: "/", title: "Home" },

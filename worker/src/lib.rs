@@ -9,12 +9,16 @@
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
+//! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
 //!   sealed in IndexedDB or kept in memory.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
 #[cfg(feature = "protocol")]
 pub mod protocol;
+
+#[cfg(feature = "engine")]
+pub mod contacts;
 
 #[cfg(feature = "engine")]
 pub mod ecash;

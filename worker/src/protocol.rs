@@ -83,6 +83,40 @@ pub enum Command {
     /// relay); [`Reply::MessageSent`].
     RetryMessage { id: String },
 
+    // -- Profiles and contacts (NIP-01 kind 0, NIP-02, NIP-05, NIP-19) ------
+    // `who` in these commands is anything that names someone: an npub, an
+    // nprofile (its relays are asked too), a hex key, a `nostr:` link, or a
+    // NIP-05 address (name@domain). They need messaging to be running.
+    /// The user's own profile; [`Reply::Person`]. With `refresh`, the
+    /// relays are asked first; without, it is what the profile's event
+    /// store holds (instant, possibly empty).
+    GetMyProfile { refresh: bool },
+    /// Publish the user's profile (kind 0) to their relays; [`Reply::Person`].
+    /// Empty fields are removed; fields other apps set are kept. Refused
+    /// while the current profile cannot be fetched from the relays.
+    SetMyProfile { profile: ProfileFields },
+    /// Everyone the user follows (their kind 3), with their profiles;
+    /// [`Reply::Contacts`]. `refresh` as in [`Command::GetMyProfile`].
+    ListContacts { refresh: bool },
+    /// Search by npub, nprofile, hex key, NIP-05 address, nevent, note,
+    /// naddr, or words of a name (matched against the profiles already
+    /// known: contacts, conversation peers, people looked up before);
+    /// [`Reply::Found`].
+    FindPeople { query: String },
+    /// One person's profile, NIP-05 checked; [`Reply::Person`]. `refresh`
+    /// as in [`Command::GetMyProfile`].
+    GetPerson { who: String, refresh: bool },
+    /// Follow someone: a new follow list, built from the newest one on the
+    /// relays, is published; [`Reply::Person`]. Refused while the follow
+    /// list cannot be fetched, so nobody is unfollowed by accident.
+    AddContact { who: String },
+    /// Unfollow someone, as [`Command::AddContact`]; [`Reply::Person`].
+    RemoveContact { who: String },
+    /// The names to show for up to [`MAX_NAMES`] npubs (conversation
+    /// peers, say): from the event store, and from the relays for keys not
+    /// asked yet this session; [`Reply::Names`].
+    GetNames { npubs: Vec<String> },
+
     // -- eCash (Cashu) -------------------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
     /// one after unlocking also finishes what a closed tab left half done.
@@ -205,6 +239,14 @@ impl std::fmt::Debug for Command {
             Command::OpenConversation { .. } => "OpenConversation",
             Command::SendMessage { .. } => "SendMessage",
             Command::RetryMessage { .. } => "RetryMessage",
+            Command::GetMyProfile { .. } => "GetMyProfile",
+            Command::SetMyProfile { .. } => "SetMyProfile",
+            Command::ListContacts { .. } => "ListContacts",
+            Command::FindPeople { .. } => "FindPeople",
+            Command::GetPerson { .. } => "GetPerson",
+            Command::AddContact { .. } => "AddContact",
+            Command::RemoveContact { .. } => "RemoveContact",
+            Command::GetNames { .. } => "GetNames",
             Command::GetEcash => "GetEcash",
             Command::AddMint { .. } => "AddMint",
             Command::RemoveMint { .. } => "RemoveMint",
@@ -254,6 +296,23 @@ pub const MAX_MESSAGES_PAGE: usize = 200;
 /// The most people a message goes to: each costs a gift wrap and a lookup
 /// of their inbox relays (NIP-17 rooms are meant to be small).
 pub const MAX_RECIPIENTS: usize = 100;
+/// The most npubs one [`Command::GetNames`] answers for.
+pub const MAX_NAMES: usize = 500;
+
+/// The profile fields the user edits ([`Command::SetMyProfile`]); an empty
+/// one is removed from the profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileFields {
+    pub name: String,
+    pub display_name: String,
+    pub about: String,
+    /// A picture's web address.
+    pub picture: String,
+    /// A NIP-05 address, name@domain.
+    pub nip05: String,
+    /// A Lightning address, name@domain.
+    pub lud16: String,
+}
 
 /// How long a new mnemonic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +402,26 @@ pub enum Reply {
     /// The message is kept and on its way; its `delivery` says how far.
     MessageSent {
         message: ChatMessage,
+    },
+    Person {
+        person: Person,
+    },
+    /// Who the user follows, followed first as listed. `known` is false
+    /// when no follow list was found yet (the relays not asked, or not
+    /// reachable): an empty list then means "not known", not "nobody".
+    Contacts {
+        contacts: Vec<Person>,
+        known: bool,
+    },
+    /// What a search found: people, and for an nevent, note or naddr, the
+    /// event it points to (its author among `people`).
+    Found {
+        people: Vec<Person>,
+        note: Option<NotePreview>,
+    },
+    /// The name to show for each npub asked, when one is known.
+    Names {
+        names: Vec<PersonName>,
     },
     /// An encrypted backup file's contents (JSON; secrets stay sealed).
     Backup {
@@ -475,6 +554,70 @@ pub struct ConversationSummary {
     pub subject: Option<String>,
     pub last: ChatMessage,
     pub unread: usize,
+}
+
+/// Someone's public profile (kind 0), as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub npub: String,
+    /// The npub with relays where they publish (NIP-19), to share.
+    pub nprofile: String,
+    pub name: Option<String>,
+    pub display_name: Option<String>,
+    pub about: Option<String>,
+    /// The picture's web address, as they wrote it.
+    pub picture: Option<String>,
+    pub nip05: Option<Nip05>,
+    /// Their Lightning address (LUD-16).
+    pub lud16: Option<String>,
+    /// Whether the user follows them.
+    pub followed: bool,
+    /// Whether this is the user.
+    pub me: bool,
+    /// When their profile was written (seconds since the Unix epoch);
+    /// `None` when no profile of theirs was found.
+    pub updated_at: Option<u64>,
+}
+
+/// A NIP-05 address a profile claims, and whether its domain confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nip05 {
+    /// As people write it (`name@domain`, or `domain` for `_@domain`).
+    pub address: String,
+    pub status: Nip05Status,
+}
+
+/// Whether a NIP-05 address belongs to the key that claims it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Nip05Status {
+    /// Not checked (yet): lists show what was checked before only.
+    Unchecked,
+    /// The domain names this key: show the badge.
+    Verified,
+    /// The domain names another key, or none: never show a badge.
+    Mismatch,
+    /// The domain could not be asked; `reason` says why.
+    Failed { reason: String },
+}
+
+/// An event a pasted nevent, note or naddr points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotePreview {
+    /// The event's nevent (or the naddr pasted), to share.
+    pub code: String,
+    pub kind: u16,
+    pub author: String,
+    /// The first few hundred characters of its content.
+    pub preview: String,
+    pub created_at: u64,
+}
+
+/// The name to show for `npub`: display name, else name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    pub npub: String,
+    pub name: String,
 }
 
 /// The eCash wallet at a glance.

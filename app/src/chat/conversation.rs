@@ -4,9 +4,9 @@
 use flash_worker::protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
 use leptos::prelude::*;
 
-use super::{when, Room};
+use super::{when, Names, Room, RoomTitle};
+use crate::contacts::Name;
 use crate::engine::{command_action, use_engine, ActionError, Engine};
-use crate::identity::short_npub;
 use crate::receive::TokenOffer;
 
 /// How many messages a page brings.
@@ -95,30 +95,23 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
         send.dispatch((typed, subject));
     };
     let group = room.is_group();
-    let title = {
-        let room = room.clone();
-        move || {
-            Room {
-                subject: subject.get(),
-                ..room.clone()
-            }
-            .title()
-        }
-    };
-    let everyone = room
-        .members
-        .iter()
-        .map(|member| short_npub(member))
-        .collect::<Vec<_>>()
-        .join(", ");
     view! {
         <div class="conversation-view">
             <div class="conversation-head">
                 <button class="link" on:click=move |_| on_back.run(())>"← All chats"</button>
-                <strong class="room-title" data-testid="room-title" title=room.members.join(", ")>{title}</strong>
+                {match room.members.as_slice() {
+                    [peer] => view! {
+                        <a class="link" href=format!("/contacts/{peer}") data-testid="conversation-peer"><Name npub=peer.clone()/></a>
+                    }.into_any(),
+                    _ => view! {
+                        <strong class="room-title" data-testid="room-title" title=room.members.join(", ")>
+                            <RoomTitle members=room.members.clone() subject/>
+                        </strong>
+                    }.into_any(),
+                }}
             </div>
             {group.then(|| view! {
-                <p class="hint" data-testid="room-members">"With "{everyone.clone()}</p>
+                <p class="hint" data-testid="room-members">"With "<Names npubs=room.members.clone()/></p>
                 {move || match rename.get() {
                     None => view! {
                         <button class="link" on:click=move |_| rename.set(Some(String::new()))>"Rename group"</button>
@@ -254,7 +247,7 @@ fn Message(message: ChatMessage, group: bool) -> impl IntoView {
     view! {
         <li class=class data-testid="message">
             {(group && !message.from_me).then(|| view! {
-                <span class="author" data-testid="author" title=message.author.clone()>{short_npub(&message.author)}</span>
+                <span class="author" data-testid="author"><Name npub=message.author.clone()/></span>
             })}
             {message.subject.clone().map(|subject| view! {
                 <span class="renamed muted">"named the group “"{subject}"”"</span>

@@ -5,8 +5,8 @@ mod conversation;
 use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Reply};
 use leptos::prelude::*;
 
+use crate::contacts::Name;
 use crate::engine::use_engine;
-use crate::identity::short_npub;
 use conversation::Conversation;
 
 /// The conversation on screen: its id (unknown for a group until its first
@@ -19,27 +19,46 @@ pub struct Room {
 }
 
 impl Room {
-    /// What the conversation is called: its subject, or who is in it.
-    pub fn title(&self) -> String {
-        match (&self.subject, self.members.as_slice()) {
-            (Some(subject), _) => subject.clone(),
-            (None, [one]) => short_npub(one),
-            (None, members) => members
-                .iter()
-                .map(|member| short_npub(member))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }
-    }
-
     pub fn is_group(&self) -> bool {
         self.members.len() > 1
     }
 }
 
+/// What a conversation is called: its subject, or who is in it, by name.
+#[component]
+pub fn RoomTitle(
+    members: Vec<String>,
+    #[prop(into)] subject: Signal<Option<String>>,
+) -> impl IntoView {
+    move || match subject.get() {
+        Some(subject) => subject.into_any(),
+        None => view! { <Names npubs=members.clone()/> }.into_any(),
+    }
+}
+
+/// People by name, separated by commas.
+#[component]
+pub fn Names(npubs: Vec<String>) -> impl IntoView {
+    npubs
+        .into_iter()
+        .enumerate()
+        .map(|(at, npub)| view! { {(at > 0).then_some(", ")}<Name npub/> })
+        .collect_view()
+}
+
 #[component]
 pub fn Chat() -> impl IntoView {
-    let open = RwSignal::new(None::<Room>);
+    // `/chat?with=npub1…` opens the conversation with them (a contact's
+    // "Message" button).
+    let with = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("with"));
+    let open = RwSignal::new(
+        with.filter(|peer| !peer.trim().is_empty())
+            .map(|peer| Room {
+                conversation: Some(peer.clone()),
+                members: vec![peer],
+                subject: None,
+            }),
+    );
     view! {
         <section class="screen">
             <h1>"Chat"</h1>
@@ -176,13 +195,12 @@ fn Conversations(open: RwSignal<Option<Room>>) -> impl IntoView {
                             members: summary.members.clone(),
                             subject: summary.subject.clone(),
                         };
-                        let title = room.title();
                         let group = room.is_group();
                         view! {
                     <button class="conversation" data-testid="conversation" on:click=move |_| open.set(Some(room.clone()))>
                         <span class="conversation-top">
                             {group.then(|| view! { <span class="group-badge" title="Group">"Group"</span> })}
-                            <span class="peer">{title}</span>
+                            <span class="peer"><RoomTitle members=room.members.clone() subject=room.subject.clone()/></span>
                             <time class="muted">{when(summary.last.created_at)}</time>
                             {(summary.unread > 0).then(|| view! {
                                 <span class="unread" data-testid="unread" aria-label=format!("{} unread", summary.unread)>

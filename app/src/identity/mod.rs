@@ -29,9 +29,10 @@ pub fn Npub(npub: String) -> impl IntoView {
     }
 }
 
-/// A placeholder avatar until profiles land: a colour from the key.
+/// An avatar: a colour from the key. Profile pictures are not loaded: a
+/// picture from anywhere would tell its host who looks at it.
 #[component]
-fn Avatar(npub: String) -> impl IntoView {
+pub fn Avatar(npub: String) -> impl IntoView {
     // The bech32 data part is uniformly spread, so a few characters make a
     // stable, distinct hue per key.
     let hue = npub

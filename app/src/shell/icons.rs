@@ -9,6 +9,7 @@ pub enum Icon {
     Send,
     Receive,
     Chat,
+    Contacts,
     Cards,
     Settings,
 }
@@ -20,6 +21,7 @@ impl Icon {
             Icon::Send => "M12 19V5M5 12l7-7 7 7",
             Icon::Receive => "M12 5v14M5 12l7 7 7-7",
             Icon::Chat => "M4 5h16v11H9l-5 4z",
+            Icon::Contacts => "M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 19c0-3 3-5 6-5s6 2 6 5M16 5a3 3 0 0 1 0 6M18 14c2 .6 3 2.4 3 5",
             Icon::Cards => "M3 6h18v12H3zM3 10h18M7 15h4",
             Icon::Settings => "M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4",
         }

@@ -26,7 +26,7 @@ struct Destination {
     icon: Icon,
 }
 
-const DESTINATIONS: [Destination; 6] = [
+const DESTINATIONS: [Destination; 7] = [
     Destination {
         href: "/",
         label: "Home",
@@ -46,6 +46,11 @@ const DESTINATIONS: [Destination; 6] = [
         href: "/chat",
         label: "Chat",
         icon: Icon::Chat,
+    },
+    Destination {
+        href: "/contacts",
+        label: "Contacts",
+        icon: Icon::Contacts,
     },
     Destination {
         href: "/cards",

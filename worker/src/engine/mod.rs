@@ -5,6 +5,7 @@
 //! against the in-memory store; the `browser` module only moves messages in
 //! and out of the worker and supplies the IndexedDB store and the clock.
 
+mod contacts;
 mod ecash;
 mod identity;
 mod messaging;
@@ -65,6 +66,8 @@ pub struct Engine<P: ProfileStores> {
     page_signer: Arc<PageSigner>,
     messaging_state: RefCell<MessagingState>,
     messenger: RefCell<Option<Rc<Messenger>>>,
+    /// Profiles and contacts over the current messaging session.
+    contacts: RefCell<contacts::SessionDirectory>,
     /// Bumped whenever messaging stops, so a connection finishing after
     /// that is dropped instead of used.
     messaging_epoch: Cell<u64>,
@@ -102,6 +105,7 @@ impl<P: ProfileStores> Engine<P> {
             page_signer: Arc::new(PageSigner::new(events.clone())),
             messaging_state: RefCell::new(MessagingState::Off),
             messenger: RefCell::new(None),
+            contacts: RefCell::new(None),
             messaging_epoch: Cell::new(0),
             history: RefCell::default(),
             outbox: RefCell::default(),
@@ -195,6 +199,14 @@ impl<P: ProfileStores> Engine<P> {
                 self.send_message(&to, &text, subject.as_deref()).await
             }
             Command::RetryMessage { id } => self.retry_message(&id),
+            Command::GetMyProfile { refresh } => self.get_my_profile(refresh).await,
+            Command::SetMyProfile { profile } => self.set_my_profile(profile).await,
+            Command::ListContacts { refresh } => self.list_contacts(refresh).await,
+            Command::FindPeople { query } => self.find_people(&query).await,
+            Command::GetPerson { who, refresh } => self.get_person(&who, refresh).await,
+            Command::AddContact { who } => self.follow(&who, true).await,
+            Command::RemoveContact { who } => self.follow(&who, false).await,
+            Command::GetNames { npubs } => self.get_names(&npubs).await,
             Command::GetEcash => self.ecash_reply().await,
             Command::AddMint { url } => self.add_mint(&url).await,
             Command::RemoveMint { url } => self.remove_mint(&url).await,

@@ -216,6 +216,12 @@ impl Messenger {
         self.client.connect().await;
     }
 
+    /// The relay pool, over the profile's event database, for what else
+    /// uses the user's relays (profiles and contacts).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Who the user is.
     pub fn me(&self) -> PublicKey {
         self.me

@@ -1,0 +1,123 @@
+//! One person's page: their profile, NIP-05 badge, Lightning address, the
+//! nprofile to share, follow or unfollow, and a button to message them.
+
+use flash_worker::protocol::{Command, Person, Reply};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::{messaging_running, relays_ready, shown_name, Nip05Line};
+use crate::engine::{command_action, use_engine, ActionError};
+use crate::identity::{short_npub, Avatar};
+use crate::shell::CopyButton;
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let params = use_params_map();
+    let who = Memo::new(move |_| params.with(|params| params.get("who").unwrap_or_default()));
+    let engine = use_engine();
+    let running = messaging_running();
+    let ready = relays_ready();
+    let person = RwSignal::new(None::<Person>);
+    let error = RwSignal::new(None::<String>);
+    // As stored at once, then as the relays say (NIP-05 checked).
+    Effect::new(move |_| {
+        let (who, running, ready) = (who.get(), running.get(), ready.get());
+        if !running {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            for refresh in [false, true] {
+                if refresh && !ready {
+                    break;
+                }
+                let ask = Command::GetPerson {
+                    who: who.clone(),
+                    refresh,
+                };
+                match engine.request(ask).await {
+                    Ok(Reply::Person { person: found }) => {
+                        error.set(None);
+                        person.set(Some(found));
+                    }
+                    Ok(_) => {}
+                    Err(problem) => error.set(Some(problem.to_string())),
+                }
+            }
+        });
+    });
+    view! {
+        <section class="screen">
+            <A href="/contacts" attr:class="link">"← Contacts"</A>
+            {move || error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            {move || match person.get() {
+                Some(found) => view! { <Profile person=found on_change=Callback::new(move |changed| person.set(Some(changed)))/> }.into_any(),
+                None => view! { <p class="muted" role="status">"Looking them up…"</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Profile(person: Person, on_change: Callback<Person>) -> impl IntoView {
+    let navigate = use_navigate();
+    let npub = person.npub.clone();
+    let follow = command_action({
+        let npub = npub.clone();
+        move |follow: &bool| {
+            let who = npub.clone();
+            if *follow {
+                Command::AddContact { who }
+            } else {
+                Command::RemoveContact { who }
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Reply::Person { person })) = follow.value().get() {
+            on_change.run(person);
+        }
+    });
+    let followed = person.followed;
+    let message = {
+        let npub = npub.clone();
+        move |_| navigate(&format!("/chat?with={npub}"), Default::default())
+    };
+    view! {
+        <div class="stack" data-testid="contact">
+            <div class="npub card">
+                <Avatar npub=npub.clone()/>
+                <div class="npub-text">
+                    <h1 data-testid="contact-name">{shown_name(&person)}</h1>
+                    {person.display_name.is_some().then(|| person.name.clone()).flatten().map(|name| view! { <p class="muted">{format!("@{name}")}</p> })}
+                    {person.nip05.clone().map(|nip05| view! { <Nip05Line nip05/> })}
+                </div>
+            </div>
+            {person.updated_at.is_none().then(|| view! {
+                <p class="hint">"No profile found for this key on your relays yet. You can still follow and message them."</p>
+            })}
+            {person.about.clone().map(|about| view! { <p class="about" data-testid="contact-about">{about}</p> })}
+            <dl class="facts">
+                {person.lud16.clone().map(|lud16| view! { <dt>"Lightning address"</dt><dd data-testid="contact-lud16">{lud16}</dd> })}
+                {person.picture.clone().map(|picture| view! {
+                    // Not loaded: a picture from anywhere would tell its host who looks at it.
+                    <dt>"Picture"</dt><dd><code class="wrap">{picture}</code></dd>
+                })}
+                <dt>"Public key"</dt>
+                <dd><code data-testid="contact-npub" title=npub.clone() data-npub=npub.clone()>{short_npub(&npub)}</code></dd>
+            </dl>
+            <div class="row">
+                {(!person.me).then(|| view! {
+                    <button class="button" on:click=message>"Message"</button>
+                    <button class="button secondary" disabled=move || follow.pending().get()
+                        on:click=move |_| { follow.dispatch(!followed); }>
+                        {if followed { "Unfollow" } else { "Follow" }}
+                    </button>
+                })}
+                <CopyButton text=npub.clone() label="Copy npub"/>
+                <CopyButton text=person.nprofile.clone() label="Share (nprofile)"/>
+            </div>
+            <ActionError action=follow/>
+        </div>
+    }
+}
