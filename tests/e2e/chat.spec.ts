@@ -104,7 +104,7 @@ test("a message to someone with no inbox relays says why it was not sent and off
   await expect(page.getByRole("button", { name: "Retry" })).toBeVisible();
 });
 
-test("a group of three: two people in the app and one on nostr-tools name it, talk in it live, and see who wrote what", async ({
+test("a group of three, made from contacts: two people in the app and one on nostr-tools name it, talk in it live, and see who wrote what", async ({
   browser,
   baseURL,
   request,
@@ -135,7 +135,18 @@ test("a group of three: two people in the app and one on nostr-tools name it, ta
       });
     });
 
-    await alice.getByLabel("Message someone (npub)").fill(`${bobNpub}, ${nip19.npubEncode(carolKey)}`);
+    // Alice follows Bob, then makes the group from her contacts and Carol's npub.
+    await alice.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+    await alice.getByLabel("Find someone").fill(bobNpub);
+    await alice.getByRole("button", { name: "Search" }).click();
+    await alice.getByTestId("search-results").getByRole("link").first().click();
+    await alice.getByRole("button", { name: "Follow", exact: true }).click();
+    await expect(alice.getByRole("button", { name: "Unfollow" })).toBeVisible();
+    await openChat(alice);
+    await alice.getByLabel("Message someone (npub)").fill(nip19.npubEncode(carolKey));
+    await alice.getByText("Choose from your contacts").click();
+    await alice.locator(".contact-picker").getByRole("checkbox").check();
+    await expect(alice.getByLabel("Message someone (npub)")).toHaveValue(`${nip19.npubEncode(carolKey)} ${bobNpub}`);
     await alice.getByLabel("Group name (optional)").fill("Lunch crew");
     await alice.getByRole("button", { name: "Start group" }).click();
     await alice.getByPlaceholder("Write a message").fill("Pizza at one?");

@@ -2,10 +2,10 @@
 
 mod conversation;
 
-use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Reply};
+use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Person, Reply};
 use leptos::prelude::*;
 
-use crate::contacts::Name;
+use crate::contacts::{shown_name, Name};
 use crate::engine::use_engine;
 use conversation::Conversation;
 
@@ -112,16 +112,7 @@ fn MessagingStatus() -> impl IntoView {
 fn NewConversation(open: RwSignal<Option<Room>>) -> impl IntoView {
     let npubs = RwSignal::new(String::new());
     let subject = RwSignal::new(String::new());
-    let members = move || {
-        let typed = npubs.get();
-        let mut members: Vec<String> = typed
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|word| !word.is_empty())
-            .map(str::to_owned)
-            .collect();
-        members.dedup();
-        members
-    };
+    let members = move || typed_members(&npubs.get());
     let start = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let members = members();
@@ -145,6 +136,7 @@ fn NewConversation(open: RwSignal<Option<Room>>) -> impl IntoView {
                 <textarea name="new-chat-npub" rows="1" autocomplete="off" spellcheck="false"
                     placeholder="npub1… npub1…" bind:value=npubs></textarea>
             </label>
+            <ContactPicker npubs/>
             {move || (members().len() > 1).then(|| view! {
                 <label class="field">
                     <span>"Group name (optional)"</span>
@@ -155,6 +147,78 @@ fn NewConversation(open: RwSignal<Option<Room>>) -> impl IntoView {
                 {move || if members().len() > 1 { "Start group" } else { "Open chat" }}
             </button>
         </form>
+    }
+}
+
+/// The npubs typed, in order, each once.
+fn typed_members(typed: &str) -> Vec<String> {
+    let mut members: Vec<String> = Vec::new();
+    for word in typed.split(|c: char| c == ',' || c.is_whitespace()) {
+        if !word.is_empty() && !members.iter().any(|known| known == word) {
+            members.push(word.to_owned());
+        }
+    }
+    members
+}
+
+/// The user's contacts, each a box that adds them to (or takes them out
+/// of) the people typed: a group is made from contacts this way.
+#[component]
+fn ContactPicker(npubs: RwSignal<String>) -> impl IntoView {
+    let engine = use_engine();
+    let contacts = RwSignal::new(Vec::<Person>::new());
+    let opened = RwSignal::new(false);
+    Effect::new(move |_| {
+        if !opened.get() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(Reply::Contacts { contacts: list, .. }) = engine
+                .request(Command::ListContacts { refresh: false })
+                .await
+            {
+                contacts.set(list);
+            }
+        });
+    });
+    let toggle = move |npub: String| {
+        npubs.update(|typed| {
+            let mut members = typed_members(typed);
+            match members.iter().position(|known| *known == npub) {
+                Some(at) => {
+                    members.remove(at);
+                }
+                None => members.push(npub),
+            }
+            *typed = members.join(" ");
+        })
+    };
+    view! {
+        <details class="contact-picker" on:toggle=move |_| opened.set(true)>
+            <summary>"Choose from your contacts"</summary>
+            {move || contacts.with(Vec::is_empty).then(|| view! {
+                <p class="hint">"No contacts yet: follow people from Contacts."</p>
+            })}
+            <ul class="picker">
+                <For each=move || contacts.get() key=|person| person.npub.clone() let:person>
+                    {
+                        let npub = person.npub.clone();
+                        let chosen = {
+                            let npub = npub.clone();
+                            move || typed_members(&npubs.get()).contains(&npub)
+                        };
+                        view! {
+                            <li>
+                                <label class="check">
+                                    <input type="checkbox" prop:checked=chosen on:change=move |_| toggle(npub.clone())/>
+                                    <span>{shown_name(&person)}</span>
+                                </label>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </details>
     }
 }
 
