@@ -9,6 +9,7 @@ mod ecash;
 mod identity;
 mod messaging;
 mod profiles;
+mod relays;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -22,7 +23,8 @@ use crate::messaging::outbox::Outbox;
 use crate::messaging::Messenger;
 use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
-    decode, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState, Reply, ToEngine,
+    decode, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState, RelayView,
+    Reply, ToEngine,
 };
 use crate::signer::PageSigner;
 use crate::vault::seal::SealError;
@@ -67,6 +69,8 @@ pub struct Engine<P: ProfileStores> {
     /// Bumped whenever messaging stops, so a connection finishing after
     /// that is dropped instead of used.
     messaging_epoch: Cell<u64>,
+    /// The relays' views last pushed to the app.
+    shown_relays: RefCell<Vec<RelayView>>,
     /// This session's conversations, decrypted: in memory only.
     history: RefCell<History>,
     /// The messages not delivered yet, as the vault keeps them.
@@ -102,6 +106,7 @@ impl<P: ProfileStores> Engine<P> {
             messaging_state: RefCell::new(MessagingState::Off),
             messenger: RefCell::new(None),
             messaging_epoch: Cell::new(0),
+            shown_relays: RefCell::default(),
             history: RefCell::default(),
             outbox: RefCell::default(),
             ecash: RefCell::new(None),
@@ -192,6 +197,13 @@ impl<P: ProfileStores> Engine<P> {
             } => self.open_conversation(&peer, before, limit).await,
             Command::SendMessage { to, text } => self.send_message(&to, &text).await,
             Command::RetryMessage { id } => self.retry_message(&id),
+            Command::ListRelays => self.list_relays().await,
+            Command::AddRelay { url, read, write } => self.add_relay(&url, read, write).await,
+            Command::RemoveRelay { url } => self.remove_relay(&url).await,
+            Command::SetRelayFlags { url, read, write } => {
+                self.set_relay_flags(&url, read, write).await
+            }
+            Command::GetRelayInfo { url } => self.relay_info(&url).await,
             Command::GetEcash => self.ecash_reply().await,
             Command::AddMint { url } => self.add_mint(&url).await,
             Command::RemoveMint { url } => self.remove_mint(&url).await,
