@@ -15,8 +15,8 @@ use std::time::Duration;
 use flash_worker::engine::Engine;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    ChatMessage, Command, Delivery, EngineError, Event, FromEngine, Identity, RelayAuth,
-    RelayConnection, RelayView, Reply,
+    ChatMessage, Command, Delivery, EngineError, Event, FromEngine, Identity, MessagingState,
+    RelayAuth, RelayConnection, RelayView, Reply,
 };
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
@@ -53,6 +53,8 @@ struct User {
     pump: JoinHandle<()>,
     relays: Vec<RelayView>,
     seen: Vec<ChatMessage>,
+    /// How many relays are ready for messages (subscribed, lists given).
+    ready: usize,
 }
 
 impl Drop for User {
@@ -94,6 +96,7 @@ async fn new_user(relay: &str, words: &str) -> User {
         pump,
         relays: Vec::new(),
         seen: Vec::new(),
+        ready: 0,
     }
 }
 
@@ -101,6 +104,11 @@ impl User {
     async fn pull(&mut self) {
         match self.events.next().await {
             Some(FromEngine::Event(Event::Relays { relays })) => self.relays = relays,
+            Some(FromEngine::Event(Event::Messaging { state })) => {
+                if let MessagingState::Ready { connected, .. } = state {
+                    self.ready = connected;
+                }
+            }
             Some(FromEngine::Event(Event::Message { message })) => {
                 self.seen.retain(|seen| seen.id != message.id);
                 self.seen.push(message);
@@ -125,6 +133,12 @@ impl User {
     async fn until_connected(&mut self, url: &str) -> RelayView {
         self.until_relay(url, |view| view.connection == RelayConnection::Connected)
             .await
+    }
+
+    async fn until_ready(&mut self, count: usize) {
+        while self.ready != count {
+            self.pull().await;
+        }
     }
 
     /// Until the relay at `url` is no longer shown.
@@ -233,7 +247,7 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
         // Bob's inbox is only on the second relay.
         let mut bob = new_user(&second, OTHER_WORDS).await;
         alice.until_connected(&first).await;
-        bob.until_connected(&second).await;
+        bob.until_ready(1).await;
 
         // Alice adds Bob's relay, to read only.
         let relays = alice.add(&second, true, false).await;
@@ -384,6 +398,9 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
             .await;
         bob.until_relay(&url, |view| view.auth == RelayAuth::Authenticated)
             .await;
+        // Their lists are there: a message can find its way.
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
 
         let delivery = alice.deliver(&bob.npub, "behind the door").await;
         assert!(
