@@ -11,6 +11,7 @@ mod mints;
 mod pwa;
 mod qr;
 mod receive;
+mod relays;
 mod send;
 mod settings;
 mod shell;
@@ -47,6 +48,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/chat") view=chat::Chat/>
                     <Route path=path!("/cards") view=cards::Cards/>
                     <Route path=path!("/mints") view=mints::Mints/>
+                    <Route path=path!("/relays") view=relays::Relays/>
                     <Route path=path!("/settings") view=settings::Settings/>
                 </Routes>
             </shell::Shell>

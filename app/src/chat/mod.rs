@@ -4,6 +4,7 @@ mod conversation;
 
 use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Reply};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::engine::use_engine;
 use crate::identity::short_npub;
@@ -57,7 +58,11 @@ fn MessagingStatus() -> impl IntoView {
         MessagingState::Failed { .. } => "hint error",
         _ => "hint",
     };
-    view! { <p class=class data-testid="messaging-status" role="status">{text}</p> }
+    view! {
+        <p class=class data-testid="messaging-status" role="status">
+            {text}" "<A href="/relays">"Relays"</A>
+        </p>
+    }
 }
 
 /// Starts a conversation with an npub.
