@@ -59,9 +59,10 @@ fn MessagingStatus() -> impl IntoView {
         _ => "hint",
     };
     view! {
-        <p class=class data-testid="messaging-status" role="status">
-            {text}" "<A href="/relays">"Relays"</A>
-        </p>
+        <div class="row">
+            <p class=class data-testid="messaging-status" role="status">{text}</p>
+            <A href="/relays" attr:class="hint">"Relays"</A>
+        </div>
     }
 }
 
