@@ -477,3 +477,73 @@ async fn the_relay_list_published_from_another_device_is_adopted() {
     })
     .await;
 }
+
+/// An HTTP server that answers one request with `document`, after checking
+/// it asked for a NIP-11 document. Returns the relay address it stands for.
+async fn information_server(document: serde_json::Value) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    spawn_local(async move {
+        let (mut stream, _) = listener.accept().await.expect("a request");
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !head.ends_with(b"\r\n\r\n") {
+            let read = stream.read(&mut chunk).await.expect("read");
+            assert!(read > 0, "the request ended early");
+            head.extend_from_slice(&chunk[..read]);
+        }
+        let head = String::from_utf8_lossy(&head).to_lowercase();
+        assert!(head.contains("accept: application/nostr+json"), "{head}");
+        let body = document.to_string();
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/nostr+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(response.as_bytes())
+            .await
+            .expect("answered");
+    });
+    format!("ws://{address}")
+}
+
+#[tokio::test]
+async fn what_a_relay_says_about_itself_is_read_from_its_address_over_http() {
+    scenario(async {
+        let url = information_server(serde_json::json!({
+            "name": "Members only",
+            "description": "A relay for the club",
+            "software": "git+https://example.com/relay",
+            "version": "1.2.3",
+            "supported_nips": [42, 1, 11, 1],
+            "limitation": { "auth_required": true, "payment_required": false },
+        }))
+        .await;
+        let test = support::started_engine_with_relays(&MemoryProfiles::new(), Vec::new());
+        let info = match test.send(Command::GetRelayInfo { url: url.clone() }).await {
+            Ok(Reply::RelayInfo {
+                url: answered,
+                info,
+            }) => {
+                assert_eq!(answered, url);
+                info
+            }
+            other => panic!("no information: {other:?}"),
+        };
+        assert_eq!(info.name.as_deref(), Some("Members only"));
+        assert_eq!(info.version.as_deref(), Some("1.2.3"));
+        assert_eq!(info.supported_nips, [1, 11, 42]);
+        assert!(info.auth_required && !info.payment_required);
+
+        // A relay with no HTTP side says so, as an error the user can read.
+        let (_relay, bare) = relay(RelayBuilder::default()).await;
+        match test.send(Command::GetRelayInfo { url: bare }).await {
+            Err(EngineError::Invalid { message }) => assert!(!message.is_empty()),
+            other => panic!("information from nowhere: {other:?}"),
+        }
+    })
+    .await;
+}

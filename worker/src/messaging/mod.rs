@@ -225,8 +225,7 @@ impl Messenger {
         if self.relays.borrow().is_read(url) {
             self.subscribe(url).await?;
         }
-        let lists = self.lists.borrow().clone();
-        for list in &lists {
+        for list in &self.lists_to_give() {
             // A relay that refuses the lists still carries messages.
             let _ = self.client.send_event_to([url], list).await;
         }

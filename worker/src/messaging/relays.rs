@@ -21,7 +21,7 @@ impl Messenger {
         self.apply_relays(list, true).await?;
         let connected = self.connected().await;
         if !connected.is_empty() {
-            let lists = self.lists.borrow().clone();
+            let lists = self.lists_to_give();
             for event in &lists {
                 // A relay that refuses the lists still carries messages.
                 let _ = self.client.send_event_to(&connected, event).await;
@@ -106,31 +106,47 @@ impl Messenger {
             .collect()
     }
 
-    /// Once a session, on the first of the user's relays to connect and
-    /// before the lists are given to it: adopts the relay list the user
-    /// published from another device (or another client) if it is newer
-    /// than the one in use, and makes the environment's defaults the
-    /// user's own list, dated now, if they published none. What changed
-    /// is for the engine to keep ([`Messenger::take_settled_relays`]).
+    /// Once a session, on the first of the user's relays to answer: adopts
+    /// the relay list the user published from another device (or another
+    /// client) if it is newer than the one in use, and makes the
+    /// environment's defaults the user's own list, dated now, if they
+    /// published none; then publishes it to every relay connected. What
+    /// changed is for the engine to keep ([`Messenger::take_settled_relays`]).
+    ///
+    /// Until then the defaults are given to no relay: dated now, they would
+    /// replace there the list the user published elsewhere.
     pub(super) async fn settle_relays(&self, url: &RelayUrl) {
         if self.relays_settled.replace(true) {
             return;
         }
         let filter = Filter::new().author(self.me).kind(Kind::RelayList);
-        let published: Vec<Event> = self
+        let published: Vec<Event> = match self
             .client
             .fetch_events_from([url], filter, OWN_LISTS_TIMEOUT)
             .await
-            .map(|events| events.into_iter().collect())
-            .unwrap_or_default();
+        {
+            Ok(events) => events.into_iter().collect(),
+            // Not known: the next relay to connect is asked.
+            Err(_) => return self.relays_settled.set(false),
+        };
         let current = self.relays.borrow().clone();
         let settled = match current.newer_published(&published) {
             Some(newer) => newer,
-            None if current.updated_at() == 0 => current.dated(Timestamp::now().as_secs()),
+            None if !current.is_settled() => current.dated(Timestamp::now().as_secs()),
             None => return,
         };
-        if self.apply_relays(settled.clone(), true).await.is_ok() {
+        if self.set_relays(settled.clone()).await.is_ok() {
             *self.settled_relays.borrow_mut() = Some(settled);
+        }
+    }
+
+    /// The user's relay lists to give a relay: none until the list is
+    /// settled (see [`Messenger::settle_relays`]).
+    pub(super) fn lists_to_give(&self) -> Vec<Event> {
+        if self.relays.borrow().is_settled() {
+            self.lists.borrow().clone()
+        } else {
+            Vec::new()
         }
     }
 

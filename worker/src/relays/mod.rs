@@ -93,8 +93,10 @@ impl RelayList {
         self.relays.iter().map(|entry| entry.url.clone()).collect()
     }
 
-    pub fn updated_at(&self) -> u64 {
-        self.updated_at
+    /// Whether this is the user's own list, not the environment's defaults
+    /// they never changed, adopted or published.
+    pub fn is_settled(&self) -> bool {
+        self.updated_at != 0
     }
 
     pub fn find(&self, url: &RelayUrl) -> Option<&RelayEntry> {
@@ -301,6 +303,6 @@ mod tests {
         list.remove("wss://one.example", 10).expect("removed");
         assert_eq!(list.urls().len(), 1);
         // Two changes in the same second are still ordered.
-        assert_eq!(list.updated_at(), 11);
+        assert_eq!(list.updated_at, 11);
     }
 }
