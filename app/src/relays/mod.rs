@@ -49,7 +49,7 @@ pub fn Relays() -> impl IntoView {
     });
     view! {
         <Screen title="Relays">
-            <p class="hint">"Relays carry your private messages. Others send to the relays you read; what you write goes to the relays you write to. Your list is published (NIP-65, NIP-17) so others know where to reach you."</p>
+            <p class="hint">"Relays carry your private messages. The relays you read are your inbox: others send your messages there. The relays you write to are where others look for what you publish. Your list is published (NIP-65, NIP-17) so others know where to reach you."</p>
             <ul class="relays stack" data-testid="relays">
                 <For each=move || relays.get().unwrap_or_default() key=|relay| relay.url.clone() let:relay>
                     <RelayCard url=relay.url.clone() relays remove set_flags/>
@@ -73,7 +73,8 @@ pub fn Relays() -> impl IntoView {
 }
 
 /// One relay, kept current from the engine's views: its status dot and
-/// words, its NIP-11 name and details, and its controls.
+/// words, its NIP-11 name and details, and its controls. A relay is used
+/// for something: its one flag left cannot be unticked.
 #[component]
 fn RelayCard(
     url: String,
@@ -155,11 +156,15 @@ fn RelayCard(
             </details>
             <div class="row">
                 <label class="check">
-                    <input type="checkbox" name="relay-read" prop:checked=move || view_of.get().is_some_and(|relay| relay.read) on:change=toggle_read/>
+                    <input type="checkbox" name="relay-read" on:change=toggle_read
+                        prop:checked=move || view_of.get().is_some_and(|relay| relay.read)
+                        disabled=move || view_of.get().is_some_and(|relay| relay.read && !relay.write)/>
                     "Read (inbox)"
                 </label>
                 <label class="check">
-                    <input type="checkbox" name="relay-write" prop:checked=move || view_of.get().is_some_and(|relay| relay.write) on:change=toggle_write/>
+                    <input type="checkbox" name="relay-write" on:change=toggle_write
+                        prop:checked=move || view_of.get().is_some_and(|relay| relay.write)
+                        disabled=move || view_of.get().is_some_and(|relay| relay.write && !relay.read)/>
                     "Write"
                 </label>
                 <button class="button small secondary" on:click=move |_| { remove.dispatch(url_remove.clone()); }>"Remove"</button>

@@ -71,6 +71,9 @@ pub struct Engine<P: ProfileStores> {
     messaging_epoch: Cell<u64>,
     /// The relays' views last pushed to the app.
     shown_relays: RefCell<Vec<RelayView>>,
+    /// Serialises changes to the relay list: each reads, keeps and applies
+    /// the list the one before left.
+    relay_changes: Mutex<()>,
     /// This session's conversations, decrypted: in memory only.
     history: RefCell<History>,
     /// The messages not delivered yet, as the vault keeps them.
@@ -107,6 +110,7 @@ impl<P: ProfileStores> Engine<P> {
             messenger: RefCell::new(None),
             messaging_epoch: Cell::new(0),
             shown_relays: RefCell::default(),
+            relay_changes: Mutex::new(()),
             history: RefCell::default(),
             outbox: RefCell::default(),
             ecash: RefCell::new(None),

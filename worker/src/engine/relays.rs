@@ -94,6 +94,12 @@ impl<P: ProfileStores> Engine<P> {
     /// Applies `change` to the stored list, keeps it, and hands it to the
     /// running messaging session, which publishes it.
     async fn change_relays(&self, change: Change<'_>) -> Result<Reply, EngineError> {
+        let _one_at_a_time = self.relay_changes.lock().await;
+        let messenger = self.messenger.borrow().clone();
+        if let Some(messenger) = &messenger {
+            // The change applies to the list in use.
+            self.keep_settled(messenger).await;
+        }
         let mut list = self.stored_relays().await?;
         // The relays' clock, as the lists are compared with those signed
         // elsewhere.
@@ -105,7 +111,6 @@ impl<P: ProfileStores> Engine<P> {
         }
         .map_err(list_error)?;
         self.keep_relays(&list).await?;
-        let messenger = self.messenger.borrow().clone();
         if let Some(messenger) = messenger {
             messenger
                 .set_relays(list)
@@ -122,6 +127,11 @@ impl<P: ProfileStores> Engine<P> {
     /// made the user's own from the defaults (see
     /// [`Messenger::take_settled_relays`]).
     pub(super) async fn keep_settled_relays(&self, messenger: &Messenger) {
+        let _one_at_a_time = self.relay_changes.lock().await;
+        self.keep_settled(messenger).await;
+    }
+
+    async fn keep_settled(&self, messenger: &Messenger) {
         if let Some(list) = messenger.take_settled_relays() {
             // Unkept, it is settled again next session.
             let _ = self.keep_relays(&list).await;

@@ -78,21 +78,14 @@ impl<T: WebSocketTransport> WebSocketTransport for RecordingTransport<T> {
 pub fn connection(status: RelayStatus, failure: Option<String>) -> RelayConnection {
     match (status, failure) {
         (RelayStatus::Connected, _) => RelayConnection::Connected,
-        (
-            RelayStatus::Disconnected | RelayStatus::Connecting | RelayStatus::Pending,
-            Some(reason),
-        ) => RelayConnection::Failed { reason },
+        (RelayStatus::Terminated | RelayStatus::Banned | RelayStatus::Sleeping, _) => {
+            RelayConnection::Disconnected
+        }
+        (_, Some(reason)) => RelayConnection::Failed { reason },
+        (RelayStatus::Disconnected, None) => RelayConnection::Disconnected,
         (RelayStatus::Initialized | RelayStatus::Pending | RelayStatus::Connecting, None) => {
             RelayConnection::Connecting
         }
-        (
-            RelayStatus::Disconnected
-            | RelayStatus::Terminated
-            | RelayStatus::Banned
-            | RelayStatus::Sleeping,
-            _,
-        ) => RelayConnection::Disconnected,
-        (RelayStatus::Initialized, Some(_)) => RelayConnection::Connecting,
     }
 }
 
