@@ -4,8 +4,8 @@ mod support;
 
 use flash_worker::engine::VERSION;
 use flash_worker::protocol::{
-    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity, Reply,
-    RequestId, ToEngine,
+    decode, encode, Command, EngineError, EngineStatus, Event, FromEngine, Identity, RelayAuth,
+    RelayConnection, RelayView, Reply, RequestId, ToEngine,
 };
 use support::{engine, request};
 
@@ -21,6 +21,15 @@ async_test! {
                 status: EngineStatus::Failed { message: "no IndexedDB".into() },
             }),
             FromEngine::Event(Event::SignRequest { sign_id: 3, event: "{}".into() }),
+            FromEngine::Event(Event::Relays {
+                relays: vec![RelayView {
+                    url: "wss://relay.example.com".into(),
+                    read: true,
+                    write: false,
+                    connection: RelayConnection::Failed { reason: "refused".into() },
+                    auth: RelayAuth::Authenticated,
+                }],
+            }),
             FromEngine::Response {
                 id: RequestId(7),
                 outcome: Ok(Reply::Identity {

@@ -291,6 +291,32 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
         bob.deliver(&alice.npub, "hello Alice").await;
         alice.until_message("hello Alice").await;
 
+        // Used to write only, it is no longer her inbox; her lists say so.
+        let flags = Command::SetRelayFlags {
+            url: second.clone(),
+            read: false,
+            write: true,
+        };
+        let relays = alice.command(flags).await.expect("flags set");
+        let changed = relays
+            .iter()
+            .find(|view| view.url == second)
+            .expect("listed");
+        assert!(!changed.read && changed.write, "{changed:?}");
+        let list = published(&first, &alice.npub, Kind::RelayList)
+            .await
+            .expect("a 10002");
+        let mut expected = vec![
+            (first.clone(), None),
+            (second.clone(), Some(RelayMetadata::Write)),
+        ];
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(relay_list(&list), expected);
+        let inboxes = published(&first, &alice.npub, Kind::InboxRelays)
+            .await
+            .expect("a 10050");
+        assert_eq!(inbox(&inboxes), std::slice::from_ref(&first));
+
         // Removed, it is gone from the view and from her lists.
         let relays = alice
             .command(Command::RemoveRelay {
