@@ -448,7 +448,7 @@ impl<P: ProfileStores> Engine<P> {
                     work.push(async { Done::Reloaded(messenger.history().await) }.boxed_local());
                 }
                 Input::Status(Ok(MonitorNotification::StatusChanged { relay_url, status })) => {
-                    self.show_relays(messenger, &ready);
+                    self.show_relay_views(messenger);
                     if status != RelayStatus::Connected {
                         if ready.remove(&relay_url) {
                             self.show_relays(messenger, &ready);

@@ -142,7 +142,7 @@ impl Messenger {
         let messenger = Self {
             client,
             me,
-            relays: RefCell::new(RelayList::defaults(&[])),
+            relays: RefCell::default(),
             lists: RefCell::default(),
             failures,
             watches: RefCell::default(),

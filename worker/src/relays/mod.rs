@@ -46,7 +46,7 @@ pub struct RelayEntry {
 
 /// The user's relays, in the order they were added, and when the list last
 /// changed (so a newer one published from another device wins).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayList {
     relays: Vec<RelayEntry>,
     /// Seconds since the Unix epoch; 0 for the environment's defaults.
@@ -57,10 +57,7 @@ impl RelayList {
     /// The environment's relays, read and write. Those that are not relay
     /// addresses are left out.
     pub fn defaults(urls: &[String]) -> Self {
-        let mut list = Self {
-            relays: Vec::new(),
-            updated_at: 0,
-        };
+        let mut list = Self::default();
         for url in urls {
             if let Ok(url) = parse_relay_url(url) {
                 if list.find(&url).is_none() {
