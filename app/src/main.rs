@@ -12,6 +12,7 @@ mod mints;
 mod pwa;
 mod qr;
 mod receive;
+mod relays;
 mod send;
 mod settings;
 mod shell;
@@ -52,6 +53,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=contacts::MyProfile/>
                     <Route path=path!("/cards") view=cards::Cards/>
                     <Route path=path!("/mints") view=mints::Mints/>
+                    <Route path=path!("/relays") view=relays::Relays/>
                     <Route path=path!("/settings") view=settings::Settings/>
                 </Routes>
             </shell::Shell>

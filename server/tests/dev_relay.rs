@@ -10,7 +10,11 @@ use flash_server::{App, Config, DevConfig, StartError};
 use futures_util::{SinkExt, StreamExt};
 use nostr_relay_builder::prelude::{EventBuilder, Keys};
 use serde_json::{json, Value};
-use tokio::{net::TcpStream, time::timeout};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+    time::timeout,
+};
 use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
 use support::{built_dist, get, header, Server};
@@ -203,6 +207,46 @@ async fn without_dev_there_is_no_relay_and_no_dev_config() {
         json,
         json!({"error": "not_found", "message": "no API endpoint at /api/dev/config"})
     );
+}
+
+#[tokio::test]
+async fn the_dev_relay_answers_nip11_to_any_origin() {
+    let dist = built_dist();
+    let app = dev_app(dist.path()).await;
+    let relay = advertised_relay(&app).await;
+    let address = relay.strip_prefix("ws://").expect("a ws:// relay");
+    let mut stream = TcpStream::connect(address).await.expect("connected");
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {address}\r\nAccept: application/nostr+json\r\nOrigin: http://127.0.0.1:1\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut response = String::new();
+    timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(
+        head.contains("content-type: application/nostr+json"),
+        "{head}"
+    );
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+    let document: Value = serde_json::from_str(body).expect("JSON");
+    assert_eq!(document["name"], "Flash dev relay");
+    assert!(document["supported_nips"]
+        .as_array()
+        .is_some_and(|nips| nips.contains(&json!(11))));
+
+    // And the same address still takes WebSocket clients.
+    let mut socket = connect(&relay).await;
+    send(&mut socket, json!(["REQ", "nip11", {"limit": 1}])).await;
+    assert_eq!(receive(&mut socket).await, json!(["EOSE", "nip11"]));
+    app.shutdown();
 }
 
 #[tokio::test]

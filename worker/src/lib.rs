@@ -12,6 +12,7 @@
 //! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
 //!   sealed in IndexedDB or kept in memory.
+//! - [`relays`]: the user's relay list, each relay's status and NIP-11 info.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
 #[cfg(feature = "protocol")]
@@ -37,6 +38,9 @@ pub mod messaging;
 
 #[cfg(feature = "engine")]
 pub mod profiles;
+
+#[cfg(feature = "engine")]
+pub mod relays;
 
 #[cfg(feature = "engine")]
 pub mod signer;

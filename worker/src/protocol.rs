@@ -117,6 +117,32 @@ pub enum Command {
     /// asked yet this session; [`Reply::Names`].
     GetNames { npubs: Vec<String> },
 
+    // -- Relays (NIP-65, NIP-17 inbox relays, NIP-11, NIP-42) ----------------
+    /// The user's relays, each with what it is used for and its live
+    /// connection; [`Reply::Relays`]. Changes arrive as [`Event::Relays`].
+    ListRelays,
+    /// Use the relay at `url` (`wss://…`, or `ws://…`): to `read` (private
+    /// messages are fetched there, and it is one of the user's inbox
+    /// relays) and/or to `write`. The user's relay lists (NIP-65 kind 10002,
+    /// NIP-17 kind 10050) are signed and published again, and it connects
+    /// at once; [`Reply::Relays`].
+    AddRelay {
+        url: String,
+        read: bool,
+        write: bool,
+    },
+    /// Stop using the relay at `url` (not the last one); the lists are
+    /// published again; [`Reply::Relays`].
+    RemoveRelay { url: String },
+    /// Say what the relay at `url` is used for; [`Reply::Relays`].
+    SetRelayFlags {
+        url: String,
+        read: bool,
+        write: bool,
+    },
+    /// What the relay at `url` says about itself (NIP-11); [`Reply::RelayInfo`].
+    GetRelayInfo { url: String },
+
     // -- eCash (Cashu) -------------------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
     /// one after unlocking also finishes what a closed tab left half done.
@@ -247,6 +273,11 @@ impl std::fmt::Debug for Command {
             Command::AddContact { .. } => "AddContact",
             Command::RemoveContact { .. } => "RemoveContact",
             Command::GetNames { .. } => "GetNames",
+            Command::ListRelays => "ListRelays",
+            Command::AddRelay { .. } => "AddRelay",
+            Command::RemoveRelay { .. } => "RemoveRelay",
+            Command::SetRelayFlags { .. } => "SetRelayFlags",
+            Command::GetRelayInfo { .. } => "GetRelayInfo",
             Command::GetEcash => "GetEcash",
             Command::AddMint { .. } => "AddMint",
             Command::RemoveMint { .. } => "RemoveMint",
@@ -423,6 +454,13 @@ pub enum Reply {
     Names {
         names: Vec<PersonName>,
     },
+    Relays {
+        relays: Vec<RelayView>,
+    },
+    RelayInfo {
+        url: String,
+        info: RelayInfo,
+    },
     /// An encrypted backup file's contents (JSON; secrets stay sealed).
     Backup {
         file: String,
@@ -491,6 +529,60 @@ pub enum MessagingState {
     Failed {
         reason: String,
     },
+}
+
+/// One of the user's relays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayView {
+    /// Normalised (`wss://relay.example.com`).
+    pub url: String,
+    /// Private messages are fetched there; it is one of the inbox relays.
+    pub read: bool,
+    /// What the user publishes goes there.
+    pub write: bool,
+    pub connection: RelayConnection,
+    pub auth: RelayAuth,
+}
+
+/// A relay's connection, live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum RelayConnection {
+    /// Messaging is not running (locked, or no key to message with).
+    Off,
+    Connecting,
+    Connected,
+    Disconnected,
+    /// The last attempt failed, for `reason` (as the connection reported
+    /// it); it is tried again.
+    Failed {
+        reason: String,
+    },
+}
+
+/// NIP-42: whether the relay asked the user to prove who they are, and how
+/// that went on this connection. The engine answers by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayAuth {
+    NotAsked,
+    Authenticated,
+    Failed,
+}
+
+/// What a relay says about itself (NIP-11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayInfo {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub contact: Option<String>,
+    pub software: Option<String>,
+    pub version: Option<String>,
+    pub supported_nips: Vec<u16>,
+    /// Only authenticated users (NIP-42) may use it.
+    pub auth_required: bool,
+    /// Only paying users may use it.
+    pub payment_required: bool,
 }
 
 /// One message of a conversation.
@@ -805,6 +897,8 @@ pub enum Event {
     Message { message: ChatMessage },
     /// The relays' state for messaging changed.
     Messaging { state: MessagingState },
+    /// The user's relays changed, or how one of them is connected.
+    Relays { relays: Vec<RelayView> },
     /// The eCash wallet changed without a request (e.g. a token reclaimed).
     Ecash { wallet: EcashWallet },
     /// A NUT-13 restore reached `done` of `of` mints, `amount` sat found so far.

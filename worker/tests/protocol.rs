@@ -5,7 +5,7 @@ mod support;
 use flash_worker::engine::VERSION;
 use flash_worker::protocol::{
     decode, encode, Command, EngineError, EngineStatus, Event, ExtensionCall, FromEngine, Identity,
-    Reply, RequestId, ToEngine,
+    RelayAuth, RelayConnection, RelayView, Reply, RequestId, ToEngine,
 };
 use support::{engine, request};
 
@@ -23,6 +23,15 @@ async_test! {
             FromEngine::Event(Event::ExtensionRequest {
                 request_id: 3,
                 call: ExtensionCall::Nip44Decrypt { pubkey: "ab".into(), ciphertext: "x".into() },
+            }),
+            FromEngine::Event(Event::Relays {
+                relays: vec![RelayView {
+                    url: "wss://relay.example.com".into(),
+                    read: true,
+                    write: false,
+                    connection: RelayConnection::Failed { reason: "refused".into() },
+                    auth: RelayAuth::Authenticated,
+                }],
             }),
             FromEngine::Response {
                 id: RequestId(7),

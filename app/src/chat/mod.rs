@@ -4,6 +4,7 @@ mod conversation;
 
 use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Person, Reply};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::contacts::{shown_name, Name};
 use crate::engine::use_engine;
@@ -104,7 +105,12 @@ fn MessagingStatus() -> impl IntoView {
         MessagingState::Failed { .. } => "hint error",
         _ => "hint",
     };
-    view! { <p class=class data-testid="messaging-status" role="status">{text}</p> }
+    view! {
+        <div class="row">
+            <p class=class data-testid="messaging-status" role="status">{text}</p>
+            <A href="/relays" attr:class="hint">"Relays"</A>
+        </div>
+    }
 }
 
 /// Starts a conversation with one npub, or a group with several.

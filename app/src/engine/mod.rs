@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use flash_worker::protocol::{
     decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Identity,
-    MessagingState, Reply, RequestId, ToEngine,
+    MessagingState, RelayView, Reply, RequestId, ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -45,6 +45,8 @@ pub struct Engine {
     ecash: RwSignal<Option<EcashWallet>>,
     /// A NUT-13 restore's progress: mints done, of how many, sat found.
     restoring: RwSignal<Option<(usize, usize, u64)>>,
+    /// The user's relays as last reported; `None` until asked for.
+    relays: RwSignal<Option<Vec<RelayView>>>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -59,6 +61,7 @@ pub fn provide_engine() -> Engine {
         inbox: RwSignal::new(0),
         ecash: RwSignal::new(None),
         restoring: RwSignal::new(None),
+        relays: RwSignal::new(None),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
     match Worker::new(ENGINE_SCRIPT) {
@@ -110,6 +113,20 @@ impl Engine {
         self.restoring.read_only()
     }
 
+    /// The user's relays and their live status, kept current by the engine.
+    pub fn relays(&self) -> ReadSignal<Option<Vec<RelayView>>> {
+        self.relays.read_only()
+    }
+
+    /// Asks the engine for the user's relays, updating [`Engine::relays`].
+    pub fn refresh_relays(&self) {
+        let engine = *self;
+        leptos::task::spawn_local(async move {
+            // A failure (no profile open) leaves the last list.
+            let _ = engine.request(Command::ListRelays).await;
+        });
+    }
+
     /// Asks the engine for the eCash wallet, updating [`Engine::ecash`].
     pub fn refresh_ecash(&self) {
         let engine = *self;
@@ -129,6 +146,7 @@ impl Engine {
             Reply::Identity { identity } => self.identity.set(Some(identity.clone())),
             Reply::Conversations { messaging, .. } => self.messaging.set(messaging.clone()),
             Reply::Ecash { wallet } => self.ecash.set(Some(wallet.clone())),
+            Reply::Relays { relays } => self.relays.set(Some(relays.clone())),
             Reply::Opened { profile, identity } => {
                 remember_profile(profile);
                 self.identity.set(Some(identity.clone()));
@@ -268,6 +286,7 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         FromEngine::Event(Event::Messaging { state }) => engine.messaging.set(state),
         FromEngine::Event(Event::Message { .. }) => engine.inbox.update(|count| *count += 1),
         FromEngine::Event(Event::Ecash { wallet }) => engine.ecash.set(Some(wallet)),
+        FromEngine::Event(Event::Relays { relays }) => engine.relays.set(Some(relays)),
         FromEngine::Event(Event::Restoring { done, of, amount }) => {
             engine.restoring.set(Some((done, of, amount)))
         }

@@ -11,6 +11,7 @@ use theme::{use_theme, Theme};
 
 use flash_worker::protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::engine::use_engine;
 use crate::shell::Segmented;
@@ -23,6 +24,7 @@ pub fn Settings() -> impl IntoView {
             <IdentityCard/>
             <security::Security/>
             <ecash::EcashSettings/>
+            <RelaysLink/>
             <profiles::Profiles/>
             <storage::StoragePersistence/>
             <ThemeChoice/>
@@ -38,6 +40,17 @@ fn IdentityCard() -> impl IntoView {
     move || match identity.get() {
         Some(Identity::Unlocked { npub, .. }) => Some(view! { <crate::identity::Npub npub/> }),
         _ => None,
+    }
+}
+
+/// Where private messages go through.
+#[component]
+fn RelaysLink() -> impl IntoView {
+    view! {
+        <section class="card stack">
+            <h2>"Relays"</h2>
+            <p class="hint"><A href="/relays">"Your relays"</A>" carry your private messages: see how each is doing, add or remove them."</p>
+        </section>
     }
 }
 

@@ -4,11 +4,21 @@
 //! database, listening on loopback only, so a newcomer can send and read
 //! events without configuring any outside relay. Everything it stores is gone
 //! when the server stops.
+//!
+//! [`LocalRelay`] answers WebSocket upgrades only, so the listener is ours
+//! (see [`http`]): it upgrades WebSocket requests and hands them to the relay,
+//! and answers any other request with the relay's NIP-11 information document,
+//! as relays do.
+
+mod http;
 
 use std::{
     io,
     net::{Ipv4Addr, SocketAddr},
+    sync::Arc,
 };
+
+use tokio::{net::TcpListener, sync::Notify};
 
 use nostr_relay_builder::{
     prelude::{MemoryDatabase, MemoryDatabaseOptions},
@@ -45,6 +55,8 @@ pub enum RelayError {
 pub struct DevRelay {
     relay: LocalRelay,
     addr: SocketAddr,
+    /// Stops the listener.
+    stop: Arc<Notify>,
 }
 
 impl DevRelay {
@@ -82,10 +94,12 @@ impl DevRelay {
             .addr(addr.ip())
             .port(addr.port())
             .database(database);
+        let listener = TcpListener::bind(addr).await?;
         let relay = LocalRelay::new(builder);
-        relay.run().await?;
+        let stop = Arc::new(Notify::new());
+        tokio::spawn(http::serve(listener, relay.clone(), Arc::clone(&stop)));
         tracing::info!(%addr, "dev relay running");
-        Ok(Self { relay, addr })
+        Ok(Self { relay, addr, stop })
     }
 
     /// The address the relay listens on.
@@ -100,8 +114,16 @@ impl DevRelay {
 
     /// Stops accepting connections and closes the open ones.
     pub fn shutdown(&self) {
+        self.stop.notify_one();
         self.relay.shutdown();
         tracing::info!("dev relay stopped");
+    }
+}
+
+/// The listener holds the relay: it stops with this handle.
+impl Drop for DevRelay {
+    fn drop(&mut self) {
+        self.stop.notify_one();
     }
 }
 

@@ -34,8 +34,9 @@ pub(super) fn content_security_policy(index_html: &[u8]) -> HeaderValue {
         "img-src 'self' data: blob:".to_owned(),
         "font-src 'self'".to_owned(),
         // NOSTR relays and mints are chosen by the user, so any secure
-        // origin (and plain ws: for a relay on the local machine) is allowed.
-        "connect-src 'self' https: wss: ws:".to_owned(),
+        // origin (and plain ws: for a relay on the local machine) is allowed;
+        // a relay on this machine answers NIP-11 over plain http:.
+        "connect-src 'self' https: wss: ws: http://127.0.0.1:* http://localhost:*".to_owned(),
         "worker-src 'self'".to_owned(),
         "manifest-src 'self'".to_owned(),
         "object-src 'none'".to_owned(),

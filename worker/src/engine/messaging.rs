@@ -243,6 +243,7 @@ impl<P: ProfileStores> Engine<P> {
         self.messaging_epoch.set(self.messaging_epoch.get() + 1);
         *self.history.borrow_mut() = History::default();
         *self.outbox.borrow_mut() = Outbox::default();
+        self.shown_relays.borrow_mut().clear();
         self.set_messaging_state(MessagingState::Off);
         let messenger = self.messenger.borrow_mut().take();
         if let Some(messenger) = messenger {
@@ -312,7 +313,11 @@ impl<P: ProfileStores> Engine<P> {
             Err(error) => return self.messaging_failed(error),
         };
         let keys = self.session.borrow().keys();
-        let messenger = match Messenger::start(signer, keys, me, &self.env.relays, database).await {
+        let relays = match self.stored_relays().await {
+            Ok(relays) => relays,
+            Err(error) => return self.messaging_failed(error),
+        };
+        let messenger = match Messenger::start(signer, keys, me, relays, database).await {
             Ok(messenger) => messenger,
             Err(error) => return self.messaging_failed(error),
         };
@@ -478,6 +483,7 @@ impl<P: ProfileStores> Engine<P> {
                     work.push(async { Done::Reloaded(messenger.history().await) }.boxed_local());
                 }
                 Input::Status(Ok(MonitorNotification::StatusChanged { relay_url, status })) => {
+                    self.show_relay_views(messenger);
                     if status != RelayStatus::Connected {
                         if ready.remove(&relay_url) {
                             self.show_relays(messenger, &ready);
@@ -519,6 +525,7 @@ impl<P: ProfileStores> Engine<P> {
             Done::Reloaded(messages) => messages.iter().for_each(|m| self.file_arrived(m)),
             Done::RelayReady(url, subscribed) => {
                 // Not subscribed: tried again when it reconnects.
+                self.keep_settled_relays(messenger).await;
                 if subscribed {
                     ready.insert(url);
                     self.show_relays(messenger, ready);
@@ -605,8 +612,9 @@ impl<P: ProfileStores> Engine<P> {
     /// Tells the app how many relays are ready and how many bad events were
     /// dropped, when that changed.
     fn show_relays(&self, messenger: &Messenger, ready: &BTreeSet<RelayUrl>) {
+        self.show_relay_views(messenger);
         let state = MessagingState::Ready {
-            relays: self.env.relays.clone(),
+            relays: super::relays::addresses(&messenger.relays()),
             connected: ready.len(),
             dropped: messenger.dropped(),
         };

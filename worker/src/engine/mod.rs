@@ -10,6 +10,7 @@ mod ecash;
 mod identity;
 mod messaging;
 mod profiles;
+mod relays;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -24,7 +25,8 @@ use crate::messaging::outbox::Outbox;
 use crate::messaging::Messenger;
 use crate::profiles::{ProfileId, ProfileStores};
 use crate::protocol::{
-    decode, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState, Reply, ToEngine,
+    decode, Command, EngineError, EngineStatus, Event, FromEngine, MessagingState, RelayView,
+    Reply, ToEngine,
 };
 use crate::signer::PageSigner;
 use crate::vault::seal::SealError;
@@ -71,6 +73,11 @@ pub struct Engine<P: ProfileStores> {
     /// Bumped whenever messaging stops, so a connection finishing after
     /// that is dropped instead of used.
     messaging_epoch: Cell<u64>,
+    /// The relays' views last pushed to the app.
+    shown_relays: RefCell<Vec<RelayView>>,
+    /// Serialises changes to the relay list: each reads, keeps and applies
+    /// the list the one before left.
+    relay_changes: Mutex<()>,
     /// This session's conversations, decrypted: in memory only.
     history: RefCell<History>,
     /// The messages not delivered yet, as the vault keeps them.
@@ -107,6 +114,8 @@ impl<P: ProfileStores> Engine<P> {
             messenger: RefCell::new(None),
             contacts: RefCell::new(None),
             messaging_epoch: Cell::new(0),
+            shown_relays: RefCell::default(),
+            relay_changes: Mutex::new(()),
             history: RefCell::default(),
             outbox: RefCell::default(),
             ecash: RefCell::new(None),
@@ -207,6 +216,13 @@ impl<P: ProfileStores> Engine<P> {
             Command::AddContact { who } => self.follow(&who, true).await,
             Command::RemoveContact { who } => self.follow(&who, false).await,
             Command::GetNames { npubs } => self.get_names(&npubs).await,
+            Command::ListRelays => self.list_relays().await,
+            Command::AddRelay { url, read, write } => self.add_relay(&url, read, write).await,
+            Command::RemoveRelay { url } => self.remove_relay(&url).await,
+            Command::SetRelayFlags { url, read, write } => {
+                self.set_relay_flags(&url, read, write).await
+            }
+            Command::GetRelayInfo { url } => self.relay_info(&url).await,
             Command::GetEcash => self.ecash_reply().await,
             Command::AddMint { url } => self.add_mint(&url).await,
             Command::RemoveMint { url } => self.remove_mint(&url).await,

@@ -12,9 +12,10 @@
 pub mod dropped;
 pub mod history;
 pub mod outbox;
+pub mod relays;
 pub mod room;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +27,8 @@ use nostr_gossip_memory::prelude::NostrGossipMemory;
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
 
+use crate::relays::status::{Failures, RecordingTransport, RelayWatch};
+use crate::relays::RelayList;
 use dropped::{CountingPolicy, CountingTransport, Drops};
 use outbox::Sealed;
 use room::Room;
@@ -127,11 +130,19 @@ const MONITOR_CHANNEL: usize = 256;
 pub struct Messenger {
     client: Client,
     me: PublicKey,
-    /// The user's relays: their inbox, read and write relays alike.
-    relays: Vec<RelayUrl>,
-    /// The user's relay lists (NIP-17 inbox, NIP-65), signed once a session
-    /// and given to each of their relays as it connects.
-    lists: Vec<Event>,
+    /// The user's relays, read (their inbox) and write.
+    relays: RefCell<RelayList>,
+    /// The user's relay lists (NIP-17 inbox, NIP-65), signed when the list
+    /// changes and given to each of their relays as it connects.
+    lists: RefCell<Vec<Event>>,
+    /// Why each relay could not be reached, if it could not.
+    failures: Arc<Failures>,
+    /// Each of the user's relays in the pool, followed.
+    watches: RefCell<HashMap<RelayUrl, RelayWatch>>,
+    /// Whether the relay list published elsewhere was looked for.
+    relays_settled: Cell<bool>,
+    /// The relay list adopted or made the user's own, for the vault.
+    settled_relays: RefCell<Option<RelayList>>,
     opener: Opener,
     /// Each recipient's inbox relays, looked up once a session.
     inboxes: RefCell<HashMap<PublicKey, Vec<RelayUrl>>>,
@@ -147,53 +158,44 @@ impl Messenger {
         signer: Arc<dyn NostrSigner>,
         keys: Option<Keys>,
         me: PublicKey,
-        relays: &[String],
+        relays: RelayList,
         database: Arc<dyn NostrDatabase>,
     ) -> Result<Self, MessagingError> {
         let drops = Arc::new(Drops::default());
+        let failures = Arc::new(Failures::default());
         let client = Client::builder()
             .signer(Arc::clone(&signer))
             .database(database)
             .gossip(NostrGossipMemory::unbounded())
             .monitor(Monitor::new(MONITOR_CHANNEL))
-            .websocket_transport(CountingTransport(Arc::clone(&drops)))
+            .websocket_transport(RecordingTransport {
+                inner: CountingTransport(Arc::clone(&drops)),
+                failures: Arc::clone(&failures),
+            })
             .admit_policy(CountingPolicy(Arc::clone(&drops)))
             .build();
-        let mut urls = Vec::with_capacity(relays.len());
-        for relay in relays {
-            let url = RelayUrl::parse(relay).map_err(relays_error)?;
-            client.add_relay(&url).await.map_err(relays_error)?;
-            urls.push(url);
-        }
-        let inbox = EventBuilder::new(Kind::InboxRelays, "").tags(
-            urls.iter()
-                .map(|url| Tag::custom(TagKind::Relay, [url.to_string()])),
-        );
-        let relay_list = EventBuilder::relay_list(urls.iter().map(|url| (url.clone(), None)));
-        let mut lists = Vec::with_capacity(2);
-        for list in [inbox, relay_list] {
-            lists.push(
-                client
-                    .sign_event_builder(list)
-                    .await
-                    .map_err(signer_error)?,
-            );
-        }
         let opener = Opener {
             signer,
             own: keys
                 .filter(|keys| keys.public_key() == me)
                 .map(|keys| (keys, RefCell::default())),
         };
-        Ok(Self {
+        let messenger = Self {
             client,
             me,
-            relays: urls,
-            lists,
+            relays: RefCell::default(),
+            lists: RefCell::default(),
+            failures,
+            watches: RefCell::default(),
+            relays_settled: Cell::new(false),
+            settled_relays: RefCell::default(),
             opener,
             inboxes: RefCell::default(),
             drops,
-        })
+        };
+        // Connected with the others by `connect`.
+        messenger.apply_relays(relays, false).await?;
+        Ok(messenger)
     }
 
     /// Everything the relays send from now on; [`Messenger::open`] reads
@@ -228,14 +230,14 @@ impl Messenger {
     }
 
     /// The user's relays.
-    pub fn relays(&self) -> &[RelayUrl] {
-        &self.relays
+    pub fn relays(&self) -> Vec<RelayUrl> {
+        self.relays.borrow().urls()
     }
 
     /// The user's relays connected right now.
     pub async fn connected(&self) -> Vec<RelayUrl> {
         let pool = self.client.relays().await;
-        self.relays
+        self.relays()
             .iter()
             .filter(|url| pool.get(*url).is_some_and(Relay::is_connected))
             .cloned()
@@ -268,8 +270,23 @@ impl Messenger {
 
     /// Makes `url`, one of the user's relays that just connected, ready
     /// for messages: subscribes to the user's private messages from where
-    /// the event database leaves off, and gives it the user's relay lists.
+    /// the event database leaves off if the user reads there, and gives it
+    /// the user's relay lists.
     pub async fn use_relay(&self, url: &RelayUrl) -> Result<(), MessagingError> {
+        self.settle_relays(url).await;
+        if self.relays.borrow().is_read(url) {
+            self.subscribe(url).await?;
+        }
+        for list in &self.lists_to_give() {
+            // A relay that refuses the lists still carries messages.
+            let _ = self.client.send_event_to([url], list).await;
+        }
+        Ok(())
+    }
+
+    /// Subscribes to the user's private messages on `url`, from where the
+    /// event database leaves off.
+    async fn subscribe(&self, url: &RelayUrl) -> Result<(), MessagingError> {
         let since = self.newest_stored().await.map(|newest| {
             Timestamp::from_secs(newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING))
         });
@@ -282,12 +299,8 @@ impl Messenger {
                 SubscribeOptions::default(),
             )
             .await
-            .map_err(relays_error)?;
-        for list in &self.lists {
-            // A relay that refuses the lists still carries messages.
-            let _ = self.client.send_event_to([url], list).await;
-        }
-        Ok(())
+            .map(drop)
+            .map_err(relays_error)
     }
 
     /// When the newest private message stored was dated.

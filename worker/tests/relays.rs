@@ -1,0 +1,576 @@
+//! The user's relays, changed while messaging runs, through real relays in
+//! process: a relay added connects, is announced in the user's relay lists
+//! (NIP-65 kind 10002, NIP-17 kind 10050) and carries messages; removed,
+//! it is dropped and the lists say so; a relay that refuses connections
+//! says why; a relay that requires NIP-42 authentication gets it; bad
+//! addresses are refused with a reason; and the list is kept across a lock.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use flash_worker::engine::Engine;
+use flash_worker::profiles::memory::MemoryProfiles;
+use flash_worker::protocol::{
+    ChatMessage, Command, Delivery, EngineError, Event, FromEngine, Identity, MessagingState,
+    RelayAuth, RelayConnection, RelayView, Reply,
+};
+use futures::channel::mpsc::UnboundedReceiver;
+use futures::StreamExt;
+use nostr::nips::nip65::{self, RelayMetadata};
+use nostr::{Filter, Kind, PublicKey, RelayUrl};
+use nostr_relay_builder::prelude::{
+    LocalRelay, RelayBuilder, RelayBuilderNip42, RelayBuilderNip42Mode,
+};
+use nostr_sdk::Client;
+use support::{TestEngine, NIP06_WORDS, PASSPHRASE, PROFILE};
+use tokio::task::{spawn_local, JoinHandle, LocalSet};
+
+const OTHER_WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+/// A bound, not a wait: a lost message fails the test instead of hanging.
+const BOUND: Duration = Duration::from_secs(120);
+
+async fn scenario(body: impl std::future::Future<Output = ()>) {
+    LocalSet::new()
+        .run_until(async {
+            tokio::time::timeout(BOUND, body)
+                .await
+                .expect("the scenario finished in time");
+        })
+        .await;
+}
+
+/// One user, with a mirror of the relays' views and the messages pushed.
+struct User {
+    engine: Rc<Engine<MemoryProfiles>>,
+    events: UnboundedReceiver<FromEngine>,
+    npub: String,
+    pump: JoinHandle<()>,
+    relays: Vec<RelayView>,
+    seen: Vec<ChatMessage>,
+    /// How many relays are ready for messages (subscribed, lists given).
+    ready: usize,
+}
+
+impl Drop for User {
+    fn drop(&mut self) {
+        self.pump.abort();
+    }
+}
+
+/// A user who restores `words`, with `relay` as the default relay.
+async fn new_user(relay: &str, words: &str) -> User {
+    let TestEngine { engine, events, .. } =
+        support::started_engine_with_relays(&MemoryProfiles::new(), vec![relay.to_owned()]);
+    let engine = Rc::new(engine);
+    let pump = spawn_local({
+        let engine = Rc::clone(&engine);
+        async move { engine.pump_messages().await }
+    });
+    let opened = engine
+        .handle(Command::OpenProfile {
+            profile: Some(PROFILE.into()),
+            take_over: false,
+        })
+        .await;
+    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
+    let restore = Command::RestoreWallet {
+        phrase: words.into(),
+        passphrase: PASSPHRASE.into(),
+    };
+    let npub = match engine.handle(restore).await {
+        Ok(Reply::Identity {
+            identity: Identity::Unlocked { npub, .. },
+        }) => npub,
+        other => panic!("not unlocked: {other:?}"),
+    };
+    User {
+        engine,
+        events,
+        npub,
+        pump,
+        relays: Vec::new(),
+        seen: Vec::new(),
+        ready: 0,
+    }
+}
+
+impl User {
+    async fn pull(&mut self) {
+        match self.events.next().await {
+            Some(FromEngine::Event(Event::Relays { relays })) => self.relays = relays,
+            Some(FromEngine::Event(Event::Messaging { state })) => {
+                if let MessagingState::Ready { connected, .. } = state {
+                    self.ready = connected;
+                }
+            }
+            Some(FromEngine::Event(Event::Message { message })) => {
+                self.seen.retain(|seen| seen.id != message.id);
+                self.seen.push(message);
+            }
+            Some(_) => {}
+            None => panic!("the engine stopped pushing events"),
+        }
+    }
+
+    /// Until the relay at `url` is shown as `pick` says.
+    async fn until_relay(&mut self, url: &str, pick: impl Fn(&RelayView) -> bool) -> RelayView {
+        loop {
+            if let Some(view) = self.relays.iter().find(|view| view.url == url) {
+                if pick(view) {
+                    return view.clone();
+                }
+            }
+            self.pull().await;
+        }
+    }
+
+    async fn until_connected(&mut self, url: &str) -> RelayView {
+        self.until_relay(url, |view| view.connection == RelayConnection::Connected)
+            .await
+    }
+
+    async fn until_ready(&mut self, count: usize) {
+        while self.ready != count {
+            self.pull().await;
+        }
+    }
+
+    /// Until the relay at `url` is no longer shown.
+    async fn until_gone(&mut self, url: &str) {
+        while self.relays.iter().any(|view| view.url == url) {
+            self.pull().await;
+        }
+    }
+
+    async fn until_message(&mut self, text: &str) -> ChatMessage {
+        loop {
+            if let Some(found) = self.seen.iter().find(|message| message.text == text) {
+                return found.clone();
+            }
+            self.pull().await;
+        }
+    }
+
+    async fn command(&self, command: Command) -> Result<Vec<RelayView>, EngineError> {
+        match self.engine.handle(command).await {
+            Ok(Reply::Relays { relays }) => Ok(relays),
+            Err(error) => Err(error),
+            other => panic!("not a relay list: {other:?}"),
+        }
+    }
+
+    async fn add(&self, url: &str, read: bool, write: bool) -> Vec<RelayView> {
+        let add = Command::AddRelay {
+            url: url.into(),
+            read,
+            write,
+        };
+        self.command(add).await.expect("added")
+    }
+
+    /// Sends `text` to `to` and waits until its delivery is known.
+    async fn deliver(&mut self, to: &str, text: &str) -> Delivery {
+        let send = Command::SendMessage {
+            to: vec![to.into()],
+            text: text.into(),
+            subject: None,
+        };
+        let sent = match self.engine.handle(send).await {
+            Ok(Reply::MessageSent { message }) => message,
+            other => panic!("not sent: {other:?}"),
+        };
+        loop {
+            let delivery = self
+                .seen
+                .iter()
+                .find(|message| message.id == sent.id)
+                .and_then(|message| message.delivery.clone());
+            match delivery {
+                Some(Delivery::Sending) | None => self.pull().await,
+                Some(delivery) => return delivery,
+            }
+        }
+    }
+}
+
+async fn relay(builder: RelayBuilder) -> (LocalRelay, String) {
+    let relay = LocalRelay::new(builder);
+    relay.run().await.expect("the relay runs");
+    let url = relay.url().await.to_string();
+    (relay, url)
+}
+
+/// `who`'s newest event of `kind` on the relay at `url`, as another
+/// client reads it.
+async fn published(url: &str, who: &str, kind: Kind) -> Option<nostr::Event> {
+    let client = Client::default();
+    client.add_relay(url).await.expect("added");
+    client.connect().await;
+    let author = PublicKey::parse(who).expect("an npub");
+    let filter = Filter::new().author(author).kind(kind);
+    let events = client
+        .fetch_events(filter, Duration::from_secs(5))
+        .await
+        .expect("fetched");
+    client.shutdown().await;
+    events.into_iter().max_by_key(|event| event.created_at)
+}
+
+/// The `r` tags of a NIP-65 list, as (address, marker).
+fn relay_list(event: &nostr::Event) -> Vec<(String, Option<RelayMetadata>)> {
+    let mut tags: Vec<_> = nip65::extract_relay_list(event)
+        .map(|(url, marker)| (url.to_string(), *marker))
+        .collect();
+    tags.sort_by(|a, b| a.0.cmp(&b.0));
+    tags
+}
+
+fn inbox(event: &nostr::Event) -> Vec<String> {
+    let mut urls: Vec<String> = nostr::nips::nip17::extract_relay_list(event)
+        .map(RelayUrl::to_string)
+        .collect();
+    urls.sort();
+    urls
+}
+
+#[tokio::test]
+async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed() {
+    scenario(async {
+        let (_first, first) = relay(RelayBuilder::default()).await;
+        let (_second, second) = relay(RelayBuilder::default()).await;
+        let mut alice = new_user(&first, NIP06_WORDS).await;
+        // Bob's inbox is only on the second relay.
+        let mut bob = new_user(&second, OTHER_WORDS).await;
+        alice.until_connected(&first).await;
+        bob.until_ready(1).await;
+
+        // Alice adds Bob's relay, to read only.
+        let relays = alice.add(&second, true, false).await;
+        let added = relays
+            .iter()
+            .find(|view| view.url == second)
+            .expect("listed");
+        assert!(added.read && !added.write, "{added:?}");
+        alice.until_connected(&second).await;
+
+        // Her lists say so, on both relays, for anyone to read.
+        let expected = {
+            let mut tags = vec![
+                (first.clone(), None),
+                (second.clone(), Some(RelayMetadata::Read)),
+            ];
+            tags.sort_by(|a, b| a.0.cmp(&b.0));
+            tags
+        };
+        for url in [&first, &second] {
+            let list = published(url, &alice.npub, Kind::RelayList)
+                .await
+                .expect("a 10002");
+            assert_eq!(relay_list(&list), expected, "on {url}");
+            let inboxes = published(url, &alice.npub, Kind::InboxRelays)
+                .await
+                .expect("a 10050");
+            let mut both = vec![first.clone(), second.clone()];
+            both.sort();
+            assert_eq!(inbox(&inboxes), both, "on {url}");
+        }
+
+        // A message to Bob, whose inbox is on the added relay only, arrives.
+        let delivery = alice.deliver(&bob.npub, "found you").await;
+        assert!(
+            matches!(delivery, Delivery::Sent { accepted: 1, .. }),
+            "{delivery:?}"
+        );
+        bob.until_message("found you").await;
+        // And Bob's answer to Alice's inbox on the relay she reads there.
+        bob.deliver(&alice.npub, "hello Alice").await;
+        alice.until_message("hello Alice").await;
+
+        // Used to write only, it is no longer her inbox; her lists say so.
+        let flags = Command::SetRelayFlags {
+            url: second.clone(),
+            read: false,
+            write: true,
+        };
+        let relays = alice.command(flags).await.expect("flags set");
+        let changed = relays
+            .iter()
+            .find(|view| view.url == second)
+            .expect("listed");
+        assert!(!changed.read && changed.write, "{changed:?}");
+        let list = published(&first, &alice.npub, Kind::RelayList)
+            .await
+            .expect("a 10002");
+        let mut expected = vec![
+            (first.clone(), None),
+            (second.clone(), Some(RelayMetadata::Write)),
+        ];
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(relay_list(&list), expected);
+        let inboxes = published(&first, &alice.npub, Kind::InboxRelays)
+            .await
+            .expect("a 10050");
+        assert_eq!(inbox(&inboxes), std::slice::from_ref(&first));
+
+        // Removed, it is gone from the view and from her lists.
+        let relays = alice
+            .command(Command::RemoveRelay {
+                url: format!("{second}/"),
+            })
+            .await
+            .expect("removed");
+        assert_eq!(
+            relays
+                .iter()
+                .map(|view| view.url.as_str())
+                .collect::<Vec<_>>(),
+            [first.as_str()]
+        );
+        alice.until_gone(&second).await;
+        let list = published(&first, &alice.npub, Kind::RelayList)
+            .await
+            .expect("a 10002");
+        assert_eq!(relay_list(&list), [(first.clone(), None)]);
+        let inboxes = published(&first, &alice.npub, Kind::InboxRelays)
+            .await
+            .expect("a 10050");
+        assert_eq!(inbox(&inboxes), std::slice::from_ref(&first));
+
+        // The last relay cannot go.
+        match alice
+            .command(Command::RemoveRelay { url: first.clone() })
+            .await
+        {
+            Err(EngineError::Invalid { message }) => {
+                assert!(message.contains("at least one relay"), "{message}")
+            }
+            other => panic!("the last relay went: {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_relay_that_refuses_connections_shows_why_and_bad_addresses_are_refused() {
+    scenario(async {
+        let (_relay, url) = relay(RelayBuilder::default()).await;
+        let mut alice = new_user(&url, NIP06_WORDS).await;
+        alice.until_connected(&url).await;
+
+        let closed = {
+            let listener =
+                std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
+            format!("ws://{}", listener.local_addr().expect("an address"))
+        };
+        alice.add(&closed, true, true).await;
+        let failed = alice
+            .until_relay(&closed, |view| {
+                matches!(view.connection, RelayConnection::Failed { .. })
+            })
+            .await;
+        let RelayConnection::Failed { reason } = failed.connection else {
+            unreachable!()
+        };
+        assert!(reason.to_lowercase().contains("refused"), "{reason}");
+        // The other relay is not affected.
+        alice.until_connected(&url).await;
+
+        for (bad, expected) in [
+            ("https://relay.example.com", "not a relay address"),
+            ("relay.example.com", "not a relay address"),
+            (url.as_str(), "already one of your relays"),
+        ] {
+            let add = Command::AddRelay {
+                url: bad.into(),
+                read: true,
+                write: true,
+            };
+            match alice.command(add).await {
+                Err(EngineError::Invalid { message }) => {
+                    assert!(message.contains(expected), "{bad}: {message}")
+                }
+                other => panic!("{bad} was added: {other:?}"),
+            }
+        }
+        let unused = Command::SetRelayFlags {
+            url: url.clone(),
+            read: false,
+            write: false,
+        };
+        assert!(matches!(
+            alice.command(unused).await,
+            Err(EngineError::Invalid { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn messages_go_through_a_relay_that_requires_authentication() {
+    scenario(async {
+        let builder = RelayBuilder::default().nip42(RelayBuilderNip42 {
+            mode: RelayBuilderNip42Mode::Both,
+        });
+        let (_relay, url) = relay(builder).await;
+        let mut alice = new_user(&url, NIP06_WORDS).await;
+        let mut bob = new_user(&url, OTHER_WORDS).await;
+        alice
+            .until_relay(&url, |view| view.auth == RelayAuth::Authenticated)
+            .await;
+        bob.until_relay(&url, |view| view.auth == RelayAuth::Authenticated)
+            .await;
+        // Their lists are there: a message can find its way.
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
+
+        let delivery = alice.deliver(&bob.npub, "behind the door").await;
+        assert!(
+            matches!(delivery, Delivery::Sent { accepted: 1, .. }),
+            "{delivery:?}"
+        );
+        bob.until_message("behind the door").await;
+        bob.deliver(&alice.npub, "come in").await;
+        alice.until_message("come in").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_relay_list_is_kept_across_a_lock() {
+    scenario(async {
+        let (_first, first) = relay(RelayBuilder::default()).await;
+        let (_second, second) = relay(RelayBuilder::default()).await;
+        let mut alice = new_user(&first, NIP06_WORDS).await;
+        alice.until_connected(&first).await;
+        alice.add(&second, false, true).await;
+        alice.until_connected(&second).await;
+
+        alice.engine.handle(Command::Lock).await.expect("locked");
+        // Locked, the list is still there, and nothing is connected.
+        let locked = alice.command(Command::ListRelays).await.expect("listed");
+        assert_eq!(locked.len(), 2);
+        assert!(locked
+            .iter()
+            .all(|view| view.connection == RelayConnection::Off));
+        alice
+            .engine
+            .handle(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+            .expect("unlocked");
+        let second_view = alice.until_connected(&second).await;
+        assert!(!second_view.read && second_view.write, "{second_view:?}");
+        alice.until_connected(&first).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_relay_list_published_from_another_device_is_adopted() {
+    scenario(async {
+        let (_first, first) = relay(RelayBuilder::default()).await;
+        let (_second, second) = relay(RelayBuilder::default()).await;
+        // Alice's other client published her relays: the second one, to
+        // write only, beside the first.
+        let keys = nostr::Keys::parse(support::NIP06_NSEC).expect("the NIP-06 key");
+        let list = nostr::EventBuilder::relay_list([
+            (RelayUrl::parse(&first).expect("url"), None),
+            (
+                RelayUrl::parse(&second).expect("url"),
+                Some(RelayMetadata::Write),
+            ),
+        ])
+        .sign_with_keys(&keys)
+        .expect("signed");
+        let client = Client::default();
+        client.add_relay(&first).await.expect("added");
+        client.connect().await;
+        client.wait_for_connection(Duration::from_secs(5)).await;
+        client.send_event(&list).await.expect("published");
+        client.shutdown().await;
+
+        let mut alice = new_user(&first, NIP06_WORDS).await;
+        let adopted = alice.until_connected(&second).await;
+        assert!(!adopted.read && adopted.write, "{adopted:?}");
+        let relays = alice.command(Command::ListRelays).await.expect("listed");
+        assert_eq!(relays.len(), 2);
+    })
+    .await;
+}
+
+/// An HTTP server that answers one request with `document`, after checking
+/// it asked for a NIP-11 document. Returns the relay address it stands for.
+async fn information_server(document: serde_json::Value) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    spawn_local(async move {
+        let (mut stream, _) = listener.accept().await.expect("a request");
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !head.ends_with(b"\r\n\r\n") {
+            let read = stream.read(&mut chunk).await.expect("read");
+            assert!(read > 0, "the request ended early");
+            head.extend_from_slice(&chunk[..read]);
+        }
+        let head = String::from_utf8_lossy(&head).to_lowercase();
+        assert!(head.contains("accept: application/nostr+json"), "{head}");
+        let body = document.to_string();
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/nostr+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(response.as_bytes())
+            .await
+            .expect("answered");
+    });
+    format!("ws://{address}")
+}
+
+#[tokio::test]
+async fn what_a_relay_says_about_itself_is_read_from_its_address_over_http() {
+    scenario(async {
+        let url = information_server(serde_json::json!({
+            "name": "Members only",
+            "description": "A relay for the club",
+            "software": "git+https://example.com/relay",
+            "version": "1.2.3",
+            "supported_nips": [42, 1, 11, 1],
+            "limitation": { "auth_required": true, "payment_required": false },
+        }))
+        .await;
+        let test = support::started_engine_with_relays(&MemoryProfiles::new(), Vec::new());
+        let info = match test.send(Command::GetRelayInfo { url: url.clone() }).await {
+            Ok(Reply::RelayInfo {
+                url: answered,
+                info,
+            }) => {
+                assert_eq!(answered, url);
+                info
+            }
+            other => panic!("no information: {other:?}"),
+        };
+        assert_eq!(info.name.as_deref(), Some("Members only"));
+        assert_eq!(info.version.as_deref(), Some("1.2.3"));
+        assert_eq!(info.supported_nips, [1, 11, 42]);
+        assert!(info.auth_required && !info.payment_required);
+
+        // A relay with no HTTP side says so, as an error the user can read.
+        let (_relay, bare) = relay(RelayBuilder::default()).await;
+        match test.send(Command::GetRelayInfo { url: bare }).await {
+            Err(EngineError::Invalid { message }) => assert!(!message.is_empty()),
+            other => panic!("information from nowhere: {other:?}"),
+        }
+    })
+    .await;
+}
