@@ -33,12 +33,16 @@ pub fn Settings() -> impl IntoView {
     }
 }
 
-/// The npub, here too, so it is easy to find when someone asks for it.
+/// The npub, here too, so it is easy to find when someone asks for it, and
+/// the way to the profile others see.
 #[component]
 fn IdentityCard() -> impl IntoView {
     let identity = use_engine().identity();
     move || match identity.get() {
-        Some(Identity::Unlocked { npub, .. }) => Some(view! { <crate::identity::Npub npub/> }),
+        Some(Identity::Unlocked { npub, .. }) => Some(view! {
+            <crate::identity::Npub npub/>
+            <p class="hint"><A href="/profile">"Your profile"</A>": the name, picture and addresses others see."</p>
+        }),
         _ => None,
     }
 }
