@@ -2,7 +2,10 @@
 // wrote), through the dev relay: a profile nostr-tools publishes shows on
 // the contact page, following publishes a follow list nostr-tools reads,
 // "Message" opens the conversation, and a profile edited in the app is read
-// back by nostr-tools with the fields other apps set still there.
+// back by nostr-tools with the fields other apps set still there; NIP-05
+// addresses are checked with their domain.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import type { Event, Filter } from "nostr-tools";
 import type { Relay } from "nostr-tools/relay";
@@ -100,5 +103,48 @@ test("a profile edited in the app is read by nostr-tools, keeping other apps' fi
       .toMatchObject({ name: "Satoshi in Flash", about: "edited in the app", website: "https://flash.example" });
   } finally {
     relay.close();
+  }
+});
+
+test("a NIP-05 address its domain confirms gets a badge; one it does not is marked", async ({ page, request }) => {
+  await appUser(page);
+  const { relay } = await devRelay(request);
+  const bob = generateSecretKey();
+  const impostor = generateSecretKey();
+  // The domain: a web server on this machine answering NIP-05 lookups, with
+  // the CORS header NIP-05 asks servers to send.
+  const domain = createServer((request, response) => {
+    const name = new URL(request.url!, "http://localhost").searchParams.get("name");
+    response.setHeader("Access-Control-Allow-Origin", "*");
+    response.setHeader("Content-Type", "application/json");
+    response.end(JSON.stringify({ names: name === "bob" ? { bob: getPublicKey(bob) } : {} }));
+  });
+  await new Promise<void>((listening) => domain.listen(0, "127.0.0.1", listening));
+  const address = `bob@127.0.0.1:${(domain.address() as AddressInfo).port}`;
+  try {
+    for (const [key, name] of [[bob, "Bob"], [impostor, "Not Bob"]] as const) {
+      await relay.publish(
+        finalizeEvent({ kind: 0, created_at: now(), tags: [], content: JSON.stringify({ name, nip05: address }) }, key),
+      );
+    }
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+
+    await page.getByLabel("Find someone").fill(nip19.npubEncode(getPublicKey(bob)));
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByTestId("search-results").getByRole("link", { name: /Bob/ }).click();
+    await expect(page.getByTestId("contact-name")).toHaveText("Bob");
+    await expect(page.getByTestId("nip05")).toContainText(address);
+    await expect(page.getByTestId("nip05-badge")).toBeVisible();
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+    await page.getByLabel("Find someone").fill(nip19.npubEncode(getPublicKey(impostor)));
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByTestId("search-results").getByRole("link", { name: /Not Bob/ }).click();
+    await expect(page.getByTestId("contact-name")).toHaveText("Not Bob");
+    await expect(page.getByTestId("nip05")).toContainText("not confirmed by its domain");
+    await expect(page.getByTestId("nip05-badge")).toHaveCount(0);
+  } finally {
+    relay.close();
+    domain.close();
   }
 });
