@@ -113,7 +113,7 @@ fn Conversations(open: RwSignal<Option<String>>) -> impl IntoView {
         <ul class="conversations" aria-label="Conversations">
             <For each=move || conversations.get() key=|summary| (summary.peer.clone(), summary.last.id.clone(), summary.unread) let:summary>
                 <li>
-                    <button class="conversation" data-testid="conversation" data-peer=summary.peer.clone() on:click={
+                    <button class="conversation" data-testid="conversation" on:click={
                         let peer = summary.peer.clone();
                         move |_| open.set(Some(peer.clone()))
                     }>
