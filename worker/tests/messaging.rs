@@ -19,13 +19,14 @@ use flash_worker::protocol::{
 };
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::{SinkExt, StreamExt};
+use nostr::nips::nip06::FromMnemonic;
 use nostr::nips::{nip04, nip44};
 use nostr::{
     Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32,
     UnsignedEvent,
 };
 use nostr_relay_builder::prelude::{
-    LocalRelay, MemoryDatabase, MemoryDatabaseOptions, RelayBuilder,
+    LocalRelay, MemoryDatabase, MemoryDatabaseOptions, NostrDatabase, RelayBuilder,
 };
 use nostr_sdk::Client;
 use support::{TestEngine, NIP06_NSEC, NIP06_WORDS, PASSPHRASE, PROFILE};
@@ -465,6 +466,46 @@ async fn a_user_whose_key_is_in_a_nip07_extension_exchanges_private_messages() {
             "{delivery:?}"
         );
         bob.until_message(|m| m.text == "it can").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_device_gets_the_whole_history_though_the_relay_caps_each_request() {
+    scenario(async {
+        // A relay that answers at most 20 events a request, holding 30
+        // messages from Bob to Alice.
+        let database = relay_database();
+        let relay = LocalRelay::new(
+            RelayBuilder::default()
+                .database(Arc::clone(&database))
+                .default_filter_limit(20)
+                .max_filter_limit(20),
+        );
+        relay.run().await.expect("the relay runs");
+        let relays = [relay.url().await.to_string()];
+        let alice = Keys::from_mnemonic(NIP06_WORDS, None).expect("NIP-06 keys");
+        let bob = Keys::generate();
+        for n in 0..30 {
+            let text = format!("message {n}");
+            let wrap = EventBuilder::private_msg(&bob, alice.public_key(), text, [])
+                .await
+                .expect("wrapped");
+            database.save_event(&wrap).await.expect("kept");
+        }
+
+        let mut device = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        device.until_connected(1).await;
+        let bob = bob.public_key().to_bech32().expect("npub");
+        for n in 0..30 {
+            let text = format!("message {n}");
+            device.until_message(|m| m.text == text).await;
+        }
+        let (_, summaries) = device.summaries().await;
+        assert_eq!(
+            (summaries[0].conversation.as_str(), summaries[0].unread),
+            (bob.as_str(), 30)
+        );
     })
     .await;
 }

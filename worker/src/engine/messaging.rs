@@ -102,6 +102,9 @@ enum Done {
     /// subscribed to).
     RelayReady(RelayUrl, bool),
     Delivered(String, Outcome),
+    /// A relay was asked for the history the event database lacks; what it
+    /// had came in as notifications.
+    CaughtUp,
 }
 
 impl<P: ProfileStores> Engine<P> {
@@ -527,11 +530,19 @@ impl<P: ProfileStores> Engine<P> {
                 // Not subscribed: tried again when it reconnects.
                 self.keep_settled_relays(messenger).await;
                 if subscribed {
-                    ready.insert(url);
+                    ready.insert(url.clone());
                     self.show_relays(messenger, ready);
                     self.deliver_due(messenger, work);
+                    work.push(
+                        async move {
+                            messenger.catch_up(&url).await;
+                            Done::CaughtUp
+                        }
+                        .boxed_local(),
+                    );
                 }
             }
+            Done::CaughtUp => {}
             Done::Delivered(id, outcome) => {
                 let delivery = {
                     let mut outbox = self.outbox.borrow_mut();

@@ -303,6 +303,22 @@ impl Messenger {
             .map_err(relays_error)
     }
 
+    /// Fetches from `url` the private messages the event database lacks,
+    /// however old, by negentropy (NIP-77) where the relay supports it: a
+    /// subscription reaches back only to the newest stored message, and
+    /// relays cap what one request returns (a new device would see only
+    /// the latest few hundred). What arrives comes as notifications, like
+    /// live messages. A relay without NIP-77 refuses, and the subscription
+    /// alone serves.
+    pub async fn catch_up(&self, url: &RelayUrl) {
+        let down = SyncOptions::default().direction(SyncDirection::Down);
+        for filter in dm_filters(self.me, None) {
+            if self.client.sync_with([url], filter, &down).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// When the newest private message stored was dated.
     async fn newest_stored(&self) -> Option<Timestamp> {
         let mut newest = None;
