@@ -14,7 +14,6 @@ use std::time::Duration;
 use axum::extract::Query;
 use axum::routing::get;
 use axum::{Json, Router};
-use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, Nip05Status, Person, ProfileFields, Reply};
 use nostr::nips::nip19::{Nip19Event, Nip19Profile, ToBech32};
 use nostr::{EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Tag};
@@ -157,12 +156,7 @@ async fn the_profile_is_published_and_read_back_keeping_what_other_apps_set() {
         )
         .await;
 
-        let mut user = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
         let before = user.person(Command::GetMyProfile { refresh: true }).await;
         assert_eq!(before.name.as_deref(), Some("old name"));
@@ -229,12 +223,7 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
             .await
             .expect("published");
 
-        let mut user = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let by_npub = user.person(person(&npub(bob.public_key()))).await;
@@ -354,12 +343,7 @@ async fn following_and_unfollowing_keep_everyone_else_on_the_list() {
         )
         .await;
 
-        let mut user = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         // Before the relays are asked, nothing is known yet.
@@ -428,12 +412,7 @@ async fn nip05_addresses_are_checked_with_their_domain() {
             publish(&app, EventBuilder::new(Kind::Metadata, profile.to_string())).await;
         }
 
-        let mut user = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let bobs = user.person(person(&npub(bob.public_key()))).await;
@@ -473,12 +452,7 @@ async fn nip05_addresses_are_checked_with_their_domain() {
 async fn bad_input_and_missing_relays_are_refused_clearly() {
     scenario(async {
         let (_relay, url) = relay().await;
-        let mut user = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let empty = user.refusal(find("  ")).await;
@@ -519,7 +493,7 @@ async fn without_a_relay_the_follow_list_and_profile_are_not_overwritten() {
     scenario(async {
         // A relay that is not running: the follow list cannot be fetched.
         let url = closed_relay();
-        let mut user = new_user(&MemoryProfiles::new(), &[url], NIP06_WORDS).await;
+        let mut user = new_user(&[url], NIP06_WORDS).await;
         user.until_ready(0).await;
         let someone = npub(Keys::generate().public_key());
         let refused = user.refusal(Command::AddContact { who: someone }).await;

@@ -24,7 +24,8 @@ use nostr_relay_builder::prelude::{
 };
 use nostr_sdk::Client;
 use support::messaging::{
-    extension_user, free_port, message, new_user, relay, returning_user, scenario, User,
+    extension_user, free_port, message, new_user, new_user_in, relay, returning_user, scenario,
+    User,
 };
 use support::{BOB_WORDS, CAROL_WORDS, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
 use tokio::task::spawn_local;
@@ -110,8 +111,8 @@ async fn two_users_exchange_private_messages_live() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, BOB_WORDS).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
         alice.until_ready(1).await;
         bob.until_ready(1).await;
 
@@ -177,7 +178,7 @@ async fn a_user_whose_key_is_in_a_nip07_extension_exchanges_private_messages() {
         let (_relay, url) = relay().await;
         let relays = [url];
         let mut alice = extension_user(&relays, Keys::generate()).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, BOB_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
         // Publishing her relay lists took the extension's signatures.
         alice.until_ready(1).await;
         bob.until_ready(1).await;
@@ -224,7 +225,7 @@ async fn a_new_device_gets_the_whole_history_though_the_relay_caps_each_request(
             database.save_event(&wrap).await.expect("kept");
         }
 
-        let mut device = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut device = new_user(&relays, NIP06_WORDS).await;
         device.until_ready(1).await;
         let bob = bob.public_key().to_bech32().expect("npub");
         for n in 0..30 {
@@ -245,9 +246,9 @@ async fn a_group_of_three_talks_in_one_room_with_a_subject() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, BOB_WORDS).await;
-        let mut carol = new_user(&MemoryProfiles::new(), &relays, CAROL_WORDS).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        let mut carol = new_user(&relays, CAROL_WORDS).await;
         for user in [&mut alice, &mut bob, &mut carol] {
             user.until_ready(1).await;
         }
@@ -356,8 +357,8 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
         let relays = [url];
         let bobs_browser = MemoryProfiles::new();
         let alices_browser = MemoryProfiles::new();
-        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&bobs_browser, &relays, BOB_WORDS).await;
+        let mut alice = new_user_in(&alices_browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user_in(&bobs_browser, &relays, BOB_WORDS).await;
         alice.until_ready(1).await;
         bob.until_ready(1).await;
 
@@ -463,8 +464,8 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
         let relay = relay_at(port, &database).await;
         let relays = [relay.url().await.to_string()];
         let alices_browser = MemoryProfiles::new();
-        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, BOB_WORDS).await;
+        let mut alice = new_user_in(&alices_browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
         alice.until_ready(1).await;
         bob.until_ready(1).await;
 
@@ -518,7 +519,7 @@ async fn nip04_messages_are_read_and_marked_legacy() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url.clone()];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
         alice.until_ready(1).await;
         let alice_keys = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
         let old_friend = Keys::generate();
@@ -570,8 +571,8 @@ async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
         let (stopping, stopping_url) = relay().await;
         let lying = lying_relay().await;
         let relays = [good, stopping_url, lying];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, BOB_WORDS).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
         alice.until_ready(3).await;
         bob.until_ready(3).await;
 

@@ -105,19 +105,9 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
     scenario(async {
         let (_first, first) = relay().await;
         let (_second, second) = relay().await;
-        let mut alice = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&first),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         // Bob's inbox is only on the second relay.
-        let mut bob = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&second),
-            BOB_WORDS,
-        )
-        .await;
+        let mut bob = new_user(std::slice::from_ref(&second), BOB_WORDS).await;
         alice.until_connected(&first).await;
         bob.until_ready(1).await;
 
@@ -234,12 +224,7 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
 async fn a_relay_that_refuses_connections_shows_why_and_bad_addresses_are_refused() {
     scenario(async {
         let (_relay, url) = relay().await;
-        let mut alice = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut alice = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         alice.until_connected(&url).await;
 
         let closed = closed_relay();
@@ -293,18 +278,8 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
             mode: RelayBuilderNip42Mode::Both,
         });
         let (_relay, url) = relay_from(builder).await;
-        let mut alice = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            NIP06_WORDS,
-        )
-        .await;
-        let mut bob = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&url),
-            BOB_WORDS,
-        )
-        .await;
+        let mut alice = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&url), BOB_WORDS).await;
         alice
             .until_relay(&url, |view| view.auth == RelayAuth::Authenticated)
             .await;
@@ -334,12 +309,7 @@ async fn the_relay_list_is_kept_across_a_lock() {
     scenario(async {
         let (_first, first) = relay().await;
         let (_second, second) = relay().await;
-        let mut alice = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&first),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         alice.until_connected(&first).await;
         alice.add(&second, false, true).await;
         alice.until_connected(&second).await;
@@ -389,12 +359,7 @@ async fn the_relay_list_published_from_another_device_is_adopted() {
         client.send_event(&list).await.expect("published");
         client.shutdown().await;
 
-        let mut alice = new_user(
-            &MemoryProfiles::new(),
-            std::slice::from_ref(&first),
-            NIP06_WORDS,
-        )
-        .await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         let adopted = alice.until_connected(&second).await;
         assert!(!adopted.read && adopted.write, "{adopted:?}");
         let relays = alice.command(Command::ListRelays).await.expect("listed");

@@ -60,8 +60,13 @@ impl Drop for User {
     }
 }
 
+/// A user who restores `words` in a browser of their own.
+pub async fn new_user(relays: &[String], words: &str) -> User {
+    new_user_in(&MemoryProfiles::new(), relays, words).await
+}
+
 /// A user who restores `words` in a new tab of `browser`.
-pub async fn new_user(browser: &MemoryProfiles, relays: &[String], words: &str) -> User {
+pub async fn new_user_in(browser: &MemoryProfiles, relays: &[String], words: &str) -> User {
     let restore = Command::RestoreWallet {
         phrase: words.into(),
         passphrase: PASSPHRASE.into(),
