@@ -1,10 +1,10 @@
 // Private messages (NIP-17) between two people, and in a group of three,
 // live, through the dev relay; kept in the browser, so still there after a
 // reload.
-import type { Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import * as nip59 from "nostr-tools/nip59";
-import { test, expect, restoreWallet, unlock, npub, NIP06_NPUB } from "./fixtures";
+import { test, expect, restoreWallet, unlock, npub, openChat, NIP06_NPUB } from "./fixtures";
 import { devRelay } from "./nostr-tools";
 
 const OTHER_WORDS =
@@ -13,26 +13,28 @@ const OTHER_WORDS =
 const texts = (page: Page, who: ".mine" | ".theirs" | "" = "") =>
   page.getByTestId("messages").locator(`.message${who} .text`);
 
-async function openChat(page: Page) {
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
-  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
-}
-
-test("two people exchange private messages, see them arrive live, and find them again after a reload", async ({
-  browser,
-  baseURL,
-}) => {
+/** Alice (the NIP-06 user) and Bob, each in a browser of their own,
+ * onboarded, with Chat open once the relay is connected. */
+async function aliceAndBob(browser: Browser, baseURL: string | undefined) {
   const alice = await (await browser.newContext({ baseURL })).newPage();
   const bob = await (await browser.newContext({ baseURL })).newPage();
   await alice.goto("/");
   await restoreWallet(alice);
   await bob.goto("/");
   await restoreWallet(bob, OTHER_WORDS);
-  const bobNpub = await npub(bob).getAttribute("data-npub");
+  const bobNpub = (await npub(bob).getAttribute("data-npub"))!;
   await openChat(alice);
   await openChat(bob);
+  return { alice, bob, bobNpub };
+}
 
-  await alice.getByLabel("Message someone (npub)").fill(bobNpub!);
+test("two people exchange private messages, see them arrive live, and find them again after a reload", async ({
+  browser,
+  baseURL,
+}) => {
+  const { alice, bob, bobNpub } = await aliceAndBob(browser, baseURL);
+
+  await alice.getByLabel("Message someone (npub)").fill(bobNpub);
   await alice.getByRole("button", { name: "Open chat" }).click();
   await alice.getByPlaceholder("Write a message").fill("gm Bob, lunch at noon?");
   await alice.getByRole("button", { name: "Send" }).click();
@@ -66,7 +68,7 @@ test("two people exchange private messages, see them arrive live, and find them 
   await alice.reload();
   await unlock(alice);
   await openChat(alice);
-  const withBob = alice.getByRole("button", { name: new RegExp(bobNpub!.slice(0, 12)) });
+  const withBob = alice.getByRole("button", { name: new RegExp(bobNpub.slice(0, 12)) });
   await expect(withBob).toBeVisible();
   await expect(withBob.getByTestId("unread")).toHaveCount(0);
   await withBob.click();
@@ -109,17 +111,9 @@ test("a group of three, made from contacts: two people in the app and one on nos
   baseURL,
   request,
 }) => {
-  const alice = await (await browser.newContext({ baseURL })).newPage();
-  const bob = await (await browser.newContext({ baseURL })).newPage();
-  await alice.goto("/");
-  await restoreWallet(alice);
-  await bob.goto("/");
-  await restoreWallet(bob, OTHER_WORDS);
-  const bobNpub = (await npub(bob).getAttribute("data-npub"))!;
+  const { alice, bob, bobNpub } = await aliceAndBob(browser, baseURL);
   const aliceKey = nip19.decode(NIP06_NPUB).data as string;
   const bobKey = nip19.decode(bobNpub).data as string;
-  await openChat(alice);
-  await openChat(bob);
 
   // Carol uses nostr-tools; her inbox is on the dev relay.
   const { relay, url } = await devRelay(request);

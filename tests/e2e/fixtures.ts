@@ -62,3 +62,9 @@ export async function unlock(page: Page, passphrase = PASSPHRASE) {
   await page.getByLabel("Passphrase", { exact: true }).fill(passphrase);
   await page.getByRole("button", { name: "Unlock" }).click();
 }
+
+/** Opens Chat from the menu and waits until the dev relay is connected. */
+export async function openChat(page: Page) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
+  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+}

@@ -6,19 +6,8 @@ import * as nip04 from "nostr-tools/nip04";
 import * as nip17 from "nostr-tools/nip17";
 import * as nip44 from "nostr-tools/nip44";
 import * as nip59 from "nostr-tools/nip59";
-import type { Page } from "@playwright/test";
-import { test, expect, restoreWallet, npub } from "./fixtures";
-import { devRelay } from "./nostr-tools";
-
-/** Onboards, opens Chat once the relays are connected; returns the user's hex key. */
-async function appUser(page: Page): Promise<string> {
-  await page.goto("/");
-  await restoreWallet(page);
-  const own = await npub(page).getAttribute("data-npub");
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
-  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
-  return nip19.decode(own!).data as string;
-}
+import { test, expect, npub } from "./fixtures";
+import { appUser, devRelay } from "./nostr-tools";
 
 test("a NIP-17 message wrapped by nostr-tools arrives in the app", async ({ page, request }) => {
   const appKey = await appUser(page);

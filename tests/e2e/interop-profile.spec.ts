@@ -9,19 +9,8 @@ import type { AddressInfo } from "node:net";
 import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import type { Event, Filter } from "nostr-tools";
 import type { Relay } from "nostr-tools/relay";
-import type { Page } from "@playwright/test";
-import { test, expect, restoreWallet, npub, NIP06_NSEC } from "./fixtures";
-import { devRelay } from "./nostr-tools";
-
-/** Onboards and waits until the relays are connected; returns the user's hex key. */
-async function appUser(page: Page): Promise<string> {
-  await page.goto("/");
-  await restoreWallet(page);
-  const own = await npub(page).getAttribute("data-npub");
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
-  await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
-  return nip19.decode(own!).data as string;
-}
+import { test, expect, NIP06_NSEC } from "./fixtures";
+import { appUser, devRelay } from "./nostr-tools";
 
 /** The newest event matching `filter` that the relay holds. */
 function newest(relay: Relay, filter: Filter): Promise<Event | undefined> {

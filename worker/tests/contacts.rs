@@ -9,130 +9,37 @@ mod support;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::rc::Rc;
 use std::time::Duration;
 
 use axum::extract::Query;
 use axum::routing::get;
 use axum::{Json, Router};
-use flash_worker::engine::Engine;
-use flash_worker::profiles::memory::MemoryProfiles;
-use flash_worker::protocol::{
-    Command, EngineError, Event, FromEngine, Identity, MessagingState, Nip05Status, Person,
-    ProfileFields, Reply,
-};
-use futures::channel::mpsc::UnboundedReceiver;
-use futures::StreamExt;
+use flash_worker::protocol::{Command, Nip05Status, Person, ProfileFields, Reply};
 use nostr::nips::nip19::{Nip19Event, Nip19Profile, ToBech32};
 use nostr::{EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Tag};
-use nostr_relay_builder::prelude::{LocalRelay, RelayBuilder};
 use nostr_sdk::Client;
 use serde_json::{json, Value};
-use support::{TestEngine, NIP06_NSEC, NIP06_WORDS, PASSPHRASE, PROFILE};
-use tokio::task::{spawn_local, JoinHandle, LocalSet};
+use support::messaging::{closed_relay, new_user, relay, scenario, User};
+use support::{NIP06_NSEC, NIP06_WORDS};
 
-/// A bound, not a wait: a lost answer fails the test instead of hanging.
-const BOUND: Duration = Duration::from_secs(120);
-
-async fn scenario(body: impl std::future::Future<Output = ()>) {
-    LocalSet::new()
-        .run_until(async {
-            tokio::time::timeout(BOUND, body)
-                .await
-                .expect("the scenario finished in time");
-        })
-        .await;
-}
-
-/// The user: a tab's engine with its message loop running.
-struct User {
-    engine: Rc<Engine<MemoryProfiles>>,
-    events: UnboundedReceiver<FromEngine>,
-    pump: JoinHandle<()>,
-}
-
-impl Drop for User {
-    fn drop(&mut self) {
-        self.pump.abort();
-    }
-}
-
+/// What these tests ask of a user about people.
 impl User {
-    /// The NIP-06 test user, restored in a new browser, using `relays`.
-    async fn new(relays: &[String]) -> Self {
-        let TestEngine { engine, events, .. } =
-            support::started_engine_with_relays(&MemoryProfiles::new(), relays.to_vec());
-        let engine = Rc::new(engine);
-        let pump = spawn_local({
-            let engine = Rc::clone(&engine);
-            async move { engine.pump_messages().await }
-        });
-        let opened = engine
-            .handle(Command::OpenProfile {
-                profile: Some(PROFILE.into()),
-                take_over: false,
-            })
-            .await;
-        assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
-        let restored = engine
-            .handle(Command::RestoreWallet {
-                phrase: NIP06_WORDS.into(),
-                passphrase: PASSPHRASE.into(),
-            })
-            .await;
-        assert!(
-            matches!(
-                restored,
-                Ok(Reply::Identity {
-                    identity: Identity::Unlocked { .. }
-                })
-            ),
-            "{restored:?}"
-        );
-        Self {
-            engine,
-            events,
-            pump,
-        }
-    }
-
-    /// Until messaging runs (its relay pool is what contacts use), with
-    /// `connected` relays ready.
-    async fn until_ready(&mut self, connected: usize) {
-        loop {
-            match self.events.next().await {
-                Some(FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Ready { connected: now, .. },
-                })) if now == connected => return,
-                Some(FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Failed { reason },
-                })) => panic!("messaging failed: {reason}"),
-                Some(_) => {}
-                None => panic!("the engine stopped pushing events"),
-            }
-        }
-    }
-
-    async fn send(&self, command: Command) -> Result<Reply, EngineError> {
-        self.engine.handle(command).await
-    }
-
     async fn person(&self, command: Command) -> Person {
-        match self.send(command).await {
+        match self.engine.handle(command).await {
             Ok(Reply::Person { person }) => person,
             other => panic!("expected a person, got {other:?}"),
         }
     }
 
     async fn found(&self, query: &str) -> Vec<Person> {
-        match self.send(find(query)).await {
+        match self.engine.handle(find(query)).await {
             Ok(Reply::Found { people, .. }) => people,
             other => panic!("expected people for {query}, got {other:?}"),
         }
     }
 
     async fn contacts(&self, refresh: bool) -> (Vec<Person>, bool) {
-        match self.send(Command::ListContacts { refresh }).await {
+        match self.engine.handle(Command::ListContacts { refresh }).await {
             Ok(Reply::Contacts { contacts, known }) => (contacts, known),
             other => panic!("expected contacts, got {other:?}"),
         }
@@ -140,7 +47,7 @@ impl User {
 
     /// The error `command` is refused with.
     async fn refusal(&self, command: Command) -> String {
-        match self.send(command).await {
+        match self.engine.handle(command).await {
             Err(error) => error.to_string(),
             Ok(reply) => panic!("expected a refusal, got {reply:?}"),
         }
@@ -158,13 +65,6 @@ fn person(who: &str) -> Command {
         who: who.into(),
         refresh: true,
     }
-}
-
-async fn relay() -> (LocalRelay, String) {
-    let relay = LocalRelay::new(RelayBuilder::default());
-    relay.run().await.expect("the relay runs");
-    let url = relay.url().await.to_string();
-    (relay, url)
 }
 
 /// Another app, signing for `keys`, connected to `url`.
@@ -256,7 +156,7 @@ async fn the_profile_is_published_and_read_back_keeping_what_other_apps_set() {
         )
         .await;
 
-        let mut user = User::new(std::slice::from_ref(&url)).await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
         let before = user.person(Command::GetMyProfile { refresh: true }).await;
         assert_eq!(before.name.as_deref(), Some("old name"));
@@ -323,7 +223,7 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
             .await
             .expect("published");
 
-        let mut user = User::new(std::slice::from_ref(&url)).await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let by_npub = user.person(person(&npub(bob.public_key()))).await;
@@ -354,7 +254,7 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
             .relays([relay_url])
             .to_bech32()
             .expect("nevent");
-        match user.send(find(&nevent)).await {
+        match user.engine.handle(find(&nevent)).await {
             Ok(Reply::Found {
                 people,
                 note: Some(preview),
@@ -380,7 +280,7 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
         )
         .to_bech32()
         .expect("naddr");
-        match user.send(find(&naddr)).await {
+        match user.engine.handle(find(&naddr)).await {
             Ok(Reply::Found {
                 note: Some(preview),
                 ..
@@ -395,7 +295,8 @@ async fn other_peoples_profiles_are_found_by_npub_nprofile_name_and_event() {
         // Names for the chat list: known ones only.
         let stranger = npub(Keys::generate().public_key());
         match user
-            .send(Command::GetNames {
+            .engine
+            .handle(Command::GetNames {
                 npubs: vec![npub(bob.public_key()), stranger, "garbage".into()],
             })
             .await
@@ -442,7 +343,7 @@ async fn following_and_unfollowing_keep_everyone_else_on_the_list() {
         )
         .await;
 
-        let mut user = User::new(std::slice::from_ref(&url)).await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         // Before the relays are asked, nothing is known yet.
@@ -511,7 +412,7 @@ async fn nip05_addresses_are_checked_with_their_domain() {
             publish(&app, EventBuilder::new(Kind::Metadata, profile.to_string())).await;
         }
 
-        let mut user = User::new(std::slice::from_ref(&url)).await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let bobs = user.person(person(&npub(bob.public_key()))).await;
@@ -551,7 +452,7 @@ async fn nip05_addresses_are_checked_with_their_domain() {
 async fn bad_input_and_missing_relays_are_refused_clearly() {
     scenario(async {
         let (_relay, url) = relay().await;
-        let mut user = User::new(std::slice::from_ref(&url)).await;
+        let mut user = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         user.until_ready(1).await;
 
         let empty = user.refusal(find("  ")).await;
@@ -591,13 +492,8 @@ async fn bad_input_and_missing_relays_are_refused_clearly() {
 async fn without_a_relay_the_follow_list_and_profile_are_not_overwritten() {
     scenario(async {
         // A relay that is not running: the follow list cannot be fetched.
-        let closed = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a port");
-        let url = format!(
-            "ws://127.0.0.1:{}",
-            closed.local_addr().expect("an address").port()
-        );
-        drop(closed);
-        let mut user = User::new(&[url]).await;
+        let url = closed_relay();
+        let mut user = new_user(&[url], NIP06_WORDS).await;
         user.until_ready(0).await;
         let someone = npub(Keys::generate().public_key());
         let refused = user.refusal(Command::AddContact { who: someone }).await;
@@ -612,7 +508,7 @@ async fn without_a_relay_the_follow_list_and_profile_are_not_overwritten() {
         assert!(refused.contains("none of your relays"), "{refused}");
 
         // Locked, nothing answers but a request to unlock.
-        user.send(Command::Lock).await.expect("locked");
+        user.engine.handle(Command::Lock).await.expect("locked");
         let locked = user.refusal(Command::GetMyProfile { refresh: false }).await;
         assert!(locked.contains("unlock"), "{locked}");
     })
@@ -622,7 +518,7 @@ async fn without_a_relay_the_follow_list_and_profile_are_not_overwritten() {
 #[test]
 fn profile_messages_survive_the_wire_and_debug_shows_none_of_them() {
     use flash_worker::protocol::{
-        decode, encode, Nip05, NotePreview, PersonName, RequestId, ToEngine,
+        decode, encode, FromEngine, Nip05, NotePreview, PersonName, RequestId, ToEngine,
     };
     let person = Person {
         npub: "npub1x".into(),

@@ -8,7 +8,7 @@ use flash_dev_mint::fake_invoice;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, EcashKind, EcashState, EngineError, Reply};
 use support::ecash::*;
-use support::NIP06_WORDS;
+use support::{BOB_WORDS, CAROL_WORDS, NIP06_WORDS};
 
 #[tokio::test(flavor = "current_thread")]
 async fn mints_by_lightning_then_sends_a_token_another_user_receives() {

@@ -10,7 +10,7 @@ use flash_dev_mint::{fake_invoice, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, Reply};
 use support::ecash::*;
-use support::{TestEngine, NIP06_WORDS, PROFILE};
+use support::{TestEngine, BOB_WORDS, NIP06_WORDS, PROFILE};
 
 /// Alice, in a browser of her own, with `funded` sat at a fresh mint.
 struct World {

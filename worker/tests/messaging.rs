@@ -7,281 +7,32 @@
 mod support;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flash_worker::engine::Engine;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    ChatMessage, Command, ConversationSummary, Delivery, EngineError, Event, ExtensionCall,
-    FromEngine, Identity, MessageCursor, MessagingState, Reply,
+    ChatMessage, Command, ConversationSummary, Delivery, EngineError, MessageCursor,
+    MessagingState, Reply,
 };
-use futures::channel::mpsc::UnboundedReceiver;
 use futures::{SinkExt, StreamExt};
+use nostr::nips::nip04;
 use nostr::nips::nip06::FromMnemonic;
-use nostr::nips::{nip04, nip44};
-use nostr::{
-    Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32,
-    UnsignedEvent,
-};
+use nostr::{Event as NostrEvent, EventBuilder, JsonUtil, Keys, Kind, PublicKey, Tag, ToBech32};
 use nostr_relay_builder::prelude::{
     LocalRelay, MemoryDatabase, MemoryDatabaseOptions, NostrDatabase, RelayBuilder,
 };
 use nostr_sdk::Client;
-use support::{TestEngine, NIP06_NSEC, NIP06_WORDS, PASSPHRASE, PROFILE};
-use tokio::task::{spawn_local, JoinHandle, LocalSet};
+use support::messaging::{
+    extension_user, free_port, message, new_user, new_user_in, relay, returning_user, scenario,
+    User,
+};
+use support::{BOB_WORDS, CAROL_WORDS, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
+use tokio::task::spawn_local;
 use tokio_tungstenite::tungstenite::Message;
 
-const OTHER_WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const THIRD_WORDS: &str =
-    "legal winner thank year wave sausage worth useful legal winner thank yellow";
-
-/// A bound, not a wait: a lost message fails the test instead of hanging.
-const BOUND: Duration = Duration::from_secs(120);
-
-/// Runs a scenario with its engines' message loops as local tasks.
-async fn scenario(body: impl std::future::Future<Output = ()>) {
-    LocalSet::new()
-        .run_until(async {
-            tokio::time::timeout(BOUND, body)
-                .await
-                .expect("the scenario finished in time");
-        })
-        .await;
-}
-
-/// One user: a tab's engine, its message loop, and a mirror of what it
-/// pushed, so a condition already met is not waited for again.
-struct User {
-    engine: Rc<Engine<MemoryProfiles>>,
-    events: UnboundedReceiver<FromEngine>,
-    npub: String,
-    pump: JoinHandle<()>,
-    /// Every message pushed, each in its latest version.
-    seen: Vec<ChatMessage>,
-    state: MessagingState,
-    /// The key in the user's NIP-07 extension, when one signs for them:
-    /// the page's side, answering the engine's requests.
-    extension: Option<Keys>,
-}
-
-/// Closing the tab stops its message loop.
-impl Drop for User {
-    fn drop(&mut self) {
-        self.pump.abort();
-    }
-}
-
-/// A user who restores `words` in a new tab of `browser`.
-async fn new_user(browser: &MemoryProfiles, relays: &[String], words: &str) -> User {
-    let restore = Command::RestoreWallet {
-        phrase: words.into(),
-        passphrase: PASSPHRASE.into(),
-    };
-    open(browser, relays, restore).await
-}
-
-/// A user coming back: a new tab of `browser` (as after a reload or a
-/// crash), unlocked.
-async fn returning_user(browser: &MemoryProfiles, relays: &[String]) -> User {
-    let unlock = Command::Unlock {
-        passphrase: PASSPHRASE.into(),
-    };
-    open(browser, relays, unlock).await
-}
-
-async fn open(browser: &MemoryProfiles, relays: &[String], unlock: Command) -> User {
-    let TestEngine { engine, events, .. } =
-        support::started_engine_with_relays(browser, relays.to_vec());
-    let engine = Rc::new(engine);
-    let pump = spawn_local({
-        let engine = Rc::clone(&engine);
-        async move { engine.pump_messages().await }
-    });
-    // Taking over: a tab closed a moment ago may not have let go yet.
-    let opened = engine
-        .handle(Command::OpenProfile {
-            profile: Some(PROFILE.into()),
-            take_over: true,
-        })
-        .await;
-    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
-    let npub = match engine.handle(unlock).await {
-        Ok(Reply::Identity {
-            identity: Identity::Unlocked { npub, .. },
-        }) => npub,
-        other => panic!("not unlocked: {other:?}"),
-    };
-    User {
-        engine,
-        events,
-        npub,
-        pump,
-        seen: Vec::new(),
-        state: MessagingState::Off,
-        extension: None,
-    }
-}
-
-/// A user signed in with a NIP-07 extension holding `keys`.
-async fn extension_user(relays: &[String], keys: Keys) -> User {
-    let TestEngine { engine, events, .. } =
-        support::started_engine_with_relays(&MemoryProfiles::new(), relays.to_vec());
-    let engine = Rc::new(engine);
-    let pump = spawn_local({
-        let engine = Rc::clone(&engine);
-        async move { engine.pump_messages().await }
-    });
-    let opened = engine
-        .handle(Command::OpenProfile {
-            profile: None,
-            take_over: false,
-        })
-        .await;
-    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
-    let mut user = User {
-        engine,
-        events,
-        npub: keys.public_key().to_bech32().expect("npub"),
-        pump,
-        seen: Vec::new(),
-        state: MessagingState::Off,
-        extension: Some(keys.clone()),
-    };
-    let sign_in = Command::SignInWithExtension {
-        pubkey: keys.public_key().to_hex(),
-    };
-    let signed_in = user.handle(sign_in).await;
-    assert!(
-        matches!(signed_in, Ok(Reply::Identity { .. })),
-        "{signed_in:?}"
-    );
-    user
-}
-
-/// What a NIP-07 extension holding `keys` answers.
-fn as_extension(keys: &Keys, call: ExtensionCall) -> Result<String, String> {
-    let key = |hex: &str| PublicKey::parse(hex).map_err(|error| error.to_string());
-    let secret = keys.secret_key();
-    match call {
-        ExtensionCall::SignEvent { event } => UnsignedEvent::from_json(event)
-            .map_err(|error| error.to_string())?
-            .sign_with_keys(keys)
-            .map(|signed| signed.as_json())
-            .map_err(|error| error.to_string()),
-        ExtensionCall::Nip44Encrypt { pubkey, plaintext } => {
-            nip44::encrypt(secret, &key(&pubkey)?, plaintext, nip44::Version::V2)
-                .map_err(|error| error.to_string())
-        }
-        ExtensionCall::Nip44Decrypt { pubkey, ciphertext } => {
-            nip44::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
-        }
-        ExtensionCall::Nip04Encrypt { pubkey, plaintext } => {
-            nip04::encrypt(secret, &key(&pubkey)?, plaintext).map_err(|error| error.to_string())
-        }
-        ExtensionCall::Nip04Decrypt { pubkey, ciphertext } => {
-            nip04::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
-        }
-    }
-}
-
+/// What these tests read of a user's conversations.
 impl User {
-    /// Takes the next pushed event into the mirror, and answers the
-    /// engine's requests to the extension as the page would.
-    async fn pull(&mut self) {
-        match self.events.next().await {
-            Some(FromEngine::Event(Event::ExtensionRequest { request_id, call })) => {
-                let keys = self
-                    .extension
-                    .as_ref()
-                    .expect("only extension users are asked");
-                let outcome = as_extension(keys, call);
-                let answer = Command::ExtensionAnswer {
-                    request_id,
-                    outcome,
-                };
-                self.engine.handle(answer).await.expect("answered");
-            }
-            Some(FromEngine::Event(Event::Message { message })) => {
-                self.seen.retain(|seen| seen.id != message.id);
-                self.seen.push(message);
-            }
-            Some(FromEngine::Event(Event::Messaging { state })) => {
-                if let MessagingState::Failed { reason } = &state {
-                    panic!("messaging failed: {reason}");
-                }
-                self.state = state;
-            }
-            Some(_) => {}
-            None => panic!("the engine stopped pushing events"),
-        }
-    }
-
-    async fn until_message(&mut self, pick: impl Fn(&ChatMessage) -> bool) -> ChatMessage {
-        loop {
-            if let Some(found) = self.seen.iter().find(|message| pick(message)) {
-                return found.clone();
-            }
-            self.pull().await;
-        }
-    }
-
-    async fn until_state(&mut self, pick: impl Fn(&MessagingState) -> bool) -> MessagingState {
-        loop {
-            if pick(&self.state) {
-                return self.state.clone();
-            }
-            self.pull().await;
-        }
-    }
-
-    /// Until `count` of the user's relays are ready for messages.
-    async fn until_connected(&mut self, count: usize) {
-        self.until_state(
-            |state| matches!(state, MessagingState::Ready { connected, .. } if *connected == count),
-        )
-        .await;
-    }
-
-    /// Has the engine carry out `command`, answering what it asks of the
-    /// extension meanwhile.
-    async fn handle(&mut self, command: Command) -> Result<Reply, EngineError> {
-        let engine = Rc::clone(&self.engine);
-        // Boxed: the engine's future is too big for a test thread's stack.
-        let handled = Box::pin(engine.handle(command));
-        let pulling = std::pin::pin!(async {
-            loop {
-                self.pull().await;
-            }
-        });
-        let outcome = match futures::future::select(handled, pulling).await {
-            futures::future::Either::Left((outcome, _)) => outcome,
-            futures::future::Either::Right((never, _)) => never,
-        };
-        outcome
-    }
-
-    async fn send(&mut self, to: &str, text: &str) -> ChatMessage {
-        match self.handle(message(to, text)).await {
-            Ok(Reply::MessageSent { message }) => message,
-            other => panic!("not sent: {other:?}"),
-        }
-    }
-
-    /// Sends `text` to `to` and waits until it is delivered.
-    async fn deliver(&mut self, to: &str, text: &str) -> Delivery {
-        let sent = self.send(to, text).await;
-        assert_eq!(sent.delivery, Some(Delivery::Sending));
-        let delivered = self
-            .until_message(|message| {
-                message.id == sent.id && !matches!(message.delivery, Some(Delivery::Sending))
-            })
-            .await;
-        delivered.delivery.expect("a delivery")
-    }
-
     async fn summaries(&self) -> (MessagingState, Vec<ConversationSummary>) {
         match self.engine.handle(Command::ListConversations).await {
             Ok(Reply::Conversations {
@@ -336,21 +87,6 @@ impl User {
     }
 }
 
-fn message(to: &str, text: &str) -> Command {
-    Command::SendMessage {
-        to: vec![to.into()],
-        text: text.into(),
-        subject: None,
-    }
-}
-
-async fn relay() -> (LocalRelay, String) {
-    let relay = LocalRelay::new(RelayBuilder::default());
-    relay.run().await.expect("the relay runs");
-    let url = relay.url().await.to_string();
-    (relay, url)
-}
-
 /// A relay on `port` over `database`: stopped and run again, it still has
 /// what it was given.
 async fn relay_at(port: u16, database: &Arc<MemoryDatabase>) -> LocalRelay {
@@ -370,20 +106,15 @@ fn relay_database() -> Arc<MemoryDatabase> {
     }))
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
-    listener.local_addr().expect("an address").port()
-}
-
 #[tokio::test]
 async fn two_users_exchange_private_messages_live() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
-        alice.until_connected(1).await;
-        bob.until_connected(1).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
 
         let delivery = alice.deliver(&bob.npub, "gm Bob").await;
         assert_eq!(
@@ -417,7 +148,7 @@ async fn two_users_exchange_private_messages_live() {
 
         // After a lock and an unlock, messages still arrive live.
         bob.lock_and_unlock().await;
-        bob.until_connected(1).await;
+        bob.until_ready(1).await;
         alice.deliver(&bob.npub, "still there?").await;
         let later = bob
             .until_message(|message| message.text == "still there?")
@@ -447,10 +178,10 @@ async fn a_user_whose_key_is_in_a_nip07_extension_exchanges_private_messages() {
         let (_relay, url) = relay().await;
         let relays = [url];
         let mut alice = extension_user(&relays, Keys::generate()).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
         // Publishing her relay lists took the extension's signatures.
-        alice.until_connected(1).await;
-        bob.until_connected(1).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
 
         bob.deliver(&alice.npub, "can your extension read this?")
             .await;
@@ -494,8 +225,8 @@ async fn a_new_device_gets_the_whole_history_though_the_relay_caps_each_request(
             database.save_event(&wrap).await.expect("kept");
         }
 
-        let mut device = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        device.until_connected(1).await;
+        let mut device = new_user(&relays, NIP06_WORDS).await;
+        device.until_ready(1).await;
         let bob = bob.public_key().to_bech32().expect("npub");
         for n in 0..30 {
             let text = format!("message {n}");
@@ -515,11 +246,11 @@ async fn a_group_of_three_talks_in_one_room_with_a_subject() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
-        let mut carol = new_user(&MemoryProfiles::new(), &relays, THIRD_WORDS).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        let mut carol = new_user(&relays, CAROL_WORDS).await;
         for user in [&mut alice, &mut bob, &mut carol] {
-            user.until_connected(1).await;
+            user.until_ready(1).await;
         }
 
         let to_group = Command::SendMessage {
@@ -626,10 +357,10 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
         let relays = [url];
         let bobs_browser = MemoryProfiles::new();
         let alices_browser = MemoryProfiles::new();
-        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&bobs_browser, &relays, OTHER_WORDS).await;
-        alice.until_connected(1).await;
-        bob.until_connected(1).await;
+        let mut alice = new_user_in(&alices_browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user_in(&bobs_browser, &relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
 
         for n in 0..7 {
             alice.deliver(&bob.npub, &format!("message {n}")).await;
@@ -733,13 +464,13 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
         let relay = relay_at(port, &database).await;
         let relays = [relay.url().await.to_string()];
         let alices_browser = MemoryProfiles::new();
-        let mut alice = new_user(&alices_browser, &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
-        alice.until_connected(1).await;
-        bob.until_connected(1).await;
+        let mut alice = new_user_in(&alices_browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
 
         relay.shutdown();
-        alice.until_connected(0).await;
+        alice.until_ready(0).await;
         let sent = alice.send(&bob.npub, "are you there?").await;
         let waiting = alice
             .until_message(|message| {
@@ -788,8 +519,8 @@ async fn nip04_messages_are_read_and_marked_legacy() {
     scenario(async {
         let (_relay, url) = relay().await;
         let relays = [url.clone()];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        alice.until_connected(1).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        alice.until_ready(1).await;
         let alice_keys = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
         let old_friend = Keys::generate();
 
@@ -840,10 +571,10 @@ async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
         let (stopping, stopping_url) = relay().await;
         let lying = lying_relay().await;
         let relays = [good, stopping_url, lying];
-        let mut alice = new_user(&MemoryProfiles::new(), &relays, NIP06_WORDS).await;
-        let mut bob = new_user(&MemoryProfiles::new(), &relays, OTHER_WORDS).await;
-        alice.until_connected(3).await;
-        bob.until_connected(3).await;
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(3).await;
+        bob.until_ready(3).await;
 
         // The lying relay says it took the message, too.
         let delivery = alice.deliver(&bob.npub, "one").await;
@@ -859,8 +590,8 @@ async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
         alice.until_message(|message| message.text == "two").await;
 
         stopping.shutdown();
-        alice.until_connected(2).await;
-        bob.until_connected(2).await;
+        alice.until_ready(2).await;
+        bob.until_ready(2).await;
         let delivery = alice.deliver(&bob.npub, "three").await;
         assert_eq!(
             delivery,

@@ -9,115 +9,22 @@
 mod support;
 
 use std::net::Ipv4Addr;
-use std::rc::Rc;
 use std::time::Duration;
 
-use flash_worker::engine::Engine;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    ChatMessage, Command, Delivery, EngineError, Event, FromEngine, Identity, MessagingState,
-    RelayAuth, RelayConnection, RelayView, Reply,
+    Command, Delivery, EngineError, RelayAuth, RelayConnection, RelayView, Reply,
 };
-use futures::channel::mpsc::UnboundedReceiver;
-use futures::StreamExt;
 use nostr::nips::nip65::{self, RelayMetadata};
 use nostr::{Filter, Kind, PublicKey, RelayUrl};
-use nostr_relay_builder::prelude::{
-    LocalRelay, RelayBuilder, RelayBuilderNip42, RelayBuilderNip42Mode,
-};
+use nostr_relay_builder::prelude::{RelayBuilder, RelayBuilderNip42, RelayBuilderNip42Mode};
 use nostr_sdk::Client;
-use support::{TestEngine, NIP06_WORDS, PASSPHRASE, PROFILE};
-use tokio::task::{spawn_local, JoinHandle, LocalSet};
+use support::messaging::{closed_relay, new_user, relay, relay_from, scenario, User};
+use support::{BOB_WORDS, NIP06_WORDS, PASSPHRASE};
+use tokio::task::spawn_local;
 
-const OTHER_WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-
-/// A bound, not a wait: a lost message fails the test instead of hanging.
-const BOUND: Duration = Duration::from_secs(120);
-
-async fn scenario(body: impl std::future::Future<Output = ()>) {
-    LocalSet::new()
-        .run_until(async {
-            tokio::time::timeout(BOUND, body)
-                .await
-                .expect("the scenario finished in time");
-        })
-        .await;
-}
-
-/// One user, with a mirror of the relays' views and the messages pushed.
-struct User {
-    engine: Rc<Engine<MemoryProfiles>>,
-    events: UnboundedReceiver<FromEngine>,
-    npub: String,
-    pump: JoinHandle<()>,
-    relays: Vec<RelayView>,
-    seen: Vec<ChatMessage>,
-    /// How many relays are ready for messages (subscribed, lists given).
-    ready: usize,
-}
-
-impl Drop for User {
-    fn drop(&mut self) {
-        self.pump.abort();
-    }
-}
-
-/// A user who restores `words`, with `relay` as the default relay.
-async fn new_user(relay: &str, words: &str) -> User {
-    let TestEngine { engine, events, .. } =
-        support::started_engine_with_relays(&MemoryProfiles::new(), vec![relay.to_owned()]);
-    let engine = Rc::new(engine);
-    let pump = spawn_local({
-        let engine = Rc::clone(&engine);
-        async move { engine.pump_messages().await }
-    });
-    let opened = engine
-        .handle(Command::OpenProfile {
-            profile: Some(PROFILE.into()),
-            take_over: false,
-        })
-        .await;
-    assert!(matches!(opened, Ok(Reply::Opened { .. })), "{opened:?}");
-    let restore = Command::RestoreWallet {
-        phrase: words.into(),
-        passphrase: PASSPHRASE.into(),
-    };
-    let npub = match engine.handle(restore).await {
-        Ok(Reply::Identity {
-            identity: Identity::Unlocked { npub, .. },
-        }) => npub,
-        other => panic!("not unlocked: {other:?}"),
-    };
-    User {
-        engine,
-        events,
-        npub,
-        pump,
-        relays: Vec::new(),
-        seen: Vec::new(),
-        ready: 0,
-    }
-}
-
+/// What these tests ask of a user about their relays.
 impl User {
-    async fn pull(&mut self) {
-        match self.events.next().await {
-            Some(FromEngine::Event(Event::Relays { relays })) => self.relays = relays,
-            Some(FromEngine::Event(Event::Messaging { state })) => {
-                if let MessagingState::Ready { connected, .. } = state {
-                    self.ready = connected;
-                }
-            }
-            Some(FromEngine::Event(Event::Message { message })) => {
-                self.seen.retain(|seen| seen.id != message.id);
-                self.seen.push(message);
-            }
-            Some(_) => {}
-            None => panic!("the engine stopped pushing events"),
-        }
-    }
-
     /// Until the relay at `url` is shown as `pick` says.
     async fn until_relay(&mut self, url: &str, pick: impl Fn(&RelayView) -> bool) -> RelayView {
         loop {
@@ -135,24 +42,9 @@ impl User {
             .await
     }
 
-    async fn until_ready(&mut self, count: usize) {
-        while self.ready != count {
-            self.pull().await;
-        }
-    }
-
     /// Until the relay at `url` is no longer shown.
     async fn until_gone(&mut self, url: &str) {
         while self.relays.iter().any(|view| view.url == url) {
-            self.pull().await;
-        }
-    }
-
-    async fn until_message(&mut self, text: &str) -> ChatMessage {
-        loop {
-            if let Some(found) = self.seen.iter().find(|message| message.text == text) {
-                return found.clone();
-            }
             self.pull().await;
         }
     }
@@ -173,37 +65,6 @@ impl User {
         };
         self.command(add).await.expect("added")
     }
-
-    /// Sends `text` to `to` and waits until its delivery is known.
-    async fn deliver(&mut self, to: &str, text: &str) -> Delivery {
-        let send = Command::SendMessage {
-            to: vec![to.into()],
-            text: text.into(),
-            subject: None,
-        };
-        let sent = match self.engine.handle(send).await {
-            Ok(Reply::MessageSent { message }) => message,
-            other => panic!("not sent: {other:?}"),
-        };
-        loop {
-            let delivery = self
-                .seen
-                .iter()
-                .find(|message| message.id == sent.id)
-                .and_then(|message| message.delivery.clone());
-            match delivery {
-                Some(Delivery::Sending) | None => self.pull().await,
-                Some(delivery) => return delivery,
-            }
-        }
-    }
-}
-
-async fn relay(builder: RelayBuilder) -> (LocalRelay, String) {
-    let relay = LocalRelay::new(builder);
-    relay.run().await.expect("the relay runs");
-    let url = relay.url().await.to_string();
-    (relay, url)
 }
 
 /// `who`'s newest event of `kind` on the relay at `url`, as another
@@ -242,11 +103,11 @@ fn inbox(event: &nostr::Event) -> Vec<String> {
 #[tokio::test]
 async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed() {
     scenario(async {
-        let (_first, first) = relay(RelayBuilder::default()).await;
-        let (_second, second) = relay(RelayBuilder::default()).await;
-        let mut alice = new_user(&first, NIP06_WORDS).await;
+        let (_first, first) = relay().await;
+        let (_second, second) = relay().await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         // Bob's inbox is only on the second relay.
-        let mut bob = new_user(&second, OTHER_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&second), BOB_WORDS).await;
         alice.until_connected(&first).await;
         bob.until_ready(1).await;
 
@@ -287,10 +148,13 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
             matches!(delivery, Delivery::Sent { accepted: 1, .. }),
             "{delivery:?}"
         );
-        bob.until_message("found you").await;
+        bob.until_message(|message| message.text == "found you")
+            .await;
         // And Bob's answer to Alice's inbox on the relay she reads there.
         bob.deliver(&alice.npub, "hello Alice").await;
-        alice.until_message("hello Alice").await;
+        alice
+            .until_message(|message| message.text == "hello Alice")
+            .await;
 
         // Used to write only, it is no longer her inbox; her lists say so.
         let flags = Command::SetRelayFlags {
@@ -359,15 +223,11 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
 #[tokio::test]
 async fn a_relay_that_refuses_connections_shows_why_and_bad_addresses_are_refused() {
     scenario(async {
-        let (_relay, url) = relay(RelayBuilder::default()).await;
-        let mut alice = new_user(&url, NIP06_WORDS).await;
+        let (_relay, url) = relay().await;
+        let mut alice = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
         alice.until_connected(&url).await;
 
-        let closed = {
-            let listener =
-                std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
-            format!("ws://{}", listener.local_addr().expect("an address"))
-        };
+        let closed = closed_relay();
         alice.add(&closed, true, true).await;
         let failed = alice
             .until_relay(&closed, |view| {
@@ -417,9 +277,9 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
         let builder = RelayBuilder::default().nip42(RelayBuilderNip42 {
             mode: RelayBuilderNip42Mode::Both,
         });
-        let (_relay, url) = relay(builder).await;
-        let mut alice = new_user(&url, NIP06_WORDS).await;
-        let mut bob = new_user(&url, OTHER_WORDS).await;
+        let (_relay, url) = relay_from(builder).await;
+        let mut alice = new_user(std::slice::from_ref(&url), NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&url), BOB_WORDS).await;
         alice
             .until_relay(&url, |view| view.auth == RelayAuth::Authenticated)
             .await;
@@ -434,9 +294,12 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
             matches!(delivery, Delivery::Sent { accepted: 1, .. }),
             "{delivery:?}"
         );
-        bob.until_message("behind the door").await;
+        bob.until_message(|message| message.text == "behind the door")
+            .await;
         bob.deliver(&alice.npub, "come in").await;
-        alice.until_message("come in").await;
+        alice
+            .until_message(|message| message.text == "come in")
+            .await;
     })
     .await;
 }
@@ -444,9 +307,9 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
 #[tokio::test]
 async fn the_relay_list_is_kept_across_a_lock() {
     scenario(async {
-        let (_first, first) = relay(RelayBuilder::default()).await;
-        let (_second, second) = relay(RelayBuilder::default()).await;
-        let mut alice = new_user(&first, NIP06_WORDS).await;
+        let (_first, first) = relay().await;
+        let (_second, second) = relay().await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         alice.until_connected(&first).await;
         alice.add(&second, false, true).await;
         alice.until_connected(&second).await;
@@ -475,8 +338,8 @@ async fn the_relay_list_is_kept_across_a_lock() {
 #[tokio::test]
 async fn the_relay_list_published_from_another_device_is_adopted() {
     scenario(async {
-        let (_first, first) = relay(RelayBuilder::default()).await;
-        let (_second, second) = relay(RelayBuilder::default()).await;
+        let (_first, first) = relay().await;
+        let (_second, second) = relay().await;
         // Alice's other client published her relays: the second one, to
         // write only, beside the first.
         let keys = nostr::Keys::parse(support::NIP06_NSEC).expect("the NIP-06 key");
@@ -496,7 +359,7 @@ async fn the_relay_list_published_from_another_device_is_adopted() {
         client.send_event(&list).await.expect("published");
         client.shutdown().await;
 
-        let mut alice = new_user(&first, NIP06_WORDS).await;
+        let mut alice = new_user(std::slice::from_ref(&first), NIP06_WORDS).await;
         let adopted = alice.until_connected(&second).await;
         assert!(!adopted.read && adopted.write, "{adopted:?}");
         let relays = alice.command(Command::ListRelays).await.expect("listed");
@@ -566,7 +429,7 @@ async fn what_a_relay_says_about_itself_is_read_from_its_address_over_http() {
         assert!(info.auth_required && !info.payment_required);
 
         // A relay with no HTTP side says so, as an error the user can read.
-        let (_relay, bare) = relay(RelayBuilder::default()).await;
+        let (_relay, bare) = relay().await;
         match test.send(Command::GetRelayInfo { url: bare }).await {
             Err(EngineError::Invalid { message }) => assert!(!message.is_empty()),
             other => panic!("information from nowhere: {other:?}"),

@@ -34,7 +34,7 @@ pub fn Contacts() -> impl IntoView {
 }
 
 /// Whether messaging runs with a relay connected: what the lists need.
-pub fn relays_ready() -> Memo<bool> {
+fn relays_ready() -> Memo<bool> {
     let messaging = use_engine().messaging();
     Memo::new(
         move |_| matches!(messaging.get(), MessagingState::Ready { connected, .. } if connected > 0),
@@ -45,6 +45,41 @@ pub fn relays_ready() -> Memo<bool> {
 pub fn messaging_running() -> Memo<bool> {
     let messaging = use_engine().messaging();
     Memo::new(move |_| matches!(messaging.get(), MessagingState::Ready { .. }))
+}
+
+/// Asks the engine `command` for what `asked` reads, whenever messaging
+/// runs or that changes: as stored at once, then, with a relay ready, as
+/// the relays say. Each answer goes to `answered`; a refusal shows in
+/// `error`, until the next answer.
+fn ask_stored_then_relays<Asked: Clone + 'static>(
+    asked: impl Fn() -> Asked + 'static,
+    command: impl Fn(Asked, bool) -> Command + Copy + 'static,
+    answered: impl Fn(Reply) + Copy + 'static,
+    error: RwSignal<Option<String>>,
+) {
+    let engine = use_engine();
+    let running = messaging_running();
+    let ready = relays_ready();
+    Effect::new(move |_| {
+        let (asked, running, ready) = (asked(), running.get(), ready.get());
+        if !running {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            for refresh in [false, true] {
+                if refresh && !ready {
+                    break;
+                }
+                match engine.request(command(asked.clone(), refresh)).await {
+                    Ok(reply) => {
+                        error.set(None);
+                        answered(reply);
+                    }
+                    Err(problem) => error.set(Some(problem.to_string())),
+                }
+            }
+        });
+    });
 }
 
 #[component]
@@ -101,35 +136,22 @@ fn NoteCard(note: NotePreview) -> impl IntoView {
 /// Who the user follows: as stored first, then as the relays say.
 #[component]
 fn Following() -> impl IntoView {
-    let engine = use_engine();
-    let running = messaging_running();
-    let ready = relays_ready();
     let contacts = RwSignal::new(None::<(Vec<Person>, bool)>);
     let error = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        let (running, ready) = (running.get(), ready.get());
-        if !running {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            for refresh in [false, true] {
-                if refresh && !ready {
-                    break;
-                }
-                match engine.request(Command::ListContacts { refresh }).await {
-                    Ok(Reply::Contacts {
-                        contacts: list,
-                        known,
-                    }) => {
-                        error.set(None);
-                        contacts.set(Some((list, known)));
-                    }
-                    Ok(_) => {}
-                    Err(problem) => error.set(Some(problem.to_string())),
-                }
+    ask_stored_then_relays(
+        || (),
+        |(), refresh| Command::ListContacts { refresh },
+        move |reply| {
+            if let Reply::Contacts {
+                contacts: list,
+                known,
+            } = reply
+            {
+                contacts.set(Some((list, known)));
             }
-        });
-    });
+        },
+        error,
+    );
     view! {
         <h2>"Following"</h2>
         {move || error.get().map(|error| view! { <p class="hint error" role="alert">{error}</p> })}

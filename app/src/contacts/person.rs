@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{messaging_running, relays_ready, shown_name, Nip05Line};
-use crate::engine::{command_action, use_engine, ActionError};
+use super::{ask_stored_then_relays, shown_name, Nip05Line};
+use crate::engine::{command_action, ActionError};
 use crate::identity::{short_npub, Avatar};
 use crate::shell::CopyButton;
 
@@ -15,37 +15,19 @@ use crate::shell::CopyButton;
 pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let who = Memo::new(move |_| params.with(|params| params.get("who").unwrap_or_default()));
-    let engine = use_engine();
-    let running = messaging_running();
-    let ready = relays_ready();
     let person = RwSignal::new(None::<Person>);
     let error = RwSignal::new(None::<String>);
     // As stored at once, then as the relays say (NIP-05 checked).
-    Effect::new(move |_| {
-        let (who, running, ready) = (who.get(), running.get(), ready.get());
-        if !running {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            for refresh in [false, true] {
-                if refresh && !ready {
-                    break;
-                }
-                let ask = Command::GetPerson {
-                    who: who.clone(),
-                    refresh,
-                };
-                match engine.request(ask).await {
-                    Ok(Reply::Person { person: found }) => {
-                        error.set(None);
-                        person.set(Some(found));
-                    }
-                    Ok(_) => {}
-                    Err(problem) => error.set(Some(problem.to_string())),
-                }
+    ask_stored_then_relays(
+        move || who.get(),
+        |who, refresh| Command::GetPerson { who, refresh },
+        move |reply| {
+            if let Reply::Person { person: found } = reply {
+                person.set(Some(found));
             }
-        });
-    });
+        },
+        error,
+    );
     view! {
         <section class="screen">
             <A href="/contacts" attr:class="link">"← Contacts"</A>

@@ -5,15 +5,13 @@ use flash_worker::protocol::{Command, Person, ProfileFields, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{messaging_running, relays_ready, Nip05Line};
-use crate::engine::{command_action, use_engine, ActionError};
+use super::{ask_stored_then_relays, messaging_running, Nip05Line};
+use crate::engine::{command_action, ActionError};
 use crate::shell::CopyButton;
 
 #[component]
 pub fn MyProfile() -> impl IntoView {
-    let engine = use_engine();
     let running = messaging_running();
-    let ready = relays_ready();
     let person = RwSignal::new(None::<Person>);
     let fields = RwSignal::new(ProfileFields::default());
     let edited = RwSignal::new(false);
@@ -32,31 +30,20 @@ pub fn MyProfile() -> impl IntoView {
             lud16: found.lud16.clone().unwrap_or_default(),
         });
     };
-    Effect::new(move |_| {
-        let (running, ready) = (running.get(), ready.get());
-        if !running {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            for refresh in [false, true] {
-                if refresh && !ready {
-                    break;
+    ask_stored_then_relays(
+        || (),
+        |(), refresh| Command::GetMyProfile { refresh },
+        move |reply| {
+            if let Reply::Person { person: found } = reply {
+                // What the user is typing is not overwritten.
+                if !edited.get_untracked() {
+                    fill(&found);
                 }
-                match engine.request(Command::GetMyProfile { refresh }).await {
-                    Ok(Reply::Person { person: found }) => {
-                        error.set(None);
-                        // What the user is typing is not overwritten.
-                        if !edited.get_untracked() {
-                            fill(&found);
-                        }
-                        person.set(Some(found));
-                    }
-                    Ok(_) => {}
-                    Err(problem) => error.set(Some(problem.to_string())),
-                }
+                person.set(Some(found));
             }
-        });
-    });
+        },
+        error,
+    );
     let save = command_action(|fields: &ProfileFields| Command::SetMyProfile {
         profile: fields.clone(),
     });

@@ -6,11 +6,6 @@ use flash_worker::protocol::{Command, EcashWallet, EngineError, Identity, Reply}
 
 use super::{started_engine_in, TestEngine, PASSPHRASE, PROFILE};
 
-pub const BOB_WORDS: &str =
-    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-pub const CAROL_WORDS: &str =
-    "legal winner thank year wave sausage worth useful legal winner thank yellow";
-
 /// A user of `browser`: its wallet restored from `words`, unlocked.
 pub async fn user_in(browser: &MemoryProfiles, words: &str) -> (TestEngine, String) {
     let test = started_engine_in(browser);

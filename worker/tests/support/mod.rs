@@ -4,6 +4,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ecash;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod messaging;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -130,3 +132,8 @@ pub const NIP06_WORDS: &str =
 pub const NIP06_NPUB: &str = "npub1zutzeysacnf9rru6zqwmxd54mud0k44tst6l70ja5mhv8jjumytsd2x7nu";
 pub const NIP06_NSEC: &str = "nsec10allq0gjx7fddtzef0ax00mdps9t2kmtrldkyjfs8l5xruwvh2dq0lhhkp";
 pub const PASSPHRASE: &str = "correct horse battery";
+/// Two more users' phrases (BIP39 test vectors).
+pub const BOB_WORDS: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+pub const CAROL_WORDS: &str =
+    "legal winner thank year wave sausage worth useful legal winner thank yellow";
