@@ -25,7 +25,7 @@ use nostr_relay_builder::prelude::{
 use nostr_sdk::Client;
 use support::messaging::{
     extension_user, free_port, message, new_user, new_user_in, relay, returning_user, scenario,
-    User,
+    StoppableRelay, User,
 };
 use support::{BOB_WORDS, CAROL_WORDS, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
 use tokio::task::spawn_local;
@@ -89,14 +89,12 @@ impl User {
 
 /// A relay on `port` over `database`: stopped and run again, it still has
 /// what it was given.
-async fn relay_at(port: u16, database: &Arc<MemoryDatabase>) -> LocalRelay {
+fn relay_at(port: u16, database: &Arc<MemoryDatabase>) -> StoppableRelay {
     let builder = RelayBuilder::default()
         .addr(Ipv4Addr::LOCALHOST.into())
         .port(port)
         .database(Arc::clone(database));
-    let relay = LocalRelay::new(builder);
-    relay.run().await.expect("the relay runs");
-    relay
+    StoppableRelay::start(builder)
 }
 
 fn relay_database() -> Arc<MemoryDatabase> {
@@ -461,15 +459,15 @@ async fn history_survives_a_restart_without_relays_read_in_pages_with_unread_cou
 async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart() {
     scenario(async {
         let (port, database) = (free_port(), relay_database());
-        let relay = relay_at(port, &database).await;
-        let relays = [relay.url().await.to_string()];
+        let mut relay = relay_at(port, &database);
+        let relays = [relay.url().to_owned()];
         let alices_browser = MemoryProfiles::new();
         let mut alice = new_user_in(&alices_browser, &relays, NIP06_WORDS).await;
         let mut bob = new_user(&relays, BOB_WORDS).await;
         alice.until_ready(1).await;
         bob.until_ready(1).await;
 
-        relay.shutdown();
+        relay.stop();
         alice.until_ready(0).await;
         let sent = alice.send(&bob.npub, "are you there?").await;
         let waiting = alice
@@ -482,7 +480,7 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
         // The tab closes with the message unsent; the relay comes back; the
         // tab opens again and the outbox sends it.
         drop(alice);
-        let _relay = relay_at(port, &database).await;
+        let _relay = relay_at(port, &database);
         let mut alice = returning_user(&alices_browser, &relays).await;
         let delivered = alice
             .until_message(|message| {
@@ -568,7 +566,8 @@ fn nip04_message(from: &Keys, to: &PublicKey, text: &str) -> NostrEvent {
 async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
     scenario(async {
         let (_good, good) = relay().await;
-        let (stopping, stopping_url) = relay().await;
+        let mut stopping = StoppableRelay::start(RelayBuilder::default());
+        let stopping_url = stopping.url().to_owned();
         let lying = lying_relay().await;
         let relays = [good, stopping_url, lying];
         let mut alice = new_user(&relays, NIP06_WORDS).await;
@@ -589,7 +588,7 @@ async fn every_message_arrives_over_three_relays_when_one_stops_and_one_lies() {
         bob.deliver(&alice.npub, "two").await;
         alice.until_message(|message| message.text == "two").await;
 
-        stopping.shutdown();
+        stopping.stop();
         alice.until_ready(2).await;
         bob.until_ready(2).await;
         let delivery = alice.deliver(&bob.npub, "three").await;

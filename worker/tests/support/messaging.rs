@@ -291,6 +291,67 @@ pub async fn relay_from(builder: RelayBuilder) -> (LocalRelay, String) {
     (relay, url)
 }
 
+/// A relay on a runtime of its own, so that stopping it closes every
+/// connection: `LocalRelay::shutdown` wakes only the connections waiting at
+/// that moment, and one busy with a message (a negentropy sync, say) would
+/// stay open, never telling its client the relay went away.
+pub struct StoppableRelay {
+    url: String,
+    stop: Option<futures::channel::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StoppableRelay {
+    /// Runs the relay `builder` describes.
+    pub fn start(builder: RelayBuilder) -> Self {
+        let (address, url) = std::sync::mpsc::channel();
+        let (stop, stopped) = futures::channel::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the relay");
+            runtime.block_on(async move {
+                let relay = LocalRelay::new(builder);
+                relay.run().await.expect("the relay runs");
+                address
+                    .send(relay.url().await.to_string())
+                    .expect("the test waits for the address");
+                let _ = stopped.await;
+            });
+            // Dropping the runtime ends every task of the relay, and with
+            // them every connection.
+            drop(runtime);
+        });
+        let url = url.recv().expect("the relay started");
+        Self {
+            url,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Stops the relay and closes its connections.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().expect("the relay stopped");
+        }
+    }
+}
+
+impl Drop for StoppableRelay {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port");
     listener.local_addr().expect("an address").port()
