@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use flash_worker::messaging::Messenger;
+use flash_worker::relays::RelayList;
 use nostr_sdk::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -84,7 +85,13 @@ async fn open_gift_wraps() {
     let messenger = |keys: Option<Keys>| {
         let signer: Arc<dyn NostrSigner> = Arc::new(recipient.clone());
         let database: Arc<dyn NostrDatabase> = Arc::new(MemoryDatabase::new());
-        Messenger::start(signer, keys, recipient.public_key(), &[], database)
+        Messenger::start(
+            signer,
+            keys,
+            recipient.public_key(),
+            RelayList::default(),
+            database,
+        )
     };
     let open_all = |keys: Option<Keys>, verify: bool| {
         let messenger = messenger(keys);
