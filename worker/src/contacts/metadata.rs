@@ -8,6 +8,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::protocol::ProfileFields;
+
 /// The fields of a profile the app shows and edits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Profile {
@@ -52,17 +54,6 @@ impl Profile {
     }
 }
 
-/// What the user wants their profile to say. An empty field removes it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProfileEdit {
-    pub name: String,
-    pub display_name: String,
-    pub about: String,
-    pub picture: String,
-    pub nip05: String,
-    pub lud16: String,
-}
-
 /// Why an edit cannot be published.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
@@ -79,7 +70,7 @@ pub enum EditError {
 /// The content of the new kind 0: `previous` (the newest known kind 0's
 /// content, if any) with the edited fields replaced and every other field
 /// kept as it was.
-pub fn edited_content(previous: Option<&str>, edit: &ProfileEdit) -> Result<String, EditError> {
+pub fn edited_content(previous: Option<&str>, edit: &ProfileFields) -> Result<String, EditError> {
     check(edit)?;
     // Content that is not a JSON object is unreadable to every client:
     // nothing in it can be kept.
@@ -115,7 +106,7 @@ fn set(fields: &mut Map<String, Value>, key: &str, value: &str) {
     }
 }
 
-fn check(edit: &ProfileEdit) -> Result<(), EditError> {
+fn check(edit: &ProfileFields) -> Result<(), EditError> {
     let lengths = [
         ("the name", &edit.name),
         ("the display name", &edit.display_name),
@@ -177,10 +168,10 @@ mod tests {
     #[test]
     fn unknown_fields_survive_an_edit() {
         let previous = r#"{"name":"old","banner":"https://b/x.png","website":"w","bot":false}"#;
-        let edit = ProfileEdit {
+        let edit = ProfileFields {
             name: "new".into(),
             about: "hi".into(),
-            ..ProfileEdit::default()
+            ..ProfileFields::default()
         };
         let content = edited_content(Some(previous), &edit).unwrap();
         let value: Value = serde_json::from_str(&content).unwrap();
@@ -194,20 +185,20 @@ mod tests {
 
     #[test]
     fn bad_fields_are_refused() {
-        let edit = |edit: ProfileEdit| edited_content(None, &edit);
-        let picture = ProfileEdit {
+        let edit = |edit: ProfileFields| edited_content(None, &edit);
+        let picture = ProfileFields {
             picture: "javascript:alert(1)".into(),
-            ..ProfileEdit::default()
+            ..ProfileFields::default()
         };
         assert_eq!(edit(picture), Err(EditError::Picture));
-        let nip05 = ProfileEdit {
+        let nip05 = ProfileFields {
             nip05: "not an address".into(),
-            ..ProfileEdit::default()
+            ..ProfileFields::default()
         };
         assert_eq!(edit(nip05), Err(EditError::Nip05));
-        let lud16 = ProfileEdit {
+        let lud16 = ProfileFields {
             lud16: "nobody".into(),
-            ..ProfileEdit::default()
+            ..ProfileFields::default()
         };
         assert_eq!(edit(lud16), Err(EditError::Lud16));
     }

@@ -18,13 +18,15 @@ pub mod nip05;
 pub mod search;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use nostr::nips::nip01::Coordinate;
 use nostr_sdk::prelude::*;
 
-use metadata::{EditError, ProfileEdit};
+use crate::protocol::ProfileFields;
+use metadata::EditError;
 use nip05::Nip05Cache;
 
 /// How long relays have to answer a lookup.
@@ -109,22 +111,26 @@ impl Directory {
     }
 
     /// The newest profiles of `authors` in the database.
-    pub async fn profiles(&self, authors: &[PublicKey]) -> Vec<Event> {
+    pub async fn profiles(&self, authors: &[PublicKey]) -> HashMap<PublicKey, Event> {
         if authors.is_empty() {
-            return Vec::new();
+            return HashMap::new();
         }
         let filter = Filter::new()
             .authors(authors.iter().copied())
             .kind(Kind::Metadata);
         let Ok(events) = self.client.database().query(filter).await else {
-            return Vec::new();
+            return HashMap::new();
         };
-        let mut newest: Vec<Event> = Vec::new();
+        let mut newest: HashMap<PublicKey, Event> = HashMap::with_capacity(authors.len());
         for event in events {
-            match newest.iter_mut().find(|kept| kept.pubkey == event.pubkey) {
-                Some(kept) if kept.created_at < event.created_at => *kept = event,
-                Some(_) => {}
-                None => newest.push(event),
+            match newest.entry(event.pubkey) {
+                Entry::Occupied(mut kept) if kept.get().created_at < event.created_at => {
+                    kept.insert(event);
+                }
+                Entry::Occupied(_) => {}
+                Entry::Vacant(slot) => {
+                    slot.insert(event);
+                }
             }
         }
         newest
@@ -289,7 +295,7 @@ impl Directory {
 
     /// Publishes the user's profile with `edit` applied to the newest one
     /// the relays have, keeping every field the app does not edit.
-    pub async fn set_profile(&self, edit: &ProfileEdit) -> Result<Event, ContactsError> {
+    pub async fn set_profile(&self, edit: &ProfileFields) -> Result<Event, ContactsError> {
         // Checked before asking anyone: a bad field is the user's to fix.
         metadata::edited_content(None, edit)?;
         let _publishing = self.publishing.lock().await;

@@ -14,7 +14,7 @@ use nostr::nips::nip19::{Nip19Coordinate, Nip19Event, Nip19Profile, ToBech32};
 use nostr::{Event as NostrEvent, PublicKey};
 
 use super::Engine;
-use crate::contacts::metadata::{clip, Profile, ProfileEdit};
+use crate::contacts::metadata::{clip, Profile};
 use crate::contacts::nip05::{Address, Nip05Error};
 use crate::contacts::search::{self, Query};
 use crate::contacts::{follows, ContactsError, Directory};
@@ -82,15 +82,10 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn set_my_profile(&self, fields: ProfileFields) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
-        let edit = ProfileEdit {
-            name: fields.name,
-            display_name: fields.display_name,
-            about: fields.about,
-            picture: fields.picture,
-            nip05: fields.nip05,
-            lud16: fields.lud16,
-        };
-        directory.set_profile(&edit).await.map_err(contacts_error)?;
+        directory
+            .set_profile(&fields)
+            .await
+            .map_err(contacts_error)?;
         let person = person_of(&directory, directory.me(), true).await;
         Ok(Reply::Person { person })
     }
@@ -111,7 +106,7 @@ impl<P: ProfileStores> Engine<P> {
         let profiles = directory.profiles(&keys).await;
         let mut contacts = Vec::with_capacity(keys.len());
         for key in &keys {
-            let profile = profiles.iter().find(|event| event.pubkey == *key);
+            let profile = profiles.get(key);
             contacts.push(person(&directory, *key, profile, &keys, false).await);
         }
         Ok(Reply::Contacts {
@@ -219,7 +214,7 @@ impl<P: ProfileStores> Engine<P> {
         let names = directory
             .profiles(&keys)
             .await
-            .iter()
+            .values()
             .filter_map(|event| {
                 let name = Profile::from_content(&event.content)
                     .shown_name()?
@@ -288,7 +283,7 @@ async fn followed_now(directory: &Directory) -> Vec<PublicKey> {
 /// `key`'s person as stored; its NIP-05 address checked if `check_nip05`.
 async fn person_of(directory: &Directory, key: PublicKey, check_nip05: bool) -> Person {
     let followed = followed_now(directory).await;
-    let profile = directory.profiles(&[key]).await.into_iter().next();
+    let profile = directory.profiles(&[key]).await.remove(&key);
     person(directory, key, profile.as_ref(), &followed, check_nip05).await
 }
 
