@@ -11,7 +11,9 @@ mod support;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
+use flash_worker::protocol::{Event as EngineEvent, FromEngine, MessagingState};
 use flash_worker::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer};
+use futures::StreamExt;
 use nostr::nips::nip44;
 use nostr::nips::nip46::{NostrConnectMessage, NostrConnectMetadata, NostrConnectURI};
 use nostr::{EventBuilder, Keys, PublicKey, Url};
@@ -463,8 +465,7 @@ async fn the_engine_signs_in_with_a_bunker_and_seals_the_connection() {
 /// signer by itself, in the background, and messaging works again.
 #[tokio::test]
 async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging() {
-    use flash_worker::protocol::{Command, Event, FromEngine, Identity, MessagingState};
-    use futures::StreamExt;
+    use flash_worker::protocol::{Command, Identity};
 
     let mut relay = relay().await;
     let bunker = bunker(&mut relay, Some("s3cret"), Approve { sign: true }).await;
@@ -479,20 +480,6 @@ async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging()
     .await
     .unwrap();
     let (engine, events) = (&test.engine, &mut test.events);
-
-    async fn messaging_ready(events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>) {
-        while let Some(message) = events.next().await {
-            match message {
-                FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Ready { .. },
-                }) => return,
-                FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Failed { reason },
-                }) => panic!("messaging failed: {reason}"),
-                _ => {}
-            }
-        }
-    }
 
     let scenario = async {
         let connected = engine
@@ -665,10 +652,7 @@ async fn a_code_needs_a_relay_that_can_be_reached() {
 /// reconnects it after unlocking, for messaging.
 #[tokio::test]
 async fn the_engine_shows_a_code_and_signs_in_with_the_signer_app_that_answers() {
-    use flash_worker::protocol::{
-        Command, EngineError, Event, FromEngine, Identity, MessagingState, Reply, SignerKind,
-    };
-    use futures::StreamExt;
+    use flash_worker::protocol::{Command, EngineError, Identity, Reply, SignerKind};
     use nostr::ToBech32;
 
     let mut relay = relay().await;
@@ -695,20 +679,6 @@ async fn the_engine_shows_a_code_and_signs_in_with_the_signer_app_that_answers()
             passphrase: support::PASSPHRASE.into(),
         })
     };
-
-    async fn messaging_ready(events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>) {
-        while let Some(message) = events.next().await {
-            match message {
-                FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Ready { .. },
-                }) => return,
-                FromEngine::Event(Event::Messaging {
-                    state: MessagingState::Failed { reason },
-                }) => panic!("messaging failed: {reason}"),
-                _ => {}
-            }
-        }
-    }
 
     let scenario = async {
         // No code shown, nothing to wait for.
@@ -764,4 +734,20 @@ async fn the_engine_shows_a_code_and_signs_in_with_the_signer_app_that_answers()
         () = engine.pump_messages() => panic!("the message loop ended"),
     }
     bunker.serving.abort();
+}
+
+/// Until the engine says messaging is ready (failing the test if it says
+/// messaging failed).
+async fn messaging_ready(events: &mut futures::channel::mpsc::UnboundedReceiver<FromEngine>) {
+    while let Some(message) = events.next().await {
+        match message {
+            FromEngine::Event(EngineEvent::Messaging {
+                state: MessagingState::Ready { .. },
+            }) => return,
+            FromEngine::Event(EngineEvent::Messaging {
+                state: MessagingState::Failed { reason },
+            }) => panic!("messaging failed: {reason}"),
+            _ => {}
+        }
+    }
 }
