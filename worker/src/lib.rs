@@ -13,6 +13,8 @@
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
 //!   sealed in IndexedDB or kept in memory.
 //! - [`relays`]: the user's relay list, each relay's status and NIP-11 info.
+//! - [`storage`]: the profile's IndexedDB databases (their schema, one
+//!   upgrade path each) and how storing fails.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
 #[cfg(feature = "protocol")]
@@ -44,6 +46,9 @@ pub mod relays;
 
 #[cfg(feature = "engine")]
 pub mod signer;
+
+#[cfg(feature = "engine")]
+pub mod storage;
 
 #[cfg(feature = "engine")]
 pub mod vault;

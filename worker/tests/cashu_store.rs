@@ -17,7 +17,7 @@ use cdk_common::wallet::ProofInfo;
 use cdk_common::wallet_db_test;
 use flash_worker::ecash::store::memory::MemoryPersistence;
 use flash_worker::ecash::store::{CashuStore, Change, Persistence, Record};
-use flash_worker::vault::StoreError;
+use flash_worker::storage::StoreError;
 
 async fn make_db(_name: String) -> CashuStore<MemoryPersistence> {
     CashuStore::open(MemoryPersistence::default())

@@ -8,10 +8,13 @@ mod cashu_store_behaviour;
 mod fresh_profile;
 
 use cashu_store_behaviour as behaviour;
-use flash_worker::ecash::store::indexeddb::{IndexedDbPersistence, OBJECT_STORE};
+use flash_worker::ecash::store::indexeddb::IndexedDbPersistence;
 use flash_worker::ecash::store::CashuStore;
+use flash_worker::storage::schema::profile_database;
+use flash_worker::storage::schema::CASHU as OBJECT_STORE;
+use flash_worker::storage::StoreError;
 use flash_worker::vault::seal::{random_key, Key};
-use flash_worker::vault::{IndexedDbStore, StoreError, VaultStore};
+use flash_worker::vault::{IndexedDbStore, VaultStore};
 use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -121,9 +124,7 @@ async fn a_cdk_wallet_runs_on_the_store() {
 
 /// Every value of the `cashu` object store, by key.
 async fn raw_records(id: &str) -> Vec<(String, Vec<u8>)> {
-    let db = Database::open(IndexedDbStore::database_name(id))
-        .await
-        .unwrap();
+    let db = Database::open(profile_database(id)).await.unwrap();
     let tx = db.transaction(OBJECT_STORE).build().unwrap();
     let store = tx.object_store(OBJECT_STORE).unwrap();
     let keys: Vec<JsValue> = store
@@ -224,9 +225,7 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
         .iter()
         .find(|(key, _)| key.starts_with("proof/"))
         .unwrap();
-    let db = Database::open(IndexedDbStore::database_name(&id))
-        .await
-        .unwrap();
+    let db = Database::open(profile_database(&id)).await.unwrap();
     let tx = db
         .transaction(OBJECT_STORE)
         .with_mode(TransactionMode::Readwrite)
@@ -261,7 +260,7 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
 async fn a_profile_made_before_the_store_is_upgraded_and_keeps_its_vault() {
     let id = profile_id("test-cashu");
     // Version 1 of the profile database: the vault's object store only.
-    let db = Database::open(IndexedDbStore::database_name(&id))
+    let db = Database::open(profile_database(&id))
         .with_version(1u32)
         .with_on_upgrade_needed(|_, db: Database| {
             db.create_object_store("vault").build()?;

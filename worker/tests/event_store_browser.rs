@@ -14,6 +14,7 @@ use event_store_behaviour::{event, ids, save, Database, T};
 use flash_worker::events::{EventStoreOptions, IndexedDbEvents};
 use flash_worker::profiles::indexeddb::IndexedDbProfiles;
 use flash_worker::profiles::ProfileStores;
+use flash_worker::storage::schema::events_database;
 use fresh_profile::profile_id;
 use futures::future::join_all;
 use indexed_db_futures::database::Database as IdbDatabase;
@@ -69,7 +70,7 @@ on_indexeddb!(
 #[wasm_bindgen_test]
 fn the_database_is_apart_from_the_profiles_own() {
     // Profiles are listed by the `flash-profile-` prefix.
-    assert_eq!(IndexedDbEvents::database_name("abc"), "flash-events-abc");
+    assert_eq!(events_database("abc"), "flash-events-abc");
 }
 
 #[wasm_bindgen_test]
@@ -248,9 +249,7 @@ async fn a_damaged_record_is_skipped_and_named() {
     assert_eq!(save(&db, &bad).await, Success);
 
     // Overwrite `bad` with a record whose JSON does not parse.
-    let raw = IdbDatabase::open(IndexedDbEvents::database_name(&id))
-        .await
-        .unwrap();
+    let raw = IdbDatabase::open(events_database(&id)).await.unwrap();
     let tx = raw
         .transaction("events")
         .with_mode(TransactionMode::Readwrite)

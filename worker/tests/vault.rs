@@ -7,7 +7,8 @@ mod vault_behaviour;
 use futures::executor::block_on;
 use std::future::{ready, Ready};
 
-use flash_worker::vault::{MemoryStore, StoreError, Vault, VaultError, VaultState};
+use flash_worker::storage::StoreError;
+use flash_worker::vault::{MemoryStore, Vault, VaultError, VaultState};
 use vault_behaviour as behaviour;
 use vault_behaviour::{created, dump, kdf, OTHER, PASS};
 

@@ -6,6 +6,7 @@
 mod fresh_profile;
 mod vault_behaviour;
 
+use flash_worker::storage::schema::profile_database;
 use flash_worker::vault::{IndexedDbStore, Vault, VaultStore};
 use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
@@ -134,9 +135,7 @@ async fn no_secret_is_readable_in_the_raw_database() {
     );
     drop(vault);
 
-    let db = Database::open(IndexedDbStore::database_name(&id))
-        .await
-        .unwrap();
+    let db = Database::open(profile_database(&id)).await.unwrap();
     let tx = db.transaction("vault").build().unwrap();
     let store = tx.object_store("vault").unwrap();
     let values: Vec<JsValue> = store

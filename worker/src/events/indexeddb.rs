@@ -2,9 +2,9 @@
 //!
 //! # Layout
 //!
-//! One database per profile, `flash-events-<profile id>` (not the
-//! `flash-profile-` prefix: profiles are listed by that prefix, and that
-//! database belongs to the vault). Version 1 has two object stores:
+//! One database per profile, `flash-events-<profile id>`, whose object
+//! stores and indexes `storage::schema::events` creates. Version 1 has two
+//! object stores:
 //!
 //! - `events`, keyed by `id` (hex), holding one of:
 //!   - an event: `{ id, pubkey, kind, created_at, tags, coordinate?, json }`.
@@ -53,8 +53,7 @@ use std::rc::Rc;
 
 use futures::channel::oneshot;
 use indexed_db_futures::cursor::CursorDirection;
-use indexed_db_futures::database::Database;
-use indexed_db_futures::error::{Error as IdbError, OpenDbError};
+use indexed_db_futures::error::Error as IdbError;
 use indexed_db_futures::future::VoidRequest;
 use indexed_db_futures::index::Index as IdbIndex;
 use indexed_db_futures::object_store::ObjectStore;
@@ -74,29 +73,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::batch::{Batch, Known, Lookups, PendingDeletions, Stored};
 use super::plan::{coordinate_of, indexed_tags, plan, Index, KeyPart, Plan};
 use super::{EventStoreError, EventStoreOptions, DM_KINDS};
-use crate::vault::store::indexeddb as store;
+use crate::storage::indexeddb::{self as storage, Connection};
+use crate::storage::schema;
+use crate::storage::schema::events::{
+    BY_AUTHOR, BY_COORDINATE, BY_CREATED_AT, BY_KIND, BY_TAG, COORDINATE, CREATED_AT,
+    DELETED_COORDINATES, EVENTS, ID, KIND, PUBKEY, TAGS,
+};
 
-/// The database version: bump it, and add a step to [`upgrade`], to change
-/// object stores or indexes.
-const DB_VERSION: u32 = 1;
-
-const EVENTS: &str = "events";
-const DELETED_COORDINATES: &str = "deleted_coordinates";
-
-// Index names.
-const BY_CREATED_AT: &str = "created_at";
-const BY_KIND: &str = "kind";
-const BY_AUTHOR: &str = "author";
-const BY_TAG: &str = "tags";
-const BY_COORDINATE: &str = "coordinate";
-
-// Record fields.
-const ID: &str = "id";
-const PUBKEY: &str = "pubkey";
-const KIND: &str = "kind";
-const CREATED_AT: &str = "created_at";
-const TAGS: &str = "tags";
-const COORDINATE: &str = "coordinate";
+// Record fields not indexed.
 const JSON: &str = "json";
 const DELETED: &str = "deleted";
 const AWAITED_BY: &str = "awaited_by";
@@ -115,7 +99,7 @@ pub struct IndexedDbEvents {
 
 struct Inner {
     /// Closes itself when dropped, or when another tab deletes the database.
-    connection: store::Connection,
+    connection: Connection,
     name: String,
     /// Events waiting for the next batch.
     queue: RefCell<Vec<Pending>>,
@@ -155,19 +139,14 @@ impl std::fmt::Debug for IndexedDbEvents {
 }
 
 impl IndexedDbEvents {
-    /// The database name of a profile's events.
-    pub fn database_name(profile_id: &str) -> String {
-        format!("flash-events-{profile_id}")
-    }
-
     /// Opens (creating or upgrading if needed) the event database of
     /// `profile_id`. Reads no event: only counts them.
     pub async fn open(
         profile_id: &str,
         options: EventStoreOptions,
     ) -> Result<Self, EventStoreError> {
-        let name = Self::database_name(profile_id);
-        let connection = store::Connection::open_database(&name, DB_VERSION, upgrade).await?;
+        let name = schema::events_database(profile_id);
+        let connection = Connection::open_events(profile_id).await?;
         let inner = Inner {
             connection,
             name,
@@ -188,39 +167,8 @@ impl IndexedDbEvents {
     /// Waits for open connections to close (ours close themselves when
     /// asked).
     pub async fn delete_database(profile_id: &str) -> Result<(), EventStoreError> {
-        Database::delete_by_name(&Self::database_name(profile_id))
-            .map_err(open_error)?
-            .await
-            .map_err(idb_error)
+        Ok(storage::delete_events(profile_id).await?)
     }
-}
-
-/// Creates what each database version added, from `old_version` on.
-fn upgrade(old_version: f64, db: &Database) -> indexed_db_futures::Result<()> {
-    if old_version < 1.0 {
-        let events = db
-            .create_object_store(EVENTS)
-            .with_key_path(ID.into())
-            .build()?;
-        events
-            .create_index(BY_CREATED_AT, CREATED_AT.into())
-            .build()?;
-        events
-            .create_index(BY_KIND, [KIND, CREATED_AT].into())
-            .build()?;
-        events
-            .create_index(BY_AUTHOR, [PUBKEY, CREATED_AT].into())
-            .build()?;
-        events
-            .create_index(BY_TAG, TAGS.into())
-            .with_multi_entry(true)
-            .build()?;
-        events
-            .create_index(BY_COORDINATE, COORDINATE.into())
-            .build()?;
-        db.create_object_store(DELETED_COORDINATES).build()?;
-    }
-    Ok(())
 }
 
 impl Inner {
@@ -800,16 +748,12 @@ fn warn(message: &str) {
 /// Commits `tx`, failing as the vault's store does (a full disk read from
 /// the transaction itself).
 async fn commit(tx: Transaction<'_>) -> Result<(), EventStoreError> {
-    Ok(store::commit(tx).await?)
+    Ok(storage::commit(tx).await?)
 }
 
 /// IndexedDB's failures in the words the vault's store uses for them.
 fn idb_error(error: IdbError) -> EventStoreError {
-    store::store_error(error).into()
-}
-
-fn open_error(error: OpenDbError) -> EventStoreError {
-    store::open_error(error).into()
+    storage::store_error(error).into()
 }
 
 impl NostrDatabase for IndexedDbEvents {

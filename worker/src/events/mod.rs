@@ -54,6 +54,7 @@ mod plan;
 #[cfg(target_arch = "wasm32")]
 pub use indexeddb::IndexedDbEvents;
 
+use crate::storage::StoreError;
 use nostr_sdk::prelude::{DatabaseError, Kind, PublicKey};
 
 /// The kinds that carry private messages or say where to receive them:
@@ -109,11 +110,10 @@ pub enum EventStoreError {
     Malformed { id: String, reason: String },
 }
 
-/// The event database fails the way the vault's store (on the same
-/// IndexedDB) does.
-impl From<crate::vault::StoreError> for EventStoreError {
-    fn from(error: crate::vault::StoreError) -> Self {
-        use crate::vault::StoreError;
+/// The event database fails the way every store on the profile's
+/// IndexedDB does.
+impl From<StoreError> for EventStoreError {
+    fn from(error: StoreError) -> Self {
         match error {
             StoreError::QuotaExceeded => Self::QuotaExceeded,
             StoreError::Unavailable { reason } => Self::Unavailable { reason },

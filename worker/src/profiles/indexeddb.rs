@@ -19,9 +19,10 @@ use zeroize::Zeroizing;
 use super::{ProfileId, ProfileStores};
 use crate::ecash::store::indexeddb::IndexedDbPersistence;
 use crate::events::{EventStoreError, EventStoreOptions, IndexedDbEvents};
-use crate::vault::{IndexedDbStore, StoreError};
+use crate::storage::StoreError;
+use crate::vault::IndexedDbStore;
 
-const DATABASE_PREFIX: &str = "flash-profile-";
+use crate::storage::schema::PROFILE_DATABASE_PREFIX as DATABASE_PREFIX;
 
 pub struct IndexedDbProfiles {
     /// Resolving a profile's function ends this tab's claim on it.

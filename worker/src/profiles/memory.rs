@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 
 use super::{ProfileId, ProfileStores};
 use crate::ecash::store::memory::MemoryPersistence;
-use crate::vault::{MemoryStore, StoreError};
+use crate::storage::StoreError;
+use crate::vault::MemoryStore;
 
 #[derive(Default)]
 struct Browser {

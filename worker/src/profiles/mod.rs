@@ -17,7 +17,8 @@ use nostr_sdk::prelude::{NostrDatabase, PublicKey};
 use zeroize::Zeroizing;
 
 use crate::ecash::store::Persistence;
-use crate::vault::{StoreError, VaultStore};
+use crate::storage::StoreError;
+use crate::vault::VaultStore;
 
 /// A profile's id: the suffix of its database name.
 pub type ProfileId = String;

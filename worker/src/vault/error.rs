@@ -1,7 +1,7 @@
 //! What the vault can fail with, worded for the person using the app.
 
 use super::seal::SealError;
-use super::store::StoreError;
+use crate::storage::StoreError;
 
 /// Why a vault operation failed. Every message says what to do next.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

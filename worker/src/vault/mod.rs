@@ -41,7 +41,7 @@ pub use seal::KdfParams;
 #[cfg(target_arch = "wasm32")]
 pub use store::indexeddb::IndexedDbStore;
 pub use store::memory::MemoryStore;
-pub use store::{StoreError, VaultStore};
+pub use store::VaultStore;
 
 use auto_lock::AUTO_LOCK_RECORD;
 use backup::{Backup, Bytes, BACKUP_FORMAT, BACKUP_VERSION};

@@ -1,5 +1,5 @@
-//! The eCash store's records in the profile's IndexedDB database (shared
-//! with the vault: see `vault::store::indexeddb`), object store `cashu`:
+//! The eCash store's records in the profile's IndexedDB database (see
+//! `storage::schema`), object store `cashu`:
 //! each record's key (a proof's Y, a quote id, a mint URL: not secret) in the
 //! clear as an out-of-line string key, its value sealed as a `Uint8Array`.
 //!
@@ -19,12 +19,10 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::record::{decode, encode};
 use super::{Change, Persistence, Record};
+use crate::storage::indexeddb::{commit, store_error, Connection};
+use crate::storage::schema::CASHU as OBJECT_STORE;
+use crate::storage::StoreError;
 use crate::vault::seal::{self, Key, SealError};
-use crate::vault::store::indexeddb::{commit, store_error, Connection};
-use crate::vault::StoreError;
-
-/// The object store holding the eCash store's records.
-pub const OBJECT_STORE: &str = "cashu";
 
 /// The name a record's value is sealed under.
 fn sealed_name(key: &str) -> String {
@@ -52,7 +50,7 @@ impl IndexedDbPersistence {
     /// records are sealed and opened with `key`.
     pub async fn open(profile_id: &str, key: Key) -> Result<Self, StoreError> {
         Ok(Self {
-            connection: SendWrapper::new(Connection::open(profile_id).await?),
+            connection: SendWrapper::new(Connection::open_profile(profile_id).await?),
             key,
         })
     }

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 use super::record::{decode, encode};
 use super::{Change, Persistence, Record};
-use crate::vault::StoreError;
+use crate::storage::StoreError;
 
 #[derive(Default)]
 struct Inner {

@@ -66,7 +66,7 @@ use cdk_common::database::Error;
 use cdk_common::parking_lot::RwLock;
 use futures::lock::Mutex;
 
-use crate::vault::StoreError;
+use crate::storage::StoreError;
 use record::Records;
 pub use record::{Change, Record};
 

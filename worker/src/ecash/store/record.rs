@@ -16,7 +16,7 @@ use cdk_common::wallet::{
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::vault::StoreError;
+use crate::storage::StoreError;
 
 /// One record of a wallet's state.
 ///
