@@ -987,6 +987,14 @@ pub enum EngineError {
     /// The token's mint is not trusted yet: ask before receiving.
     #[error("this token is from {mint}, a mint you have not used before")]
     UnknownMint { mint: String },
+    /// Not enough eCash at `mint` for what was asked: the user can fund it
+    /// or ask for less.
+    #[error("not enough eCash at {mint}: {available} sat available")]
+    InsufficientFunds { mint: String, available: u64 },
+    /// A mint could not be reached, or took too long; nothing was lost and
+    /// the user can try again later.
+    #[error("{message}")]
+    MintUnreachable { message: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

@@ -13,11 +13,12 @@ use std::rc::{Rc, Weak};
 use nostr::nips::nip19::{Nip19Coordinate, Nip19Event, Nip19Profile, ToBech32};
 use nostr::{Event as NostrEvent, PublicKey};
 
+use super::error::invalid;
 use super::Engine;
 use crate::contacts::metadata::{clip, Profile};
 use crate::contacts::nip05::{Address, Nip05Error};
 use crate::contacts::search::{self, Query};
-use crate::contacts::{follows, ContactsError, Directory};
+use crate::contacts::{follows, Directory};
 use crate::messaging::Messenger;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
@@ -71,10 +72,7 @@ impl<P: ProfileStores> Engine<P> {
         let directory = self.directory()?;
         let me = directory.me();
         if refresh {
-            directory
-                .refresh_profiles(&[me], &[])
-                .await
-                .map_err(contacts_error)?;
+            directory.refresh_profiles(&[me], &[]).await?;
         }
         let person = person_of(&directory, me, refresh).await;
         Ok(Reply::Person { person })
@@ -82,20 +80,14 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn set_my_profile(&self, fields: ProfileFields) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
-        directory
-            .set_profile(&fields)
-            .await
-            .map_err(contacts_error)?;
+        directory.set_profile(&fields).await?;
         let person = person_of(&directory, directory.me(), true).await;
         Ok(Reply::Person { person })
     }
 
     pub(super) async fn list_contacts(&self, refresh: bool) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
-        let list = directory
-            .follow_list(refresh)
-            .await
-            .map_err(contacts_error)?;
+        let list = directory.follow_list(refresh).await?;
         let keys = follows::followed(list.as_ref());
         if refresh {
             for chunk in keys.chunks(AUTHORS_PER_REQUEST) {
@@ -140,15 +132,13 @@ impl<P: ProfileStores> Engine<P> {
                 })
             }
             Query::Event { id, author, relays } => {
-                let event = directory
-                    .event(id, author, &relays)
-                    .await
-                    .map_err(contacts_error)?
-                    .ok_or_else(|| EngineError::Invalid {
+                let event = directory.event(id, author, &relays).await?.ok_or_else(|| {
+                    EngineError::Invalid {
                         message:
                             "that event was not found on your relays or the relays its code names"
                                 .to_owned(),
-                    })?;
+                    }
+                })?;
                 let code = Nip19Event::new(event.id)
                     .author(event.pubkey)
                     .kind(event.kind)
@@ -160,8 +150,7 @@ impl<P: ProfileStores> Engine<P> {
             Query::Coordinate { coordinate, relays } => {
                 let event = directory
                     .addressed(&coordinate, &relays)
-                    .await
-                    .map_err(contacts_error)?
+                    .await?
                     .ok_or_else(|| EngineError::Invalid {
                         message: "nothing was found at that address (naddr) on your relays or the relays it names".to_owned(),
                     })?;
@@ -187,10 +176,7 @@ impl<P: ProfileStores> Engine<P> {
     pub(super) async fn follow(&self, who: &str, follow: bool) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
         let (key, _) = resolve(&directory, search::parse(who).map_err(invalid)?).await?;
-        directory
-            .follow(key, follow)
-            .await
-            .map_err(contacts_error)?;
+        directory.follow(key, follow).await?;
         let person = person_of(&directory, key, false).await;
         Ok(Reply::Person { person })
     }
@@ -345,20 +331,5 @@ async fn nip05(directory: &Directory, key: PublicKey, claimed: &str, check: bool
     Nip05 {
         address: address.shown(),
         status,
-    }
-}
-
-fn invalid(error: impl std::fmt::Display) -> EngineError {
-    EngineError::Invalid {
-        message: error.to_string(),
-    }
-}
-
-fn contacts_error(error: ContactsError) -> EngineError {
-    match error {
-        ContactsError::Edit(error) => invalid(error),
-        other => EngineError::Messaging {
-            reason: other.to_string(),
-        },
     }
 }

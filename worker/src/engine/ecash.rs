@@ -1,64 +1,120 @@
-//! eCash commands.
+//! The eCash service: the session's wallets, and the commands it answers.
 //!
 //! The wallets open on the first eCash command after unlocking: the seed
 //! comes out of the vault, the store opens under its own key (kept in the
 //! vault), and whatever a closed tab left half done is finished before the
-//! command is answered. Locking forgets them.
+//! command is answered. The service lives in the unlocked session, so a
+//! lock drops the wallets with every command still using them: the next
+//! session opens the store afresh and alone.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use futures::lock::Mutex;
 use zeroize::Zeroizing;
 
-use super::identity::{opened_mut, vault_error, MNEMONIC};
-use super::profiles::storage_error;
+use super::error::storage_error;
+use super::identity::{opened_mut, MNEMONIC};
 use super::Engine;
 use crate::ecash::store::CashuStore;
-use crate::ecash::wallet::{patiently, EcashError, Wallets};
+use crate::ecash::wallet::{patiently, Wallets};
 use crate::identity::{cashu::CashuSeed, mnemonic};
 use crate::profiles::ProfileStores;
-use crate::protocol::{EcashWallet, EngineError, Event, Reply};
+use crate::protocol::{Command, EcashWallet, EngineError, Event, Reply};
 use crate::vault::{seal, VaultState};
 
 /// The vault secret holding the eCash store's sealing key.
 const ECASH_STORE_KEY: &str = "ecash_store_key";
 
+/// One session's eCash.
+#[derive(Default)]
+pub(super) struct EcashService {
+    /// The wallets, opened on first use.
+    wallets: RefCell<Option<Rc<Wallets>>>,
+    /// Serialises opening the wallets.
+    opening: Mutex<()>,
+    /// What recovery could not finish when the wallets opened.
+    problems: RefCell<Vec<String>>,
+}
+
 impl<P: ProfileStores> Engine<P> {
-    pub(super) async fn ecash_reply(&self) -> Result<Reply, EngineError> {
+    /// Answers one eCash command.
+    pub(super) async fn answer_ecash(
+        &self,
+        ecash: &EcashService,
+        command: Command,
+    ) -> Result<Reply, EngineError> {
+        match command {
+            Command::GetEcash => self.ecash_reply(ecash).await,
+            Command::AddMint { url } => self.add_mint(ecash, &url).await,
+            Command::RemoveMint { url } => self.remove_mint(ecash, &url).await,
+            Command::SetDefaultMint { url } => self.set_default_mint(ecash, &url).await,
+            Command::RequestMint { mint, amount } => self.request_mint(ecash, &mint, amount).await,
+            Command::AwaitMint { mint, quote } => self.await_mint(ecash, &mint, &quote).await,
+            Command::QuoteMelt { mint, invoice } => self.quote_melt(ecash, &mint, &invoice).await,
+            Command::Melt { mint, quote } => self.melt(ecash, &mint, &quote).await,
+            Command::SendToken {
+                mint,
+                amount,
+                lock_to,
+            } => {
+                self.send_token(ecash, &mint, amount, lock_to.as_deref())
+                    .await
+            }
+            Command::InspectToken { token } => self.inspect_token(ecash, &token).await,
+            Command::ReceiveToken { token, trust_mint } => {
+                self.receive_token(ecash, &token, trust_mint).await
+            }
+            Command::ReclaimToken { mint, send } => self.reclaim_token(ecash, &mint, &send).await,
+            Command::RestoreEcash => self.restore_ecash(ecash).await,
+            Command::CheckProofs => self.check_proofs(ecash).await,
+            Command::EcashHistory => self.ecash_history(ecash).await,
+            // The dispatch routes only eCash commands here.
+            other => Err(EngineError::Invalid {
+                message: format!("not an eCash command: {other:?}"),
+            }),
+        }
+    }
+
+    async fn ecash_reply(&self, ecash: &EcashService) -> Result<Reply, EngineError> {
         Ok(Reply::Ecash {
-            wallet: self.ecash_overview(&*self.wallets().await?).await?,
+            wallet: self
+                .ecash_overview(ecash, &*self.wallets(ecash).await?)
+                .await?,
         })
     }
 
-    pub(super) async fn ecash_overview(
+    async fn ecash_overview(
         &self,
+        ecash: &EcashService,
         wallets: &Wallets,
     ) -> Result<EcashWallet, EngineError> {
-        let mints = wallets.mints().await.map_err(ecash_error)?;
+        let mints = wallets.mints().await?;
         Ok(EcashWallet {
             total: mints.iter().map(|mint| mint.balance).sum(),
             pending: mints.iter().map(|mint| mint.pending).sum(),
-            default_mint: wallets.default_mint().await.map_err(ecash_error)?,
+            default_mint: wallets.default_mint().await?,
             suggested_mints: self.env.mints.clone(),
-            problems: self.ecash_problems.borrow().clone(),
+            problems: ecash.problems.borrow().clone(),
             mints,
         })
     }
 
     /// Pushes the wallet's new state, for screens showing a balance.
-    pub(super) async fn push_ecash(&self, wallets: &Wallets) {
-        if let Ok(wallet) = self.ecash_overview(wallets).await {
+    async fn push_ecash(&self, ecash: &EcashService, wallets: &Wallets) {
+        if let Ok(wallet) = self.ecash_overview(ecash, wallets).await {
             self.push(Event::Ecash { wallet });
         }
     }
 
     /// The open wallets, opening (and recovering) them on first use.
-    pub(super) async fn wallets(&self) -> Result<Rc<Wallets>, EngineError> {
+    async fn wallets(&self, ecash: &EcashService) -> Result<Rc<Wallets>, EngineError> {
         // Held while opening and recovering, so two commands never open the
         // wallets twice; the vault itself is held only to read secrets, so
         // locking never waits on a slow mint.
-        let _opening = self.ecash_opening.lock().await;
-        if let Some(wallets) = self.ecash.borrow().clone() {
+        let _opening = ecash.opening.lock().await;
+        if let Some(wallets) = ecash.wallets.borrow().clone() {
             return Ok(wallets);
         }
         let (seed, key) = self.ecash_secrets().await?;
@@ -69,17 +125,13 @@ impl<P: ProfileStores> Engine<P> {
             .await
             .map_err(storage_error)?;
         let store = CashuStore::open(persistence).await.map_err(storage_error)?;
-        let wallets = Rc::new(
-            Wallets::open(Arc::new(store), seed)
-                .await
-                .map_err(ecash_error)?,
-        );
-        *self.ecash_problems.borrow_mut() = wallets.recover().await;
+        let wallets = Rc::new(Wallets::open(Arc::new(store), seed).await?);
+        *ecash.problems.borrow_mut() = wallets.recover().await;
         // Locked meanwhile: these wallets belong to a closed session.
         if !self.is_unlocked().await {
             return Err(EngineError::Locked);
         }
-        *self.ecash.borrow_mut() = Some(Rc::clone(&wallets));
+        *ecash.wallets.borrow_mut() = Some(Rc::clone(&wallets));
         Ok(wallets)
     }
 
@@ -95,8 +147,7 @@ impl<P: ProfileStores> Engine<P> {
         }
         let phrase = vault
             .secret(MNEMONIC)
-            .await
-            .map_err(vault_error)?
+            .await?
             .ok_or_else(|| EngineError::Ecash {
                 message: "eCash needs a wallet seed, and this profile has none: create one in \
                           Settings first"
@@ -107,7 +158,7 @@ impl<P: ProfileStores> Engine<P> {
             message: error.to_string(),
         })?;
         let seed = Zeroizing::new(*CashuSeed::from_mnemonic(&mnemonic).bytes());
-        let key = match vault.secret(ECASH_STORE_KEY).await.map_err(vault_error)? {
+        let key = match vault.secret(ECASH_STORE_KEY).await? {
             Some(key) => {
                 let mut fixed = Zeroizing::new([0u8; 32]);
                 if key.len() != fixed.len() {
@@ -120,10 +171,7 @@ impl<P: ProfileStores> Engine<P> {
             }
             None => {
                 let key = seal::random_key().map_err(storage_error)?;
-                vault
-                    .put_secret(ECASH_STORE_KEY, key.as_ref())
-                    .await
-                    .map_err(vault_error)?;
+                vault.put_secret(ECASH_STORE_KEY, key.as_ref()).await?;
                 key
             }
         };
@@ -137,93 +185,105 @@ impl<P: ProfileStores> Engine<P> {
             .is_some_and(|vault| vault.state() == VaultState::Unlocked)
     }
 
-    /// Forgets the wallets (on lock).
-    pub(super) fn close_ecash(&self) {
-        self.ecash.borrow_mut().take();
-        self.ecash_problems.borrow_mut().clear();
+    async fn add_mint(&self, ecash: &EcashService, url: &str) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        patiently(url, wallets.add_mint(url)).await?;
+        self.ecash_reply(ecash).await
     }
 
-    pub(super) async fn add_mint(&self, url: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        patiently(url, wallets.add_mint(url))
-            .await
-            .map_err(ecash_error)?;
-        self.ecash_reply().await
+    async fn remove_mint(&self, ecash: &EcashService, url: &str) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        wallets.remove_mint(url).await?;
+        self.ecash_reply(ecash).await
     }
 
-    pub(super) async fn remove_mint(&self, url: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        wallets.remove_mint(url).await.map_err(ecash_error)?;
-        self.ecash_reply().await
+    async fn set_default_mint(
+        &self,
+        ecash: &EcashService,
+        url: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        wallets.set_default_mint(url).await?;
+        self.ecash_reply(ecash).await
     }
 
-    pub(super) async fn set_default_mint(&self, url: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        wallets.set_default_mint(url).await.map_err(ecash_error)?;
-        self.ecash_reply().await
-    }
-
-    pub(super) async fn request_mint(&self, mint: &str, amount: u64) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let quote = patiently(mint, wallets.request_mint(mint, amount))
-            .await
-            .map_err(ecash_error)?;
+    async fn request_mint(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        amount: u64,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let quote = patiently(mint, wallets.request_mint(mint, amount)).await?;
         Ok(Reply::MintQuote { quote })
     }
 
-    pub(super) async fn await_mint(&self, mint: &str, quote: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let amount = wallets.await_mint(mint, quote).await.map_err(ecash_error)?;
-        self.push_ecash(&wallets).await;
+    async fn await_mint(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        quote: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let amount = wallets.await_mint(mint, quote).await?;
+        self.push_ecash(ecash, &wallets).await;
         Ok(Reply::Minted {
             mint: mint.to_owned(),
             amount,
         })
     }
 
-    pub(super) async fn quote_melt(&self, mint: &str, invoice: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let quote = patiently(mint, wallets.quote_melt(mint, invoice))
-            .await
-            .map_err(ecash_error)?;
+    async fn quote_melt(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        invoice: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let quote = patiently(mint, wallets.quote_melt(mint, invoice)).await?;
         Ok(Reply::MeltQuote { quote })
     }
 
-    pub(super) async fn melt(&self, mint: &str, quote: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
+    async fn melt(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        quote: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
         let outcome = wallets.melt(mint, quote).await;
         // The balance changed even if the payment's outcome is unclear.
-        self.push_ecash(&wallets).await;
-        let (amount, fee) = outcome.map_err(ecash_error)?;
+        self.push_ecash(ecash, &wallets).await;
+        let (amount, fee) = outcome?;
         Ok(Reply::Melted { amount, fee })
     }
 
-    pub(super) async fn send_token(
+    async fn send_token(
         &self,
+        ecash: &EcashService,
         mint: &str,
         amount: u64,
         lock_to: Option<&str>,
     ) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let (token, fee) = patiently(mint, wallets.send(mint, amount, lock_to))
-            .await
-            .map_err(ecash_error)?;
-        self.push_ecash(&wallets).await;
+        let wallets = self.wallets(ecash).await?;
+        let (token, fee) = patiently(mint, wallets.send(mint, amount, lock_to)).await?;
+        self.push_ecash(ecash, &wallets).await;
         Ok(Reply::Token { token, amount, fee })
     }
 
-    pub(super) async fn inspect_token(&self, token: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let preview = wallets.inspect(token).map_err(ecash_error)?;
+    async fn inspect_token(&self, ecash: &EcashService, token: &str) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let preview = wallets.inspect(token)?;
         Ok(Reply::TokenPreview { preview })
     }
 
-    pub(super) async fn receive_token(
+    async fn receive_token(
         &self,
+        ecash: &EcashService,
         token: &str,
         trust_mint: bool,
     ) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
+        let wallets = self.wallets(ecash).await?;
         // A token locked to the user's NOSTR key is signed with it.
         let keys = self
             .session
@@ -233,56 +293,44 @@ impl<P: ProfileStores> Engine<P> {
             .into_iter()
             .collect();
         // The token names its mint, for the message if that mint is slow.
-        let from = wallets
-            .inspect(token)
-            .map(|preview| preview.mint)
-            .map_err(ecash_error)?;
-        let (mint, amount) = patiently(&from, wallets.receive(token, trust_mint, keys))
-            .await
-            .map_err(ecash_error)?;
-        self.push_ecash(&wallets).await;
+        let from = wallets.inspect(token).map(|preview| preview.mint)?;
+        let (mint, amount) = patiently(&from, wallets.receive(token, trust_mint, keys)).await?;
+        self.push_ecash(ecash, &wallets).await;
         Ok(Reply::Received {
             mint: mint.to_string(),
             amount,
         })
     }
 
-    pub(super) async fn reclaim_token(&self, mint: &str, send: &str) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        patiently(mint, wallets.reclaim(mint, send))
-            .await
-            .map_err(ecash_error)?;
-        self.ecash_reply().await
+    async fn reclaim_token(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        send: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        patiently(mint, wallets.reclaim(mint, send)).await?;
+        self.ecash_reply(ecash).await
     }
 
-    pub(super) async fn restore_ecash(&self) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
+    async fn restore_ecash(&self, ecash: &EcashService) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
         let amount = wallets
             .restore(|done, of, amount| self.push(Event::Restoring { done, of, amount }))
-            .await
-            .map_err(ecash_error)?;
-        self.push_ecash(&wallets).await;
+            .await?;
+        self.push_ecash(ecash, &wallets).await;
         Ok(Reply::Restored { amount })
     }
 
-    pub(super) async fn check_proofs(&self) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        wallets.check().await.map_err(ecash_error)?;
-        self.ecash_reply().await
+    async fn check_proofs(&self, ecash: &EcashService) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        wallets.check().await?;
+        self.ecash_reply(ecash).await
     }
 
-    pub(super) async fn ecash_history(&self) -> Result<Reply, EngineError> {
-        let wallets = self.wallets().await?;
-        let entries = wallets.history().await.map_err(ecash_error)?;
+    async fn ecash_history(&self, ecash: &EcashService) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let entries = wallets.history().await?;
         Ok(Reply::EcashHistory { entries })
-    }
-}
-
-fn ecash_error(error: EcashError) -> EngineError {
-    match error {
-        EcashError::UntrustedMint(mint) => EngineError::UnknownMint { mint },
-        other => EngineError::Ecash {
-            message: other.to_string(),
-        },
     }
 }

@@ -17,8 +17,8 @@ use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
 use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
 use zeroize::Zeroizing;
 
+use super::error::invalid;
 use super::messaging::MessagingStart;
-use super::profiles::storage_error;
 use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
@@ -26,7 +26,7 @@ use crate::protocol::{
     EngineError, ExportKind, ExtensionCall, Identity, MnemonicProblem, Reply, SignerKind,
     UnknownWord, WordCount,
 };
-use crate::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer};
+use crate::signer::bunker::{BunkerSigner, NostrConnectOffer};
 use crate::signer::ExtensionSigner;
 use crate::vault::{AutoLock, KdfParams, Vault, VaultError, VaultState, VaultStore};
 
@@ -137,7 +137,7 @@ impl<P: ProfileStores> Engine<P> {
             Some(READ_ONLY) => SignerKind::ReadOnly,
             _ => SignerKind::Local,
         };
-        let auto_lock_minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
+        let auto_lock_minutes = vault.auto_lock_minutes().await?;
         Ok(match (vault.state(), npub) {
             // Keyless identities need no vault until a seed is added.
             (VaultState::Empty, Some(npub)) if signer != SignerKind::Local => Identity::Unlocked {
@@ -150,7 +150,7 @@ impl<P: ProfileStores> Engine<P> {
             (VaultState::Empty, _) => Identity::None,
             (VaultState::Locked, npub) => Identity::Locked { npub },
             (VaultState::Unlocked, Some(npub)) => {
-                let has_seed = vault.secret(MNEMONIC).await.map_err(vault_error)?.is_some();
+                let has_seed = vault.secret(MNEMONIC).await?.is_some();
                 Identity::Unlocked {
                     npub,
                     signer,
@@ -238,15 +238,15 @@ impl<P: ProfileStores> Engine<P> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
         let signer = read_public(vault, SIGNER).await?;
-        let has_seed = vault.state() == VaultState::Unlocked
-            && vault.secret(MNEMONIC).await.map_err(vault_error)?.is_some();
+        let has_seed =
+            vault.state() == VaultState::Unlocked && vault.secret(MNEMONIC).await?.is_some();
         match (vault.state(), signer.as_deref()) {
             (_, Some(READ_ONLY)) => return Err(read_only()),
             (VaultState::Empty, Some(EXTENSION)) => {
-                vault.create(passphrase, kdf).await.map_err(vault_error)?;
+                vault.create(passphrase, kdf).await?;
             }
             (VaultState::Empty, _) => {
-                vault.create(passphrase, kdf).await.map_err(vault_error)?;
+                vault.create(passphrase, kdf).await?;
                 self.keep_local_identity(vault, keys).await?;
             }
             // Onboarding cut short after the vault was created (a closed
@@ -264,8 +264,7 @@ impl<P: ProfileStores> Engine<P> {
         }
         vault
             .put_secret(MNEMONIC, mnemonic.phrase().as_bytes())
-            .await
-            .map_err(vault_error)?;
+            .await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
     }
@@ -284,12 +283,14 @@ impl<P: ProfileStores> Engine<P> {
         self.session.borrow_mut().bunker = Some(bunker);
     }
 
-    /// Forgets everything only an unlocked session has: keys, auto-lock,
-    /// the relays' connection and the conversations.
+    /// Forgets everything only an unlocked session has: the commands still
+    /// running in it, keys, auto-lock, the wallets, the relays' connection
+    /// and the conversations.
     pub(super) async fn end_session(&self) {
+        // Cancelled first, so nothing still running sees what follows.
+        self.end_unlocked();
         *self.session.borrow_mut() = Session::default();
         *self.auto_lock.borrow_mut() = None;
-        self.close_ecash();
         self.stop_messaging().await;
     }
 
@@ -299,7 +300,7 @@ impl<P: ProfileStores> Engine<P> {
         vault
             .verify_passphrase(passphrase, (self.env.now_ms)())
             .await
-            .map_err(vault_error)
+            .map_err(EngineError::from)
     }
 
     /// Makes `keys` the profile's identity, held in the vault.
@@ -345,13 +346,11 @@ impl<P: ProfileStores> Engine<P> {
         passphrase: &str,
     ) -> Result<Identity, EngineError> {
         if passphrase.is_empty() {
-            return Err(vault_error(VaultError::EmptyPassphrase));
+            return Err(VaultError::EmptyPassphrase.into());
         }
         ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
         // Not holding the vault while waiting for the signer's approval.
-        let (bunker, _) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT)
-            .await
-            .map_err(remote_signer_error)?;
+        let (bunker, _) = BunkerSigner::connect(uri.trim(), BUNKER_TIMEOUT).await?;
         self.keep_remote_signer(bunker, passphrase).await
     }
 
@@ -367,8 +366,7 @@ impl<P: ProfileStores> Engine<P> {
             SIGNER_PERMISSIONS,
             BUNKER_TIMEOUT,
         )
-        .await
-        .map_err(remote_signer_error)?;
+        .await?;
         let uri = offer.uri().to_owned();
         let mut session = self.session.borrow_mut();
         if session.nostr_connect_attempt != attempt {
@@ -386,7 +384,7 @@ impl<P: ProfileStores> Engine<P> {
         passphrase: &str,
     ) -> Result<Identity, EngineError> {
         if passphrase.is_empty() {
-            return Err(vault_error(VaultError::EmptyPassphrase));
+            return Err(VaultError::EmptyPassphrase.into());
         }
         ensure_new_profile(opened(&*self.vault.lock().await)?).await?;
         let (offer, cancelled) = {
@@ -403,7 +401,7 @@ impl<P: ProfileStores> Engine<P> {
         };
         let accepted = pin!(offer.accept(NOSTR_CONNECT_WAIT, BUNKER_TIMEOUT));
         let (bunker, _) = match future::select(accepted, cancelled).await {
-            Either::Left((accepted, _)) => accepted.map_err(remote_signer_error)?,
+            Either::Left((accepted, _)) => accepted?,
             Either::Right(_) => return Err(nostr_connect_cancelled()),
         };
         self.keep_remote_signer(bunker, passphrase).await
@@ -460,8 +458,8 @@ impl<P: ProfileStores> Engine<P> {
         npub: &str,
         signer: &str,
     ) -> Result<Identity, EngineError> {
-        vault.create(passphrase, kdf).await.map_err(vault_error)?;
-        vault.put_secret(name, secret).await.map_err(vault_error)?;
+        vault.create(passphrase, kdf).await?;
+        vault.put_secret(name, secret).await?;
         record_identity(vault, npub, signer).await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
@@ -548,10 +546,7 @@ impl<P: ProfileStores> Engine<P> {
             VaultState::Unlocked => return self.identity_of(vault).await,
             VaultState::Locked => {}
         }
-        vault
-            .unlock(passphrase, (self.env.now_ms)())
-            .await
-            .map_err(vault_error)?;
+        vault.unlock(passphrase, (self.env.now_ms)()).await?;
         self.load_session(vault).await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
@@ -564,7 +559,7 @@ impl<P: ProfileStores> Engine<P> {
         match read_public(vault, SIGNER).await?.as_deref() {
             Some(LOCAL) => {}
             Some(REMOTE_SIGNER) => {
-                if let Some(connection) = vault.secret(BUNKER).await.map_err(vault_error)? {
+                if let Some(connection) = vault.secret(BUNKER).await? {
                     self.start_messaging(MessagingStart::Reconnect { connection });
                 }
                 return Ok(());
@@ -578,9 +573,9 @@ impl<P: ProfileStores> Engine<P> {
             }
             _ => return Ok(()),
         }
-        let keys = if let Some(secret) = vault.secret(NSEC).await.map_err(vault_error)? {
+        let keys = if let Some(secret) = vault.secret(NSEC).await? {
             Keys::new(nostr::SecretKey::from_slice(&secret).map_err(invalid)?)
-        } else if let Some(phrase) = vault.secret(MNEMONIC).await.map_err(vault_error)? {
+        } else if let Some(phrase) = vault.secret(MNEMONIC).await? {
             let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
             let mnemonic = mnemonic::parse(&phrase).map_err(invalid)?;
             nostr_key::derive(&mnemonic.to_seed(), nostr_key::DEFAULT_ACCOUNT).map_err(invalid)?
@@ -596,7 +591,7 @@ impl<P: ProfileStores> Engine<P> {
         let guard = self.vault.lock().await;
         let vault = opened(&guard)?;
         self.verify(vault, passphrase).await?;
-        let file = vault.export_backup().await.map_err(vault_error)?;
+        let file = vault.export_backup().await?;
         String::from_utf8(file).map_err(invalid)
     }
 
@@ -634,8 +629,7 @@ impl<P: ProfileStores> Engine<P> {
             ExportKind::Mnemonic => {
                 let phrase = vault
                     .secret(MNEMONIC)
-                    .await
-                    .map_err(vault_error)?
+                    .await?
                     .ok_or_else(|| EngineError::Invalid {
                         message: "this profile has no recovery words".to_owned(),
                     })?;
@@ -662,22 +656,19 @@ impl<P: ProfileStores> Engine<P> {
         vault
             .change_passphrase(old, new, kdf, (self.env.now_ms)())
             .await
-            .map_err(vault_error)
+            .map_err(EngineError::from)
     }
 
     pub(super) async fn set_auto_lock(&self, minutes: u32) -> Result<Identity, EngineError> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        vault
-            .set_auto_lock_minutes(minutes)
-            .await
-            .map_err(vault_error)?;
+        vault.set_auto_lock_minutes(minutes).await?;
         self.start_auto_lock(vault).await?;
         self.identity_of(vault).await
     }
 
     pub(super) async fn start_auto_lock(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
-        let minutes = vault.auto_lock_minutes().await.map_err(vault_error)?;
+        let minutes = vault.auto_lock_minutes().await?;
         *self.auto_lock.borrow_mut() =
             (minutes > 0).then(|| AutoLock::from_minutes(minutes, (self.env.now_ms)()));
         Ok(())
@@ -748,7 +739,7 @@ pub(super) async fn read_public<S: VaultStore>(
     vault: &Vault<S>,
     name: &str,
 ) -> Result<Option<String>, EngineError> {
-    let bytes = vault.public(name).await.map_err(vault_error)?;
+    let bytes = vault.public(name).await?;
     Ok(bytes.and_then(|bytes| String::from_utf8(bytes).ok()))
 }
 
@@ -769,14 +760,11 @@ async fn record_identity<S: VaultStore>(
     npub: &str,
     signer: &str,
 ) -> Result<(), EngineError> {
-    vault
-        .put_public(NPUB, npub.as_bytes())
-        .await
-        .map_err(vault_error)?;
+    vault.put_public(NPUB, npub.as_bytes()).await?;
     vault
         .put_public(SIGNER, signer.as_bytes())
         .await
-        .map_err(vault_error)
+        .map_err(EngineError::from)
 }
 
 /// Refuses to give a second identity to a profile that has one.
@@ -785,12 +773,6 @@ async fn ensure_new_profile<S: VaultStore>(vault: &Vault<S>) -> Result<(), Engin
         return Err(EngineError::AlreadyExists);
     }
     Ok(())
-}
-
-fn remote_signer_error(error: BunkerError) -> EngineError {
-    EngineError::RemoteSigner {
-        reason: error.to_string(),
-    }
 }
 
 fn nostr_connect_cancelled() -> EngineError {
@@ -826,23 +808,5 @@ fn parse_secret_key(key: &str, password: &str) -> Result<nostr::SecretKey, Engin
 fn not_open() -> EngineError {
     EngineError::Storage {
         message: "the profile's storage could not be opened".to_owned(),
-    }
-}
-
-pub(super) fn invalid(error: impl std::fmt::Display) -> EngineError {
-    EngineError::Invalid {
-        message: error.to_string(),
-    }
-}
-
-pub(super) fn vault_error(error: VaultError) -> EngineError {
-    match error {
-        VaultError::WrongPassphrase { retry_in_ms } => EngineError::WrongPassphrase { retry_in_ms },
-        VaultError::TooSoon { retry_in_ms } => EngineError::TooSoon { retry_in_ms },
-        VaultError::Locked => EngineError::Locked,
-        VaultError::NoVault => EngineError::NoWallet,
-        VaultError::AlreadyCreated => EngineError::AlreadyExists,
-        VaultError::Store(store) => storage_error(store),
-        other => invalid(other),
     }
 }

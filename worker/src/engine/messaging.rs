@@ -30,7 +30,7 @@ use nostr_sdk::NostrSigner;
 use tokio::sync::broadcast::{self, error::RecvError};
 use zeroize::Zeroizing;
 
-use super::identity::{opened, opened_mut, vault_error, BUNKER_TIMEOUT};
+use super::identity::{opened, opened_mut, BUNKER_TIMEOUT};
 use super::Engine;
 use crate::messaging::history::{History, ReadMarker, SentReceipts};
 use crate::messaging::outbox::{Outbox, Sealed};
@@ -397,7 +397,10 @@ impl<P: ProfileStores> Engine<P> {
         }
         let vault = opened_mut(&mut guard)?;
         let record = self.outbox.borrow().to_record();
-        vault.put_public(OUTBOX, &record).await.map_err(vault_error)
+        vault
+            .put_public(OUTBOX, &record)
+            .await
+            .map_err(EngineError::from)
     }
 
     /// Writes the read markers, under the same condition as the outbox.

@@ -7,10 +7,12 @@
 
 mod contacts;
 mod ecash;
+mod error;
 mod identity;
 mod messaging;
 mod profiles;
 mod relays;
+mod session;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -19,7 +21,6 @@ use std::sync::Arc;
 use futures::channel::mpsc;
 use futures::lock::Mutex;
 
-use crate::ecash::wallet::Wallets;
 use crate::messaging::history::History;
 use crate::messaging::outbox::Outbox;
 use crate::messaging::Messenger;
@@ -34,6 +35,7 @@ use crate::vault::{AutoLock, KdfParams, Vault};
 
 pub use identity::Session;
 use messaging::MessagingStart;
+use session::SessionEnd;
 
 /// The engine's version, shown to the user so bug reports name the build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -82,12 +84,10 @@ pub struct Engine<P: ProfileStores> {
     history: RefCell<History>,
     /// The messages not delivered yet, as the vault keeps them.
     outbox: RefCell<Outbox>,
-    /// The eCash wallets while unlocked, opened on first use.
-    ecash: RefCell<Option<Rc<Wallets>>>,
-    /// Serialises opening the wallets.
-    ecash_opening: Mutex<()>,
-    /// What recovery could not finish when the wallets opened.
-    ecash_problems: RefCell<Vec<String>>,
+    /// The unlocked session's services; a new one after each lock.
+    unlocked: RefCell<Rc<session::Session>>,
+    /// Ends `unlocked` when replaced, cancelling what it runs.
+    unlocked_end: RefCell<SessionEnd>,
     messaging_requests: mpsc::UnboundedSender<MessagingStart>,
     messaging_requests_receiver: RefCell<Option<mpsc::UnboundedReceiver<MessagingStart>>>,
     /// Ids of messages for the messaging loop to deliver.
@@ -102,6 +102,7 @@ impl<P: ProfileStores> Engine<P> {
     pub fn new(profiles: P, events: mpsc::UnboundedSender<FromEngine>, env: Environment) -> Self {
         let (messaging_requests, messaging_requests_receiver) = mpsc::unbounded();
         let (deliveries, deliveries_receiver) = mpsc::unbounded();
+        let (unlocked, unlocked_end) = session::Session::start();
         Self {
             status: RefCell::new(EngineStatus::Starting),
             profiles,
@@ -118,9 +119,8 @@ impl<P: ProfileStores> Engine<P> {
             relay_changes: Mutex::new(()),
             history: RefCell::default(),
             outbox: RefCell::default(),
-            ecash: RefCell::new(None),
-            ecash_opening: Mutex::new(()),
-            ecash_problems: RefCell::new(Vec::new()),
+            unlocked: RefCell::new(unlocked),
+            unlocked_end: RefCell::new(unlocked_end),
             messaging_requests,
             messaging_requests_receiver: RefCell::new(Some(messaging_requests_receiver)),
             deliveries,
@@ -203,47 +203,64 @@ impl<P: ProfileStores> Engine<P> {
                 conversation,
                 before,
                 limit,
-            } => self.open_conversation(&conversation, before, limit).await,
+            } => {
+                self.session()
+                    .run(self.open_conversation(&conversation, before, limit))
+                    .await
+            }
             Command::SendMessage { to, text, subject } => {
-                self.send_message(&to, &text, subject.as_deref()).await
+                self.session()
+                    .run(self.send_message(&to, &text, subject.as_deref()))
+                    .await
             }
             Command::RetryMessage { id } => self.retry_message(&id),
-            Command::GetMyProfile { refresh } => self.get_my_profile(refresh).await,
-            Command::SetMyProfile { profile } => self.set_my_profile(profile).await,
-            Command::ListContacts { refresh } => self.list_contacts(refresh).await,
-            Command::FindPeople { query } => self.find_people(&query).await,
-            Command::GetPerson { who, refresh } => self.get_person(&who, refresh).await,
-            Command::AddContact { who } => self.follow(&who, true).await,
-            Command::RemoveContact { who } => self.follow(&who, false).await,
-            Command::GetNames { npubs } => self.get_names(&npubs).await,
-            Command::ListRelays => self.list_relays().await,
-            Command::AddRelay { url, read, write } => self.add_relay(&url, read, write).await,
-            Command::RemoveRelay { url } => self.remove_relay(&url).await,
+            Command::GetMyProfile { refresh } => {
+                self.session().run(self.get_my_profile(refresh)).await
+            }
+            Command::SetMyProfile { profile } => {
+                self.session().run(self.set_my_profile(profile)).await
+            }
+            Command::ListContacts { refresh } => {
+                self.session().run(self.list_contacts(refresh)).await
+            }
+            Command::FindPeople { query } => self.session().run(self.find_people(&query)).await,
+            Command::GetPerson { who, refresh } => {
+                self.session().run(self.get_person(&who, refresh)).await
+            }
+            Command::AddContact { who } => self.session().run(self.follow(&who, true)).await,
+            Command::RemoveContact { who } => self.session().run(self.follow(&who, false)).await,
+            Command::GetNames { npubs } => self.session().run(self.get_names(&npubs)).await,
+            Command::ListRelays => self.session().run(self.list_relays()).await,
+            Command::AddRelay { url, read, write } => {
+                self.session().run(self.add_relay(&url, read, write)).await
+            }
+            Command::RemoveRelay { url } => self.session().run(self.remove_relay(&url)).await,
             Command::SetRelayFlags { url, read, write } => {
-                self.set_relay_flags(&url, read, write).await
+                self.session()
+                    .run(self.set_relay_flags(&url, read, write))
+                    .await
             }
-            Command::GetRelayInfo { url } => self.relay_info(&url).await,
-            Command::GetEcash => self.ecash_reply().await,
-            Command::AddMint { url } => self.add_mint(&url).await,
-            Command::RemoveMint { url } => self.remove_mint(&url).await,
-            Command::SetDefaultMint { url } => self.set_default_mint(&url).await,
-            Command::RequestMint { mint, amount } => self.request_mint(&mint, amount).await,
-            Command::AwaitMint { mint, quote } => self.await_mint(&mint, &quote).await,
-            Command::QuoteMelt { mint, invoice } => self.quote_melt(&mint, &invoice).await,
-            Command::Melt { mint, quote } => self.melt(&mint, &quote).await,
-            Command::SendToken {
-                mint,
-                amount,
-                lock_to,
-            } => self.send_token(&mint, amount, lock_to.as_deref()).await,
-            Command::InspectToken { token } => self.inspect_token(&token).await,
-            Command::ReceiveToken { token, trust_mint } => {
-                self.receive_token(&token, trust_mint).await
+            Command::GetRelayInfo { url } => self.session().run(self.relay_info(&url)).await,
+            command @ (Command::GetEcash
+            | Command::AddMint { .. }
+            | Command::RemoveMint { .. }
+            | Command::SetDefaultMint { .. }
+            | Command::RequestMint { .. }
+            | Command::AwaitMint { .. }
+            | Command::QuoteMelt { .. }
+            | Command::Melt { .. }
+            | Command::SendToken { .. }
+            | Command::InspectToken { .. }
+            | Command::ReceiveToken { .. }
+            | Command::ReclaimToken { .. }
+            | Command::RestoreEcash
+            | Command::CheckProofs
+            | Command::EcashHistory) => {
+                let session = self.session();
+                session
+                    .run(self.answer_ecash(&session.ecash, command))
+                    .await
             }
-            Command::ReclaimToken { mint, send } => self.reclaim_token(&mint, &send).await,
-            Command::RestoreEcash => self.restore_ecash().await,
-            Command::CheckProofs => self.check_proofs().await,
-            Command::EcashHistory => self.ecash_history().await,
             Command::GetIdentity => self.identity().await.map(identity_reply),
             Command::NewMnemonic { words } => self.new_mnemonic(words),
             Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {
@@ -332,6 +349,20 @@ impl<P: ProfileStores> Engine<P> {
                 self.push(Event::Identity { identity });
             }
         }
+    }
+
+    /// The session commands run in now.
+    fn session(&self) -> Rc<session::Session> {
+        Rc::clone(&self.unlocked.borrow())
+    }
+
+    /// Ends the unlocked session: every command still running in it is
+    /// cancelled, and its services' state dropped with the last of them.
+    fn end_unlocked(&self) {
+        let (unlocked, unlocked_end) = session::Session::start();
+        *self.unlocked.borrow_mut() = unlocked;
+        // Replacing the old end drops it: that is the signal.
+        *self.unlocked_end.borrow_mut() = unlocked_end;
     }
 
     fn touch(&self) {

@@ -1,6 +1,7 @@
 //! Profile commands: open (claiming it for this tab), list, add, delete.
 
-use super::identity::{invalid, read_public, vault_error, NPUB};
+use super::error::{invalid, storage_error};
+use super::identity::{read_public, NPUB};
 use super::Engine;
 use crate::profiles::{new_profile_id, ProfileStores};
 use crate::protocol::{EngineError, Event, Identity, ProfileSummary, Reply, DELETE_CONFIRMATION};
@@ -41,7 +42,7 @@ impl<P: ProfileStores> Engine<P> {
                 });
             }
             let store = self.profiles.open(&id).await.map_err(storage_error)?;
-            let opened = Vault::open(store).await.map_err(vault_error)?;
+            let opened = Vault::open(store).await?;
             // Only now that the new profile is open is the old one let go.
             if let Some(previous) = current {
                 self.profiles.release(&previous);
@@ -85,7 +86,7 @@ impl<P: ProfileStores> Engine<P> {
                 // Leave nothing behind: the profile was new and is empty.
                 self.profiles.release(&id);
                 let _ = self.profiles.delete(&id).await;
-                return Err(vault_error(error));
+                return Err(error.into());
             }
         };
         if let Some(previous) = self.current.borrow_mut().replace(id.clone()) {
@@ -110,7 +111,7 @@ impl<P: ProfileStores> Engine<P> {
             // Reading another profile's public records is safe while a tab
             // holds it: nothing is written.
             let store = self.profiles.open(&id).await.map_err(storage_error)?;
-            let vault = Vault::open(store).await.map_err(vault_error)?;
+            let vault = Vault::open(store).await?;
             let npub = read_public(&vault, NPUB).await?;
             profiles.push(ProfileSummary { id, npub });
         }
@@ -171,12 +172,5 @@ impl<P: ProfileStores> Engine<P> {
         self.push(Event::Identity {
             identity: Identity::Elsewhere,
         });
-    }
-}
-
-/// A storage failure (the vault's, the eCash store's, …) in the user's words.
-pub(super) fn storage_error(error: impl std::fmt::Display) -> EngineError {
-    EngineError::Storage {
-        message: error.to_string(),
     }
 }

@@ -9,12 +9,12 @@
 
 use nostr::{RelayUrl, Timestamp};
 
-use super::identity::{opened, opened_mut, vault_error};
+use super::identity::{opened, opened_mut};
 use super::Engine;
 use crate::messaging::Messenger;
 use crate::profiles::ProfileStores;
 use crate::protocol::{EngineError, Event, RelayAuth, RelayConnection, RelayView, Reply};
-use crate::relays::{info, parse_relay_url, RelayList, RelayListError};
+use crate::relays::{info, parse_relay_url, RelayList};
 
 /// The vault's record of the user's relays (public).
 const RELAYS: &str = "relays/list";
@@ -67,7 +67,7 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     pub(super) async fn relay_info(&self, url: &str) -> Result<Reply, EngineError> {
-        let url = parse_relay_url(url).map_err(list_error)?;
+        let url = parse_relay_url(url)?;
         let info = info::fetch(&url)
             .await
             .map_err(|message| EngineError::Invalid { message })?;
@@ -81,7 +81,7 @@ impl<P: ProfileStores> Engine<P> {
     pub(super) async fn stored_relays(&self) -> Result<RelayList, EngineError> {
         let guard = self.vault.lock().await;
         let vault = opened(&guard)?;
-        match vault.public(RELAYS).await.map_err(vault_error)? {
+        match vault.public(RELAYS).await? {
             Some(record) => {
                 RelayList::parse_record(&record).map_err(|error| EngineError::Invalid {
                     message: format!("your relay list cannot be read: {error}"),
@@ -108,8 +108,7 @@ impl<P: ProfileStores> Engine<P> {
             Change::Add { url, read, write } => list.add(url, read, write, now),
             Change::Remove { url } => list.remove(url, now),
             Change::SetFlags { url, read, write } => list.set_flags(url, read, write, now),
-        }
-        .map_err(list_error)?;
+        }?;
         self.keep_relays(&list).await?;
         if let Some(messenger) = messenger {
             messenger
@@ -145,7 +144,7 @@ impl<P: ProfileStores> Engine<P> {
         vault
             .put_public(RELAYS, &list.to_record())
             .await
-            .map_err(vault_error)
+            .map_err(EngineError::from)
     }
 
     /// Each relay's view: live while messaging runs, else from the vault.
@@ -175,12 +174,6 @@ impl<P: ProfileStores> Engine<P> {
             *self.shown_relays.borrow_mut() = relays.clone();
             self.push(Event::Relays { relays });
         }
-    }
-}
-
-fn list_error(error: RelayListError) -> EngineError {
-    EngineError::Invalid {
-        message: error.to_string(),
     }
 }
 

@@ -187,6 +187,14 @@ pub async fn receive(
     .await
 }
 
+/// The message of a mint that could not be reached in time.
+pub fn unreachable_message(outcome: Result<Reply, EngineError>) -> String {
+    match outcome {
+        Err(EngineError::MintUnreachable { message }) => message,
+        other => panic!("expected an unreachable mint, got {other:?}"),
+    }
+}
+
 pub fn ecash_message(outcome: Result<Reply, EngineError>) -> String {
     match outcome {
         Err(EngineError::Ecash { message }) => message,

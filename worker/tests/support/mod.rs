@@ -5,6 +5,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ecash;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod gate;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod messaging;
 
 use std::cell::Cell;

@@ -1,0 +1,59 @@
+//! The unlocked session: what exists from an unlock (or a sign-in) until
+//! the next lock, auto-lock, takeover by another tab or switch of profile.
+//!
+//! Every command of a capability service runs inside the session it
+//! started in ([`Session::run`]). Ending the session drops its
+//! [`SessionEnd`], which cancels all of them at their next await: a future
+//! of an old session never writes anything afterwards, and never holds a
+//! capability's state (an eCash store, with the seed and the store's key)
+//! past the lock. Cancelling is safe where it cuts: every operation writes
+//! what it is about to do before its network call, and the next session
+//! recovers it (see `ecash::wallet::Wallets::recover`).
+
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use futures::future::{self, Either, FutureExt, Shared};
+
+use super::ecash::EcashService;
+use crate::protocol::EngineError;
+
+/// One session's services and the signal that ends it.
+pub(super) struct Session {
+    /// Resolves when the session ends.
+    ended: Shared<oneshot::Receiver<()>>,
+    pub(super) ecash: EcashService,
+}
+
+/// Ends its session when dropped. Held by the engine alone, never by the
+/// tasks it cancels, so ending never waits on them.
+pub(super) struct SessionEnd {
+    _signal: oneshot::Sender<()>,
+}
+
+impl Session {
+    /// A new session, and what ends it.
+    pub(super) fn start() -> (Rc<Self>, SessionEnd) {
+        let (end, ended) = oneshot::channel();
+        let session = Self {
+            ended: ended.shared(),
+            ecash: EcashService::default(),
+        };
+        (Rc::new(session), SessionEnd { _signal: end })
+    }
+
+    /// Runs `work` unless, or until, this session ends; a command cut
+    /// short by the end answers [`EngineError::Locked`].
+    pub(super) async fn run<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, EngineError>>,
+    ) -> Result<T, EngineError> {
+        let ended = self.ended.clone();
+        // Boxed: a command's future (cdk's above all) is large, and kept
+        // inline it would grow every caller's future with it.
+        match future::select(Box::pin(work), ended).await {
+            Either::Left((outcome, _)) => outcome,
+            Either::Right(_) => Err(EngineError::Locked),
+        }
+    }
+}
