@@ -11,7 +11,6 @@
 
 pub mod config;
 pub mod dev;
-pub mod relay;
 pub mod spa;
 
 mod api;
@@ -26,9 +25,8 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
-pub use dev::{DevConfig, DevServices};
+pub use dev::{DevConfig, DevServices, RelayError};
 pub use flash_dev_mint::DevMintError;
-pub use relay::RelayError;
 pub use spa::SpaError;
 
 /// Builds the HTTP application: health check, `/api`, and the SPA for

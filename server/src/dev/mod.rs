@@ -5,6 +5,8 @@
 //! them up, [`DevServices::shutdown`] (or dropping them) stops them. The app
 //! reads `GET /api/dev/config` ([`DevConfig`]) to find them.
 
+mod relay;
+
 use axum::{
     extract::Query,
     response::{IntoResponse, Response},
@@ -15,7 +17,9 @@ use flash_dev_mint::DevMint;
 use serde::{Deserialize, Serialize};
 use tempfile::TempDir;
 
-use crate::{api::ApiError, relay::DevRelay, Config, StartError};
+use crate::{api::ApiError, Config, StartError};
+
+pub use relay::{DevRelay, RelayError};
 
 /// Where the dev mint's API is nested in the server's own routes: same
 /// origin as the app, so neither the CSP nor CORS stands in its way.
