@@ -8,8 +8,7 @@
 mod relay;
 
 use axum::{
-    extract::Query,
-    response::{IntoResponse, Response},
+    extract::{rejection::QueryRejection, Query},
     routing::get,
     Json, Router,
 };
@@ -106,15 +105,29 @@ pub(crate) fn api_routes(config: DevConfig) -> Router {
 /// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for
 /// N sat, which the dev mint's fake Lightning node "pays" when a wallet
 /// melts to it, so a newcomer (and the end-to-end tests) can try paying.
-async fn someone_elses_invoice(Query(request): Query<InvoiceRequest>) -> Response {
+// The query as a `Result`, so a missing or malformed `sat` is the API's JSON
+// error rather than axum's plain-text rejection.
+async fn someone_elses_invoice(
+    request: Result<Query<InvoiceRequest>, QueryRejection>,
+) -> Result<Json<Invoice>, ApiError> {
+    let Query(request) = request?;
     if request.sat == 0 {
-        return ApiError::bad_request("an invoice needs an amount: sat must be more than 0");
+        return Err(ApiError::BadRequest(
+            "an invoice needs an amount: sat must be more than 0".to_owned(),
+        ));
     }
-    Json(serde_json::json!({ "invoice": flash_dev_mint::fake_invoice(request.sat) }))
-        .into_response()
+    Ok(Json(Invoice {
+        invoice: flash_dev_mint::fake_invoice(request.sat),
+    }))
 }
 
 #[derive(Deserialize)]
 struct InvoiceRequest {
     sat: u64,
+}
+
+/// The body of `GET /api/dev/invoice`.
+#[derive(Serialize)]
+struct Invoice {
+    invoice: String,
 }
