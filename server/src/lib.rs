@@ -46,11 +46,9 @@ fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
 
     let mut dynamic = Router::new()
         .route("/healthz", get(health::healthz))
-        .nest("/api", api::router(dev.map(DevServices::config)));
+        .nest("/api", api::router());
     if let Some(dev) = dev {
-        // A path the mint does not know is a JSON 404, not the app's page.
-        let mint = dev.mint().router().fallback(api::not_found);
-        dynamic = dynamic.nest(dev::MINT_PATH, mint);
+        dynamic = dynamic.merge(dev.router());
     }
     // Dynamic answers describe the server's state right now, so no cache
     // (browser, proxy or service worker) may keep them.

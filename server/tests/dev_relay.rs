@@ -210,6 +210,21 @@ async fn without_dev_there_is_no_relay_and_no_dev_config() {
 }
 
 #[tokio::test]
+async fn an_unknown_dev_endpoint_is_the_api_json_404() {
+    let dist = built_dist();
+    let app = dev_app(dist.path()).await;
+    let (status, headers, body) = get(&app.router(), "/api/dev/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(header(&headers, header::CONTENT_TYPE), "application/json");
+    let json: Value = serde_json::from_slice(&body).expect("JSON body");
+    assert_eq!(
+        json,
+        json!({"error": "not_found", "message": "no API endpoint at /api/dev/nothing-here"})
+    );
+    app.shutdown();
+}
+
+#[tokio::test]
 async fn the_dev_relay_answers_nip11_to_any_origin() {
     let dist = built_dist();
     let app = dev_app(dist.path()).await;

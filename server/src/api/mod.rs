@@ -8,18 +8,13 @@ mod error;
 
 use axum::{extract::OriginalUri, Router};
 
-use crate::dev::{self, DevConfig};
-
 pub(crate) use error::ApiError;
 
-/// `dev` is `Some` in dev mode only: without it the dev endpoints are the
-/// JSON 404 like any unknown path.
-pub(crate) fn router(dev: Option<DevConfig>) -> Router {
-    let router = match dev {
-        Some(config) => dev::api_routes(config),
-        None => Router::new(),
-    };
-    router.fallback(not_found)
+/// The router to nest at `/api`. Dev mode adds its endpoints beside it
+/// (see [`crate::dev`]); without dev mode they are the JSON 404 like any
+/// unknown path.
+pub(crate) fn router() -> Router {
+    Router::new().fallback(not_found)
 }
 
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix

@@ -1,28 +1,28 @@
-//! What `server --dev` runs for a newcomer, and the document that tells the
-//! app about it.
+//! Everything `server --dev` runs for a newcomer, and nothing the server
+//! needs without it: a NOSTR relay ([`DevRelay`]), a Cashu mint at `/mint`,
+//! and the endpoints under `/api/dev`, among them the document that tells
+//! the app where the services are ([`DevConfig`]).
 //!
-//! The services live as long as the server: [`DevServices::start`] brings
-//! them up, [`DevServices::shutdown`] (or dropping them) stops them. The app
-//! reads `GET /api/dev/config` ([`DevConfig`]) to find them.
+//! [`DevServices`] is the one way in: [`DevServices::start`] brings the
+//! services up, `DevServices::router` gives the routes the server adds, and
+//! [`DevServices::shutdown`] (or dropping them) stops them.
 
+mod config;
+mod endpoints;
 mod relay;
 
-use axum::{
-    extract::{rejection::QueryRejection, Query},
-    routing::get,
-    Json, Router,
-};
+use axum::Router;
 use flash_dev_mint::DevMint;
-use serde::{Deserialize, Serialize};
 use tempfile::TempDir;
 
-use crate::{api::ApiError, Config, StartError};
+use crate::{api, Config, StartError};
 
+pub use config::DevConfig;
 pub use relay::{DevRelay, RelayError};
 
 /// Where the dev mint's API is nested in the server's own routes: same
 /// origin as the app, so neither the CSP nor CORS stands in its way.
-pub(crate) const MINT_PATH: &str = "/mint";
+const MINT_PATH: &str = "/mint";
 
 /// The local development services.
 #[derive(Debug)]
@@ -71,6 +71,15 @@ impl DevServices {
         }
     }
 
+    /// The routes dev mode adds to the server's: `/api/dev/*` and the mint.
+    pub(crate) fn router(&self) -> Router {
+        // A path the mint does not know is a JSON 404, not the app's page.
+        let mint = self.mint.router().fallback(api::not_found);
+        Router::new()
+            .nest("/api/dev", endpoints::routes(self.config()))
+            .nest(MINT_PATH, mint)
+    }
+
     /// Stops the relay. The mint is served by the server's own listener, so
     /// it stops with the server; dropping the services stops its background
     /// task and removes its files.
@@ -79,55 +88,3 @@ impl DevServices {
     }
 }
 
-/// The body of `GET /api/dev/config`: where the app finds the development
-/// services, used instead of its production defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DevConfig {
-    /// NOSTR relay URLs (`ws://127.0.0.1:<port>`).
-    pub relays: Vec<String>,
-    /// Cashu mint URLs (`http://<server address>/mint`).
-    pub mints: Vec<String>,
-}
-
-/// The routes under `/api` that exist only in dev mode.
-pub(crate) fn api_routes(config: DevConfig) -> Router {
-    Router::new()
-        .route(
-            "/dev/config",
-            get(move || {
-                let config = config.clone();
-                async move { Json(config) }
-            }),
-        )
-        .route("/dev/invoice", get(someone_elses_invoice))
-}
-
-/// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for
-/// N sat, which the dev mint's fake Lightning node "pays" when a wallet
-/// melts to it, so a newcomer (and the end-to-end tests) can try paying.
-// The query as a `Result`, so a missing or malformed `sat` is the API's JSON
-// error rather than axum's plain-text rejection.
-async fn someone_elses_invoice(
-    request: Result<Query<InvoiceRequest>, QueryRejection>,
-) -> Result<Json<Invoice>, ApiError> {
-    let Query(request) = request?;
-    if request.sat == 0 {
-        return Err(ApiError::BadRequest(
-            "an invoice needs an amount: sat must be more than 0".to_owned(),
-        ));
-    }
-    Ok(Json(Invoice {
-        invoice: flash_dev_mint::fake_invoice(request.sat),
-    }))
-}
-
-#[derive(Deserialize)]
-struct InvoiceRequest {
-    sat: u64,
-}
-
-/// The body of `GET /api/dev/invoice`.
-#[derive(Serialize)]
-struct Invoice {
-    invoice: String,
-}
