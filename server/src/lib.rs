@@ -17,6 +17,8 @@ mod api;
 mod health;
 mod security;
 
+use std::net::SocketAddr;
+
 use axum::{
     http::{header, HeaderValue},
     routing::get,
@@ -66,6 +68,13 @@ fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
 pub enum StartError {
     #[error(transparent)]
     Spa(#[from] SpaError),
+    #[error(
+        "--dev will not listen on {listen}: its mint issues free eCash to anyone who can reach it, \
+         so it listens on loopback only (127.0.0.0/8 or ::1)\n\
+         Listen on 127.0.0.1, or pass --dev-public (FLASH_DEV_PUBLIC, dev_public in the config file) \
+         to serve it to other machines on purpose."
+    )]
+    PublicDev { listen: SocketAddr },
     #[error(transparent)]
     Relay(#[from] RelayError),
     #[error("could not create a temporary directory for the dev mint")]
@@ -87,7 +96,8 @@ impl App {
     /// the development services and serves `/api/dev/config` and the dev mint.
     ///
     /// The dev mint's URL names `config.listen`: bind first and pass the
-    /// address actually bound.
+    /// address actually bound. Dev mode refuses an address that is not
+    /// loopback unless `config.dev_public` is set ([`StartError::PublicDev`]).
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         // Check the app is built before starting anything.
         let spa = spa::Spa::load(&config.dist)?;

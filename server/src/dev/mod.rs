@@ -11,6 +11,8 @@ mod config;
 mod endpoints;
 mod relay;
 
+use std::net::SocketAddr;
+
 use axum::Router;
 use flash_dev_mint::DevMint;
 use tempfile::TempDir;
@@ -37,8 +39,15 @@ impl DevServices {
     /// Starts every development service `config` asks for.
     ///
     /// The mint is served by the server itself at `http://<config.listen>/mint`:
-    /// `config.listen` must be the address actually bound (not port 0).
+    /// `config.listen` must be the address actually bound (not port 0). It
+    /// issues eCash for nothing, so unless `config.dev_public` says so,
+    /// `config.listen` must be a loopback address, or nothing starts.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
+        if !config.dev_public && !is_loopback(config.listen) {
+            return Err(StartError::PublicDev {
+                listen: config.listen,
+            });
+        }
         let relay = DevRelay::start(config.dev_relay_port).await?;
         let mint_dir = tempfile::Builder::new()
             .prefix("flash-dev-mint-")
@@ -88,3 +97,26 @@ impl DevServices {
     }
 }
 
+
+/// Whether only this machine can reach `addr`: 127.0.0.0/8 or ::1, also
+/// written as an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`).
+fn is_loopback(addr: SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_127_0_0_0_slash_8_and_ipv6_1() {
+        for addr in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080", "[::ffff:127.0.0.1]:80"] {
+            let addr: SocketAddr = addr.parse().expect("an address");
+            assert!(is_loopback(addr), "{addr}");
+        }
+        for addr in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:80", "[::ffff:10.0.0.1]:80"] {
+            let addr: SocketAddr = addr.parse().expect("an address");
+            assert!(!is_loopback(addr), "{addr}");
+        }
+    }
+}
