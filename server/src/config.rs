@@ -47,11 +47,24 @@ pub struct Args {
     )]
     pub dev: Option<bool>,
 
+    /// Let --dev listen on an address other machines can reach. Without it, --dev refuses any but a loopback address (127.0.0.0/8, ::1): its mint issues free eCash to anyone who reaches it
+    // Parsed like --dev.
+    #[arg(
+        long,
+        env = "FLASH_DEV_PUBLIC",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub dev_public: Option<bool>,
+
     /// Port of the dev relay on 127.0.0.1, with --dev; 0 picks any free port [default: 0]
     #[arg(long, env = "FLASH_DEV_RELAY_PORT", value_name = "PORT")]
     pub dev_relay_port: Option<u16>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_relay_port); flags and environment variables win over it
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -65,6 +78,9 @@ pub struct Config {
     pub dist: PathBuf,
     /// Whether to run the local development services.
     pub dev: bool,
+    /// Whether the development services may be served on an address that is
+    /// not loopback.
+    pub dev_public: bool,
     /// Port of the development relay on 127.0.0.1; 0 means any free port.
     pub dev_relay_port: u16,
 }
@@ -76,6 +92,7 @@ impl Default for Config {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist: PathBuf::from("dist"),
             dev: false,
+            dev_public: false,
             dev_relay_port: 0,
         }
     }
@@ -118,6 +135,10 @@ impl Config {
             listen: args.listen.or(file.listen).unwrap_or(default.listen),
             dist: args.dist.or(file.dist).unwrap_or(default.dist),
             dev: args.dev.or(file.dev).unwrap_or(default.dev),
+            dev_public: args
+                .dev_public
+                .or(file.dev_public)
+                .unwrap_or(default.dev_public),
             dev_relay_port: args
                 .dev_relay_port
                 .or(file.dev_relay_port)
@@ -135,6 +156,7 @@ struct ConfigFile {
     listen: Option<SocketAddr>,
     dist: Option<PathBuf>,
     dev: Option<bool>,
+    dev_public: Option<bool>,
     dev_relay_port: Option<u16>,
 }
 
@@ -170,10 +192,11 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 5] = [
+    const VARS: [&str; 6] = [
         "FLASH_LISTEN",
         "FLASH_DIST",
         "FLASH_DEV",
+        "FLASH_DEV_PUBLIC",
         "FLASH_DEV_RELAY_PORT",
         "FLASH_CONFIG",
     ];
@@ -238,6 +261,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(from_flag.dev_relay_port, 7003);
+    }
+
+    #[test]
+    fn dev_public_comes_from_flag_environment_or_file() {
+        assert!(!config_from(&[], &[]).unwrap().dev_public);
+        let file = toml_file("dev_public = true\n");
+        let path = file.path().to_str().unwrap();
+        assert!(config_from(&["--config", path], &[]).unwrap().dev_public);
+        let from_env = config_from(&["--config", path], &[("FLASH_DEV_PUBLIC", "false")]);
+        assert!(!from_env.unwrap().dev_public);
+        let from_flag = config_from(&["--dev-public"], &[("FLASH_DEV_PUBLIC", "false")]);
+        assert!(from_flag.unwrap().dev_public);
     }
 
     #[test]

@@ -11,12 +11,13 @@
 
 pub mod config;
 pub mod dev;
-pub mod relay;
 pub mod spa;
 
 mod api;
 mod health;
 mod security;
+
+use std::net::SocketAddr;
 
 use axum::{
     http::{header, HeaderValue},
@@ -26,9 +27,8 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::Config;
-pub use dev::{DevConfig, DevServices};
+pub use dev::{DevConfig, DevServices, RelayError};
 pub use flash_dev_mint::DevMintError;
-pub use relay::RelayError;
 pub use spa::SpaError;
 
 /// Builds the HTTP application: health check, `/api`, and the SPA for
@@ -48,11 +48,9 @@ fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
 
     let mut dynamic = Router::new()
         .route("/healthz", get(health::healthz))
-        .nest("/api", api::router(dev.map(DevServices::config)));
+        .nest("/api", api::router());
     if let Some(dev) = dev {
-        // A path the mint does not know is a JSON 404, not the app's page.
-        let mint = dev.mint().router().fallback(api::not_found);
-        dynamic = dynamic.nest(dev::MINT_PATH, mint);
+        dynamic = dynamic.merge(dev.router());
     }
     // Dynamic answers describe the server's state right now, so no cache
     // (browser, proxy or service worker) may keep them.
@@ -70,6 +68,13 @@ fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
 pub enum StartError {
     #[error(transparent)]
     Spa(#[from] SpaError),
+    #[error(
+        "--dev will not listen on {listen}: its mint issues free eCash to anyone who can reach it, \
+         so it listens on loopback only (127.0.0.0/8 or ::1)\n\
+         Listen on 127.0.0.1, or pass --dev-public (FLASH_DEV_PUBLIC, dev_public in the config file) \
+         to serve it to other machines on purpose."
+    )]
+    PublicDev { listen: SocketAddr },
     #[error(transparent)]
     Relay(#[from] RelayError),
     #[error("could not create a temporary directory for the dev mint")]
@@ -91,7 +96,8 @@ impl App {
     /// the development services and serves `/api/dev/config` and the dev mint.
     ///
     /// The dev mint's URL names `config.listen`: bind first and pass the
-    /// address actually bound.
+    /// address actually bound. Dev mode refuses an address that is not
+    /// loopback unless `config.dev_public` is set ([`StartError::PublicDev`]).
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         // Check the app is built before starting anything.
         let spa = spa::Spa::load(&config.dist)?;

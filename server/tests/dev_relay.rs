@@ -1,9 +1,14 @@
-//! `--dev`: the in-process NOSTR relay and `/api/dev/config`, which tells the
-//! app where it is. Driven in memory and through the real `server` binary.
+//! `--dev`: where it may listen, the in-process NOSTR relay and
+//! `/api/dev/config`, which tells the app where it is. Driven in memory and
+//! through the real `server` binary.
 
 mod support;
 
-use std::{net::Ipv4Addr, path::Path, time::Duration};
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    path::Path,
+    time::Duration,
+};
 
 use axum::http::{header, StatusCode};
 use flash_server::{App, Config, DevConfig, StartError};
@@ -17,7 +22,7 @@ use tokio::{
 };
 use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
-use support::{built_dist, get, header, Server};
+use support::{built_dist, get, header, server_command, Server};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -28,6 +33,18 @@ async fn start(dist: &Path, dev: bool, dev_relay_port: u16) -> Result<App, Start
         dist: dist.to_owned(),
         dev,
         dev_relay_port,
+        ..Config::default()
+    };
+    App::start(&config).await
+}
+
+/// Starts the app in dev mode for `listen`, which nothing binds here.
+async fn start_for(dist: &Path, listen: &str, dev_public: bool) -> Result<App, StartError> {
+    let config = Config {
+        listen: listen.parse::<SocketAddr>().expect("an address"),
+        dist: dist.to_owned(),
+        dev: true,
+        dev_public,
         ..Config::default()
     };
     App::start(&config).await
@@ -84,6 +101,67 @@ fn signed_note(keys: &Keys, content: &str) -> Value {
         .sign_with_keys(keys)
         .expect("sign the note");
     serde_json::to_value(&event).expect("event as JSON")
+}
+
+#[tokio::test]
+async fn dev_refuses_to_listen_beyond_loopback_and_names_the_override() {
+    let dist = built_dist();
+    for listen in ["0.0.0.0:8080", "192.168.1.2:8080", "[::]:8080"] {
+        let err = start_for(dist.path(), listen, false)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("--dev started on {listen}"));
+        assert!(matches!(err, StartError::PublicDev { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(
+            message.starts_with(&format!("--dev will not listen on {listen}: ")),
+            "{message}"
+        );
+        assert!(message.contains("--dev-public"), "{message}");
+        assert!(message.contains("FLASH_DEV_PUBLIC"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn dev_listens_on_any_loopback_address() {
+    let dist = built_dist();
+    for listen in ["127.0.0.2:8080", "[::1]:8080"] {
+        let app = start_for(dist.path(), listen, false)
+            .await
+            .unwrap_or_else(|err| panic!("--dev on {listen}: {err}"));
+        app.shutdown();
+    }
+}
+
+#[tokio::test]
+async fn dev_public_lets_dev_listen_beyond_loopback() {
+    let dist = built_dist();
+    let app = start_for(dist.path(), "0.0.0.0:8080", true)
+        .await
+        .expect("--dev-public allows 0.0.0.0");
+    let (status, _, body) = get(&app.router(), "/api/dev/config").await;
+    assert_eq!(status, StatusCode::OK);
+    let config: DevConfig = serde_json::from_slice(&body).expect("a DevConfig");
+    assert_eq!(config.mints, ["http://0.0.0.0:8080/mint"]);
+    app.shutdown();
+}
+
+#[test]
+fn binary_refuses_dev_on_a_public_address_before_announcing_anything() {
+    let dist = built_dist();
+    let output = server_command()
+        .args(["--dev", "--listen", "0.0.0.0:0", "--dist"])
+        .arg(dist.path())
+        .output()
+        .expect("run server");
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "must not announce itself");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: --dev will not listen on 0.0.0.0:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--dev-public"), "{stderr}");
 }
 
 #[tokio::test]
@@ -207,6 +285,21 @@ async fn without_dev_there_is_no_relay_and_no_dev_config() {
         json,
         json!({"error": "not_found", "message": "no API endpoint at /api/dev/config"})
     );
+}
+
+#[tokio::test]
+async fn an_unknown_dev_endpoint_is_the_api_json_404() {
+    let dist = built_dist();
+    let app = dev_app(dist.path()).await;
+    let (status, headers, body) = get(&app.router(), "/api/dev/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(header(&headers, header::CONTENT_TYPE), "application/json");
+    let json: Value = serde_json::from_slice(&body).expect("JSON body");
+    assert_eq!(
+        json,
+        json!({"error": "not_found", "message": "no API endpoint at /api/dev/nothing-here"})
+    );
+    app.shutdown();
 }
 
 #[tokio::test]

@@ -106,10 +106,11 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 5] = [
+pub const VARS: [&str; 6] = [
     "FLASH_LISTEN",
     "FLASH_DIST",
     "FLASH_DEV",
+    "FLASH_DEV_PUBLIC",
     "FLASH_DEV_RELAY_PORT",
     "FLASH_CONFIG",
 ];

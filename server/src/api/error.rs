@@ -1,0 +1,62 @@
+//! The API's one error type: every failed `/api` request answers with its
+//! JSON body, so clients can branch on `error` and show `message` to a
+//! developer.
+
+use axum::{
+    extract::rejection::QueryRejection,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+/// Why an API request failed. Handlers return it as their `Err`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ApiError {
+    /// The query string lacks a parameter or holds one that does not parse.
+    #[error("{}", .0.body_text())]
+    Query(#[from] QueryRejection),
+
+    /// A well-formed request the endpoint cannot answer as asked.
+    #[error("{0}")]
+    BadRequest(String),
+
+    /// No endpoint at `path`.
+    #[error("no API endpoint at {path}")]
+    NotFound { path: String },
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::Query(rejection) => rejection.status(),
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// The body's `error`: what a client branches on.
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Query(_) | Self::BadRequest(_) => "bad_request",
+            Self::NotFound { .. } => "not_found",
+        }
+    }
+}
+
+/// The JSON an [`ApiError`] answers with.
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    error: &'static str,
+    message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.code(),
+            message: self.to_string(),
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}

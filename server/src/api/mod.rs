@@ -1,0 +1,26 @@
+//! The `/api` namespace.
+//!
+//! Routes added here are mounted under `/api`. The JSON fallback makes sure a
+//! client calling an endpoint that does not exist gets a machine-readable
+//! 404, instead of the SPA's `index.html`.
+
+mod error;
+
+use axum::{extract::OriginalUri, Router};
+
+pub(crate) use error::ApiError;
+
+/// The router to nest at `/api`. Dev mode adds its endpoints beside it
+/// (see [`crate::dev`]); without dev mode they are the JSON 404 like any
+/// unknown path.
+pub(crate) fn router() -> Router {
+    Router::new().fallback(not_found)
+}
+
+// `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
+// has been stripped, but the message should name the path the client asked for.
+pub(crate) async fn not_found(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound {
+        path: uri.path().to_owned(),
+    }
+}
