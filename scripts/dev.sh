@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the app and runs it locally: `server --dev` prints the URL to open.
-# Extra arguments go to the server, e.g. `scripts/dev.sh --listen 0.0.0.0:8080`.
+# Extra arguments go to the server, e.g. `scripts/dev.sh --listen 0.0.0.0:8080 --dev-public` (a public address needs `--dev-public`: the dev mint issues free eCash).
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 setup_all
