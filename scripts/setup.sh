@@ -7,7 +7,8 @@
 FLASH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
-export PATH="$FLASH_CACHE/tools/bin:$PATH"
+# scripts/shims first: its wasm-opt reuses the result for an unchanged input.
+export PATH="$FLASH_ROOT/scripts/shims:$FLASH_CACHE/tools/bin:$PATH"
 # Every clone builds its own copy of the workspace crates in the shared target
 # dir; incremental caches for those would only fill the disk (several GiB a
 # clone) without ever being reused.

@@ -4,8 +4,8 @@
 //! and store; the app only sends [`protocol::Command`]s and renders the
 //! [`protocol::FromEngine`] messages it gets back.
 //!
-//! - [`protocol`] (feature `protocol`): the UI↔engine messages, the only part
-//!   the app compiles.
+//! - [`protocol`]: the UI↔engine messages, re-exported from the
+//!   `flash-protocol` crate (the only part the app compiles).
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
@@ -15,8 +15,7 @@
 //! - [`relays`]: the user's relay list, each relay's status and NIP-11 info.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
-#[cfg(feature = "protocol")]
-pub mod protocol;
+pub use flash_protocol as protocol;
 
 #[cfg(feature = "engine")]
 pub mod contacts;
