@@ -1,7 +1,7 @@
 //! `--dev`: the in-process NOSTR relay and `/api/dev/config`, which tells the
 //! app where it is. Driven in memory and through the real `server` binary.
 
-mod support;
+use crate::support;
 
 use std::{net::Ipv4Addr, path::Path, time::Duration};
 
