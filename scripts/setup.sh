@@ -5,7 +5,7 @@
 # Nothing is downloaded outside crates.io, Debian's packages and npm.
 
 FLASH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
+export FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
 # scripts/shims first: its wasm-opt reuses the result for an unchanged input.
 export PATH="$FLASH_ROOT/scripts/shims:$FLASH_CACHE/tools/bin:$PATH"
