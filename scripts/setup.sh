@@ -5,9 +5,10 @@
 # Nothing is downloaded outside crates.io, Debian's packages and npm.
 
 FLASH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
+export FLASH_CACHE=${FLASH_CACHE:-$HOME/.cache/flash-web}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$FLASH_CACHE/target}
-export PATH="$FLASH_CACHE/tools/bin:$PATH"
+# scripts/shims first: its wasm-opt reuses the result for an unchanged input.
+export PATH="$FLASH_ROOT/scripts/shims:$FLASH_CACHE/tools/bin:$PATH"
 # Every clone builds its own copy of the workspace crates in the shared target
 # dir; incremental caches for those would only fill the disk (several GiB a
 # clone) without ever being reused.
@@ -42,27 +43,68 @@ install_debian_packages() {
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# `cargo install`s one tool into the tool cache, its output in a log (printed
+# if it fails), and prints how long it took. The tools are built with cheaper
+# release settings than their own (no LTO, 16 codegen units): they only run on
+# this machine, and these settings never reach the app's own builds. Each
+# install gets a temporary target dir of its own, so they can run at once.
+install_tool() {
+  local name=$1; shift
+  local log="$FLASH_CACHE/tools/logs/$name.log" start=$SECONDS status=0
+  mkdir -p "$FLASH_CACHE/tools/logs"
+  (
+    unset CARGO_TARGET_DIR
+    export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CARGO_PROFILE_RELEASE_DEBUG=false
+    "$@"
+  ) >"$log" 2>&1 || status=$?
+  if [ $status -ne 0 ]; then
+    echo "installing $name failed (log: $log):" >&2
+    tail -n 40 "$log" >&2
+  fi
+  printf '    %s: %ss%s\n' "$name" "$((SECONDS - start))" "$([ $status -eq 0 ] || echo ' (failed)')"
+  return $status
+}
+
+install_wasm_bindgen() {
+  local version=$1
+  # Its own lockfile can name a dependency version the registry has since
+  # yanked; then let cargo choose compatible versions.
+  cargo install wasm-bindgen-cli --version "$version" --locked --root "$FLASH_CACHE/tools" ||
+    cargo install wasm-bindgen-cli --version "$version" --root "$FLASH_CACHE/tools"
+}
+
 install_rust_tools() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  # The missing tools are built at the same time (each is mostly one long
+  # serial step: a link with LTO, binaryen's C++), then all are waited for.
+  local pids=()
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-    cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features --features rustls \
-      --root "$FLASH_CACHE/tools"
+    install_tool trunk cargo install trunk --version "$TRUNK_VERSION" --locked --no-default-features \
+      --features rustls --root "$FLASH_CACHE/tools" &
+    pids+=($!)
   fi
   # Debian bookworm's binaryen (108) writes wasm-bindgen's externref table as
   # anyref, which browsers reject at start-up; binaryen 116 from crates.io
   # handles it. It builds binaryen's C++ once, into the tool cache.
+  # (`wasm-opt` here is scripts/shims/wasm-opt, which runs the cached one.)
   if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 116 (version_116)" ]; then
-    cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked --root "$FLASH_CACHE/tools"
+    install_tool wasm-opt cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked \
+      --root "$FLASH_CACHE/tools" &
+    pids+=($!)
   fi
   # wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
   local bindgen
   bindgen=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$FLASH_ROOT/Cargo.lock")
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen" ]; then
-    # Its own lockfile can name a dependency version the registry has since
-    # yanked; then let cargo choose compatible versions.
-    cargo install wasm-bindgen-cli --version "$bindgen" --locked --root "$FLASH_CACHE/tools" ||
-      cargo install wasm-bindgen-cli --version "$bindgen" --root "$FLASH_CACHE/tools"
+    install_tool wasm-bindgen-cli install_wasm_bindgen "$bindgen" &
+    pids+=($!)
   fi
+  local failed=0 i
+  for i in "${!pids[@]}"; do
+    wait "${pids[i]}" || failed=1
+  done
+  return $failed
 }
 
 install_npm_packages() {

@@ -11,6 +11,11 @@ setup_all
 
 phase "format check" cargo fmt --all --check
 
+# Guard rails: the workspace lints (Cargo.toml) and every clippy warning, for
+# the native build and for the engine and app as they ship (wasm32).
+phase "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
+phase "clippy (wasm32)" cargo clippy -p flash-worker -p flash-app --target wasm32-unknown-unknown --all-targets -- -D warnings
+
 phase "native tests (cargo test)" cargo test --workspace --exclude flash-app
 
 phase "engine browser tests (wasm-bindgen-test, headless Chromium)" cargo_browser_test

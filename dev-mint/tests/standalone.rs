@@ -1,4 +1,6 @@
 //! The dev mint served on its own port, driven by a real cdk wallet.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{sync::Arc, time::Duration};
 

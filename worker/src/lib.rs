@@ -4,8 +4,8 @@
 //! and store; the app only sends [`protocol::Command`]s and renders the
 //! [`protocol::FromEngine`] messages it gets back.
 //!
-//! - [`protocol`] (feature `protocol`): the UI↔engine messages, the only part
-//!   the app compiles.
+//! - [`protocol`]: the UI↔engine messages, re-exported from the
+//!   `flash-protocol` crate (the only part the app compiles).
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
@@ -17,8 +17,7 @@
 //!   upgrade path each) and how storing fails.
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
-#[cfg(feature = "protocol")]
-pub mod protocol;
+pub use flash_protocol as protocol;
 
 #[cfg(feature = "engine")]
 pub mod contacts;

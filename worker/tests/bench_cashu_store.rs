@@ -5,6 +5,8 @@
 //!
 //! Run it alone, with its output shown: `scripts/bench-cashu-store.sh`.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cashu_store_behaviour;
 mod fresh_profile;

@@ -12,6 +12,8 @@
 //! - the newest 50 private messages to the user (`kinds: [1059], #p: [me],
 //!   limit: 50`) out of those 10,000.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flash_worker::events::{EventStoreOptions, IndexedDbEvents};
 use futures::future::join_all;

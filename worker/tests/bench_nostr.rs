@@ -13,6 +13,8 @@
 //!   through the signer alone; and with each wrap's verification on
 //!   arrival before it.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,7 @@
 //! The worker glue in a real dedicated worker in headless Chromium.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -3,6 +3,8 @@
 //! upgrade of a profile database made before the store existed, and a look
 //! at the raw database to check that no secret is stored in the clear.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cashu_store_behaviour;
 mod fresh_profile;

@@ -3,6 +3,8 @@
 //! in-memory database), then what only this store does — persistence,
 //! batching, pruning, and where it is stricter than the in-memory one.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod event_store_behaviour;
 mod fresh_profile;

@@ -2,6 +2,8 @@
 //! shared behaviour tests, plus a look at the raw database to check that no
 //! secret is stored in the clear.
 #![cfg(target_arch = "wasm32")]
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fresh_profile;
 mod vault_behaviour;

@@ -5,6 +5,8 @@
 //! - headless Chromium: runs with the browser tests;
 //! - native: `cargo test --release -p flash-worker --test vault_kdf_timing
 //!   -- --ignored --nocapture`.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flash_worker::vault::seal::derive_key;
 use flash_worker::vault::KdfParams;

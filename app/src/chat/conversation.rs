@@ -1,7 +1,7 @@
 //! One conversation: its latest messages, earlier ones on request, new ones
 //! live, each sent message's delivery, and a box to write the next.
 
-use flash_worker::protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
+use flash_protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
 use leptos::prelude::*;
 
 use super::{when, Names, Room, RoomTitle};

@@ -2,7 +2,7 @@
 
 mod conversation;
 
-use flash_worker::protocol::{Command, ConversationSummary, MessagingState, Person, Reply};
+use flash_protocol::{Command, ConversationSummary, MessagingState, Person, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

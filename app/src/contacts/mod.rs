@@ -10,9 +10,7 @@ pub use names::{provide_names, Name};
 pub use person::ContactPage;
 pub use profile::MyProfile;
 
-use flash_worker::protocol::{
-    Command, MessagingState, Nip05, Nip05Status, NotePreview, Person, Reply,
-};
+use flash_protocol::{Command, MessagingState, Nip05, Nip05Status, NotePreview, Person, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flash_worker::protocol::{Command, Reply, MAX_NAMES};
+use flash_protocol::{Command, Reply, MAX_NAMES};
 use leptos::prelude::*;
 
 use crate::engine::use_engine;

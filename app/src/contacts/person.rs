@@ -1,7 +1,7 @@
 //! One person's page: their profile, NIP-05 badge, Lightning address, the
 //! nprofile to share, follow or unfollow, and a button to message them.
 
-use flash_worker::protocol::{Command, Person, Reply};
+use flash_protocol::{Command, Person, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};

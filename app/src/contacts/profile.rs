@@ -1,7 +1,7 @@
 //! The user's own profile (kind 0): shown, edited, and published to their
 //! relays. Fields other apps set are kept by the engine.
 
-use flash_worker::protocol::{Command, Person, ProfileFields, Reply};
+use flash_protocol::{Command, Person, ProfileFields, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

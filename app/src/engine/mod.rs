@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use flash_worker::protocol::{
+use flash_protocol::{
     decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Identity,
     MessagingState, RelayView, Reply, RequestId, ToEngine,
 };

@@ -1,7 +1,7 @@
 //! The eCash history: every mint, melt, send and receive, newest first; a
 //! token sent and not yet redeemed can be taken back.
 
-use flash_worker::protocol::{Command, EcashEntry, EcashKind, EcashState, Reply};
+use flash_protocol::{Command, EcashEntry, EcashKind, EcashState, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};

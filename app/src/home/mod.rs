@@ -2,7 +2,7 @@
 
 mod history;
 
-use flash_worker::protocol::{Identity, SignerKind};
+use flash_protocol::{Identity, SignerKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -1,6 +1,6 @@
 //! The locked screen: the vault is closed until the passphrase opens it.
 
-use flash_worker::protocol::Command;
+use flash_protocol::Command;
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};

@@ -5,7 +5,7 @@ mod picker;
 
 pub use picker::{amount_of, AmountField, MintPicker};
 
-use flash_worker::protocol::{Command, MintView};
+use flash_protocol::{Command, MintView};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};

@@ -1,7 +1,7 @@
 //! Receiving by Lightning: the mint's invoice as a QR code and text; the
 //! eCash is minted as soon as the invoice is paid.
 
-use flash_worker::protocol::{Command, MintQuote, Reply};
+use flash_protocol::{Command, MintQuote, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};

@@ -1,7 +1,7 @@
 //! Receiving an eCash token: read it first (mint, amount, lock), then swap
 //! it into the wallet; a mint not yet trusted is named and asked about.
 
-use flash_worker::protocol::{Command, Reply, TokenPreview};
+use flash_protocol::{Command, Reply, TokenPreview};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};

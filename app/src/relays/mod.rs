@@ -2,7 +2,7 @@
 //! connection (and why it failed), what it says about itself (NIP-11) and
 //! what it is used for; add, remove, read/write.
 
-use flash_worker::protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView, Reply};
+use flash_protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};

@@ -1,7 +1,7 @@
 //! Paying a Lightning invoice from a mint's eCash: the fee reserve is shown
 //! before the user confirms, and unused fees come back as change.
 
-use flash_worker::protocol::{Command, MeltQuote, Reply};
+use flash_protocol::{Command, MeltQuote, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};

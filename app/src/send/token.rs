@@ -2,7 +2,7 @@
 //! optionally locked to a recipient's key, and sendable to a contact as a
 //! private message.
 
-use flash_worker::protocol::{Command, Reply};
+use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};

@@ -1,7 +1,7 @@
 //! eCash upkeep: find lost eCash again from the seed (NUT-13), and ask the
 //! mints which pending tokens were spent (NUT-07).
 
-use flash_worker::protocol::{Command, Identity, Reply};
+use flash_protocol::{Command, Identity, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

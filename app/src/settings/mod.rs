@@ -9,7 +9,7 @@ mod theme;
 pub use theme::provide_theme;
 use theme::{use_theme, Theme};
 
-use flash_worker::protocol::{EngineStatus, Identity};
+use flash_protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

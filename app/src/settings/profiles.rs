@@ -1,6 +1,6 @@
 //! Several wallets in one browser: list, switch, add, delete.
 
-use flash_worker::protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
+use flash_protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};

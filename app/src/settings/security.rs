@@ -1,6 +1,6 @@
 //! Security settings: lock now, auto-lock, change passphrase, export secrets.
 
-use flash_worker::protocol::{Command, ExportKind, Identity, Reply, SignerKind};
+use flash_protocol::{Command, ExportKind, Identity, Reply, SignerKind};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError};

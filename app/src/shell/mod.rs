@@ -9,7 +9,7 @@ mod segmented;
 pub use copy_button::CopyButton;
 pub use segmented::Segmented;
 
-use flash_worker::protocol::{EngineStatus, Identity};
+use flash_protocol::{EngineStatus, Identity};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -6,7 +6,7 @@ use js_sys::{Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use flash_worker::protocol::ExtensionCall;
+use flash_protocol::ExtensionCall;
 
 use crate::engine::describe;
 

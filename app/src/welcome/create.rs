@@ -1,7 +1,7 @@
 //! Create a wallet: draw the words, have them written down and checked,
 //! then choose the passphrase.
 
-use flash_worker::protocol::{Command, Reply, WordCount};
+use flash_protocol::{Command, Reply, WordCount};
 use leptos::prelude::*;
 
 use super::passphrase::NewPassphrase;

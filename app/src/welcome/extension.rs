@@ -1,6 +1,6 @@
 //! Sign in with a NIP-07 browser extension: the key stays in the extension.
 
-use flash_worker::protocol::Command;
+use flash_protocol::Command;
 use leptos::prelude::*;
 
 use crate::engine::{use_engine, RequestError};

@@ -1,7 +1,7 @@
 //! The other ways in: an existing NOSTR key, a backup file, a remote signer,
 //! or an npub to watch without any key.
 
-use flash_worker::protocol::{Command, Reply};
+use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

@@ -1,6 +1,6 @@
 //! Restore a wallet from its recovery words, checked as they are typed.
 
-use flash_worker::protocol::{Command, MnemonicProblem, Reply};
+use flash_protocol::{Command, MnemonicProblem, Reply};
 use leptos::prelude::*;
 
 use super::passphrase::NewPassphrase;

@@ -1,5 +1,5 @@
 //! The vault's behaviour, written once and run on every store: natively on
-//! the in-memory store (`tests/vault.rs`) and in headless Chromium on
+//! the in-memory store (`tests/native/vault.rs`) and in headless Chromium on
 //! IndexedDB (`tests/vault_browser.rs`).
 //!
 //! Each test takes fresh, empty stores, or a function that opens the same

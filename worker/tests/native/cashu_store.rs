@@ -3,7 +3,7 @@
 //! write, a write abandoned halfway, a damaged record).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod cashu_store_behaviour;
+use crate::cashu_store_behaviour;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

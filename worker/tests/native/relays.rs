@@ -6,7 +6,7 @@
 //! addresses are refused with a reason; and the list is kept across a lock.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use std::net::Ipv4Addr;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! runs on our IndexedDB store in `tests/event_store_browser.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod event_store_behaviour;
+use crate::event_store_behaviour;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! only the in-memory store can simulate (a crash mid-write, a full disk).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod vault_behaviour;
+use crate::vault_behaviour;
 
 use futures::executor::block_on;
 use std::future::{ready, Ready};

@@ -5,7 +5,7 @@
 //! name, NIP-05 badges only when the domain agrees, and clear refusals.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;

@@ -1,6 +1,6 @@
 //! The protocol round trip, natively and (with wasm-bindgen-test) in Chromium.
 
-mod support;
+use crate::support;
 
 use flash_worker::engine::VERSION;
 use flash_worker::protocol::{

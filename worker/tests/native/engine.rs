@@ -1,7 +1,7 @@
 //! The engine's identity and vault commands, natively on the in-memory store.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{

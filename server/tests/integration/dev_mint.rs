@@ -1,7 +1,7 @@
 //! `--dev`: the Cashu mint the server runs at `/mint` on its own origin,
 //! driven through the real `server` binary by real cdk wallets.
 
-mod support;
+use crate::support;
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,9 +1,8 @@
 //! The unlocked session ends whole: a lock, or another tab taking the
 //! profile over, cuts short every eCash operation still running, and the
 //! next session finishes it from what was written, once.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, EngineError, Identity, MintQuote, Reply};

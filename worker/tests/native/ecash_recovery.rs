@@ -4,7 +4,7 @@
 //! counted twice.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use flash_dev_mint::{fake_invoice, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;

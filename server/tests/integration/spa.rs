@@ -1,7 +1,7 @@
 //! Behaviour of the served app as a browser sees it: driven through the
 //! router in memory, plus a few runs of the real `server` binary.
 
-mod support;
+use crate::support;
 
 use axum::{
     body::{Body, Bytes},

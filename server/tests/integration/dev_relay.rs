@@ -2,7 +2,7 @@
 //! `/api/dev/config`, which tells the app where it is. Driven in memory and
 //! through the real `server` binary.
 
-mod support;
+use crate::support;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},

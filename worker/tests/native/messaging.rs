@@ -4,7 +4,7 @@
 //! three relays of which one stops and one lies.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! by cdk-axum, on the fake Lightning node that pays its own invoices).
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use flash_dev_mint::fake_invoice;
 use flash_worker::profiles::memory::MemoryProfiles;

@@ -3,7 +3,7 @@
 //!
 //! `FLASH_FUZZ_CASES` sets the inputs per property (default 2,000; the
 //! closing note's figure used 100,000): `FLASH_FUZZ_CASES=100000 cargo test
-//! --release -p flash-worker --test token_fuzz -- --nocapture`.
+//! --release -p flash-worker --test native token_fuzz:: -- --nocapture`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::str::FromStr;

@@ -6,7 +6,7 @@
 //! serves the app.
 #![cfg(not(target_arch = "wasm32"))]
 
-mod support;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
