@@ -97,7 +97,6 @@ impl DevServices {
     }
 }
 
-
 /// Whether only this machine can reach `addr`: 127.0.0.0/8 or ::1, also
 /// written as an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`).
 fn is_loopback(addr: SocketAddr) -> bool {
@@ -110,11 +109,21 @@ mod tests {
 
     #[test]
     fn loopback_is_127_0_0_0_slash_8_and_ipv6_1() {
-        for addr in ["127.0.0.1:8080", "127.1.2.3:0", "[::1]:8080", "[::ffff:127.0.0.1]:80"] {
+        for addr in [
+            "127.0.0.1:8080",
+            "127.1.2.3:0",
+            "[::1]:8080",
+            "[::ffff:127.0.0.1]:80",
+        ] {
             let addr: SocketAddr = addr.parse().expect("an address");
             assert!(is_loopback(addr), "{addr}");
         }
-        for addr in ["0.0.0.0:8080", "[::]:8080", "192.168.1.2:80", "[::ffff:10.0.0.1]:80"] {
+        for addr in [
+            "0.0.0.0:8080",
+            "[::]:8080",
+            "192.168.1.2:80",
+            "[::ffff:10.0.0.1]:80",
+        ] {
             let addr: SocketAddr = addr.parse().expect("an address");
             assert!(!is_loopback(addr), "{addr}");
         }

@@ -46,8 +46,9 @@ pub(super) fn content_security_policy(index_html: &[u8]) -> HeaderValue {
     ]
     .join("; ");
 
-    HeaderValue::try_from(policy)
-        .expect("the policy is built from ASCII keywords and base64, all valid in a header")
+    // Built from ASCII keywords and base64, always a valid header; were it
+    // not, the app is refused everything rather than served without a policy.
+    HeaderValue::try_from(policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 }
 
 /// The bodies of the inline scripts (`<script>` tags without `src`) in
