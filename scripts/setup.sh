@@ -17,7 +17,8 @@ export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 TRUNK_VERSION=0.21.14   # 0.22 needs a newer rustc than this toolchain.
 WASM_OPT_VERSION=0.116.1   # binaryen 116, built from crates.io (see install_rust_tools).
 # protobuf-compiler: cdk's mint (the dev mint) compiles its signatory's gRPC protocol.
-DEBIAN_PACKAGES=(clang lld llvm brotli chromium chromium-driver protobuf-compiler nodejs npm)
+# postgresql: the accounts ledger's tests run on a throwaway cluster (pg_virtualenv).
+DEBIAN_PACKAGES=(clang lld llvm brotli chromium chromium-driver protobuf-compiler postgresql nodejs npm)
 
 # Prints how long each phase took, so slow steps are easy to spot.
 phase() {

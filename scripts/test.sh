@@ -16,7 +16,11 @@ phase "format check" cargo fmt --all --check
 phase "clippy (native)" cargo clippy --workspace --all-targets -- -D warnings
 phase "clippy (wasm32)" cargo clippy -p flash-worker -p flash-app --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-phase "native tests (cargo test)" cargo test --workspace --exclude flash-app
+# Under a throwaway PostgreSQL cluster (pg_virtualenv sets PG*), so the
+# server's ledger tests run on PostgreSQL as well as SQLite; `required` makes
+# a missing cluster a failure rather than a skip.
+phase "native tests (cargo test, with a throwaway PostgreSQL)" \
+    env FLASH_TEST_POSTGRES=required pg_virtualenv cargo test --workspace --exclude flash-app
 
 phase "engine browser tests (wasm-bindgen-test, headless Chromium)" cargo_browser_test
 

@@ -64,7 +64,15 @@ pub struct Args {
     #[arg(long, env = "FLASH_DEV_RELAY_PORT", value_name = "PORT")]
     pub dev_relay_port: Option<u16>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port); flags and environment variables win over it
+    /// Database of the Lightning accounts: sqlite://PATH (created if missing) or postgres://…; without it (and without --dev, which uses a temporary SQLite file) the server offers no accounts
+    #[arg(long, env = "FLASH_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+
+    /// The URL clients reach this server at (what NIP-98 signatures name), when it is not http://LISTEN, e.g. behind a proxy
+    #[arg(long, env = "FLASH_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -83,6 +91,10 @@ pub struct Config {
     pub dev_public: bool,
     /// Port of the development relay on 127.0.0.1; 0 means any free port.
     pub dev_relay_port: u16,
+    /// The accounts database URL, if accounts are offered.
+    pub database: Option<String>,
+    /// The origin clients use, if not `http://{listen}`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -94,6 +106,8 @@ impl Default for Config {
             dev: false,
             dev_public: false,
             dev_relay_port: 0,
+            database: None,
+            public_url: None,
         }
     }
 }
@@ -143,6 +157,8 @@ impl Config {
                 .dev_relay_port
                 .or(file.dev_relay_port)
                 .unwrap_or(default.dev_relay_port),
+            database: args.database.or(file.database),
+            public_url: args.public_url.or(file.public_url),
         })
     }
 }
@@ -158,6 +174,8 @@ struct ConfigFile {
     dev: Option<bool>,
     dev_public: Option<bool>,
     dev_relay_port: Option<u16>,
+    database: Option<String>,
+    public_url: Option<String>,
 }
 
 impl ConfigFile {
@@ -192,7 +210,9 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 6] = [
+    const VARS: [&str; 8] = [
+        "FLASH_DATABASE",
+        "FLASH_PUBLIC_URL",
         "FLASH_LISTEN",
         "FLASH_DIST",
         "FLASH_DEV",

@@ -9,7 +9,10 @@
 //! so tests can drive the whole app with `tower::ServiceExt::oneshot` without
 //! opening a socket.
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
+pub mod database;
 pub mod dev;
 pub mod spa;
 
@@ -26,7 +29,9 @@ use axum::{
 };
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub use api::Offered;
 pub use config::Config;
+pub use database::{Database, DatabaseError};
 pub use dev::{DevConfig, DevServices, RelayError};
 pub use flash_dev_mint::DevMintError;
 pub use spa::SpaError;
@@ -40,15 +45,23 @@ pub use spa::SpaError;
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
     let spa = spa::Spa::load(&config.dist)?;
-    Ok(assemble(spa, None))
+    Ok(assemble(spa, None, None))
 }
 
-fn assemble(spa: spa::Spa, dev: Option<&DevServices>) -> Router {
+fn assemble(
+    spa: spa::Spa,
+    dev: Option<&DevServices>,
+    accounts: Option<accounts::Accounts>,
+) -> Router {
+    let offered = Offered {
+        accounts: accounts.is_some(),
+        dev: dev.is_some(),
+    };
     let content_security_policy = spa.content_security_policy().clone();
 
     let mut dynamic = Router::new()
         .route("/healthz", get(health::healthz))
-        .nest("/api", api::router());
+        .nest("/api", api::router(offered, accounts));
     if let Some(dev) = dev {
         dynamic = dynamic.merge(dev.router());
     }
@@ -81,6 +94,12 @@ pub enum StartError {
     MintDir(#[source] std::io::Error),
     #[error(transparent)]
     Mint(#[from] DevMintError),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("could not open the accounts ledger")]
+    Ledger(#[from] accounts::LedgerError),
+    #[error("--public-url {url:?} is not an absolute http(s) URL")]
+    PublicUrl { url: String },
 }
 
 /// The running application: its router and, in dev mode, the services it
@@ -106,7 +125,12 @@ impl App {
         } else {
             None
         };
-        let router = assemble(spa, dev.as_ref());
+        let accounts = match (&config.database, &dev) {
+            (Some(url), _) => Some(open_accounts(config, url).await?),
+            (None, Some(dev)) => Some(open_accounts(config, &dev.database_url()).await?),
+            (None, None) => None,
+        };
+        let router = assemble(spa, dev.as_ref(), accounts);
         Ok(Self { router, dev })
     }
 
@@ -126,4 +150,20 @@ impl App {
             dev.shutdown();
         }
     }
+}
+
+async fn open_accounts(config: &Config, url: &str) -> Result<accounts::Accounts, StartError> {
+    let origin = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.listen));
+    let origin = nostr::Url::parse(&origin)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .ok_or(StartError::PublicUrl { url: origin })?;
+    let db = Database::open(url).await?;
+    Ok(accounts::Accounts {
+        ledger: accounts::Ledger::open(db.clone()).await?,
+        auth: auth::Nip98::new(origin, db),
+    })
 }

@@ -10,6 +10,8 @@ use axum::{
 };
 use serde::Serialize;
 
+use crate::accounts::LedgerError;
+
 /// Why an API request failed. Handlers return it as their `Err`.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ApiError {
@@ -24,6 +26,10 @@ pub(crate) enum ApiError {
     /// No endpoint at `path`.
     #[error("no API endpoint at {path}")]
     NotFound { path: String },
+
+    /// The ledger refused or could not write a movement of money.
+    #[error(transparent)]
+    Ledger(#[from] crate::accounts::LedgerError),
 }
 
 impl ApiError {
@@ -32,6 +38,14 @@ impl ApiError {
             Self::Query(rejection) => rejection.status(),
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Ledger(err) => match err {
+                LedgerError::InsufficientBalance { .. } => StatusCode::CONFLICT,
+                LedgerError::UnknownAccount(_) => StatusCode::NOT_FOUND,
+                LedgerError::Database(_) | LedgerError::Random(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                _ => StatusCode::BAD_REQUEST,
+            },
         }
     }
 
@@ -40,6 +54,14 @@ impl ApiError {
         match self {
             Self::Query(_) | Self::BadRequest(_) => "bad_request",
             Self::NotFound { .. } => "not_found",
+            Self::Ledger(err) => match err {
+                LedgerError::InsufficientBalance { .. } => "insufficient_balance",
+                LedgerError::UnknownAccount(_) => "unknown_account",
+                LedgerError::BadIdempotencyKey => "bad_idempotency_key",
+                LedgerError::AmountOutOfRange => "amount_out_of_range",
+                LedgerError::Unbalanced | LedgerError::MalformedEntry => "bad_request",
+                LedgerError::Database(_) | LedgerError::Random(_) => "unavailable",
+            },
         }
     }
 }
@@ -53,6 +75,10 @@ struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::Ledger(LedgerError::Database(err)) = &self {
+            // The client gets "unavailable"; the operator needs the cause.
+            tracing::error!("ledger: {err}");
+        }
         let body = ErrorBody {
             error: self.code(),
             message: self.to_string(),

@@ -4,17 +4,25 @@
 //! client calling an endpoint that does not exist gets a machine-readable
 //! 404, instead of the SPA's `index.html`.
 
+mod config;
 mod error;
 
-use axum::{extract::OriginalUri, Router};
+use axum::{extract::OriginalUri, routing::get, Router};
 
+pub use config::Offered;
 pub(crate) use error::ApiError;
 
 /// The router to nest at `/api`. Dev mode adds its endpoints beside it
 /// (see [`crate::dev`]); without dev mode they are the JSON 404 like any
 /// unknown path.
-pub(crate) fn router() -> Router {
-    Router::new().fallback(not_found)
+pub(crate) fn router(offered: Offered, accounts: Option<crate::accounts::Accounts>) -> Router {
+    let mut router = Router::new()
+        .route("/config", get(config::config).with_state(offered))
+        .fallback(not_found);
+    if let Some(accounts) = accounts {
+        router = router.nest("/account", crate::accounts::router(accounts));
+    }
+    router
 }
 
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix

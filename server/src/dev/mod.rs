@@ -32,6 +32,7 @@ pub struct DevServices {
     relay: DevRelay,
     mint: DevMint,
     // The mint's database and seed; removed when the services are dropped.
+    // Also holds the dev accounts database.
     _mint_dir: TempDir,
 }
 
@@ -70,6 +71,15 @@ impl DevServices {
     /// The development Cashu mint.
     pub fn mint(&self) -> &DevMint {
         &self.mint
+    }
+
+    /// The accounts database when the operator names none: a SQLite file
+    /// beside the mint's, gone with the dev services.
+    pub fn database_url(&self) -> String {
+        format!(
+            "sqlite://{}",
+            self._mint_dir.path().join("accounts.sqlite3").display()
+        )
     }
 
     /// What `GET /api/dev/config` tells the app.

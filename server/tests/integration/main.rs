@@ -6,6 +6,7 @@
 
 mod support;
 
+mod accounts;
 mod dev_mint;
 mod dev_relay;
 mod spa;

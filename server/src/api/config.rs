@@ -1,0 +1,18 @@
+//! `GET /api/config`: which services this server offers, so the app shows
+//! only what works here.
+
+use axum::{extract::State, Json};
+use serde::Serialize;
+
+/// What this server offers. Later services (on-chain, cards, NWC) add fields.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Offered {
+    /// Lightning accounts at `/api/account`, signed in by NIP-98.
+    pub accounts: bool,
+    /// The dev services at `/api/dev/config` (a relay and a mint).
+    pub dev: bool,
+}
+
+pub(crate) async fn config(State(offered): State<Offered>) -> Json<Offered> {
+    Json(offered)
+}
