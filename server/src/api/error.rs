@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::accounts::LedgerError;
+use crate::{accounts::LedgerError, auth::AuthError};
 
 /// Why an API request failed. Handlers return it as their `Err`.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +27,10 @@ pub(crate) enum ApiError {
     #[error("no API endpoint at {path}")]
     NotFound { path: String },
 
+    /// The request's NIP-98 signature was refused.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
+
     /// The ledger refused or could not write a movement of money.
     #[error(transparent)]
     Ledger(#[from] crate::accounts::LedgerError),
@@ -38,6 +42,7 @@ impl ApiError {
             Self::Query(rejection) => rejection.status(),
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::Auth(err) => err.status(),
             Self::Ledger(err) => match err {
                 LedgerError::InsufficientBalance { .. } => StatusCode::CONFLICT,
                 LedgerError::UnknownAccount(_) => StatusCode::NOT_FOUND,
@@ -54,6 +59,7 @@ impl ApiError {
         match self {
             Self::Query(_) | Self::BadRequest(_) => "bad_request",
             Self::NotFound { .. } => "not_found",
+            Self::Auth(err) => err.code(),
             Self::Ledger(err) => match err {
                 LedgerError::InsufficientBalance { .. } => "insufficient_balance",
                 LedgerError::UnknownAccount(_) => "unknown_account",
@@ -75,14 +81,24 @@ struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Self::Ledger(LedgerError::Database(err)) = &self {
-            // The client gets "unavailable"; the operator needs the cause.
-            tracing::error!("ledger: {err}");
+        // The client gets "unavailable"; the operator needs the cause.
+        match &self {
+            Self::Ledger(LedgerError::Database(err)) => tracing::error!("ledger: {err}"),
+            Self::Auth(AuthError::Database(err)) => tracing::error!("NIP-98 replay check: {err}"),
+            _ => {}
         }
         let body = ErrorBody {
             error: self.code(),
             message: self.to_string(),
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if self.status() == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme that would be accepted.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Nostr"),
+            );
+        }
+        response
     }
 }

@@ -11,17 +11,15 @@ use std::time::Duration;
 use axum::{
     body::{to_bytes, Body},
     extract::{OriginalUri, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
+    http::{header, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
-    Json,
 };
 use base64::Engine;
 use nostr::{
     nips::nip98::{self, HttpMethod},
     Event, JsonUtil, PublicKey, Timestamp, Url,
 };
-use serde::Serialize;
 
 use crate::database::{self, Database};
 
@@ -76,7 +74,7 @@ impl AuthError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -102,28 +100,10 @@ impl From<nip98::Error> for AuthError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    message: String,
-}
-
+// One JSON shape for every API error: the API's error type renders it.
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        if let Self::Database(err) = &self {
-            tracing::error!("NIP-98 replay check failed: {err}");
-        }
-        let body = ErrorBody {
-            error: self.code(),
-            message: self.to_string(),
-        };
-        let mut response = (self.status(), Json(body)).into_response();
-        if self.status() == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Nostr"));
-        }
-        response
+        crate::api::ApiError::from(self).into_response()
     }
 }
 
