@@ -41,11 +41,18 @@ async fn account(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
 ) -> Result<Json<AccountView>, ApiError> {
-    let id = AccountId::user(&pubkey.to_hex());
-    accounts.ledger.create_account(&id).await?;
-    let balance_msat = accounts.ledger.balance(&id).await?;
+    let pubkey = pubkey.to_hex();
+    let id = AccountId::user(&pubkey);
+    // Read first: only a user's first request pays for a write.
+    let balance_msat = match accounts.ledger.balance(&id).await {
+        Err(LedgerError::UnknownAccount(_)) => {
+            accounts.ledger.create_account(&id).await?;
+            accounts.ledger.balance(&id).await?
+        }
+        balance => balance?,
+    };
     Ok(Json(AccountView {
-        pubkey: pubkey.to_hex(),
+        pubkey,
         balance_msat,
     }))
 }

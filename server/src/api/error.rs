@@ -4,7 +4,7 @@
 
 use axum::{
     extract::rejection::QueryRejection,
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -29,11 +29,11 @@ pub(crate) enum ApiError {
 
     /// The request's NIP-98 signature was refused.
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
+    Auth(#[from] AuthError),
 
     /// The ledger refused or could not write a movement of money.
     #[error(transparent)]
-    Ledger(#[from] crate::accounts::LedgerError),
+    Ledger(#[from] LedgerError),
 }
 
 impl ApiError {
@@ -91,13 +91,13 @@ impl IntoResponse for ApiError {
             error: self.code(),
             message: self.to_string(),
         };
-        let mut response = (self.status(), Json(body)).into_response();
-        if self.status() == StatusCode::UNAUTHORIZED {
+        let status = self.status();
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
             // RFC 9110: a 401 names the scheme that would be accepted.
-            response.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Nostr"),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Nostr"));
         }
         response
     }

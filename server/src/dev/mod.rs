@@ -31,9 +31,9 @@ const MINT_PATH: &str = "/mint";
 pub struct DevServices {
     relay: DevRelay,
     mint: DevMint,
-    // The mint's database and seed; removed when the services are dropped.
-    // Also holds the dev accounts database.
-    _mint_dir: TempDir,
+    // The mint's database and seed, and the dev accounts database; removed
+    // when the services are dropped.
+    dir: TempDir,
 }
 
 impl DevServices {
@@ -59,7 +59,7 @@ impl DevServices {
         Ok(Self {
             relay,
             mint,
-            _mint_dir: mint_dir,
+            dir: mint_dir,
         })
     }
 
@@ -78,7 +78,7 @@ impl DevServices {
     pub fn database_url(&self) -> String {
         format!(
             "sqlite://{}",
-            self._mint_dir.path().join("accounts.sqlite3").display()
+            self.dir.path().join("accounts.sqlite3").display()
         )
     }
 
