@@ -33,7 +33,7 @@ pub use api::Offered;
 pub use config::Config;
 pub use database::{Database, DatabaseError};
 pub use dev::{DevConfig, DevServices, RelayError};
-pub use flash_dev_mint::DevMintError;
+pub use flash_dev::DevMintError;
 pub use spa::SpaError;
 
 /// Builds the HTTP application: health check, `/api`, and the SPA for

@@ -38,7 +38,7 @@ async fn someone_elses_invoice(
         ));
     }
     Ok(Json(Invoice {
-        invoice: flash_dev_mint::fake_invoice(request.sat),
+        invoice: flash_dev::fake_invoice(request.sat),
     }))
 }
 

@@ -14,7 +14,7 @@ mod relay;
 use std::net::SocketAddr;
 
 use axum::Router;
-use flash_dev_mint::DevMint;
+use flash_dev::DevMint;
 use tempfile::TempDir;
 
 use crate::{api, Config, StartError};

@@ -169,7 +169,7 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
     let quote = alice
         .melt_quote(
             PaymentMethod::BOLT11,
-            flash_dev_mint::fake_invoice(20),
+            flash_dev::fake_invoice(20),
             None,
             None,
         )

@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use flash_dev_mint::fake_invoice;
+use flash_dev::fake_invoice;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, EcashKind, EcashState, EngineError, Reply};
 use support::ecash::*;
@@ -18,7 +18,7 @@ async fn mints_by_lightning_then_sends_a_token_another_user_receives() {
 
     let added = add_mint(&alice, &mint).await;
     let view = &added.mints[0];
-    assert_eq!(view.name.as_deref(), Some(flash_dev_mint::NAME));
+    assert_eq!(view.name.as_deref(), Some(flash_dev::NAME));
     assert!(view.nuts.contains(&4) && view.nuts.contains(&5) && view.nuts.contains(&7));
     assert_eq!(added.default_mint.as_deref(), Some(view.url.as_str()));
 

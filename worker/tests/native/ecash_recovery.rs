@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use flash_dev_mint::{fake_invoice, RunningMint};
+use flash_dev::{fake_invoice, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, Reply};
 use support::ecash::*;

@@ -1,6 +1,6 @@
 //! eCash test helpers: users, a real mint, and the commands tests repeat.
 
-use flash_dev_mint::{DevMint, RunningMint};
+use flash_dev::{DevMint, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{Command, EcashWallet, EngineError, Identity, Reply};
 

@@ -10,7 +10,7 @@ use cdk::{
     wallet::Wallet,
     Amount,
 };
-use flash_dev_mint::{fake_invoice, DevMint, NAME};
+use flash_dev::{fake_invoice, DevMint, NAME};
 use tokio::{net::TcpStream, time::Instant};
 use tower::ServiceExt;
 

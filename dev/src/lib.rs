@@ -1,0 +1,9 @@
+//! The dev stand-ins: what `server --dev` and the tests run in place of the
+//! services a real deployment talks to. Nothing here ships outside `--dev`
+//! and tests.
+//!
+//! - [`mint`]: a real Cashu mint (cdk), whose Lightning is fake.
+
+pub mod mint;
+
+pub use mint::{fake_invoice, DevMint, DevMintError, RunningMint, NAME};
