@@ -3,7 +3,10 @@
 //! and tests.
 //!
 //! - [`mint`]: a real Cashu mint (cdk), whose Lightning is fake.
+//! - [`lightning`]: a simulated Lightning network, reached through an LND
+//!   REST stand-in.
 
+pub mod lightning;
 pub mod mint;
 
 pub use mint::{fake_invoice, DevMint, DevMintError, RunningMint, NAME};
