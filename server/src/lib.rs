@@ -14,6 +14,7 @@ pub mod auth;
 pub mod config;
 pub mod database;
 pub mod dev;
+pub mod lightning;
 pub mod spa;
 
 mod api;
