@@ -236,7 +236,10 @@ async fn add_invoice(
     };
     let value_msat = match (request.value_msat.as_deref(), request.value.as_deref()) {
         (Some(msat), _) => msat.parse::<u64>().ok(),
-        (None, Some(sat)) => sat.parse::<u64>().ok().and_then(|sat| sat.checked_mul(1000)),
+        (None, Some(sat)) => sat
+            .parse::<u64>()
+            .ok()
+            .and_then(|sat| sat.checked_mul(1000)),
         (None, None) => Some(0),
     };
     let Some(value_msat) = value_msat else {
@@ -340,7 +343,10 @@ async fn send_payment(
     let Ok(Json(request)) = body else {
         return rpc_error(INVALID_ARGUMENT, "invalid request body");
     };
-    let Some(bolt11) = request.payment_request.filter(|request| !request.is_empty()) else {
+    let Some(bolt11) = request
+        .payment_request
+        .filter(|request| !request.is_empty())
+    else {
         return rpc_error(INVALID_ARGUMENT, "a payment request is required");
     };
     let amount_msat = match (request.amt_msat.as_deref(), request.amt.as_deref()) {
@@ -392,7 +398,8 @@ fn payment_stream(payment: Payment, mut updates: broadcast::Receiver<Update>) ->
             loop {
                 match updates.recv().await {
                     Ok(Update::Payment(next))
-                        if next.node == current.node && next.payment_hash == current.payment_hash =>
+                        if next.node == current.node
+                            && next.payment_hash == current.payment_hash =>
                     {
                         current = next;
                         break;

@@ -171,7 +171,8 @@ impl Network {
 
     /// Adds a node with a fresh key.
     pub fn add_node(&self, name: &str) -> Result<Node, NetworkError> {
-        let secret_key = SecretKey::from_slice(&random_bytes()?).map_err(|_| NetworkError::Random)?;
+        let secret_key =
+            SecretKey::from_slice(&random_bytes()?).map_err(|_| NetworkError::Random)?;
         let pubkey = PublicKey::from_secret_key(&Secp256k1::signing_only(), &secret_key);
         let mut state = self.lock();
         if state.nodes.contains_key(name) {
@@ -215,7 +216,9 @@ impl Network {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding it leaves plain data; keep serving.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn publish(&self, update: Update) {
@@ -284,9 +287,7 @@ impl Node {
             Some(hash) => builder
                 .description_hash(sha256::Hash::from_byte_array(hash))
                 .build_signed(sign),
-            None => builder
-                .description(memo.to_owned())
-                .build_signed(sign),
+            None => builder.description(memo.to_owned()).build_signed(sign),
         };
         let bolt11 = signed.map_err(|err| match err {
             lightning_invoice::CreationError::DescriptionTooLong => {
@@ -538,5 +539,7 @@ fn random_bytes() -> Result<[u8; 32], NetworkError> {
 fn now_ns() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
+        })
 }

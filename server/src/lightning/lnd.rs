@@ -178,7 +178,9 @@ impl Lightning for Lnd {
             .into_iter()
             .find(|chain| chain.chain == "bitcoin")
             .map(|chain| chain.network)
-            .ok_or_else(|| LightningError::Protocol("the node is on no bitcoin chain".to_owned()))?;
+            .ok_or_else(|| {
+                LightningError::Protocol("the node is on no bitcoin chain".to_owned())
+            })?;
         Ok(NodeInfo {
             pubkey: info.identity_pubkey,
             network,
@@ -248,7 +250,10 @@ impl Lightning for Lnd {
         hash: PaymentHash,
     ) -> Result<Option<PaymentUpdates>, LightningError> {
         let path = format!("/v2/router/track/{}", URL_SAFE.encode(hash.0));
-        let mut updates = match self.stream::<LndPayment>(self.request(Method::GET, &path)).await {
+        let mut updates = match self
+            .stream::<LndPayment>(self.request(Method::GET, &path))
+            .await
+        {
             Ok(updates) => updates,
             Err(err) if err.is_not_found() => return Ok(None),
             Err(err) => return Err(err),
@@ -383,7 +388,11 @@ impl LndPayment {
             "FAILED" => PaymentStatus::Failed {
                 reason: failure_reason(self.failure_reason.as_deref()),
             },
-            other => return Err(LightningError::Protocol(format!("payment status {other:?}"))),
+            other => {
+                return Err(LightningError::Protocol(format!(
+                    "payment status {other:?}"
+                )))
+            }
         };
         Ok(Payment {
             payment_hash: self.payment_hash.parse()?,
@@ -431,7 +440,9 @@ fn read_certificate(bytes: &[u8]) -> Result<CertificateDer<'static>, LightningEr
         CertificateDer::from_pem_slice(bytes)
             .map_err(|err| LightningError::Config(format!("LND's certificate: {err}")))
     } else if bytes.is_empty() {
-        Err(LightningError::Config("LND's certificate is empty".to_owned()))
+        Err(LightningError::Config(
+            "LND's certificate is empty".to_owned(),
+        ))
     } else {
         Ok(CertificateDer::from(bytes.to_vec()))
     }
