@@ -38,7 +38,8 @@ use tokio::{
 };
 
 use super::network::{
-    FailureReason, Invoice, InvoiceState, NetworkError, Node, Payment, PaymentStatus, Update,
+    FailureReason, Invoice, InvoiceState, InvoiceTerms, NetworkError, Node, Payment, PaymentStatus,
+    Update,
 };
 
 /// gRPC status codes LND answers with (and the HTTP status grpc-gateway
@@ -47,9 +48,6 @@ const INVALID_ARGUMENT: (i32, StatusCode) = (3, StatusCode::BAD_REQUEST);
 const NOT_FOUND: (i32, StatusCode) = (5, StatusCode::NOT_FOUND);
 const ALREADY_EXISTS: (i32, StatusCode) = (6, StatusCode::CONFLICT);
 const UNAUTHENTICATED: (i32, StatusCode) = (16, StatusCode::UNAUTHORIZED);
-
-/// What an invoice without an `expiry` lasts, as in LND: one day.
-const DEFAULT_EXPIRY_SECS: u64 = 86_400;
 
 /// Why the stand-in could not start.
 #[derive(Debug, thiserror::Error)]
@@ -225,6 +223,7 @@ struct AddInvoice {
     value_msat: Option<String>,
     description_hash: Option<String>,
     expiry: Option<String>,
+    r_preimage: Option<String>,
 }
 
 async fn add_invoice(
@@ -253,15 +252,29 @@ async fn add_invoice(
         },
     };
     let expiry_secs = match request.expiry.as_deref().map(str::parse::<u64>) {
-        None => DEFAULT_EXPIRY_SECS,
-        Some(Ok(0)) => DEFAULT_EXPIRY_SECS,
+        None => 0,
         Some(Ok(secs)) => secs,
         Some(Err(_)) => return rpc_error(INVALID_ARGUMENT, "invalid expiry"),
     };
-    match stand
-        .node
-        .add_invoice(value_msat, &request.memo, description_hash, expiry_secs)
-    {
+    let preimage = match request.r_preimage.as_deref() {
+        None | Some("") => None,
+        Some(encoded) => match decode_bytes(encoded).and_then(|bytes| bytes.try_into().ok()) {
+            Some(preimage) => Some(preimage),
+            None => {
+                return rpc_error(
+                    INVALID_ARGUMENT,
+                    "payment preimage must be exactly 32 bytes",
+                )
+            }
+        },
+    };
+    match stand.node.add_invoice(InvoiceTerms {
+        value_msat,
+        memo: request.memo,
+        description_hash,
+        expiry_secs,
+        preimage,
+    }) {
         Ok(invoice) => Json(json!({
             "r_hash": STANDARD.encode(invoice.payment_hash),
             "payment_request": invoice.bolt11,
@@ -506,7 +519,9 @@ fn payment_json(payment: &Payment) -> Value {
 
 fn network_error(err: &NetworkError) -> Response {
     let code = match err {
-        NetworkError::PaymentInFlight | NetworkError::AlreadyPaid => ALREADY_EXISTS,
+        NetworkError::PaymentInFlight | NetworkError::AlreadyPaid | NetworkError::InvoiceExists => {
+            ALREADY_EXISTS
+        }
         NetworkError::UnknownNode(_) => NOT_FOUND,
         _ => INVALID_ARGUMENT,
     };

@@ -11,6 +11,6 @@ pub mod network;
 
 pub use lnd::{LndStandIn, LndStandInError};
 pub use network::{
-    FailureReason, Invoice, InvoiceState, Network, NetworkError, Node, Payment, PaymentStatus,
-    Update, CURRENCY,
+    FailureReason, Invoice, InvoiceState, InvoiceTerms, Network, NetworkError, Node, Payment,
+    PaymentStatus, Update, CURRENCY,
 };

@@ -42,6 +42,35 @@ pub enum InvoiceState {
     Canceled,
 }
 
+/// What an invoice without an expiry lasts, as in LND: one day.
+pub const DEFAULT_EXPIRY_SECS: u64 = 86_400;
+
+/// What to ask of a new invoice.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceTerms {
+    /// 0: an invoice for any amount.
+    pub value_msat: u64,
+    pub memo: String,
+    /// Committed to instead of `memo` when given (LNURL-pay, zaps).
+    pub description_hash: Option<[u8; 32]>,
+    /// 0: [`DEFAULT_EXPIRY_SECS`].
+    pub expiry_secs: u64,
+    /// The preimage to use, when the caller chose it (LND's `r_preimage`);
+    /// otherwise the node draws one.
+    pub preimage: Option<[u8; 32]>,
+}
+
+impl InvoiceTerms {
+    /// `value_msat` for `memo`, valid for a day.
+    pub fn new(value_msat: u64, memo: &str) -> Self {
+        Self {
+            value_msat,
+            memo: memo.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
 /// An invoice a node issued.
 #[derive(Debug, Clone)]
 pub struct Invoice {
@@ -118,6 +147,8 @@ pub enum NetworkError {
     InvoiceExpired,
     #[error("amount must be specified when paying a zero amount invoice")]
     AmountRequired,
+    #[error("invoice with payment hash already exists")]
+    InvoiceExists,
     #[error("payment is in transition")]
     PaymentInFlight,
     #[error("invoice is already paid")]
@@ -250,23 +281,33 @@ impl Node {
         self.pubkey
     }
 
-    /// Issues a BOLT11 invoice signed by this node. `value_msat` 0 is an
-    /// invoice for any amount; `description_hash`, when given, is committed
-    /// to instead of `memo` (LNURL-pay, zaps).
-    pub fn add_invoice(
-        &self,
-        value_msat: u64,
-        memo: &str,
-        description_hash: Option<[u8; 32]>,
-        expiry_secs: u64,
-    ) -> Result<Invoice, NetworkError> {
-        let preimage = random_bytes()?;
+    /// Issues a BOLT11 invoice signed by this node, on `terms`.
+    pub fn add_invoice(&self, terms: InvoiceTerms) -> Result<Invoice, NetworkError> {
+        let InvoiceTerms {
+            value_msat,
+            memo,
+            description_hash,
+            expiry_secs,
+            preimage,
+        } = terms;
+        let preimage = match preimage {
+            Some(preimage) => preimage,
+            None => random_bytes()?,
+        };
+        let expiry_secs = if expiry_secs == 0 {
+            DEFAULT_EXPIRY_SECS
+        } else {
+            expiry_secs
+        };
         let payment_addr = random_bytes()?;
         let payment_hash = sha256::Hash::hash(&preimage).to_byte_array();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let mut state = self.network.lock();
+        if state.invoices.contains_key(&payment_hash) {
+            return Err(NetworkError::InvoiceExists);
+        }
         let node = node_mut(&mut state, &self.name)?;
         let builder = InvoiceBuilder::new(CURRENCY)
             .payment_hash(sha256::Hash::from_byte_array(payment_hash))
@@ -287,7 +328,7 @@ impl Node {
             Some(hash) => builder
                 .description_hash(sha256::Hash::from_byte_array(hash))
                 .build_signed(sign),
-            None => builder.description(memo.to_owned()).build_signed(sign),
+            None => builder.description(memo.clone()).build_signed(sign),
         };
         let bolt11 = signed.map_err(|err| match err {
             lightning_invoice::CreationError::DescriptionTooLong => {
@@ -303,7 +344,7 @@ impl Node {
             payment_addr,
             bolt11: bolt11.to_string(),
             value_msat,
-            memo: memo.to_owned(),
+            memo,
             description_hash,
             creation_date: now.as_secs(),
             expiry_secs,
