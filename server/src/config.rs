@@ -72,7 +72,19 @@ pub struct Args {
     #[arg(long, env = "FLASH_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url); flags and environment variables win over it
+    /// LND's REST address for the accounts' Lightning, e.g. https://127.0.0.1:8080 (with --lnd-macaroon and --lnd-cert); --dev runs its own dev Lightning network instead
+    #[arg(long, env = "FLASH_LND_URL", value_name = "URL")]
+    pub lnd_url: Option<String>,
+
+    /// LND macaroon file (admin.macaroon, or one baked for invoices and payments)
+    #[arg(long, env = "FLASH_LND_MACAROON", value_name = "FILE")]
+    pub lnd_macaroon: Option<PathBuf>,
+
+    /// LND's TLS certificate (tls.cert), pinned: the server talks to no other
+    #[arg(long, env = "FLASH_LND_CERT", value_name = "FILE")]
+    pub lnd_cert: Option<PathBuf>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -95,6 +107,16 @@ pub struct Config {
     pub database: Option<String>,
     /// The origin clients use, if not `http://{listen}`.
     pub public_url: Option<String>,
+    /// The LND node of the accounts, if any.
+    pub lnd: Option<LndFiles>,
+}
+
+/// Where LND is and the files that let the server use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LndFiles {
+    pub url: String,
+    pub macaroon: PathBuf,
+    pub certificate: PathBuf,
 }
 
 impl Default for Config {
@@ -108,6 +130,7 @@ impl Default for Config {
             dev_relay_port: 0,
             database: None,
             public_url: None,
+            lnd: None,
         }
     }
 }
@@ -128,6 +151,9 @@ pub enum ConfigError {
         #[source]
         source: toml::de::Error,
     },
+
+    #[error("LND needs all three of --lnd-url, --lnd-macaroon and --lnd-cert (or none)")]
+    IncompleteLnd,
 }
 
 impl Config {
@@ -159,7 +185,29 @@ impl Config {
                 .unwrap_or(default.dev_relay_port),
             database: args.database.or(file.database),
             public_url: args.public_url.or(file.public_url),
+            lnd: lnd_files(
+                args.lnd_url.or(file.lnd_url),
+                args.lnd_macaroon.or(file.lnd_macaroon),
+                args.lnd_cert.or(file.lnd_cert),
+            )?,
         })
+    }
+}
+
+/// LND's three settings, all or none.
+fn lnd_files(
+    url: Option<String>,
+    macaroon: Option<PathBuf>,
+    certificate: Option<PathBuf>,
+) -> Result<Option<LndFiles>, ConfigError> {
+    match (url, macaroon, certificate) {
+        (None, None, None) => Ok(None),
+        (Some(url), Some(macaroon), Some(certificate)) => Ok(Some(LndFiles {
+            url,
+            macaroon,
+            certificate,
+        })),
+        _ => Err(ConfigError::IncompleteLnd),
     }
 }
 
@@ -176,6 +224,9 @@ struct ConfigFile {
     dev_relay_port: Option<u16>,
     database: Option<String>,
     public_url: Option<String>,
+    lnd_url: Option<String>,
+    lnd_macaroon: Option<PathBuf>,
+    lnd_cert: Option<PathBuf>,
 }
 
 impl ConfigFile {
@@ -190,8 +241,14 @@ impl ConfigFile {
         })?;
         // A relative `dist` means "next to this file", so the server finds the
         // app whatever directory it is started from.
-        if let (Some(dist), Some(dir)) = (&mut file.dist, path.parent()) {
-            *dist = dir.join(&*dist);
+        // So are LND's files.
+        if let Some(dir) = path.parent() {
+            for file_path in [&mut file.dist, &mut file.lnd_macaroon, &mut file.lnd_cert]
+                .into_iter()
+                .flatten()
+            {
+                *file_path = dir.join(&*file_path);
+            }
         }
         Ok(file)
     }
@@ -210,7 +267,10 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 8] = [
+    const VARS: [&str; 11] = [
+        "FLASH_LND_URL",
+        "FLASH_LND_MACAROON",
+        "FLASH_LND_CERT",
         "FLASH_DATABASE",
         "FLASH_PUBLIC_URL",
         "FLASH_LISTEN",
@@ -387,6 +447,25 @@ mod tests {
         let message = full_message(&err);
         assert!(message.contains("line 1"), "{message}");
         assert!(message.contains("invalid socket address"), "{message}");
+    }
+
+    #[test]
+    fn lnd_is_configured_whole_or_not_at_all() {
+        let file = toml_file(
+            "lnd_url = \"https://127.0.0.1:10009\"\nlnd_macaroon = \"lnd/admin.macaroon\"\n",
+        );
+        let path = file.path().to_str().unwrap();
+        let partial = config_from(&["--config", path], &[]).unwrap_err();
+        assert!(matches!(partial, ConfigError::IncompleteLnd), "{partial}");
+        let whole =
+            config_from(&["--config", path, "--lnd-cert", "/etc/lnd/tls.cert"], &[]).unwrap();
+        let lnd = whole.lnd.unwrap();
+        assert_eq!(lnd.url, "https://127.0.0.1:10009");
+        assert_eq!(
+            lnd.macaroon,
+            file.path().parent().unwrap().join("lnd/admin.macaroon")
+        );
+        assert_eq!(lnd.certificate, PathBuf::from("/etc/lnd/tls.cert"));
     }
 
     #[test]

@@ -89,6 +89,15 @@ pub(crate) fn now() -> i64 {
         })
 }
 
+/// Milliseconds since the Unix epoch, for leases.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
 /// A fresh random identifier (128 bits, hex), for rows the database does not
 /// number itself (auto-increment is not portable).
 pub(crate) fn random_id() -> Result<String, getrandom::Error> {

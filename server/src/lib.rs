@@ -21,7 +21,7 @@ mod api;
 mod health;
 mod security;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     http::{header, HeaderValue},
@@ -33,7 +33,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub use api::Offered;
 pub use config::Config;
 pub use database::{Database, DatabaseError};
-pub use dev::{DevConfig, DevServices, RelayError};
+pub use dev::{DevConfig, DevLightningError, DevServices, RelayError};
 pub use flash_dev::DevMintError;
 pub use spa::SpaError;
 
@@ -56,6 +56,9 @@ fn assemble(
 ) -> Router {
     let offered = Offered {
         accounts: accounts.is_some(),
+        lightning: accounts
+            .as_ref()
+            .is_some_and(|accounts| accounts.node.is_some()),
         dev: dev.is_some(),
     };
     let content_security_policy = spa.content_security_policy().clone();
@@ -101,6 +104,20 @@ pub enum StartError {
     Ledger(#[from] accounts::LedgerError),
     #[error("--public-url {url:?} is not an absolute http(s) URL")]
     PublicUrl { url: String },
+    #[error(transparent)]
+    DevLightning(#[from] DevLightningError),
+    #[error("could not read {}", path.display())]
+    LndFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not use LND")]
+    Lnd(#[from] lightning::LightningError),
+    #[error("LND is configured but no --database: the accounts it serves need one")]
+    LndWithoutDatabase,
+    #[error("no randomness for the background work's identity")]
+    Random(#[from] getrandom::Error),
 }
 
 /// The running application: its router and, in dev mode, the services it
@@ -108,6 +125,8 @@ pub enum StartError {
 #[derive(Debug)]
 pub struct App {
     router: Router,
+    // Dropped before the dev services, whose LND stand-in it talks to.
+    worker: Option<accounts::Worker>,
     dev: Option<DevServices>,
 }
 
@@ -126,13 +145,36 @@ impl App {
         } else {
             None
         };
-        let accounts = match (&config.database, &dev) {
-            (Some(url), _) => Some(open_accounts(config, url).await?),
-            (None, Some(dev)) => Some(open_accounts(config, &dev.database_url()).await?),
+        let lnd = match (&config.lnd, &dev) {
+            (Some(files), _) => Some(lnd_config(files).await?),
+            (None, Some(dev)) => Some(dev.lightning().lnd_config()),
             (None, None) => None,
         };
+        let node = match lnd {
+            Some(lnd) => {
+                let lnd: Arc<dyn lightning::Lightning> = Arc::new(lightning::Lnd::new(lnd)?);
+                Some(accounts::Node::connect(lnd).await?)
+            }
+            None => None,
+        };
+        let accounts = match (&config.database, &dev) {
+            (Some(url), _) => Some(open_accounts(config, url, node).await?),
+            (None, Some(dev)) => Some(open_accounts(config, &dev.database_url(), node).await?),
+            (None, None) if node.is_some() => return Err(StartError::LndWithoutDatabase),
+            (None, None) => None,
+        };
+        let worker = match &accounts {
+            Some(accounts) if accounts.node.is_some() => {
+                Some(accounts::Worker::spawn(accounts.clone())?)
+            }
+            _ => None,
+        };
         let router = assemble(spa, dev.as_ref(), accounts);
-        Ok(Self { router, dev })
+        Ok(Self {
+            router,
+            worker,
+            dev,
+        })
     }
 
     /// The HTTP application, to serve or to call in tests.
@@ -145,15 +187,37 @@ impl App {
         self.dev.as_ref()
     }
 
-    /// Stops the development services, if any.
-    pub fn shutdown(self) {
+    /// Stops the background work and the development services, if any.
+    pub fn shutdown(mut self) {
+        drop(self.worker.take());
         if let Some(dev) = &self.dev {
             dev.shutdown();
         }
     }
 }
 
-async fn open_accounts(config: &Config, url: &str) -> Result<accounts::Accounts, StartError> {
+/// LND's settings from the operator's files.
+async fn lnd_config(files: &config::LndFiles) -> Result<lightning::LndConfig, StartError> {
+    let read = |path: &std::path::Path| {
+        let path = path.to_owned();
+        async move {
+            tokio::fs::read(&path)
+                .await
+                .map_err(|source| StartError::LndFile { path, source })
+        }
+    };
+    Ok(lightning::LndConfig {
+        url: files.url.clone(),
+        macaroon: read(&files.macaroon).await?,
+        certificate: read(&files.certificate).await?,
+    })
+}
+
+async fn open_accounts(
+    config: &Config,
+    url: &str,
+    node: Option<accounts::Node>,
+) -> Result<accounts::Accounts, StartError> {
     let origin = config
         .public_url
         .clone()
@@ -166,5 +230,7 @@ async fn open_accounts(config: &Config, url: &str) -> Result<accounts::Accounts,
     Ok(accounts::Accounts {
         ledger: accounts::Ledger::open(db.clone()).await?,
         auth: auth::Nip98::new(origin, db),
+        node,
+        limits: accounts::Limits::default(),
     })
 }

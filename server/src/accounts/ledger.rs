@@ -39,6 +39,11 @@ impl AccountId {
         Self("system:pending_outgoing".to_owned())
     }
 
+    /// An id as the database stores it.
+    pub(crate) fn from_stored(id: String) -> Self {
+        Self(id)
+    }
+
     fn kind(&self) -> &'static str {
         if self.0.starts_with("user:") {
             "user"
@@ -65,6 +70,14 @@ pub enum EntryKind {
     InternalPayment,
     /// Lightning received by the node for a user.
     Received,
+    /// A payment through the node: its amount and fee reserve held from the
+    /// user until the node says how it ended.
+    PaymentReserved,
+    /// The node paid: the amount to the network, the fee to fees, the unused
+    /// reserve back to the user.
+    PaymentSettled,
+    /// The node could not pay: everything held goes back to the user.
+    PaymentRefunded,
 }
 
 impl EntryKind {
@@ -72,6 +85,9 @@ impl EntryKind {
         match self {
             Self::InternalPayment => "internal_payment",
             Self::Received => "received",
+            Self::PaymentReserved => "payment_reserved",
+            Self::PaymentSettled => "payment_settled",
+            Self::PaymentRefunded => "payment_refunded",
         }
     }
 }
@@ -165,6 +181,15 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// A transaction on the ledger's database.
+    pub(crate) async fn begin(&self) -> Result<Transaction, LedgerError> {
+        Ok(self.db.pool().begin().await?)
+    }
+
+    pub(crate) fn db(&self) -> &Database {
+        &self.db
+    }
+
     /// Creates `account` if it does not exist (a user's account is created
     /// on their first signed request).
     pub async fn create_account(&self, account: &AccountId) -> Result<(), LedgerError> {
@@ -222,67 +247,22 @@ impl Ledger {
     }
 
     /// Writes `entry` and changes the balances it names, all or nothing.
-    pub async fn post(&self, mut entry: Entry) -> Result<Posted, LedgerError> {
-        check_idempotency_key(&entry.idempotency_key)?;
-        check_lines(&entry.lines)?;
-        // One order for every transaction, so two opposite payments on
-        // PostgreSQL lock their rows in the same order and never deadlock.
-        entry.lines.sort_by(|a, b| a.account.cmp(&b.account));
-        let entry_id = database::random_id()?;
-
-        let mut tx = self.db.pool().begin().await?;
-        // The first statement writes, so SQLite takes its write lock at once
-        // (a read first could not be upgraded while another writer waits).
-        let inserted = sqlx::query(
-            "INSERT INTO journal_entries (id, initiator, idempotency_key, kind, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&entry_id)
-        .bind(entry.initiator.as_str())
-        .bind(&entry.idempotency_key)
-        .bind(entry.kind.as_str())
-        .bind(database::now())
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => {
+    pub async fn post(&self, entry: Entry) -> Result<Posted, LedgerError> {
+        let mut tx = self.begin().await?;
+        match write(&mut tx, entry.clone()).await {
+            Ok(Some(entry_id)) => {
+                tx.commit().await?;
+                Ok(Posted::New { entry_id })
+            }
+            Ok(None) => {
                 tx.rollback().await?;
-                return self.repeated(&entry).await;
+                self.repeated(&entry).await
             }
-            Err(sqlx::Error::Database(err)) if err.is_foreign_key_violation() => {
-                return Err(LedgerError::UnknownAccount(entry.initiator));
-            }
-            Err(err) => return Err(err.into()),
-        }
-
-        for line in &entry.lines {
-            let updated = sqlx::query(
-                "UPDATE ledger_accounts SET balance_msat = balance_msat + $1 \
-                 WHERE id = $2 AND (kind <> 'user' OR balance_msat + $1 >= 0)",
-            )
-            .bind(line.amount_msat)
-            .bind(line.account.as_str())
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
+            Err(err) => {
                 tx.rollback().await?;
-                return Err(match self.balance(&line.account).await {
-                    Ok(available_msat) => LedgerError::InsufficientBalance { available_msat },
-                    Err(err) => err,
-                });
+                Err(err)
             }
-            sqlx::query(
-                "INSERT INTO journal_lines (entry_id, account_id, amount_msat) VALUES ($1, $2, $3)",
-            )
-            .bind(&entry_id)
-            .bind(line.account.as_str())
-            .bind(line.amount_msat)
-            .execute(&mut *tx)
-            .await?;
         }
-        tx.commit().await?;
-        Ok(Posted::New { entry_id })
     }
 
     async fn repeated(&self, entry: &Entry) -> Result<Posted, LedgerError> {
@@ -329,6 +309,80 @@ impl Ledger {
             mismatched,
         })
     }
+}
+
+/// A transaction on the server's database, for writing an entry together
+/// with the rows it accounts for (a payment and its reserve, an invoice and
+/// its credit).
+pub(crate) type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Writes `entry` in `tx`: its id, or `None` when an entry with its
+/// initiator and idempotency key exists (the caller rolls back; nothing was
+/// written). On an error the caller rolls back too.
+pub(crate) async fn write(
+    tx: &mut Transaction,
+    mut entry: Entry,
+) -> Result<Option<String>, LedgerError> {
+    check_idempotency_key(&entry.idempotency_key)?;
+    check_lines(&entry.lines)?;
+    // One order for every transaction, so two opposite payments on
+    // PostgreSQL lock their rows in the same order and never deadlock.
+    entry.lines.sort_by(|a, b| a.account.cmp(&b.account));
+    let entry_id = database::random_id()?;
+
+    // The first statement writes, so SQLite takes its write lock at once
+    // (a read first could not be upgraded while another writer waits).
+    let inserted = sqlx::query(
+        "INSERT INTO journal_entries (id, initiator, idempotency_key, kind, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&entry_id)
+    .bind(entry.initiator.as_str())
+    .bind(&entry.idempotency_key)
+    .bind(entry.kind.as_str())
+    .bind(database::now())
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(err)) if err.is_unique_violation() => return Ok(None),
+        Err(sqlx::Error::Database(err)) if err.is_foreign_key_violation() => {
+            return Err(LedgerError::UnknownAccount(entry.initiator));
+        }
+        Err(err) => return Err(err.into()),
+    }
+
+    for line in &entry.lines {
+        let updated = sqlx::query(
+            "UPDATE ledger_accounts SET balance_msat = balance_msat + $1 \
+             WHERE id = $2 AND (kind <> 'user' OR balance_msat + $1 >= 0)",
+        )
+        .bind(line.amount_msat)
+        .bind(line.account.as_str())
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            let row = sqlx::query("SELECT balance_msat FROM ledger_accounts WHERE id = $1")
+                .bind(line.account.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+            return Err(match row {
+                Some(row) => LedgerError::InsufficientBalance {
+                    available_msat: row.try_get(0)?,
+                },
+                None => LedgerError::UnknownAccount(line.account.clone()),
+            });
+        }
+        sqlx::query(
+            "INSERT INTO journal_lines (entry_id, account_id, amount_msat) VALUES ($1, $2, $3)",
+        )
+        .bind(&entry_id)
+        .bind(line.account.as_str())
+        .bind(line.amount_msat)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Some(entry_id))
 }
 
 fn check_idempotency_key(key: &str) -> Result<(), LedgerError> {

@@ -1,28 +1,111 @@
 //! Lightning accounts: one per NOSTR public key, created on its first signed
-//! request, its money in the [`ledger`].
+//! request, its money in the [`ledger`], received by [`invoices`] and sent by
+//! [`payments`] through the server's Lightning [`Node`], with the background
+//! work (crediting, finishing payments) in [`worker`].
 
+pub mod invoices;
 pub mod ledger;
+pub mod payments;
+pub mod worker;
 
-use axum::{extract::State, middleware, routing::get, Extension, Json, Router};
+use std::sync::Arc;
+
+use axum::{
+    extract::State,
+    middleware,
+    routing::{get, post},
+    Extension, Json, Router,
+};
+use bitcoin::secp256k1::PublicKey;
+use lightning_invoice::Currency;
 use serde::Serialize;
 
 use crate::{
     api::ApiError,
     auth::{Nip98, Signer},
+    lightning::{Lightning, LightningError},
 };
+pub use invoices::InvoiceError;
 pub use ledger::{AccountId, Ledger, LedgerError};
+pub use payments::PaymentError;
+pub use worker::Worker;
 
 /// What the account routes share.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     pub ledger: Ledger,
     pub auth: Nip98,
+    /// The server's Lightning node; without one, accounts only pay each
+    /// other by [`Ledger::pay_internal`].
+    pub node: Option<Node>,
+    pub limits: Limits,
+}
+
+/// What the operator allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest invoice or payment, in msat.
+    pub max_amount_msat: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            // 0.01 BTC: a custodial account is for spending money.
+            max_amount_msat: 1_000_000_000,
+        }
+    }
+}
+
+/// The server's Lightning node, as the accounts use it.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub lightning: Arc<dyn Lightning>,
+    /// Its identity key: an invoice with this payee is the server's own.
+    pub pubkey: PublicKey,
+    /// The chain its invoices are for.
+    pub currency: Currency,
+    /// The chain as LND names it (for messages).
+    pub network: String,
+}
+
+impl Node {
+    /// Asks `lightning` who it is.
+    pub async fn connect(lightning: Arc<dyn Lightning>) -> Result<Self, LightningError> {
+        let info = lightning.node_info().await?;
+        let pubkey = info.pubkey.parse().map_err(|_| {
+            LightningError::Protocol(format!("{:?} is not a node key", info.pubkey))
+        })?;
+        let currency = match info.network.as_str() {
+            "mainnet" => Currency::Bitcoin,
+            "testnet" | "testnet4" => Currency::BitcoinTestnet,
+            "signet" => Currency::Signet,
+            "regtest" => Currency::Regtest,
+            "simnet" => Currency::Simnet,
+            other => {
+                return Err(LightningError::Protocol(format!(
+                    "the node is on an unknown network {other:?}"
+                )))
+            }
+        };
+        Ok(Self {
+            lightning,
+            pubkey,
+            currency,
+            network: info.network,
+        })
+    }
 }
 
 /// The router to nest at `/api/account`: every route is NIP-98 signed.
 pub fn router(accounts: Accounts) -> Router {
     Router::new()
         .route("/", get(account))
+        .route("/invoices", post(invoices::create))
+        .route("/invoices/{id}", get(invoices::get))
+        .route("/payments/quote", post(payments::quote_route))
+        .route("/payments", post(payments::pay_route))
+        .route("/payments/{id}", get(payments::get_route))
         .route_layer(middleware::from_fn_with_state(
             accounts.auth.clone(),
             Nip98::require,

@@ -9,6 +9,9 @@ use serde::Serialize;
 pub struct Offered {
     /// Lightning accounts at `/api/account`, signed in by NIP-98.
     pub accounts: bool,
+    /// Whether the accounts receive and pay Lightning (the server has a
+    /// node); without it they only pay each other.
+    pub lightning: bool,
     /// The dev services at `/api/dev/config` (a relay and a mint).
     pub dev: bool,
 }

@@ -3,14 +3,17 @@
 //! developer.
 
 use axum::{
-    extract::rejection::QueryRejection,
+    extract::rejection::{JsonRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use serde::Serialize;
 
-use crate::{accounts::LedgerError, auth::AuthError};
+use crate::{
+    accounts::{InvoiceError, LedgerError, PaymentError},
+    auth::AuthError,
+};
 
 /// Why an API request failed. Handlers return it as their `Err`.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +21,10 @@ pub(crate) enum ApiError {
     /// The query string lacks a parameter or holds one that does not parse.
     #[error("{}", .0.body_text())]
     Query(#[from] QueryRejection),
+
+    /// The JSON body is missing, malformed, or not what the endpoint reads.
+    #[error("{}", .0.body_text())]
+    Body(#[from] JsonRejection),
 
     /// A well-formed request the endpoint cannot answer as asked.
     #[error("{0}")]
@@ -34,21 +41,36 @@ pub(crate) enum ApiError {
     /// The ledger refused or could not write a movement of money.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+
+    /// An invoice could not be created or found.
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
+
+    /// A payment was refused or could not be started.
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
 }
 
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::Query(rejection) => rejection.status(),
+            Self::Body(rejection) => rejection.status(),
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Auth(err) => err.status(),
-            Self::Ledger(err) => match err {
-                LedgerError::InsufficientBalance { .. } => StatusCode::CONFLICT,
-                LedgerError::UnknownAccount(_) => StatusCode::NOT_FOUND,
-                LedgerError::Database(_) | LedgerError::Random(_) => {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
+            Self::Ledger(err) => ledger_status(err),
+            Self::Invoice(err) => match err {
+                InvoiceError::Unknown(_) => StatusCode::NOT_FOUND,
+                InvoiceError::NoNode | InvoiceError::Node(_) => StatusCode::SERVICE_UNAVAILABLE,
+                InvoiceError::Ledger(err) => ledger_status(err),
+                _ => StatusCode::BAD_REQUEST,
+            },
+            Self::Payment(err) => match err {
+                PaymentError::Unknown(_) => StatusCode::NOT_FOUND,
+                PaymentError::AlreadyPaid | PaymentError::KeyReused => StatusCode::CONFLICT,
+                PaymentError::NoNode => StatusCode::SERVICE_UNAVAILABLE,
+                PaymentError::Ledger(err) => ledger_status(err),
                 _ => StatusCode::BAD_REQUEST,
             },
         }
@@ -57,18 +79,54 @@ impl ApiError {
     /// The body's `error`: what a client branches on.
     fn code(&self) -> &'static str {
         match self {
-            Self::Query(_) | Self::BadRequest(_) => "bad_request",
+            Self::Query(_) | Self::Body(_) | Self::BadRequest(_) => "bad_request",
             Self::NotFound { .. } => "not_found",
             Self::Auth(err) => err.code(),
-            Self::Ledger(err) => match err {
-                LedgerError::InsufficientBalance { .. } => "insufficient_balance",
-                LedgerError::UnknownAccount(_) => "unknown_account",
-                LedgerError::BadIdempotencyKey => "bad_idempotency_key",
-                LedgerError::AmountOutOfRange => "amount_out_of_range",
-                LedgerError::Unbalanced | LedgerError::MalformedEntry => "bad_request",
-                LedgerError::Database(_) | LedgerError::Random(_) => "unavailable",
+            Self::Ledger(err) => ledger_code(err),
+            Self::Invoice(err) => match err {
+                InvoiceError::DescriptionTooLong => "description_too_long",
+                InvoiceError::ExpiryOutOfRange => "expiry_out_of_range",
+                InvoiceError::AmountTooLarge { .. } => "amount_out_of_range",
+                InvoiceError::NoNode | InvoiceError::Node(_) => "lightning_unavailable",
+                InvoiceError::Unknown(_) => "not_found",
+                InvoiceError::Ledger(err) => ledger_code(err),
+            },
+            Self::Payment(err) => match err {
+                PaymentError::NotAnInvoice(_) => "invoice_invalid",
+                PaymentError::WrongNetwork { .. } => "invoice_wrong_network",
+                PaymentError::Expired => "invoice_expired",
+                PaymentError::AmountRequired => "amount_required",
+                PaymentError::AmountMismatch { .. } => "amount_mismatch",
+                PaymentError::AmountOutOfRange { .. } => "amount_out_of_range",
+                PaymentError::OwnInvoice => "own_invoice",
+                PaymentError::NotPayable => "invoice_not_payable",
+                PaymentError::AlreadyPaid => "invoice_already_paid",
+                PaymentError::KeyReused => "idempotency_key_reused",
+                PaymentError::NoNode => "lightning_unavailable",
+                PaymentError::Unknown(_) => "not_found",
+                PaymentError::Ledger(err) => ledger_code(err),
             },
         }
+    }
+}
+
+fn ledger_status(err: &LedgerError) -> StatusCode {
+    match err {
+        LedgerError::InsufficientBalance { .. } => StatusCode::CONFLICT,
+        LedgerError::UnknownAccount(_) => StatusCode::NOT_FOUND,
+        LedgerError::Database(_) | LedgerError::Random(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn ledger_code(err: &LedgerError) -> &'static str {
+    match err {
+        LedgerError::InsufficientBalance { .. } => "insufficient_balance",
+        LedgerError::UnknownAccount(_) => "unknown_account",
+        LedgerError::BadIdempotencyKey => "bad_idempotency_key",
+        LedgerError::AmountOutOfRange => "amount_out_of_range",
+        LedgerError::Unbalanced | LedgerError::MalformedEntry => "bad_request",
+        LedgerError::Database(_) | LedgerError::Random(_) => "unavailable",
     }
 }
 
@@ -83,7 +141,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The client gets "unavailable"; the operator needs the cause.
         match &self {
-            Self::Ledger(LedgerError::Database(err)) => tracing::error!("ledger: {err}"),
+            Self::Ledger(LedgerError::Database(err))
+            | Self::Invoice(InvoiceError::Ledger(LedgerError::Database(err)))
+            | Self::Payment(PaymentError::Ledger(LedgerError::Database(err))) => {
+                tracing::error!("ledger: {err}")
+            }
+            Self::Invoice(InvoiceError::Node(err)) => tracing::warn!("Lightning node: {err}"),
             Self::Auth(AuthError::Database(err)) => tracing::error!("NIP-98 replay check: {err}"),
             _ => {}
         }

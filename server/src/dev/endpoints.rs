@@ -1,17 +1,23 @@
 //! The endpoints under `/api/dev`, served in dev mode only.
 
 use axum::{
-    extract::{rejection::QueryRejection, Query},
-    routing::get,
+    extract::{
+        rejection::{JsonRejection, QueryRejection},
+        Query, State,
+    },
+    routing::{get, post},
     Json, Router,
 };
+use flash_dev::lightning::{InvoiceTerms, Node, PaymentStatus};
 use serde::{Deserialize, Serialize};
 
 use super::DevConfig;
 use crate::api::ApiError;
 
-/// The routes to nest at `/api/dev`; `config` is what `/api/dev/config` says.
-pub(super) fn routes(config: DevConfig) -> Router {
+/// The routes to nest at `/api/dev`; `config` is what `/api/dev/config`
+/// says, `outside` the dev Lightning network's node for the rest of the
+/// world.
+pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
     Router::new()
         .route(
             "/config",
@@ -21,6 +27,66 @@ pub(super) fn routes(config: DevConfig) -> Router {
             }),
         )
         .route("/invoice", get(someone_elses_invoice))
+        .route("/lightning/invoice", get(outside_invoice))
+        .route("/lightning/pay", post(outside_pays))
+        .with_state(outside)
+}
+
+/// `GET /api/dev/lightning/invoice?sat=N`: an invoice of the outside world
+/// on the dev Lightning network, for an account to pay.
+async fn outside_invoice(
+    State(outside): State<Node>,
+    request: Result<Query<InvoiceRequest>, QueryRejection>,
+) -> Result<Json<Invoice>, ApiError> {
+    let Query(request) = request?;
+    let amount_msat = request
+        .sat
+        .checked_mul(1000)
+        .filter(|msat| *msat > 0)
+        .ok_or_else(|| ApiError::BadRequest("sat must be more than 0".to_owned()))?;
+    let invoice = outside
+        .add_invoice(InvoiceTerms::new(
+            amount_msat,
+            "Someone else (dev Lightning network)",
+        ))
+        .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+    Ok(Json(Invoice {
+        invoice: invoice.bolt11,
+    }))
+}
+
+/// The body of `POST /api/dev/lightning/pay`.
+#[derive(Deserialize)]
+struct PayRequest {
+    invoice: String,
+    /// Only for an invoice without an amount.
+    sat: Option<u64>,
+}
+
+/// What the outside world's payment did.
+#[derive(Serialize)]
+struct Paid {
+    /// succeeded, failed or in_flight (the payee holds it).
+    status: &'static str,
+}
+
+/// `POST /api/dev/lightning/pay`: the outside world pays an invoice (an
+/// account's), as a newcomer's friend would.
+async fn outside_pays(
+    State(outside): State<Node>,
+    body: Result<Json<PayRequest>, JsonRejection>,
+) -> Result<Json<Paid>, ApiError> {
+    let Json(request) = body.map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let amount_msat = request.sat.map(|sat| sat.saturating_mul(1000));
+    let payment = outside
+        .pay(request.invoice.trim(), amount_msat, 1_000_000)
+        .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+    let status = match payment.status {
+        PaymentStatus::Succeeded => "succeeded",
+        PaymentStatus::Failed => "failed",
+        PaymentStatus::InFlight => "in_flight",
+    };
+    Ok(Json(Paid { status }))
 }
 
 /// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for
@@ -72,7 +138,13 @@ mod tests {
         let request = Request::get(format!("/invoice{query}"))
             .body(Body::empty())
             .expect("request");
-        let response = routes(config).oneshot(request).await.expect("infallible");
+        let outside = flash_dev::lightning::Network::new()
+            .add_node("outside")
+            .expect("a node");
+        let response = routes(config, outside)
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await

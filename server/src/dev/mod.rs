@@ -1,6 +1,7 @@
 //! Everything `server --dev` runs for a newcomer, and nothing the server
 //! needs without it: a NOSTR relay ([`DevRelay`]), a Cashu mint at `/mint`,
-//! and the endpoints under `/api/dev`, among them the document that tells
+//! a Lightning network for the accounts ([`DevLightning`]), and the
+//! endpoints under `/api/dev`, among them the document that tells
 //! the app where the services are ([`DevConfig`]).
 //!
 //! [`DevServices`] is the one way in: [`DevServices::start`] brings the
@@ -9,6 +10,7 @@
 
 mod config;
 mod endpoints;
+mod lightning;
 mod relay;
 
 use std::net::SocketAddr;
@@ -20,6 +22,7 @@ use tempfile::TempDir;
 use crate::{api, Config, StartError};
 
 pub use config::DevConfig;
+pub use lightning::{DevLightning, DevLightningError};
 pub use relay::{DevRelay, RelayError};
 
 /// Where the dev mint's API is nested in the server's own routes: same
@@ -31,6 +34,7 @@ const MINT_PATH: &str = "/mint";
 pub struct DevServices {
     relay: DevRelay,
     mint: DevMint,
+    lightning: DevLightning,
     // The mint's database and seed, and the dev accounts database; removed
     // when the services are dropped.
     dir: TempDir,
@@ -56,9 +60,11 @@ impl DevServices {
             .map_err(StartError::MintDir)?;
         let mint_url = format!("http://{}{MINT_PATH}", config.listen);
         let mint = DevMint::new(&mint_url, mint_dir.path()).await?;
+        let lightning = DevLightning::start().await?;
         Ok(Self {
             relay,
             mint,
+            lightning,
             dir: mint_dir,
         })
     }
@@ -71,6 +77,11 @@ impl DevServices {
     /// The development Cashu mint.
     pub fn mint(&self) -> &DevMint {
         &self.mint
+    }
+
+    /// The dev Lightning network: the server's node and the outside world.
+    pub fn lightning(&self) -> &DevLightning {
+        &self.lightning
     }
 
     /// The accounts database when the operator names none: a SQLite file
@@ -95,7 +106,10 @@ impl DevServices {
         // A path the mint does not know is a JSON 404, not the app's page.
         let mint = self.mint.router().fallback(api::not_found);
         Router::new()
-            .nest("/api/dev", endpoints::routes(self.config()))
+            .nest(
+                "/api/dev",
+                endpoints::routes(self.config(), self.lightning.outside().clone()),
+            )
             .nest(MINT_PATH, mint)
     }
 

@@ -191,6 +191,7 @@ impl Lightning for Lnd {
         let mut body = json!({
             "value_msat": invoice.amount_msat.to_string(),
             "expiry": invoice.expiry_secs.to_string(),
+            "r_preimage": STANDARD.encode(invoice.preimage),
         });
         match invoice.description {
             Description::Memo(memo) => body["memo"] = Value::String(memo),

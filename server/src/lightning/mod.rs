@@ -15,6 +15,14 @@ pub use lnd::{Lnd, LndConfig};
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PaymentHash(pub [u8; 32]);
 
+impl PaymentHash {
+    /// The hash of `preimage`: what an invoice for it commits to.
+    pub fn of_preimage(preimage: &[u8; 32]) -> Self {
+        use bitcoin::hashes::{sha256, Hash};
+        Self(sha256::Hash::hash(preimage).to_byte_array())
+    }
+}
+
 impl fmt::Display for PaymentHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for byte in self.0 {
@@ -64,9 +72,13 @@ pub enum Description {
 /// An invoice to create.
 #[derive(Debug, Clone)]
 pub struct NewInvoice {
+    /// 0: an invoice for any amount.
     pub amount_msat: u64,
     pub description: Description,
     pub expiry_secs: u64,
+    /// Chosen by the server, so the invoice's payment hash is known (and
+    /// written down) before the node is asked for it.
+    pub preimage: [u8; 32],
 }
 
 /// An invoice just created.

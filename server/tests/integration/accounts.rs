@@ -15,56 +15,18 @@ use flash_server::{
     auth::{AuthError, Nip98},
     App, Config, Database,
 };
-use nostr::{
-    hashes::{sha256::Hash as Sha256Hash, Hash},
-    nips::nip98::{HttpData, HttpMethod},
-    EventBuilder, JsonUtil, Keys, Kind, Tag, Timestamp, Url,
-};
+use nostr::{nips::nip98::HttpMethod, EventBuilder, JsonUtil, Keys, Kind, Tag, Timestamp, Url};
 use tempfile::TempDir;
 
-use crate::support;
+use crate::support::{self, header_for, signed};
 
-/// The databases every ledger test runs on: a SQLite file, and the
-/// PostgreSQL that `scripts/test.sh` starts (`pg_virtualenv` sets `PG*`).
-/// Without `PGHOST` the PostgreSQL run is skipped, unless
-/// `FLASH_TEST_POSTGRES=required` (as the test command sets) makes that a
-/// failure.
+/// The databases every ledger test runs on (see [`support::database_urls`]).
 async fn databases() -> Vec<(&'static str, Database, Option<TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}", dir.path().join("ledger.sqlite3").display());
-    let mut databases = vec![("sqlite", Database::open(&sqlite).await.unwrap(), Some(dir))];
-    match postgres_url() {
-        Some(url) => databases.push(("postgres", Database::open(&url).await.unwrap(), None)),
-        None if std::env::var("FLASH_TEST_POSTGRES").as_deref() == Ok("required") => {
-            panic!("FLASH_TEST_POSTGRES=required but no PGHOST: run under pg_virtualenv")
-        }
-        None => eprintln!("no PGHOST: the PostgreSQL half of this test is skipped"),
+    let mut databases = Vec::new();
+    for (name, url, dir) in support::database_urls().await {
+        databases.push((name, Database::open(&url).await.unwrap(), dir));
     }
     databases
-}
-
-fn postgres_url() -> Option<String> {
-    let var = |name: &str| std::env::var(name).ok();
-    let host = var("PGHOST")?;
-    Some(
-        format!(
-            "postgres://{}:{}@{}:{}/{}",
-            var("PGUSER").unwrap_or_else(|| "postgres".to_owned()),
-            var("PGPASSWORD").unwrap_or_default(),
-            // A socket directory is passed as the host query parameter.
-            if host.starts_with('/') {
-                "localhost"
-            } else {
-                &host
-            },
-            var("PGPORT").unwrap_or_else(|| "5432".to_owned()),
-            var("PGDATABASE").unwrap_or_else(|| "postgres".to_owned()),
-        ) + &if host.starts_with('/') {
-            format!("?host={host}")
-        } else {
-            String::new()
-        },
-    )
 }
 
 /// A fresh user account (random key, so tests sharing a PostgreSQL never
@@ -197,32 +159,6 @@ async fn a_retried_payment_moves_the_money_once() {
 }
 
 const ORIGIN: &str = "http://127.0.0.1:8080";
-
-fn signed(
-    keys: &Keys,
-    url: &str,
-    method: HttpMethod,
-    body: Option<&[u8]>,
-    at: Timestamp,
-) -> String {
-    let mut data = HttpData::new(Url::parse(url).unwrap(), method);
-    if let Some(body) = body {
-        data = data.payload(Sha256Hash::hash(body));
-    }
-    let event = EventBuilder::http_auth(data)
-        .custom_created_at(at)
-        .sign_with_keys(keys)
-        .unwrap();
-    header_for(&event.as_json())
-}
-
-fn header_for(json: &str) -> String {
-    use base64::Engine;
-    format!(
-        "Nostr {}",
-        base64::engine::general_purpose::STANDARD.encode(json)
-    )
-}
 
 #[tokio::test]
 async fn nip98_refuses_each_wrong_signature_with_its_reason() {

@@ -9,4 +9,6 @@ mod support;
 mod accounts;
 mod dev_mint;
 mod dev_relay;
+mod lightning;
+mod payments;
 mod spa;

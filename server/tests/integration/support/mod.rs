@@ -182,3 +182,102 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// The databases every accounts test runs on: a SQLite file, and the
+/// PostgreSQL that `scripts/test.sh` starts (`pg_virtualenv` sets `PG*`).
+/// Without `PGHOST` the PostgreSQL run is skipped, unless
+/// `FLASH_TEST_POSTGRES=required` (as the test command sets) makes that a
+/// failure. Each call has databases of its own (a fresh PostgreSQL
+/// database too), so tests running at once never share the server's state.
+/// The directory holds the SQLite file.
+pub async fn database_urls() -> Vec<(&'static str, String, Option<TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("ledger.sqlite3").display());
+    let mut urls = vec![("sqlite", sqlite, Some(dir))];
+    let admin_database = std::env::var("PGDATABASE").unwrap_or_else(|_| "postgres".to_owned());
+    match postgres_url(&admin_database) {
+        Some(url) => {
+            use sqlx::Connection;
+            let mut id = [0u8; 8];
+            getrandom::fill(&mut id).unwrap();
+            let name: String = std::iter::once("test_".to_owned())
+                .chain(id.iter().map(|byte| format!("{byte:02x}")))
+                .collect();
+            let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            urls.push(("postgres", postgres_url(&name).unwrap(), None));
+        }
+        None if std::env::var("FLASH_TEST_POSTGRES").as_deref() == Ok("required") => {
+            panic!("FLASH_TEST_POSTGRES=required but no PGHOST: run under pg_virtualenv")
+        }
+        None => eprintln!("no PGHOST: the PostgreSQL half of this test is skipped"),
+    }
+    urls
+}
+
+/// The URL of database `name` on the test PostgreSQL (`PG*`), if any.
+fn postgres_url(name: &str) -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok();
+    let host = var("PGHOST")?;
+    Some(
+        format!(
+            "postgres://{}:{}@{}:{}/{}",
+            var("PGUSER").unwrap_or_else(|| "postgres".to_owned()),
+            var("PGPASSWORD").unwrap_or_default(),
+            // A socket directory is passed as the host query parameter.
+            if host.starts_with('/') {
+                "localhost"
+            } else {
+                &host
+            },
+            var("PGPORT").unwrap_or_else(|| "5432".to_owned()),
+            name,
+        ) + &if host.starts_with('/') {
+            format!("?host={host}")
+        } else {
+            String::new()
+        },
+    )
+}
+
+/// A NIP-98 `Authorization` header for `method url` (with `body`'s hash),
+/// signed by `keys` at `at`.
+pub fn signed(
+    keys: &nostr::Keys,
+    url: &str,
+    method: nostr::nips::nip98::HttpMethod,
+    body: Option<&[u8]>,
+    at: nostr::Timestamp,
+) -> String {
+    use nostr::{
+        hashes::{sha256::Hash as Sha256Hash, Hash},
+        nips::nip98::HttpData,
+        EventBuilder, JsonUtil, Url,
+    };
+    let mut data = HttpData::new(Url::parse(url).unwrap(), method);
+    if let Some(body) = body {
+        data = data.payload(Sha256Hash::hash(body));
+    }
+    // Two requests alike in the same second would otherwise be one event,
+    // the second refused as a replay: a client adds a nonce, as the app does.
+    let mut nonce = [0u8; 16];
+    getrandom::fill(&mut nonce).unwrap();
+    let nonce: String = nonce.iter().map(|byte| format!("{byte:02x}")).collect();
+    let event = EventBuilder::http_auth(data)
+        .tag(nostr::Tag::custom(nostr::TagKind::custom("nonce"), [nonce]))
+        .custom_created_at(at)
+        .sign_with_keys(keys)
+        .unwrap();
+    header_for(&event.as_json())
+}
+
+/// The `Authorization` header carrying `json` as its event.
+pub fn header_for(json: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Nostr {}",
+        base64::engine::general_purpose::STANDARD.encode(json)
+    )
+}

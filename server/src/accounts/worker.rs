@@ -1,0 +1,162 @@
+//! The accounts' background work: crediting the invoices the node settles
+//! (from the subscription's cursor on, so invoices paid while no server ran
+//! are credited at start) and finishing payments nobody is following.
+//!
+//! Several instances may share the database; the work runs in exactly one,
+//! the holder of a lease in the database. The holder renews it every
+//! [`RENEW_EVERY`]; when it dies, another takes it over once it lapses
+//! ([`LEASE`]), and starts from the cursor the last holder committed.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::task::JoinHandle;
+
+use super::{invoices, payments, Accounts};
+use crate::database;
+
+/// The lease's name for this work.
+const WORK: &str = "lightning";
+/// How long a holder's claim lasts unless renewed.
+const LEASE: Duration = Duration::from_secs(6);
+const RENEW_EVERY: Duration = Duration::from_secs(2);
+/// How often a waiting instance tries to take the lease.
+const TRY_EVERY: Duration = Duration::from_millis(500);
+/// How often the holder looks for payments nobody finished.
+const RECOVER_EVERY: Duration = Duration::from_secs(5);
+/// A broken subscription is opened again after this.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
+
+/// The running background work; dropping it stops it.
+#[derive(Debug)]
+pub struct Worker(JoinHandle<()>);
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Worker {
+    /// Starts the work for `accounts` (which must have a node).
+    pub fn spawn(accounts: Accounts) -> Result<Self, getrandom::Error> {
+        let holder = database::random_id()?;
+        Ok(Self(tokio::spawn(run(accounts, holder))))
+    }
+}
+
+async fn run(accounts: Accounts, holder: String) {
+    loop {
+        match take_lease(&accounts, &holder).await {
+            Ok(true) => {
+                tracing::info!("this instance does the Lightning background work");
+                tokio::select! {
+                    () = keep_lease(&accounts, &holder) => {
+                        tracing::warn!("lost the Lightning background work's lease");
+                    }
+                    () = credit_invoices(&accounts) => {}
+                    () = recover_payments(&accounts) => {}
+                }
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!("the Lightning background work's lease: {err}"),
+        }
+        tokio::time::sleep(TRY_EVERY).await;
+    }
+}
+
+/// Takes or renews the lease; false while another holder's claim stands.
+async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Error> {
+    let now_ms = database::now_ms();
+    let until_ms = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+    let taken = sqlx::query(
+        "INSERT INTO leases (name, holder, expires_at_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at_ms = $3 \
+         WHERE leases.holder = $2 OR leases.expires_at_ms < $4",
+    )
+    .bind(WORK)
+    .bind(holder)
+    .bind(until_ms)
+    .bind(now_ms)
+    .execute(accounts.ledger.db().pool())
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Renews the lease until a renewal fails (then the work must stop: another
+/// instance may take it once the claim lapses).
+async fn keep_lease(accounts: &Accounts, holder: &str) {
+    loop {
+        tokio::time::sleep(RENEW_EVERY).await;
+        match take_lease(accounts, holder).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => {
+                tracing::warn!("renewing the Lightning background work's lease: {err}");
+                return;
+            }
+        }
+    }
+}
+
+/// Follows the node's settled invoices from the cursor, crediting each.
+async fn credit_invoices(accounts: &Accounts) {
+    let Some(node) = accounts.node.clone() else {
+        return std::future::pending().await;
+    };
+    loop {
+        let subscribed = match invoices::cursor(accounts).await {
+            Ok(cursor) => node
+                .lightning
+                .subscribe_invoices(cursor)
+                .await
+                .map_err(|err| err.to_string()),
+            Err(err) => Err(err.to_string()),
+        };
+        match subscribed {
+            Ok(mut updates) => {
+                match invoices::reconcile(accounts).await {
+                    Ok(0) => {}
+                    Ok(credited) => tracing::info!(credited, "credited invoices settled before"),
+                    Err(err) => tracing::warn!("reconciling invoices: {err}"),
+                }
+                while let Some(update) = updates.next().await {
+                    let credited = match update {
+                        Ok(invoice) => invoices::credit(accounts, &invoice).await,
+                        Err(err) => {
+                            tracing::warn!("the invoice subscription: {err}");
+                            break;
+                        }
+                    };
+                    match credited {
+                        Ok(invoices::Credited::Now {
+                            account,
+                            amount_msat,
+                        }) => {
+                            tracing::info!(%account, amount_msat, "received");
+                        }
+                        Ok(invoices::Credited::Nothing) => {}
+                        // Not credited, and the cursor did not move: the
+                        // next subscription delivers it again.
+                        Err(err) => {
+                            tracing::warn!("crediting an invoice: {err}");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!("subscribing to the node's invoices: {err}"),
+        }
+        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
+    }
+}
+
+async fn recover_payments(accounts: &Accounts) {
+    let following = payments::Following::default();
+    loop {
+        if let Err(err) = payments::recover(accounts, &following).await {
+            tracing::warn!("finishing pending payments: {err}");
+        }
+        tokio::time::sleep(RECOVER_EVERY).await;
+    }
+}
