@@ -356,6 +356,9 @@ async fn send_payment(
     let Ok(Json(request)) = body else {
         return rpc_error(INVALID_ARGUMENT, "invalid request body");
     };
+    if stand.node.is_unresponsive() {
+        return std::future::pending().await;
+    }
     let Some(bolt11) = request
         .payment_request
         .filter(|request| !request.is_empty())

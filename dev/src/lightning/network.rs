@@ -181,6 +181,7 @@ struct NodeState {
     secret_key: SecretKey,
     pubkey: PublicKey,
     holding: bool,
+    unresponsive: bool,
     invoices_added: u64,
     invoices_settled: u64,
     payments_sent: u64,
@@ -215,6 +216,7 @@ impl Network {
                 secret_key,
                 pubkey,
                 holding: false,
+                unresponsive: false,
                 invoices_added: 0,
                 invoices_settled: 0,
                 payments_sent: 0,
@@ -492,6 +494,24 @@ impl Node {
         if let Some(node) = state.nodes.get_mut(&self.name) {
             node.holding = holding;
         }
+    }
+
+    /// While `unresponsive`, this node's LND stand-in takes payment requests
+    /// and never answers them, nor starts the payment (a node that hangs, or
+    /// a request lost on the way): the sender cannot know whether it paid.
+    pub fn set_unresponsive(&self, unresponsive: bool) {
+        let mut state = self.network.lock();
+        if let Some(node) = state.nodes.get_mut(&self.name) {
+            node.unresponsive = unresponsive;
+        }
+    }
+
+    pub fn is_unresponsive(&self) -> bool {
+        let state = self.network.lock();
+        state
+            .nodes
+            .get(&self.name)
+            .is_some_and(|node| node.unresponsive)
     }
 
     /// Settles every payment this node holds; returns how many.

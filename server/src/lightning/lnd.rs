@@ -135,7 +135,14 @@ impl Lnd {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<stream::BoxStream<'static, Result<T, LightningError>>, LightningError> {
-        let response = refused(request.send().await.map_err(unreachable)?).await?;
+        // A stream's body may last for ever, but its answer may not: a node
+        // that never answers leaves the payment to be tracked later.
+        let sent = tokio::time::timeout(REQUEST_TIMEOUT, request.send())
+            .await
+            .map_err(|_| {
+                LightningError::Unreachable("the node did not answer in time".to_owned())
+            })?;
+        let response = refused(sent.map_err(unreachable)?).await?;
         let bytes = response.bytes_stream().map_err(unreachable);
         let lines = stream::unfold(
             (bytes.boxed(), Vec::<u8>::new()),

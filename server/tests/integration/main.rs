@@ -7,6 +7,7 @@
 mod support;
 
 mod accounts;
+mod crash;
 mod dev_mint;
 mod dev_relay;
 mod lightning;

@@ -5,176 +5,19 @@
 //! another user inside the ledger, payments the payee holds, retries, bad
 //! invoices, and invoices paid while no server ran.
 
-use std::{future::Future, time::Duration};
-
-use axum::{
-    body::Body,
-    http::{header, Method, Request, StatusCode},
-    Router,
-};
+use axum::http::{Method, StatusCode};
 use bitcoin::hex::DisplayHex;
-use flash_dev::lightning::{InvoiceTerms, LndStandIn, Network, Node};
+use flash_dev::lightning::InvoiceTerms;
 use flash_server::{
     accounts::{AccountId, Ledger},
-    config::LndFiles,
-    App, Config, Database,
+    App, Database,
 };
-use nostr::{nips::nip98::HttpMethod, Keys, Timestamp};
 use serde_json::{json, Value};
-use tempfile::TempDir;
 
-use crate::support;
-
-const ORIGIN: &str = "http://127.0.0.1:8080";
-/// How long the server may take to credit or finish something.
-const WAIT: Duration = Duration::from_secs(30);
-/// The dev network's routing fee: 1 sat plus 0.1 %.
-fn dev_fee_msat(amount_msat: i64) -> i64 {
-    1_000 + amount_msat / 1_000
-}
-
-/// The dev network a test's servers use: the server's node behind its LND
-/// stand-in (its macaroon and certificate in files, as an operator has
-/// them) and the outside world.
-struct Lightning {
-    ours: Node,
-    outside: Node,
-    stand_in: LndStandIn,
-    files: TempDir,
-}
-
-impl Lightning {
-    async fn start() -> Self {
-        let network = Network::new();
-        let ours = network.add_node("server").unwrap();
-        let outside = network.add_node("outside").unwrap();
-        let stand_in = LndStandIn::spawn(ours.clone()).await.unwrap();
-        let files = tempfile::tempdir().unwrap();
-        use bitcoin::hex::FromHex;
-        let macaroon = Vec::<u8>::from_hex(stand_in.macaroon_hex()).unwrap();
-        std::fs::write(files.path().join("admin.macaroon"), macaroon).unwrap();
-        std::fs::write(files.path().join("tls.cert"), stand_in.certificate_pem()).unwrap();
-        Self {
-            ours,
-            outside,
-            stand_in,
-            files,
-        }
-    }
-
-    /// A server on `database` using this network's node.
-    async fn server(&self, database: &str, dist: &TempDir) -> App {
-        let config = Config {
-            dist: dist.path().to_owned(),
-            database: Some(database.to_owned()),
-            lnd: Some(LndFiles {
-                url: self.stand_in.url().to_owned(),
-                macaroon: self.files.path().join("admin.macaroon"),
-                certificate: self.files.path().join("tls.cert"),
-            }),
-            ..Config::default()
-        };
-        App::start(&config).await.unwrap()
-    }
-}
-
-/// A user of the server, signing each request with their key.
-struct User(Keys);
-
-impl User {
-    fn new() -> Self {
-        Self(Keys::generate())
-    }
-
-    async fn call(
-        &self,
-        router: &Router,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let body = body.map(|body| body.to_string().into_bytes());
-        let nip98_method = match method.as_str() {
-            "POST" => HttpMethod::POST,
-            _ => HttpMethod::GET,
-        };
-        let authorization = support::signed(
-            &self.0,
-            &format!("{ORIGIN}{path}"),
-            nip98_method,
-            body.as_deref(),
-            Timestamp::now(),
-        );
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, authorization)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.map_or_else(Body::empty, Body::from))
-            .unwrap();
-        let (status, _, body) = support::send(router, request).await;
-        let json = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
-        (status, json)
-    }
-
-    async fn balance(&self, router: &Router) -> i64 {
-        let (status, account) = self.call(router, Method::GET, "/api/account", None).await;
-        assert_eq!(status, StatusCode::OK, "{account}");
-        account["balance_msat"].as_i64().unwrap()
-    }
-
-    async fn invoice(&self, router: &Router, amount_msat: u64, description: &str) -> Value {
-        let (status, invoice) = self
-            .call(
-                router,
-                Method::POST,
-                "/api/account/invoices",
-                Some(json!({ "amount_msat": amount_msat, "description": description })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{invoice}");
-        invoice
-    }
-
-    async fn pay(&self, router: &Router, bolt11: &str, key: &str) -> (StatusCode, Value) {
-        self.call(
-            router,
-            Method::POST,
-            "/api/account/payments",
-            Some(json!({ "bolt11": bolt11, "idempotency_key": key })),
-        )
-        .await
-    }
-
-    /// Funds the account from outside: an invoice of `amount_msat`, paid.
-    async fn receive_from(&self, router: &Router, outside: &Node, amount_msat: u64) {
-        let before = self.balance(router).await;
-        let invoice = self.invoice(router, amount_msat, "top up").await;
-        outside
-            .pay(invoice["bolt11"].as_str().unwrap(), None, 100_000)
-            .unwrap();
-        let expected = before + i64::try_from(amount_msat).unwrap();
-        eventually("the payment from outside is credited", || async {
-            self.balance(router).await == expected
-        })
-        .await;
-    }
-}
-
-/// Waits until `check` holds, checking after each short pause, for at most
-/// [`WAIT`].
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use crate::support::{
+    self,
+    lightning::{dev_fee_msat, eventually, Api, Lightning, User},
+};
 
 async fn assert_offers_lightning(app: &App, name: &str) {
     let (status, _, body) = support::get(&app.router(), "/api/config").await;
@@ -189,22 +32,22 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
     for (name, url, _dir) in support::database_urls().await {
         let lightning = Lightning::start().await;
         let app = lightning.server(&url, &dist).await;
-        let router = app.router();
+        let api = Api::InProcess(app.router());
         assert_offers_lightning(&app, name).await;
         let alice = User::new();
 
-        let invoice = alice.invoice(&router, 50_000, "coffee money").await;
+        let invoice = alice.invoice(&api, 50_000, "coffee money").await;
         assert_eq!(invoice["state"], "open", "{name}");
         lightning
             .outside
             .pay(invoice["bolt11"].as_str().unwrap(), None, 100_000)
             .unwrap();
         eventually("the invoice is credited", || async {
-            alice.balance(&router).await == 50_000
+            alice.balance(&api).await == 50_000
         })
         .await;
         let path = format!("/api/account/invoices/{}", invoice["id"].as_str().unwrap());
-        let (_, settled) = alice.call(&router, Method::GET, &path, None).await;
+        let (_, settled) = alice.call(&api, Method::GET, &path, None).await;
         assert_eq!(
             (settled["state"].as_str(), settled["received_msat"].as_i64()),
             (Some("settled"), Some(50_000)),
@@ -217,7 +60,7 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
             .unwrap();
         let (status, quote) = alice
             .call(
-                &router,
+                &api,
                 Method::POST,
                 "/api/account/payments/quote",
                 Some(json!({ "bolt11": rent.bolt11 })),
@@ -229,7 +72,7 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
         assert_eq!(quote["fee_reserve_msat"], 2_000, "{name}: at least 2 sat");
         assert_eq!(quote["description"], "rent", "{name}");
 
-        let (status, paid) = alice.pay(&router, &rent.bolt11, "rent-1").await;
+        let (status, paid) = alice.pay(&api, &rent.bolt11, "rent-1").await;
         assert_eq!(status, StatusCode::OK, "{name}: {paid}");
         assert_eq!(paid["state"], "succeeded", "{name}");
         assert_eq!(paid["fee_msat"], dev_fee_msat(20_000), "{name}");
@@ -239,7 +82,7 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
             "{name}"
         );
         assert_eq!(
-            alice.balance(&router).await,
+            alice.balance(&api).await,
             50_000 - 20_000 - dev_fee_msat(20_000),
             "{name}: the unused reserve came back"
         );
@@ -268,17 +111,15 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
     for (name, url, _dir) in support::database_urls().await {
         let lightning = Lightning::start().await;
         let app = lightning.server(&url, &dist).await;
-        let router = app.router();
+        let api = Api::InProcess(app.router());
         let (alice, bob) = (User::new(), User::new());
-        alice
-            .receive_from(&router, &lightning.outside, 30_000)
-            .await;
+        alice.receive_from(&api, &lightning.outside, 30_000).await;
 
-        let invoice = bob.invoice(&router, 12_000, "lunch").await;
+        let invoice = bob.invoice(&api, 12_000, "lunch").await;
         let bolt11 = invoice["bolt11"].as_str().unwrap();
         let (_, quote) = alice
             .call(
-                &router,
+                &api,
                 Method::POST,
                 "/api/account/payments/quote",
                 Some(json!({ "bolt11": bolt11 })),
@@ -289,15 +130,15 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
             (Some("internal"), Some(0)),
             "{name}"
         );
-        let (status, paid) = alice.pay(&router, bolt11, "lunch").await;
+        let (status, paid) = alice.pay(&api, bolt11, "lunch").await;
         assert_eq!(status, StatusCode::OK, "{name}: {paid}");
         assert_eq!(
             (paid["state"].as_str(), paid["fee_msat"].as_i64()),
             (Some("succeeded"), Some(0)),
             "{name}"
         );
-        assert_eq!(alice.balance(&router).await, 18_000, "{name}");
-        assert_eq!(bob.balance(&router).await, 12_000, "{name}");
+        assert_eq!(alice.balance(&api).await, 18_000, "{name}");
+        assert_eq!(bob.balance(&api).await, 12_000, "{name}");
         let hash: [u8; 32] =
             bitcoin::hex::FromHex::from_hex(invoice["payment_hash"].as_str().unwrap()).unwrap();
         assert!(
@@ -315,22 +156,22 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
         );
 
         // Paid once: again (another key) is refused, and so is one's own.
-        let (status, again) = alice.pay(&router, bolt11, "lunch-again").await;
+        let (status, again) = alice.pay(&api, bolt11, "lunch-again").await;
         assert_eq!(
             (status, again["error"].as_str()),
             (StatusCode::BAD_REQUEST, Some("invoice_not_payable")),
             "{name}: {again}"
         );
-        let own = alice.invoice(&router, 1_000, "mine").await;
+        let own = alice.invoice(&api, 1_000, "mine").await;
         let (status, refused) = alice
-            .pay(&router, own["bolt11"].as_str().unwrap(), "self")
+            .pay(&api, own["bolt11"].as_str().unwrap(), "self")
             .await;
         assert_eq!(
             (status, refused["error"].as_str()),
             (StatusCode::BAD_REQUEST, Some("own_invoice")),
             "{name}"
         );
-        assert_eq!(alice.balance(&router).await, 18_000, "{name}");
+        assert_eq!(alice.balance(&api).await, 18_000, "{name}");
         app.shutdown();
     }
 }
@@ -341,27 +182,25 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
     for (name, url, _dir) in support::database_urls().await {
         let lightning = Lightning::start().await;
         let app = lightning.server(&url, &dist).await;
-        let router = app.router();
+        let api = Api::InProcess(app.router());
         let alice = User::new();
-        alice
-            .receive_from(&router, &lightning.outside, 10_000)
-            .await;
+        alice.receive_from(&api, &lightning.outside, 10_000).await;
 
         let gift = lightning
             .outside
             .add_invoice(InvoiceTerms::new(3_000, "gift"))
             .unwrap();
-        let (_, first) = alice.pay(&router, &gift.bolt11, "gift").await;
-        let (status, retried) = alice.pay(&router, &gift.bolt11, "gift").await;
+        let (_, first) = alice.pay(&api, &gift.bolt11, "gift").await;
+        let (status, retried) = alice.pay(&api, &gift.bolt11, "gift").await;
         assert_eq!(status, StatusCode::OK, "{name}: {retried}");
         assert_eq!(retried["id"], first["id"], "{name}: the same payment");
         let after_gift = 10_000 - 3_000 - dev_fee_msat(3_000);
-        assert_eq!(alice.balance(&router).await, after_gift, "{name}");
+        assert_eq!(alice.balance(&api).await, after_gift, "{name}");
         let other = lightning
             .outside
             .add_invoice(InvoiceTerms::new(1_000, "other"))
             .unwrap();
-        let (status, reused) = alice.pay(&router, &other.bolt11, "gift").await;
+        let (status, reused) = alice.pay(&api, &other.bolt11, "gift").await;
         assert_eq!(
             (status, reused["error"].as_str()),
             (StatusCode::CONFLICT, Some("idempotency_key_reused")),
@@ -395,7 +234,7 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
                 "insufficient_balance",
             ),
         ] {
-            let (got, refused) = alice.pay(&router, bolt11, &format!("bad-{code}")).await;
+            let (got, refused) = alice.pay(&api, bolt11, &format!("bad-{code}")).await;
             assert_eq!(
                 (got, refused["error"].as_str()),
                 (status, Some(code)),
@@ -408,7 +247,7 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
         }
         let (status, malformed) = alice
             .call(
-                &router,
+                &api,
                 Method::POST,
                 "/api/account/payments",
                 Some(json!({ "invoice": "lnbcrt1" })),
@@ -420,7 +259,7 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
             "{name}"
         );
         assert_eq!(
-            alice.balance(&router).await,
+            alice.balance(&api).await,
             after_gift,
             "{name}: nothing moved"
         );
@@ -434,18 +273,16 @@ async fn a_payment_the_payee_holds_is_pending_until_it_settles_or_fails() {
     for (name, url, _dir) in support::database_urls().await {
         let lightning = Lightning::start().await;
         let app = lightning.server(&url, &dist).await;
-        let router = app.router();
+        let api = Api::InProcess(app.router());
         let alice = User::new();
-        alice
-            .receive_from(&router, &lightning.outside, 100_000)
-            .await;
+        alice.receive_from(&api, &lightning.outside, 100_000).await;
         lightning.outside.hold_payments(true);
 
         let held = lightning
             .outside
             .add_invoice(InvoiceTerms::new(40_000, "held"))
             .unwrap();
-        let (status, pending) = alice.pay(&router, &held.bolt11, "held").await;
+        let (status, pending) = alice.pay(&api, &held.bolt11, "held").await;
         assert_eq!(
             (status, pending["state"].as_str()),
             (StatusCode::ACCEPTED, Some("pending")),
@@ -453,33 +290,33 @@ async fn a_payment_the_payee_holds_is_pending_until_it_settles_or_fails() {
         );
         let reserve = pending["fee_reserve_msat"].as_i64().unwrap();
         assert_eq!(
-            alice.balance(&router).await,
+            alice.balance(&api).await,
             100_000 - 40_000 - reserve,
             "{name}: held"
         );
         lightning.outside.settle_held().unwrap();
         let path = format!("/api/account/payments/{}", pending["id"].as_str().unwrap());
         eventually("the held payment succeeds", || async {
-            alice.call(&router, Method::GET, &path, None).await.1["state"] == "succeeded"
+            alice.call(&api, Method::GET, &path, None).await.1["state"] == "succeeded"
         })
         .await;
         let after_held = 100_000 - 40_000 - dev_fee_msat(40_000);
-        assert_eq!(alice.balance(&router).await, after_held, "{name}");
+        assert_eq!(alice.balance(&api).await, after_held, "{name}");
 
         let fails = lightning
             .outside
             .add_invoice(InvoiceTerms::new(10_000, "fails"))
             .unwrap();
-        let (status, pending) = alice.pay(&router, &fails.bolt11, "fails").await;
+        let (status, pending) = alice.pay(&api, &fails.bolt11, "fails").await;
         assert_eq!(status, StatusCode::ACCEPTED, "{name}: {pending}");
         lightning.outside.fail_held().unwrap();
         let path = format!("/api/account/payments/{}", pending["id"].as_str().unwrap());
         eventually("the held payment fails", || async {
-            alice.call(&router, Method::GET, &path, None).await.1["state"] == "failed"
+            alice.call(&api, Method::GET, &path, None).await.1["state"] == "failed"
         })
         .await;
         assert_eq!(
-            alice.balance(&router).await,
+            alice.balance(&api).await,
             after_held,
             "{name}: all of it back"
         );
@@ -495,10 +332,14 @@ async fn invoices_paid_while_no_server_ran_are_credited_once_at_start() {
         let alice = User::new();
         let app = lightning.server(&url, &dist).await;
         alice
-            .receive_from(&app.router(), &lightning.outside, 1_000)
+            .receive_from(&Api::InProcess(app.router()), &lightning.outside, 1_000)
             .await;
-        let first = alice.invoice(&app.router(), 2_000, "while down").await;
-        let second = alice.invoice(&app.router(), 3_000, "while down too").await;
+        let first = alice
+            .invoice(&Api::InProcess(app.router()), 2_000, "while down")
+            .await;
+        let second = alice
+            .invoice(&Api::InProcess(app.router()), 3_000, "while down too")
+            .await;
         app.shutdown();
 
         for invoice in [&first, &second] {
@@ -508,25 +349,27 @@ async fn invoices_paid_while_no_server_ran_are_credited_once_at_start() {
                 .unwrap();
         }
         let app = lightning.server(&url, &dist).await;
-        let router = app.router();
+        let api = Api::InProcess(app.router());
         eventually("both invoices are credited", || async {
-            alice.balance(&router).await == 6_000
+            alice.balance(&api).await == 6_000
         })
         .await;
         app.shutdown();
         // A third start credits nothing again.
         let app = lightning.server(&url, &dist).await;
-        let later = alice.invoice(&app.router(), 4_000, "later").await;
+        let later = alice
+            .invoice(&Api::InProcess(app.router()), 4_000, "later")
+            .await;
         lightning
             .outside
             .pay(later["bolt11"].as_str().unwrap(), None, 100_000)
             .unwrap();
         eventually("the later invoice is credited", || async {
-            alice.balance(&app.router()).await == 10_000
+            alice.balance(&Api::InProcess(app.router())).await == 10_000
         })
         .await;
         assert_eq!(
-            alice.balance(&app.router()).await,
+            alice.balance(&Api::InProcess(app.router())).await,
             10_000,
             "{name}: each credited once"
         );

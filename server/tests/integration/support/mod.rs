@@ -4,6 +4,8 @@
 // Each test file uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod lightning;
+
 use std::{
     ffi::OsStr,
     io::{BufRead, BufReader},
@@ -106,7 +108,12 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 6] = [
+pub const VARS: [&str; 11] = [
+    "FLASH_DATABASE",
+    "FLASH_PUBLIC_URL",
+    "FLASH_LND_URL",
+    "FLASH_LND_MACAROON",
+    "FLASH_LND_CERT",
     "FLASH_LISTEN",
     "FLASH_DIST",
     "FLASH_DEV",

@@ -1,0 +1,237 @@
+//! What the Lightning accounts tests share: a dev Lightning network with the
+//! server's node behind its LND stand-in, a signed-in user, and a way to
+//! wait for the server's background work.
+
+use std::{future::Future, path::Path, time::Duration};
+
+use axum::{
+    body::{Body, Bytes},
+    http::{header, Method, Request, StatusCode},
+    Router,
+};
+use flash_dev::lightning::{LndStandIn, Network, Node};
+use flash_server::{config::LndFiles, App, Config};
+use http_body_util::{BodyExt, Full};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use nostr::{nips::nip98::HttpMethod, Keys, Timestamp};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// How long the server may take to credit or finish something.
+pub const WAIT: Duration = Duration::from_secs(45);
+
+/// The dev network's routing fee: 1 sat plus 0.1 %.
+pub fn dev_fee_msat(amount_msat: i64) -> i64 {
+    1_000 + amount_msat / 1_000
+}
+
+/// The dev network a test's servers use: the server's node behind its LND
+/// stand-in (its macaroon and certificate in files, as an operator has
+/// them) and the outside world.
+pub struct Lightning {
+    pub network: Network,
+    pub ours: Node,
+    pub outside: Node,
+    pub stand_in: LndStandIn,
+    files: TempDir,
+}
+
+impl Lightning {
+    pub async fn start() -> Self {
+        use bitcoin::hex::FromHex;
+        let network = Network::new();
+        let ours = network.add_node("server").unwrap();
+        let outside = network.add_node("outside").unwrap();
+        let stand_in = LndStandIn::spawn(ours.clone()).await.unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let macaroon = Vec::<u8>::from_hex(stand_in.macaroon_hex()).unwrap();
+        std::fs::write(files.path().join("admin.macaroon"), macaroon).unwrap();
+        std::fs::write(files.path().join("tls.cert"), stand_in.certificate_pem()).unwrap();
+        Self {
+            network,
+            ours,
+            outside,
+            stand_in,
+            files,
+        }
+    }
+
+    fn lnd_files(&self) -> LndFiles {
+        LndFiles {
+            url: self.stand_in.url().to_owned(),
+            macaroon: self.files.path().join("admin.macaroon"),
+            certificate: self.files.path().join("tls.cert"),
+        }
+    }
+
+    /// A server in this process on `database`, using this network's node.
+    pub async fn server(&self, database: &str, dist: &TempDir) -> App {
+        let config = Config {
+            dist: dist.path().to_owned(),
+            database: Some(database.to_owned()),
+            lnd: Some(self.lnd_files()),
+            ..Config::default()
+        };
+        App::start(&config).await.unwrap()
+    }
+
+    /// The arguments that start the `server` binary on `database` with this
+    /// network's node.
+    pub fn server_args(&self, database: &str) -> Vec<String> {
+        let files = self.lnd_files();
+        let path = |path: &Path| path.display().to_string();
+        vec![
+            "--database".to_owned(),
+            database.to_owned(),
+            "--lnd-url".to_owned(),
+            files.url,
+            "--lnd-macaroon".to_owned(),
+            path(&files.macaroon),
+            "--lnd-cert".to_owned(),
+            path(&files.certificate),
+        ]
+    }
+}
+
+/// Where a test reaches the API: a router in this process, or a `server`
+/// process at its URL.
+pub enum Api {
+    InProcess(Router),
+    Process(String),
+}
+
+impl Api {
+    /// The origin NIP-98 signatures name.
+    fn origin(&self) -> &str {
+        match self {
+            // What `Config::default()` listens on.
+            Self::InProcess(_) => "http://127.0.0.1:8080",
+            Self::Process(url) => url.trim_end_matches('/'),
+        }
+    }
+
+    async fn send(&self, request: Request<Bytes>) -> (StatusCode, Bytes) {
+        match self {
+            Self::InProcess(router) => {
+                let (parts, body) = request.into_parts();
+                let request = Request::from_parts(parts, Body::from(body));
+                let (status, _, body) = super::send(router, request).await;
+                (status, body)
+            }
+            Self::Process(_) => {
+                let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+                let (parts, body) = request.into_parts();
+                let response = client
+                    .request(Request::from_parts(parts, Full::new(body)))
+                    .await
+                    .expect("the server answers");
+                let status = response.status();
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, body)
+            }
+        }
+    }
+}
+
+/// A user of the server, signing each request with their key.
+pub struct User(Keys);
+
+impl User {
+    pub fn new() -> Self {
+        Self(Keys::generate())
+    }
+
+    pub async fn call(
+        &self,
+        api: &Api,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let body = body.map(|body| body.to_string().into_bytes());
+        let nip98_method = match method.as_str() {
+            "POST" => HttpMethod::POST,
+            _ => HttpMethod::GET,
+        };
+        let url = format!("{}{path}", api.origin());
+        let authorization = super::signed(
+            &self.0,
+            &url,
+            nip98_method,
+            body.as_deref(),
+            Timestamp::now(),
+        );
+        let uri = match api {
+            Api::InProcess(_) => path.to_owned(),
+            Api::Process(_) => url,
+        };
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Bytes::from(body.unwrap_or_default()))
+            .unwrap();
+        let (status, body) = api.send(request).await;
+        let json = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
+        (status, json)
+    }
+
+    pub async fn balance(&self, api: &Api) -> i64 {
+        let (status, account) = self.call(api, Method::GET, "/api/account", None).await;
+        assert_eq!(status, StatusCode::OK, "{account}");
+        account["balance_msat"].as_i64().unwrap()
+    }
+
+    pub async fn invoice(&self, api: &Api, amount_msat: u64, description: &str) -> Value {
+        let (status, invoice) = self
+            .call(
+                api,
+                Method::POST,
+                "/api/account/invoices",
+                Some(json!({ "amount_msat": amount_msat, "description": description })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{invoice}");
+        invoice
+    }
+
+    pub async fn pay(&self, api: &Api, bolt11: &str, key: &str) -> (StatusCode, Value) {
+        self.call(
+            api,
+            Method::POST,
+            "/api/account/payments",
+            Some(json!({ "bolt11": bolt11, "idempotency_key": key })),
+        )
+        .await
+    }
+
+    /// Funds the account from outside: an invoice of `amount_msat`, paid.
+    pub async fn receive_from(&self, api: &Api, outside: &Node, amount_msat: u64) {
+        let before = self.balance(api).await;
+        let invoice = self.invoice(api, amount_msat, "top up").await;
+        outside
+            .pay(invoice["bolt11"].as_str().unwrap(), None, 100_000)
+            .unwrap();
+        let expected = before + i64::try_from(amount_msat).unwrap();
+        eventually("the payment from outside is credited", || async {
+            self.balance(api).await == expected
+        })
+        .await;
+    }
+}
+
+/// Waits until `check` holds, checking after each short pause, for at most
+/// [`WAIT`].
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
