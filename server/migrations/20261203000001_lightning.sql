@@ -2,6 +2,11 @@
 -- payments users send, and the server's background work.
 -- Portable SQL: the same file runs on SQLite and PostgreSQL.
 
+-- Counts every change to an account (each journal line, and each payment
+-- or invoice of the user that ends), so a live stream on any instance sees
+-- that something happened by reading one row.
+ALTER TABLE ledger_accounts ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+
 -- An invoice of the server's node for a user. Written before the node is
 -- asked for it (the server chose its preimage, so its hash is known), so a
 -- payment to it always finds whose it is. `state` is open, then settled

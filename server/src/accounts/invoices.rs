@@ -231,8 +231,10 @@ pub enum Credited {
     Nothing,
 }
 
-/// Credits a settled invoice of the node to its owner, once, and moves the
-/// subscription's cursor past it, in one transaction.
+/// Credits a payment the node settled to the invoice's owner, once, and
+/// moves the subscription's cursor past it, in one transaction. An invoice
+/// another user already paid inside the ledger is credited again: whoever
+/// paid it through the node paid the owner too.
 pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, InvoiceError> {
     if invoice.state != InvoiceState::Settled {
         return Ok(Credited::Nothing);
@@ -240,26 +242,24 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
     let amount_msat = i64::try_from(invoice.amount_paid_msat)
         .map_err(|_| LightningError::Protocol("an amount beyond any ledger".to_owned()))?;
     let settle_index = i64::try_from(invoice.settle_index).unwrap_or(i64::MAX);
+    let hash = invoice.payment_hash.to_string();
     let mut tx = accounts.ledger.begin().await?;
-    let settled = sqlx::query(
-        "UPDATE account_invoices SET state = 'settled', received_msat = $1, settled_at = $2 \
-         WHERE payment_hash = $3 AND state = 'open'",
+    // A write first, so SQLite takes its write lock at once.
+    sqlx::query(
+        "UPDATE lightning_cursors SET position = $1 WHERE name = 'invoices' AND position < $1",
     )
-    .bind(amount_msat)
-    .bind(database::now())
-    .bind(invoice.payment_hash.to_string())
+    .bind(settle_index)
     .execute(&mut *tx)
     .await?;
+    let row = sqlx::query("SELECT id, account_id FROM account_invoices WHERE payment_hash = $1")
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
+        .await?;
     let mut credited = Credited::Nothing;
-    if settled.rows_affected() == 1 && amount_msat > 0 {
-        let row =
-            sqlx::query("SELECT id, account_id FROM account_invoices WHERE payment_hash = $1")
-                .bind(invoice.payment_hash.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
+    if let (Some(row), true) = (row, amount_msat > 0) {
         let (id, account): (String, String) = (row.try_get(0)?, row.try_get(1)?);
         let account = AccountId::from_stored(account);
-        ledger::write(
+        let entry = ledger::write(
             &mut tx,
             Entry {
                 initiator: account.clone(),
@@ -278,17 +278,23 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
             },
         )
         .await?;
-        credited = Credited::Now {
-            account,
-            amount_msat,
-        };
+        if entry.is_some() {
+            sqlx::query(
+                "UPDATE account_invoices SET state = 'settled', \
+                 received_msat = received_msat + $1, settled_at = COALESCE(settled_at, $2) \
+                 WHERE id = $3",
+            )
+            .bind(amount_msat)
+            .bind(database::now())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            credited = Credited::Now {
+                account,
+                amount_msat,
+            };
+        }
     }
-    sqlx::query(
-        "UPDATE lightning_cursors SET position = $1 WHERE name = 'invoices' AND position < $1",
-    )
-    .bind(settle_index)
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await?;
     Ok(credited)
 }

@@ -354,7 +354,7 @@ pub(crate) async fn write(
 
     for line in &entry.lines {
         let updated = sqlx::query(
-            "UPDATE ledger_accounts SET balance_msat = balance_msat + $1 \
+            "UPDATE ledger_accounts SET balance_msat = balance_msat + $1, version = version + 1 \
              WHERE id = $2 AND (kind <> 'user' OR balance_msat + $1 >= 0)",
         )
         .bind(line.amount_msat)

@@ -3,6 +3,7 @@
 //! [`payments`] through the server's Lightning [`Node`], with the background
 //! work (crediting, finishing payments) in [`worker`].
 
+pub mod events;
 pub mod invoices;
 pub mod ledger;
 pub mod payments;
@@ -106,6 +107,7 @@ pub fn router(accounts: Accounts) -> Router {
         .route("/payments/quote", post(payments::quote_route))
         .route("/payments", post(payments::pay_route))
         .route("/payments/{id}", get(payments::get_route))
+        .route("/events", get(events::stream_route))
         .route_layer(middleware::from_fn_with_state(
             accounts.auth.clone(),
             Nip98::require,

@@ -720,6 +720,12 @@ pub async fn finish(accounts: &Accounts, id: &str, outcome: Outcome) -> Result<(
         }
     };
     lines.retain(|line| line.amount_msat != 0);
+    // The payer's app hears that the payment ended even when no line of
+    // theirs moved (a fee of exactly the reserve).
+    sqlx::query("UPDATE ledger_accounts SET version = version + 1 WHERE id = $1")
+        .bind(payer.as_str())
+        .execute(&mut *tx)
+        .await?;
     let written = ledger::write(
         &mut tx,
         Entry {

@@ -155,6 +155,15 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
             "{name}"
         );
 
+        // Someone outside pays it too, through the node: Bob gets that as
+        // well rather than the money staying with the node.
+        lightning.outside.pay(bolt11, None, 100_000).unwrap();
+        eventually(
+            "the outside payment of a paid invoice is credited",
+            || async { bob.balance(&api).await == 24_000 },
+        )
+        .await;
+
         // Paid once: again (another key) is refused, and so is one's own.
         let (status, again) = alice.pay(&api, bolt11, "lunch-again").await;
         assert_eq!(
@@ -373,6 +382,39 @@ async fn invoices_paid_while_no_server_ran_are_credited_once_at_start() {
             10_000,
             "{name}: each credited once"
         );
+        app.shutdown();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_tells_the_app_when_money_arrives_and_when_a_payment_ends() {
+    let dist = support::built_dist();
+    for (name, url, _dir) in support::database_urls().await {
+        let lightning = Lightning::start().await;
+        let app = lightning.server(&url, &dist).await;
+        let api = Api::InProcess(app.router());
+        let alice = User::new();
+        let mut events = alice.events(&app.router()).await;
+        assert_eq!(events.next().await["balance_msat"], 0, "{name}");
+
+        let invoice = alice.invoice(&api, 9_000, "live").await;
+        lightning
+            .outside
+            .pay(invoice["bolt11"].as_str().unwrap(), None, 100_000)
+            .unwrap();
+        assert_eq!(events.next().await["balance_msat"], 9_000, "{name}");
+
+        let coffee = lightning
+            .outside
+            .add_invoice(InvoiceTerms::new(4_000, "coffee"))
+            .unwrap();
+        alice.pay(&api, &coffee.bolt11, "coffee").await;
+        let after = 9_000 - 4_000 - dev_fee_msat(4_000);
+        let mut seen = Vec::new();
+        while seen.last() != Some(&after) {
+            seen.push(events.next().await["balance_msat"].as_i64().unwrap());
+            assert!(seen.len() < 4, "{name}: {seen:?}");
+        }
         app.shutdown();
     }
 }

@@ -178,6 +178,33 @@ impl User {
         (status, json)
     }
 
+    /// Opens the account's event stream (in process only).
+    pub async fn events(&self, router: &Router) -> Events {
+        let path = "/api/account/events";
+        let authorization = super::signed(
+            &self.0,
+            &format!("http://127.0.0.1:8080{path}"),
+            HttpMethod::GET,
+            None,
+            Timestamp::now(),
+        );
+        let request = Request::get(path)
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .unwrap();
+        use tower::ServiceExt;
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            super::header(response.headers(), header::CONTENT_TYPE),
+            "text/event-stream"
+        );
+        Events {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+
     pub async fn balance(&self, api: &Api) -> i64 {
         let (status, account) = self.call(api, Method::GET, "/api/account", None).await;
         assert_eq!(status, StatusCode::OK, "{account}");
@@ -233,5 +260,39 @@ where
     while !check().await {
         assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A server-sent event stream, read event by event.
+pub struct Events {
+    body: Body,
+    buffer: String,
+}
+
+impl Events {
+    /// The data of the next event (keep-alive comments skipped).
+    pub async fn next(&mut self) -> Value {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                let data = event
+                    .lines()
+                    .filter_map(|line| line.strip_prefix("data:"))
+                    .map(str::trim)
+                    .collect::<String>();
+                if !data.is_empty() {
+                    return serde_json::from_str(&data).expect("JSON event data");
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(WAIT, self.body.frame())
+                .await
+                .expect("an event in time")
+                .expect("the stream is open")
+                .expect("the stream reads");
+            if let Ok(data) = frame.into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
     }
 }
