@@ -11,6 +11,8 @@ use std::{
 };
 
 use clap::{builder::BoolishValueParser, Parser};
+
+use crate::limits::RateConfig;
 use serde::Deserialize;
 
 /// Command line and environment, as clap sees them.
@@ -84,7 +86,24 @@ pub struct Args {
     #[arg(long, env = "FLASH_LND_CERT", value_name = "FILE")]
     pub lnd_cert: Option<PathBuf>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert); flags and environment variables win over it
+    /// The largest invoice or payment of an account, in sat [default: 1000000]
+    #[arg(long, env = "FLASH_MAX_AMOUNT_SAT", value_name = "SAT")]
+    pub max_amount_sat: Option<u64>,
+
+    /// The server is behind a reverse proxy that appends the client's address to X-Forwarded-For: rate-limit by that address rather than the proxy's
+    // Parsed like --dev.
+    #[arg(
+        long,
+        env = "FLASH_BEHIND_PROXY",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub behind_proxy: Option<bool>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, behind_proxy); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -109,6 +128,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The LND node of the accounts, if any.
     pub lnd: Option<LndFiles>,
+    /// The largest invoice or payment of an account, if not the default.
+    pub max_amount_sat: Option<u64>,
+    /// The API's rate limits.
+    pub rates: RateConfig,
 }
 
 /// Where LND is and the files that let the server use it.
@@ -131,6 +154,8 @@ impl Default for Config {
             database: None,
             public_url: None,
             lnd: None,
+            max_amount_sat: None,
+            rates: RateConfig::default(),
         }
     }
 }
@@ -190,6 +215,14 @@ impl Config {
                 args.lnd_macaroon.or(file.lnd_macaroon),
                 args.lnd_cert.or(file.lnd_cert),
             )?,
+            max_amount_sat: args.max_amount_sat.or(file.max_amount_sat),
+            rates: RateConfig {
+                behind_proxy: args
+                    .behind_proxy
+                    .or(file.behind_proxy)
+                    .unwrap_or(default.rates.behind_proxy),
+                ..default.rates
+            },
         })
     }
 }
@@ -227,6 +260,8 @@ struct ConfigFile {
     lnd_url: Option<String>,
     lnd_macaroon: Option<PathBuf>,
     lnd_cert: Option<PathBuf>,
+    max_amount_sat: Option<u64>,
+    behind_proxy: Option<bool>,
 }
 
 impl ConfigFile {
@@ -267,7 +302,9 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 11] = [
+    const VARS: [&str; 13] = [
+        "FLASH_MAX_AMOUNT_SAT",
+        "FLASH_BEHIND_PROXY",
         "FLASH_LND_URL",
         "FLASH_LND_MACAROON",
         "FLASH_LND_CERT",

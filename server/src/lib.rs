@@ -15,6 +15,7 @@ pub mod config;
 pub mod database;
 pub mod dev;
 pub mod lightning;
+pub mod limits;
 pub mod spa;
 
 mod api;
@@ -46,13 +47,14 @@ pub use spa::SpaError;
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
     let spa = spa::Spa::load(&config.dist)?;
-    Ok(assemble(spa, None, None))
+    Ok(assemble(spa, None, None, config))
 }
 
 fn assemble(
     spa: spa::Spa,
     dev: Option<&DevServices>,
     accounts: Option<accounts::Accounts>,
+    config: &Config,
 ) -> Router {
     let offered = Offered {
         accounts: accounts.is_some(),
@@ -63,9 +65,10 @@ fn assemble(
     };
     let content_security_policy = spa.content_security_policy().clone();
 
-    let mut dynamic = Router::new()
-        .route("/healthz", get(health::healthz))
-        .nest("/api", api::router(offered, accounts));
+    let mut dynamic = Router::new().route("/healthz", get(health::healthz)).nest(
+        "/api",
+        api::router(offered, accounts, limits::RateLimits::new(config.rates)),
+    );
     if let Some(dev) = dev {
         dynamic = dynamic.merge(dev.router());
     }
@@ -169,7 +172,7 @@ impl App {
             }
             _ => None,
         };
-        let router = assemble(spa, dev.as_ref(), accounts);
+        let router = assemble(spa, dev.as_ref(), accounts, config);
         Ok(Self {
             router,
             worker,
@@ -231,6 +234,12 @@ async fn open_accounts(
         ledger: accounts::Ledger::open(db.clone()).await?,
         auth: auth::Nip98::new(origin, db),
         node,
-        limits: accounts::Limits::default(),
+        limits: accounts::Limits {
+            max_amount_msat: config
+                .max_amount_sat
+                .map_or(accounts::Limits::default().max_amount_msat, |sat| {
+                    sat.saturating_mul(1000)
+                }),
+        },
     })
 }

@@ -58,7 +58,11 @@ async fn run() -> anyhow::Result<()> {
         .context("could not write to stdout")?;
     drop(stdout);
 
-    let served = axum::serve(listener, app.router())
+    // The peer's address, for the per-address rate limit.
+    let service = app
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed");

@@ -25,6 +25,7 @@ use crate::{
     api::ApiError,
     auth::{Nip98, Signer},
     lightning::{Lightning, LightningError},
+    limits::RateLimits,
 };
 pub use invoices::InvoiceError;
 pub use ledger::{AccountId, Ledger, LedgerError};
@@ -98,8 +99,9 @@ impl Node {
     }
 }
 
-/// The router to nest at `/api/account`: every route is NIP-98 signed.
-pub fn router(accounts: Accounts) -> Router {
+/// The router to nest at `/api/account`: every route is NIP-98 signed, and
+/// counted against the signer's rate limit.
+pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
     Router::new()
         .route("/", get(account))
         .route("/invoices", post(invoices::create))
@@ -108,6 +110,11 @@ pub fn router(accounts: Accounts) -> Router {
         .route("/payments", post(payments::pay_route))
         .route("/payments/{id}", get(payments::get_route))
         .route("/events", get(events::stream_route))
+        // The last layer runs first: the signature, then the signer's limit.
+        .route_layer(middleware::from_fn_with_state(
+            limits,
+            RateLimits::per_account,
+        ))
         .route_layer(middleware::from_fn_with_state(
             accounts.auth.clone(),
             Nip98::require,

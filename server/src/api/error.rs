@@ -42,6 +42,10 @@ pub(crate) enum ApiError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
 
+    /// The client is over a rate limit.
+    #[error("too many requests: try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+
     /// An invoice could not be created or found.
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
@@ -60,6 +64,7 @@ impl ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::Auth(err) => err.status(),
             Self::Ledger(err) => ledger_status(err),
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Invoice(err) => match err {
                 InvoiceError::Unknown(_) => StatusCode::NOT_FOUND,
                 InvoiceError::NoNode | InvoiceError::Node(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +88,7 @@ impl ApiError {
             Self::NotFound { .. } => "not_found",
             Self::Auth(err) => err.code(),
             Self::Ledger(err) => ledger_code(err),
+            Self::RateLimited { .. } => "rate_limited",
             Self::Invoice(err) => match err {
                 InvoiceError::DescriptionTooLong => "description_too_long",
                 InvoiceError::ExpiryOutOfRange => "expiry_out_of_range",
@@ -150,12 +156,21 @@ impl IntoResponse for ApiError {
             Self::Auth(AuthError::Database(err)) => tracing::error!("NIP-98 replay check: {err}"),
             _ => {}
         }
+        let retry_after = match self {
+            Self::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            _ => None,
+        };
         let body = ErrorBody {
             error: self.code(),
             message: self.to_string(),
         };
         let status = self.status();
         let mut response = (status, Json(body)).into_response();
+        if let Some(retry_after_secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 9110: a 401 names the scheme that would be accepted.
             response

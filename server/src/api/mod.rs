@@ -7,7 +7,12 @@
 mod config;
 mod error;
 
-use axum::{extract::OriginalUri, routing::get, Router};
+use std::time::Duration;
+
+use axum::{extract::OriginalUri, http::StatusCode, middleware, routing::get, Router};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::limits::RateLimits;
 
 pub use config::Offered;
 pub(crate) use error::ApiError;
@@ -15,15 +20,36 @@ pub(crate) use error::ApiError;
 /// The router to nest at `/api`. Dev mode adds its endpoints beside it
 /// (see [`crate::dev`]); without dev mode they are the JSON 404 like any
 /// unknown path.
-pub(crate) fn router(offered: Offered, accounts: Option<crate::accounts::Accounts>) -> Router {
+///
+/// Every request is counted against its client address's rate limit first,
+/// and given [`TIMEOUT`] to answer (a stream's body may last longer).
+pub(crate) fn router(
+    offered: Offered,
+    accounts: Option<crate::accounts::Accounts>,
+    limits: RateLimits,
+) -> Router {
     let mut router = Router::new()
         .route("/config", get(config::config).with_state(offered))
         .fallback(not_found);
     if let Some(accounts) = accounts {
-        router = router.nest("/account", crate::accounts::router(accounts));
+        router = router.nest(
+            "/account",
+            crate::accounts::router(accounts, limits.clone()),
+        );
     }
     router
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            TIMEOUT,
+        ))
+        .layer(middleware::from_fn_with_state(
+            limits,
+            RateLimits::per_address,
+        ))
 }
+
+/// The longest any API request may take to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
 // has been stripped, but the message should name the path the client asked for.

@@ -11,5 +11,6 @@ mod crash;
 mod dev_mint;
 mod dev_relay;
 mod lightning;
+mod limits;
 mod payments;
 mod spa;

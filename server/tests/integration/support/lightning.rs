@@ -110,7 +110,7 @@ impl Api {
         }
     }
 
-    async fn send(&self, request: Request<Bytes>) -> (StatusCode, Bytes) {
+    pub async fn send(&self, request: Request<Bytes>) -> (StatusCode, Bytes) {
         match self {
             Self::InProcess(router) => {
                 let (parts, body) = request.into_parts();
@@ -134,11 +134,34 @@ impl Api {
 }
 
 /// A user of the server, signing each request with their key.
-pub struct User(Keys);
+pub struct User {
+    keys: Keys,
+    /// The address a proxy in front of the server would say they come from.
+    forwarded_for: Option<String>,
+}
 
 impl User {
     pub fn new() -> Self {
-        Self(Keys::generate())
+        Self {
+            keys: Keys::generate(),
+            forwarded_for: None,
+        }
+    }
+
+    /// A user whose requests a proxy forwards from `address`.
+    pub fn at(address: &str) -> Self {
+        Self {
+            keys: Keys::generate(),
+            forwarded_for: Some(address.to_owned()),
+        }
+    }
+
+    /// The same user, now coming from `address`.
+    pub fn moved_to(&self, address: &str) -> Self {
+        Self {
+            keys: self.keys.clone(),
+            forwarded_for: Some(address.to_owned()),
+        }
     }
 
     pub async fn call(
@@ -155,7 +178,7 @@ impl User {
         };
         let url = format!("{}{path}", api.origin());
         let authorization = super::signed(
-            &self.0,
+            &self.keys,
             &url,
             nip98_method,
             body.as_deref(),
@@ -165,13 +188,15 @@ impl User {
             Api::InProcess(_) => path.to_owned(),
             Api::Process(_) => url,
         };
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(uri)
             .header(header::AUTHORIZATION, authorization)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Bytes::from(body.unwrap_or_default()))
-            .unwrap();
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        let request = request.body(Bytes::from(body.unwrap_or_default())).unwrap();
         let (status, body) = api.send(request).await;
         let json = serde_json::from_slice(&body)
             .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
@@ -182,7 +207,7 @@ impl User {
     pub async fn events(&self, router: &Router) -> Events {
         let path = "/api/account/events";
         let authorization = super::signed(
-            &self.0,
+            &self.keys,
             &format!("http://127.0.0.1:8080{path}"),
             HttpMethod::GET,
             None,
@@ -249,8 +274,8 @@ impl User {
     }
 }
 
-/// Waits until `check` holds, checking after each short pause, for at most
-/// [`WAIT`].
+/// Waits until `check` holds, checking after each short pause (within an
+/// account's rate limit), for at most [`WAIT`].
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
@@ -259,7 +284,7 @@ where
     let deadline = tokio::time::Instant::now() + WAIT;
     while !check().await {
         assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
     }
 }
 

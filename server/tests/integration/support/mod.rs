@@ -108,7 +108,9 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 11] = [
+pub const VARS: [&str; 13] = [
+    "FLASH_MAX_AMOUNT_SAT",
+    "FLASH_BEHIND_PROXY",
     "FLASH_DATABASE",
     "FLASH_PUBLIC_URL",
     "FLASH_LND_URL",
@@ -172,6 +174,10 @@ impl Server {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .to_owned();
         (server, url)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The next line the server prints on stdout, without its line ending.
