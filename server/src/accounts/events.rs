@@ -24,14 +24,26 @@ use crate::{api::ApiError, auth::Signer};
 const LOOK_EVERY: Duration = Duration::from_millis(500);
 
 /// What each event says: the account as it now is.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-struct Changed {
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub(crate) struct Changed {
     balance_msat: i64,
     version: i64,
 }
 
 /// The stream: one `account` event at once, then one per change.
-pub(super) async fn stream_route(
+#[utoipa::path(
+    get,
+    path = "/api/account/events",
+    tag = "account",
+    security(("nostr" = [])),
+    responses(
+        (status = 200, description = "Server-sent `account` events, each one's data this object", content_type = "text/event-stream", body = Changed),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn stream_route(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {

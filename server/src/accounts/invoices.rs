@@ -54,7 +54,7 @@ impl From<sqlx::Error> for InvoiceError {
 }
 
 /// An invoice as its owner sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvoiceView {
     pub id: String,
     pub payment_hash: String,
@@ -72,7 +72,7 @@ pub struct InvoiceView {
 }
 
 /// The body of `POST /api/account/invoices`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInvoice {
     /// 0 or absent: the payer chooses.
@@ -84,7 +84,21 @@ pub struct CreateInvoice {
 }
 
 /// `POST /api/account/invoices`: a new invoice of the node for the signer.
-pub(super) async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/account/invoices",
+    tag = "account",
+    security(("nostr" = [])),
+    request_body = CreateInvoice,
+    responses(
+        (status = 201, body = InvoiceView),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+        (status = 503, description = "No Lightning node, or it failed", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn create(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
     body: Result<Json<CreateInvoice>, JsonRejection>,
@@ -95,8 +109,22 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, Json(invoice)))
 }
 
-/// `GET /api/account/invoices/{id}`.
-pub(super) async fn get(
+/// `GET /api/account/invoices/{id}`: one of the signer's invoices, as it stands.
+#[utoipa::path(
+    get,
+    path = "/api/account/invoices/{id}",
+    tag = "account",
+    security(("nostr" = [])),
+    params(("id" = String, Path, description = "The invoice's id")),
+    responses(
+        (status = 200, body = InvoiceView),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+        (status = 404, description = "No such invoice of this account", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn get(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
     Path(id): Path<String>,

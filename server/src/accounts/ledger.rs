@@ -385,7 +385,8 @@ pub(crate) async fn write(
     Ok(Some(entry_id))
 }
 
-fn check_idempotency_key(key: &str) -> Result<(), LedgerError> {
+/// A client's idempotency key: 1 to 64 of A-Z, a-z, 0-9, '-' and '_'.
+pub(crate) fn check_idempotency_key(key: &str) -> Result<(), LedgerError> {
     let well_formed = (1..=64).contains(&key.len())
         && key
             .bytes()

@@ -123,13 +123,26 @@ pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
 }
 
 /// The signed-in user's account.
-#[derive(Debug, Serialize)]
-struct AccountView {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AccountView {
     pubkey: String,
     balance_msat: i64,
 }
 
-async fn account(
+/// `GET /api/account`: the signer's account, opened on their first request.
+#[utoipa::path(
+    get,
+    path = "/api/account",
+    tag = "account",
+    security(("nostr" = [])),
+    responses(
+        (status = 200, body = AccountView),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn account(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
 ) -> Result<Json<AccountView>, ApiError> {

@@ -91,7 +91,7 @@ impl From<sqlx::Error> for PaymentError {
 }
 
 /// What a payment would cost, before the user confirms.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Quote {
     /// internal (another user of this server: no fee) or lightning.
     pub route: &'static str,
@@ -104,7 +104,7 @@ pub struct Quote {
 }
 
 /// The body of a quote request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuoteRequest {
     pub bolt11: String,
@@ -113,7 +113,7 @@ pub struct QuoteRequest {
 }
 
 /// The body of a payment request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
     pub bolt11: String,
@@ -124,7 +124,7 @@ pub struct PayRequest {
 }
 
 /// A payment as its sender sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PaymentView {
     pub id: String,
     pub route: String,
@@ -141,8 +141,21 @@ pub struct PaymentView {
     pub finished_at: Option<i64>,
 }
 
-/// `POST /api/account/payments/quote`.
-pub(super) async fn quote_route(
+/// `POST /api/account/payments/quote`: what paying an invoice would cost.
+#[utoipa::path(
+    post,
+    path = "/api/account/payments/quote",
+    tag = "account",
+    security(("nostr" = [])),
+    request_body = QuoteRequest,
+    responses(
+        (status = 200, body = Quote),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn quote_route(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
     body: Result<Json<QuoteRequest>, JsonRejection>,
@@ -153,8 +166,25 @@ pub(super) async fn quote_route(
     Ok(Json(quote))
 }
 
-/// `POST /api/account/payments`: 200 when it ended, 202 while pending.
-pub(super) async fn pay_route(
+/// `POST /api/account/payments`: pays an invoice; 200 once it ended, 202
+/// while pending (ask `GET /api/account/payments/{id}`, or listen to
+/// `/api/account/events`).
+#[utoipa::path(
+    post,
+    path = "/api/account/payments",
+    tag = "account",
+    security(("nostr" = [])),
+    request_body = PayRequest,
+    responses(
+        (status = 200, description = "Succeeded or failed", body = PaymentView),
+        (status = 202, description = "Pending", body = PaymentView),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+        (status = 409, description = "Insufficient balance, invoice already paid, or key reused", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn pay_route(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
     body: Result<Json<PayRequest>, JsonRejection>,
@@ -170,8 +200,22 @@ pub(super) async fn pay_route(
     Ok((status, Json(payment)))
 }
 
-/// `GET /api/account/payments/{id}`.
-pub(super) async fn get_route(
+/// `GET /api/account/payments/{id}`: one of the signer's payments, as it stands.
+#[utoipa::path(
+    get,
+    path = "/api/account/payments/{id}",
+    tag = "account",
+    security(("nostr" = [])),
+    params(("id" = String, Path, description = "The payment's id")),
+    responses(
+        (status = 200, body = PaymentView),
+        (status = 400, description = "Refused, with the reason (`error` says which)", body = crate::api::ErrorBody),
+        (status = 401, description = "No valid NIP-98 signature", body = crate::api::ErrorBody),
+        (status = 429, description = "Over a rate limit (see `Retry-After`)", body = crate::api::ErrorBody),
+        (status = 404, description = "No such payment of this account", body = crate::api::ErrorBody),
+    )
+)]
+pub(crate) async fn get_route(
     State(accounts): State<Accounts>,
     Extension(Signer(pubkey)): Extension<Signer>,
     Path(id): Path<String>,
@@ -302,7 +346,7 @@ pub async fn pay(
     payer: &AccountId,
     request: PayRequest,
 ) -> Result<PaymentView, PaymentError> {
-    check_key(&request.idempotency_key)?;
+    ledger::check_idempotency_key(&request.idempotency_key)?;
     // The first request with this key decides; a retry only reads.
     if let Some(earlier) = by_key(accounts, payer, &request.idempotency_key).await? {
         return same_request(earlier, &request.bolt11);
@@ -356,18 +400,6 @@ fn same_request(earlier: PaymentView, bolt11: &str) -> Result<PaymentView, Payme
         Ok(earlier)
     } else {
         Err(PaymentError::KeyReused)
-    }
-}
-
-fn check_key(key: &str) -> Result<(), PaymentError> {
-    let well_formed = (1..=64).contains(&key.len())
-        && key
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
-    if well_formed {
-        Ok(())
-    } else {
-        Err(LedgerError::BadIdempotencyKey.into())
     }
 }
 

@@ -5,7 +5,7 @@ use axum::{extract::State, Json};
 use serde::Serialize;
 
 /// What this server offers. Later services (on-chain, cards, NWC) add fields.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Offered {
     /// Lightning accounts at `/api/account`, signed in by NIP-98.
     pub accounts: bool,
@@ -16,6 +16,7 @@ pub struct Offered {
     pub dev: bool,
 }
 
+#[utoipa::path(get, path = "/api/config", tag = "server", responses((status = 200, body = Offered)))]
 pub(crate) async fn config(State(offered): State<Offered>) -> Json<Offered> {
     Json(offered)
 }

@@ -137,9 +137,11 @@ fn ledger_code(err: &LedgerError) -> &'static str {
 }
 
 /// The JSON an [`ApiError`] answers with.
-#[derive(Debug, Serialize)]
-struct ErrorBody {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    /// What a client branches on, e.g. `insufficient_balance`.
     error: &'static str,
+    /// For a developer; the app shows its own words.
     message: String,
 }
 

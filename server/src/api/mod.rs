@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+mod openapi;
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::limits::RateLimits;
 
 pub use config::Offered;
-pub(crate) use error::ApiError;
+pub(crate) use error::{ApiError, ErrorBody};
 
 /// The router to nest at `/api`. Dev mode adds its endpoints beside it
 /// (see [`crate::dev`]); without dev mode they are the JSON 404 like any
@@ -30,6 +31,7 @@ pub(crate) fn router(
 ) -> Router {
     let mut router = Router::new()
         .route("/config", get(config::config).with_state(offered))
+        .route("/openapi.json", get(openapi::document))
         .fallback(not_found);
     if let Some(accounts) = accounts {
         router = router.nest(

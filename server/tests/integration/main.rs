@@ -12,5 +12,6 @@ mod dev_mint;
 mod dev_relay;
 mod lightning;
 mod limits;
+mod openapi;
 mod payments;
 mod spa;
