@@ -5,12 +5,18 @@
 //! placeholders (both backends read them), so every store has one
 //! implementation that the tests run against both databases.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
-    AnyPool,
+    AnyConnection, AnyPool,
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The migrations under `server/migrations`, compiled in.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -34,6 +40,42 @@ pub enum DatabaseError {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// SQLite runs one writer at a time and makes the others sleep and
+    /// retry; queueing write transactions here instead serves them in
+    /// order, without the sleeps (PostgreSQL needs no such turn).
+    writers: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction (see [`Database::begin_write`]): the connection of an
+/// open transaction, rolled back if dropped uncommitted.
+pub struct WriteTransaction {
+    // Declared first, so it is rolled back before the turn is released.
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Database {
@@ -62,7 +104,22 @@ impl Database {
             .await
             .map_err(DatabaseError::Connect)?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let writers = url
+            .starts_with("sqlite:")
+            .then(|| Arc::new(Mutex::new(())));
+        Ok(Self { pool, writers })
+    }
+
+    /// A transaction that writes, in its turn among this process's writers.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTransaction, sqlx::Error> {
+        let turn = match &self.writers {
+            Some(writers) => Some(writers.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(WriteTransaction {
+            tx: self.pool.begin().await?,
+            _turn: turn,
+        })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

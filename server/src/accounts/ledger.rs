@@ -183,7 +183,7 @@ impl Ledger {
 
     /// A transaction on the ledger's database.
     pub(crate) async fn begin(&self) -> Result<Transaction, LedgerError> {
-        Ok(self.db.pool().begin().await?)
+        Ok(self.db.begin_write().await?)
     }
 
     pub(crate) fn db(&self) -> &Database {
@@ -314,7 +314,7 @@ impl Ledger {
 /// A transaction on the server's database, for writing an entry together
 /// with the rows it accounts for (a payment and its reserve, an invoice and
 /// its credit).
-pub(crate) type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+pub(crate) type Transaction = database::WriteTransaction;
 
 /// Writes `entry` in `tx`: its id, or `None` when an entry with its
 /// initiator and idempotency key exists (the caller rolls back; nothing was

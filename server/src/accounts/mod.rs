@@ -4,6 +4,7 @@
 //! work (crediting, finishing payments) in [`worker`].
 
 pub mod events;
+pub mod history;
 pub mod invoices;
 pub mod ledger;
 pub mod payments;
@@ -110,6 +111,7 @@ pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
         .route("/payments", post(payments::pay_route))
         .route("/payments/{id}", get(payments::get_route))
         .route("/events", get(events::stream_route))
+        .route("/history", get(history::history_route))
         // The last layer runs first: the signature, then the signer's limit.
         .route_layer(middleware::from_fn_with_state(
             limits,

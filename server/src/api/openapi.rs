@@ -22,6 +22,7 @@ use utoipa::{
         crate::accounts::payments::pay_route,
         crate::accounts::payments::get_route,
         crate::accounts::events::stream_route,
+        crate::accounts::history::history_route,
     ),
     modifiers(&Nip98Scheme),
     tags(

@@ -95,6 +95,11 @@ async fn the_served_openapi_document_describes_the_real_answers() {
     let (status, looked_up) = alice.call(&api, Method::GET, &path, None).await;
     document.assert_answer("get", "/api/account/payments/{id}", status, &looked_up);
 
+    let (status, history) = alice
+        .call(&api, Method::GET, "/api/account/history?limit=1", None)
+        .await;
+    document.assert_answer("get", "/api/account/history", status, &history);
+
     let (status, refused) = alice.pay(&api, "lnbcrt1nonsense", "bad").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     document.assert_answer("post", "/api/account/payments", status, &refused);

@@ -86,6 +86,54 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
             50_000 - 20_000 - dev_fee_msat(20_000),
             "{name}: the unused reserve came back"
         );
+        // The history: both movements, a page at a time.
+        let (status, first) = alice
+            .call(&api, Method::GET, "/api/account/history?limit=1", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {first}");
+        let next = first["next"].as_str().expect("a second page");
+        let (_, second) = alice
+            .call(
+                &api,
+                Method::GET,
+                &format!("/api/account/history?limit=1&before={next}"),
+                None,
+            )
+            .await;
+        let mut movements: Vec<(String, i64, i64)> = [&first, &second]
+            .iter()
+            .flat_map(|page| page["movements"].as_array().unwrap().clone())
+            .map(|movement| {
+                (
+                    format!(
+                        "{} {}",
+                        movement["kind"].as_str().unwrap(),
+                        movement["state"].as_str().unwrap()
+                    ),
+                    movement["amount_msat"].as_i64().unwrap(),
+                    movement["fee_msat"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        movements.sort();
+        assert_eq!(
+            movements,
+            [
+                ("received settled".to_owned(), 50_000, 0),
+                ("sent succeeded".to_owned(), 20_000, dev_fee_msat(20_000)),
+            ],
+            "{name}"
+        );
+        assert!(second["next"].is_null(), "{name}: {second}");
+        let (status, refused) = alice
+            .call(&api, Method::GET, "/api/account/history?limit=1000", None)
+            .await;
+        assert_eq!(
+            (status, refused["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_request")),
+            "{name}"
+        );
+
         let ledger = Ledger::open(Database::open(&url).await.unwrap())
             .await
             .unwrap();
