@@ -104,9 +104,7 @@ impl Database {
             .await
             .map_err(DatabaseError::Connect)?;
         MIGRATOR.run(&pool).await?;
-        let writers = url
-            .starts_with("sqlite:")
-            .then(|| Arc::new(Mutex::new(())));
+        let writers = url.starts_with("sqlite:").then(|| Arc::new(Mutex::new(())));
         Ok(Self { pool, writers })
     }
 

@@ -199,6 +199,7 @@ pub async fn create_invoice(
     let now = database::now();
     let expires_at = now.saturating_add(i64::try_from(expiry_secs).unwrap_or(i64::MAX));
     accounts.ledger.create_account(account).await?;
+    let mut tx = accounts.ledger.begin().await?;
     sqlx::query(
         "INSERT INTO account_invoices (id, payment_hash, account_id, amount_msat, description, \
          state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)",
@@ -210,8 +211,9 @@ pub async fn create_invoice(
     .bind(&request.description)
     .bind(now)
     .bind(expires_at)
-    .execute(accounts.ledger.db().pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
 
     let added = node
         .lightning
@@ -228,11 +230,13 @@ pub async fn create_invoice(
         )
         .into());
     }
+    let mut tx = accounts.ledger.begin().await?;
     sqlx::query("UPDATE account_invoices SET bolt11 = $1 WHERE id = $2")
         .bind(&added.bolt11)
         .bind(&id)
-        .execute(accounts.ledger.db().pool())
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(InvoiceView {
         id,
         payment_hash: payment_hash.to_string(),

@@ -193,6 +193,7 @@ impl Ledger {
     /// Creates `account` if it does not exist (a user's account is created
     /// on their first signed request).
     pub async fn create_account(&self, account: &AccountId) -> Result<(), LedgerError> {
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO ledger_accounts (id, kind, balance_msat, created_at) \
              VALUES ($1, $2, 0, $3) ON CONFLICT (id) DO NOTHING",
@@ -200,8 +201,9 @@ impl Ledger {
         .bind(account.as_str())
         .bind(account.kind())
         .bind(database::now())
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -69,6 +69,7 @@ async fn run(accounts: Accounts, holder: String) {
 async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Error> {
     let now_ms = database::now_ms();
     let until_ms = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+    let mut tx = accounts.ledger.db().begin_write().await?;
     let taken = sqlx::query(
         "INSERT INTO leases (name, holder, expires_at_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at_ms = $3 \
@@ -78,8 +79,9 @@ async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Err
     .bind(holder)
     .bind(until_ms)
     .bind(now_ms)
-    .execute(accounts.ledger.db().pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(taken.rows_affected() == 1)
 }
 

@@ -175,9 +175,10 @@ impl Nip98 {
     async fn accept_once(&self, event_id: &str) -> Result<(), AuthError> {
         let now = database::now();
         let window = i64::try_from(WINDOW.as_secs()).unwrap_or(i64::MAX);
+        let mut tx = self.db.begin_write().await?;
         sqlx::query("DELETE FROM nip98_seen WHERE created_at < $1")
             .bind(now - window)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await?;
         let inserted = sqlx::query(
             "INSERT INTO nip98_seen (event_id, created_at) VALUES ($1, $2) \
@@ -185,8 +186,9 @@ impl Nip98 {
         )
         .bind(event_id)
         .bind(now)
-        .execute(self.db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         if inserted.rows_affected() == 0 {
             return Err(AuthError::Replayed);
         }
