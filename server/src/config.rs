@@ -12,7 +12,7 @@ use std::{
 
 use clap::{builder::BoolishValueParser, Parser};
 
-use crate::limits::RateConfig;
+use crate::limits::{Rate, RateConfig};
 use serde::Deserialize;
 
 /// Command line and environment, as clap sees them.
@@ -90,6 +90,14 @@ pub struct Args {
     #[arg(long, env = "FLASH_MAX_AMOUNT_SAT", value_name = "SAT")]
     pub max_amount_sat: Option<u64>,
 
+    /// Requests one signed-in account may make, as BURST/PER_SECOND [default: 40/10]
+    #[arg(long, env = "FLASH_ACCOUNT_RATE", value_name = "BURST/PER_SECOND")]
+    pub account_rate: Option<Rate>,
+
+    /// Requests one client address may make, as BURST/PER_SECOND [default: 120/40]
+    #[arg(long, env = "FLASH_ADDRESS_RATE", value_name = "BURST/PER_SECOND")]
+    pub address_rate: Option<Rate>,
+
     /// The server is behind a reverse proxy that appends the client's address to X-Forwarded-For: rate-limit by that address rather than the proxy's
     // Parsed like --dev.
     #[arg(
@@ -103,7 +111,7 @@ pub struct Args {
     )]
     pub behind_proxy: Option<bool>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, behind_proxy); flags and environment variables win over it
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -217,11 +225,18 @@ impl Config {
             )?,
             max_amount_sat: args.max_amount_sat.or(file.max_amount_sat),
             rates: RateConfig {
+                per_account: args
+                    .account_rate
+                    .or(file.account_rate)
+                    .unwrap_or(default.rates.per_account),
+                per_address: args
+                    .address_rate
+                    .or(file.address_rate)
+                    .unwrap_or(default.rates.per_address),
                 behind_proxy: args
                     .behind_proxy
                     .or(file.behind_proxy)
                     .unwrap_or(default.rates.behind_proxy),
-                ..default.rates
             },
         })
     }
@@ -261,6 +276,8 @@ struct ConfigFile {
     lnd_macaroon: Option<PathBuf>,
     lnd_cert: Option<PathBuf>,
     max_amount_sat: Option<u64>,
+    account_rate: Option<Rate>,
+    address_rate: Option<Rate>,
     behind_proxy: Option<bool>,
 }
 
@@ -302,7 +319,9 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 13] = [
+    const VARS: [&str; 15] = [
+        "FLASH_ACCOUNT_RATE",
+        "FLASH_ADDRESS_RATE",
         "FLASH_MAX_AMOUNT_SAT",
         "FLASH_BEHIND_PROXY",
         "FLASH_LND_URL",
@@ -503,6 +522,29 @@ mod tests {
             file.path().parent().unwrap().join("lnd/admin.macaroon")
         );
         assert_eq!(lnd.certificate, PathBuf::from("/etc/lnd/tls.cert"));
+    }
+
+    #[test]
+    fn rate_limits_are_burst_slash_per_second() {
+        let file = toml_file("account_rate = \"5/1\"\n");
+        let path = file.path().to_str().unwrap();
+        let config = config_from(&["--config", path, "--address-rate", "500/100"], &[]).unwrap();
+        assert_eq!(
+            (
+                config.rates.per_account.burst,
+                config.rates.per_account.per_second
+            ),
+            (5, 1)
+        );
+        assert_eq!(
+            (
+                config.rates.per_address.burst,
+                config.rates.per_address.per_second
+            ),
+            (500, 100)
+        );
+        assert!("10".parse::<Rate>().is_err());
+        assert!("0/5".parse::<Rate>().is_err());
     }
 
     #[test]

@@ -44,6 +44,28 @@ pub struct Rate {
     pub per_second: u32,
 }
 
+/// `BURST/PER_SECOND`, e.g. `40/10`.
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parsed = text.split_once('/').and_then(|(burst, per_second)| {
+            Some(Self {
+                burst: burst.trim().parse().ok().filter(|burst| *burst > 0)?,
+                per_second: per_second.trim().parse().ok().filter(|rate| *rate > 0)?,
+            })
+        });
+        parsed.ok_or_else(|| format!("{text:?} is not BURST/PER_SECOND, e.g. 40/10"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Rate {
     fn quota(self) -> Quota {
         let per_second = NonZeroU32::new(self.per_second).unwrap_or(NonZeroU32::MIN);

@@ -164,3 +164,47 @@ async fn when_the_instance_doing_the_work_dies_another_takes_it_over() {
         assert_ledger_sums_to_zero(&url, name).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_payments_through_two_processes_on_one_postgresql_from_an_account_that_affords_ten(
+) {
+    let dist = support::built_dist();
+    let urls = support::database_urls().await;
+    let Some((name, url, _)) = urls.iter().find(|(name, _, _)| *name == "postgres") else {
+        return eprintln!("no PostgreSQL: skipped");
+    };
+    let lightning = Lightning::start().await;
+    // The ledger's limits under test, not the rate limits.
+    let mut args = lightning.server_args(url);
+    args.extend(["--account-rate", "1000/1000", "--address-rate", "1000/1000"].map(str::to_owned));
+    let (_first, first_url) = Server::start(dist.path(), &args);
+    let (_second, second_url) = Server::start(dist.path(), &args);
+    let apis = [Api::Process(first_url), Api::Process(second_url)];
+    let (alice, bob) = (User::new(), User::new());
+    alice
+        .receive_from(&apis[0], &lightning.outside, 10_000)
+        .await;
+    let mut invoices = Vec::new();
+    for i in 0..100 {
+        let invoice = bob.invoice(&apis[i % 2], 1_000, "one of a hundred").await;
+        invoices.push(invoice["bolt11"].as_str().unwrap().to_owned());
+    }
+
+    let payments = invoices.iter().enumerate().map(|(i, bolt11)| {
+        let (alice, api) = (&alice, &apis[i % 2]);
+        async move { alice.pay(api, bolt11, &format!("pay-{i}")).await }
+    });
+    let results = futures_util::future::join_all(payments).await;
+    let (mut paid, mut refused) = (0, 0);
+    for (status, answer) in results {
+        match (status, answer["error"].as_str()) {
+            (StatusCode::OK, None) if answer["state"] == "succeeded" => paid += 1,
+            (StatusCode::CONFLICT, Some("insufficient_balance")) => refused += 1,
+            other => panic!("{name}: unexpected {other:?}: {answer}"),
+        }
+    }
+    assert_eq!((paid, refused), (10, 90), "{name}");
+    assert_eq!(alice.balance(&apis[1]).await, 0, "{name}");
+    assert_eq!(bob.balance(&apis[0]).await, 10_000, "{name}");
+    assert_ledger_sums_to_zero(url, name).await;
+}

@@ -108,7 +108,9 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 13] = [
+pub const VARS: [&str; 15] = [
+    "FLASH_ACCOUNT_RATE",
+    "FLASH_ADDRESS_RATE",
     "FLASH_MAX_AMOUNT_SAT",
     "FLASH_BEHIND_PROXY",
     "FLASH_DATABASE",
