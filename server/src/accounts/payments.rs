@@ -242,12 +242,8 @@ pub async fn quote(
     amount_msat: Option<u64>,
 ) -> Result<(Quote, CheckedInvoice), PaymentError> {
     let node = accounts.node.as_ref().ok_or(PaymentError::NoNode)?;
-    let bolt11 = bolt11.trim();
-    let bolt11 = bolt11
-        .strip_prefix("lightning:")
-        .or_else(|| bolt11.strip_prefix("LIGHTNING:"))
-        .unwrap_or(bolt11);
-    let invoice = Bolt11Invoice::from_str(bolt11)
+    let bolt11 = normalized(bolt11);
+    let invoice = Bolt11Invoice::from_str(&bolt11)
         .map_err(|err| PaymentError::NotAnInvoice(err.to_string()))?;
     if invoice.currency() != node.currency {
         return Err(PaymentError::WrongNetwork {
@@ -306,7 +302,7 @@ pub async fn quote(
         expires_at,
     };
     let checked = CheckedInvoice(Checked {
-        bolt11: bolt11.to_owned(),
+        bolt11,
         payment_hash,
         amount_msat,
         internal_payee,
@@ -394,9 +390,18 @@ pub async fn pay(
         .ok_or(PaymentError::Unknown(id))
 }
 
+/// An invoice as pasted or scanned (QR codes carry it upper-case, often
+/// behind `lightning:`), as it is stored and compared.
+fn normalized(bolt11: &str) -> String {
+    let bolt11 = bolt11.trim().to_ascii_lowercase();
+    match bolt11.strip_prefix("lightning:") {
+        Some(invoice) => invoice.to_owned(),
+        None => bolt11,
+    }
+}
+
 fn same_request(earlier: PaymentView, bolt11: &str) -> Result<PaymentView, PaymentError> {
-    let bolt11 = bolt11.trim();
-    if bolt11.ends_with(&earlier.bolt11) {
+    if normalized(bolt11) == earlier.bolt11 {
         Ok(earlier)
     } else {
         Err(PaymentError::KeyReused)

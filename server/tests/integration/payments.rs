@@ -248,7 +248,9 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
             .add_invoice(InvoiceTerms::new(3_000, "gift"))
             .unwrap();
         let (_, first) = alice.pay(&api, &gift.bolt11, "gift").await;
-        let (status, retried) = alice.pay(&api, &gift.bolt11, "gift").await;
+        // Retried as a QR code carries it: upper-case, behind `lightning:`.
+        let scanned = format!("LIGHTNING:{}", gift.bolt11.to_ascii_uppercase());
+        let (status, retried) = alice.pay(&api, &scanned, "gift").await;
         assert_eq!(status, StatusCode::OK, "{name}: {retried}");
         assert_eq!(retried["id"], first["id"], "{name}: the same payment");
         let after_gift = 10_000 - 3_000 - dev_fee_msat(3_000);
