@@ -367,7 +367,11 @@ async fn send_payment(
     };
     let amount_msat = match (request.amt_msat.as_deref(), request.amt.as_deref()) {
         (Some(msat), _) => msat.parse::<u64>().ok().filter(|msat| *msat > 0),
-        (None, Some(sat)) => sat.parse::<u64>().ok().map(|sat| sat.saturating_mul(1000)),
+        (None, Some(sat)) => sat
+            .parse::<u64>()
+            .ok()
+            .map(|sat| sat.saturating_mul(1000))
+            .filter(|msat| *msat > 0),
         (None, None) => None,
     };
     // LND refuses a payment without a fee limit rather than guess one.

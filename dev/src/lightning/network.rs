@@ -147,6 +147,8 @@ pub enum NetworkError {
     InvoiceExpired,
     #[error("amount must be specified when paying a zero amount invoice")]
     AmountRequired,
+    #[error("amount must not be specified when paying a non-zero amount invoice")]
+    AmountNotAllowed,
     #[error("invoice with payment hash already exists")]
     InvoiceExists,
     #[error("payment is in transition")]
@@ -404,11 +406,14 @@ impl Node {
         if invoice.is_expired() {
             return Err(NetworkError::InvoiceExpired);
         }
-        let value_msat = invoice
-            .amount_milli_satoshis()
-            .or(amount_msat)
-            .filter(|amount| *amount > 0)
-            .ok_or(NetworkError::AmountRequired)?;
+        // As LND: the invoice's amount, or the payer's for an invoice
+        // without one, never both.
+        let value_msat = match (invoice.amount_milli_satoshis(), amount_msat) {
+            (Some(_), Some(_)) => return Err(NetworkError::AmountNotAllowed),
+            (Some(invoice_msat), None) => invoice_msat,
+            (None, Some(given)) if given > 0 => given,
+            (None, _) => return Err(NetworkError::AmountRequired),
+        };
         let payment_hash = invoice.payment_hash().to_byte_array();
         let payee = invoice.recover_payee_pub_key();
 

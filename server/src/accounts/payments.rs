@@ -225,11 +225,16 @@ pub(crate) async fn get_route(
     Ok(Json(payment.ok_or(PaymentError::Unknown(id))?))
 }
 
-/// An invoice checked for paying, and where the money goes.
-struct Checked {
+/// An invoice [`quote`] accepted, to [`pay`] as quoted.
+pub struct CheckedInvoice {
     bolt11: String,
     payment_hash: PaymentHash,
     amount_msat: u64,
+    /// Whether the amount is the payer's (the invoice names none): only then
+    /// is it given to the node, which refuses an amount beside the invoice's.
+    payer_chose_amount: bool,
+    /// 0 for an internal payment.
+    fee_reserve_msat: u64,
     /// The payee's account when it is a user of this server.
     internal_payee: Option<AccountId>,
 }
@@ -301,17 +306,16 @@ pub async fn quote(
         description,
         expires_at,
     };
-    let checked = CheckedInvoice(Checked {
+    let checked = CheckedInvoice {
         bolt11,
         payment_hash,
         amount_msat,
+        payer_chose_amount: invoice.amount_milli_satoshis().is_none(),
+        fee_reserve_msat,
         internal_payee,
-    });
+    };
     Ok((quote, checked))
 }
-
-/// An invoice [`quote`] accepted, to [`pay`] as quoted.
-pub struct CheckedInvoice(Checked);
 
 fn fee_reserve(amount_msat: u64) -> u64 {
     (amount_msat.saturating_mul(FEE_RESERVE_PPM) / 1_000_000).max(MIN_FEE_RESERVE_MSAT)
@@ -347,8 +351,7 @@ pub async fn pay(
     if let Some(earlier) = by_key(accounts, payer, &request.idempotency_key).await? {
         return same_request(earlier, &request.bolt11);
     }
-    let (_, CheckedInvoice(checked)) =
-        quote(accounts, payer, &request.bolt11, request.amount_msat).await?;
+    let (_, checked) = quote(accounts, payer, &request.bolt11, request.amount_msat).await?;
     accounts.ledger.create_account(payer).await?;
     let id = database::random_id().map_err(LedgerError::from)?;
     let written = match &checked.internal_payee {
@@ -375,8 +378,8 @@ pub async fn pay(
             id: id.clone(),
             bolt11: checked.bolt11.clone(),
             payment_hash: checked.payment_hash,
-            amount_msat: request.amount_msat,
-            fee_limit_msat: fee_reserve(checked.amount_msat),
+            amount_msat: checked.payer_chose_amount.then_some(checked.amount_msat),
+            fee_limit_msat: checked.fee_reserve_msat,
         };
         // The payment goes on if the client goes away: its own task.
         tokio::spawn(async move {
@@ -422,7 +425,7 @@ async fn insert_payment(
     id: &str,
     payer: &AccountId,
     request: &PayRequest,
-    checked: &Checked,
+    checked: &CheckedInvoice,
     route: &str,
     fee_reserve_msat: i64,
     state: &str,
@@ -463,7 +466,7 @@ async fn pay_internal(
     payee: &AccountId,
     id: &str,
     request: &PayRequest,
-    checked: &Checked,
+    checked: &CheckedInvoice,
 ) -> Result<(), PaymentError> {
     let amount_msat = msat(checked.amount_msat)?;
     let mut tx = accounts.ledger.begin().await?;
@@ -524,9 +527,9 @@ async fn reserve(
     payer: &AccountId,
     id: &str,
     request: &PayRequest,
-    checked: &Checked,
+    checked: &CheckedInvoice,
 ) -> Result<(), PaymentError> {
-    let fee_reserve_msat = msat(fee_reserve(checked.amount_msat))?;
+    let fee_reserve_msat = msat(checked.fee_reserve_msat)?;
     let held_msat = msat(checked.amount_msat)?
         .checked_add(fee_reserve_msat)
         .ok_or(PaymentError::AmountOutOfRange {

@@ -90,13 +90,7 @@ async fn hundred_concurrent_payments_from_an_account_that_affords_ten() {
         assert_eq!((paid, refused), (10, 90), "{name}");
         assert_eq!(ledger.balance(&payer).await.unwrap(), 0, "{name}");
         assert_eq!(ledger.balance(&payee).await.unwrap(), 10_000, "{name}");
-        let audit = ledger.audit().await.unwrap();
-        assert_eq!((audit.balances_msat, audit.lines_msat), (0, 0), "{name}");
-        assert!(
-            audit.mismatched.is_empty(),
-            "{name}: {:?}",
-            audit.mismatched
-        );
+        support::assert_balanced(&ledger, name).await;
     }
 }
 

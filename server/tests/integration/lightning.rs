@@ -215,6 +215,26 @@ async fn a_payment_we_send_arrives_with_its_preimage_and_fee() {
         outside.payment_hash
     );
 
+    // LND takes the invoice's amount alone: a second amount is refused.
+    let doubled = nodes
+        .outside
+        .add_invoice(InvoiceTerms::new(5_000, "doubled"))
+        .unwrap();
+    let refused = nodes
+        .ours
+        .send_payment(SendPayment {
+            bolt11: doubled.bolt11,
+            amount_msat: Some(5_000),
+            ..send.clone()
+        })
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(refused, LightningError::Refused { code: 3, .. }),
+        "{refused:?}"
+    );
+
     // Paid once: a second attempt is refused, not paid again.
     let again = nodes.ours.send_payment(send).await.err().expect("refused");
     assert!(

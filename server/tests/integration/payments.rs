@@ -72,7 +72,16 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
         assert_eq!(quote["fee_reserve_msat"], 2_000, "{name}: at least 2 sat");
         assert_eq!(quote["description"], "rent", "{name}");
 
-        let (status, paid) = alice.pay(&api, &rent.bolt11, "rent-1").await;
+        // The amount repeated by the payer's app: the node is given the
+        // invoice alone, as LND requires.
+        let (status, paid) = alice
+            .call(
+                &api,
+                Method::POST,
+                "/api/account/payments",
+                Some(json!({ "bolt11": rent.bolt11, "amount_msat": 20_000, "idempotency_key": "rent-1" })),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{name}: {paid}");
         assert_eq!(paid["state"], "succeeded", "{name}");
         assert_eq!(paid["fee_msat"], dev_fee_msat(20_000), "{name}");
@@ -137,13 +146,7 @@ async fn a_user_receives_from_outside_and_pays_outside_with_the_unused_reserve_b
         let ledger = Ledger::open(Database::open(&url).await.unwrap())
             .await
             .unwrap();
-        let audit = ledger.audit().await.unwrap();
-        assert_eq!((audit.balances_msat, audit.lines_msat), (0, 0), "{name}");
-        assert!(
-            audit.mismatched.is_empty(),
-            "{name}: {:?}",
-            audit.mismatched
-        );
+        support::assert_balanced(&ledger, name).await;
         assert_eq!(
             ledger.balance(&AccountId::fees()).await.unwrap(),
             dev_fee_msat(20_000),
@@ -321,6 +324,25 @@ async fn a_retried_payment_pays_once_and_bad_requests_say_why_and_move_nothing()
             alice.balance(&api).await,
             after_gift,
             "{name}: nothing moved"
+        );
+        // An invoice without an amount, for the amount the payer names.
+        let (status, tipped) = alice
+            .call(
+                &api,
+                Method::POST,
+                "/api/account/payments",
+                Some(json!({ "bolt11": any_amount.bolt11, "amount_msat": 1_500, "idempotency_key": "tip" })),
+            )
+            .await;
+        assert_eq!(
+            (status, tipped["state"].as_str()),
+            (StatusCode::OK, Some("succeeded")),
+            "{name}: {tipped}"
+        );
+        assert_eq!(
+            alice.balance(&api).await,
+            after_gift - 1_500 - dev_fee_msat(1_500),
+            "{name}"
         );
         app.shutdown();
     }

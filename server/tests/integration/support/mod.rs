@@ -296,3 +296,15 @@ pub fn header_for(json: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(json)
     )
 }
+
+/// The ledger's invariants hold: balances and lines each sum to zero, and
+/// every account's balance is the sum of its lines.
+pub async fn assert_balanced(ledger: &flash_server::accounts::Ledger, name: &str) {
+    let audit = ledger.audit().await.unwrap();
+    assert_eq!((audit.balances_msat, audit.lines_msat), (0, 0), "{name}");
+    assert!(
+        audit.mismatched.is_empty(),
+        "{name}: {:?}",
+        audit.mismatched
+    );
+}
