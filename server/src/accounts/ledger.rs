@@ -191,8 +191,16 @@ impl Ledger {
     }
 
     /// Creates `account` if it does not exist (a user's account is created
-    /// on their first signed request).
+    /// on their first signed request). It reads first, so only the first
+    /// call for an account pays for a write.
     pub async fn create_account(&self, account: &AccountId) -> Result<(), LedgerError> {
+        let exists = sqlx::query("SELECT 1 FROM ledger_accounts WHERE id = $1")
+            .bind(account.as_str())
+            .fetch_optional(self.db.pool())
+            .await?;
+        if exists.is_some() {
+            return Ok(());
+        }
         let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO ledger_accounts (id, kind, balance_msat, created_at) \

@@ -150,14 +150,8 @@ pub(crate) async fn account(
 ) -> Result<Json<AccountView>, ApiError> {
     let pubkey = pubkey.to_hex();
     let id = AccountId::user(&pubkey);
-    // Read first: only a user's first request pays for a write.
-    let balance_msat = match accounts.ledger.balance(&id).await {
-        Err(LedgerError::UnknownAccount(_)) => {
-            accounts.ledger.create_account(&id).await?;
-            accounts.ledger.balance(&id).await?
-        }
-        balance => balance?,
-    };
+    accounts.ledger.create_account(&id).await?;
+    let balance_msat = accounts.ledger.balance(&id).await?;
     Ok(Json(AccountView {
         pubkey,
         balance_msat,
