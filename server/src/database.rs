@@ -137,11 +137,7 @@ fn redact(url: &str) -> String {
 
 /// Seconds since the Unix epoch, as the database stores times.
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
+    now_ms() / 1000
 }
 
 /// Milliseconds since the Unix epoch, for leases.

@@ -23,10 +23,7 @@ use axum::{
     response::{IntoResponse, Response},
     Extension,
 };
-use governor::{
-    clock::{Clock, DefaultClock},
-    DefaultKeyedRateLimiter, Quota,
-};
+use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota};
 
 use crate::{api::ApiError, auth::Signer};
 
@@ -176,7 +173,7 @@ impl RateLimits {
         };
         match limits.by_address.check_key(&client) {
             Ok(()) => next.run(request).await,
-            Err(not_until) => too_many(not_until.wait_time_from(DefaultClock::default().now())),
+            Err(not_until) => too_many(not_until.wait_time_from(limits.by_address.clock().now())),
         }
     }
 
@@ -194,7 +191,7 @@ impl RateLimits {
         };
         match limits.by_account.check_key(&account) {
             Ok(()) => next.run(request).await,
-            Err(not_until) => too_many(not_until.wait_time_from(DefaultClock::default().now())),
+            Err(not_until) => too_many(not_until.wait_time_from(limits.by_account.clock().now())),
         }
     }
 
