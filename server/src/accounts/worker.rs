@@ -12,7 +12,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::task::JoinHandle;
 
-use super::{invoices, payments, Accounts};
+use super::{
+    invoices::{self, Credited},
+    payments, Accounts, InvoiceError, Node,
+};
 use crate::database;
 
 /// The lease's name for this work.
@@ -107,50 +110,34 @@ async fn credit_invoices(accounts: &Accounts) {
         return std::future::pending().await;
     };
     loop {
-        let subscribed = match invoices::cursor(accounts).await {
-            Ok(cursor) => node
-                .lightning
-                .subscribe_invoices(cursor)
-                .await
-                .map_err(|err| err.to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        match subscribed {
-            Ok(mut updates) => {
-                match invoices::reconcile(accounts).await {
-                    Ok(0) => {}
-                    Ok(credited) => tracing::info!(credited, "credited invoices settled before"),
-                    Err(err) => tracing::warn!("reconciling invoices: {err}"),
-                }
-                while let Some(update) = updates.next().await {
-                    let credited = match update {
-                        Ok(invoice) => invoices::credit(accounts, &invoice).await,
-                        Err(err) => {
-                            tracing::warn!("the invoice subscription: {err}");
-                            break;
-                        }
-                    };
-                    match credited {
-                        Ok(invoices::Credited::Now {
-                            account,
-                            amount_msat,
-                        }) => {
-                            tracing::info!(%account, amount_msat, "received");
-                        }
-                        Ok(invoices::Credited::Nothing) => {}
-                        // Not credited, and the cursor did not move: the
-                        // next subscription delivers it again.
-                        Err(err) => {
-                            tracing::warn!("crediting an invoice: {err}");
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(err) => tracing::warn!("subscribing to the node's invoices: {err}"),
+        if let Err(err) = follow_subscription(accounts, &node).await {
+            tracing::warn!("the invoice subscription: {err}");
         }
         tokio::time::sleep(RESUBSCRIBE_AFTER).await;
     }
+}
+
+/// One subscription from the cursor, crediting each settled invoice, until
+/// it breaks. An invoice not credited moved no cursor: the next
+/// subscription delivers it again.
+async fn follow_subscription(accounts: &Accounts, node: &Node) -> Result<(), InvoiceError> {
+    let cursor = invoices::cursor(accounts).await?;
+    let mut updates = node.lightning.subscribe_invoices(cursor).await?;
+    match invoices::reconcile(accounts).await {
+        Ok(0) => {}
+        Ok(credited) => tracing::info!(credited, "credited invoices settled before"),
+        Err(err) => tracing::warn!("reconciling invoices: {err}"),
+    }
+    while let Some(update) = updates.next().await {
+        if let Credited::Now {
+            account,
+            amount_msat,
+        } = invoices::credit(accounts, &update?).await?
+        {
+            tracing::info!(%account, amount_msat, "received");
+        }
+    }
+    Ok(())
 }
 
 async fn recover_payments(accounts: &Accounts) {
