@@ -17,6 +17,7 @@ mod send;
 mod settings;
 mod shell;
 mod signer;
+mod wallets;
 mod welcome;
 
 use leptos::prelude::*;

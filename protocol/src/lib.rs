@@ -184,6 +184,41 @@ pub enum Command {
     /// Every mint, melt, send and receive, newest first; [`Reply::EcashHistory`].
     EcashHistory,
 
+    // -- Lightning account (held by this server, signed in by NIP-98) -----
+    // Every request is signed with the user's key (local, NIP-07 or NIP-46):
+    // the signature is the sign-in; the server never sees the key.
+    /// The account at this server, or that it offers none; [`Reply::Account`].
+    /// The first one after unlocking also finishes payments a closed tab
+    /// left unanswered.
+    GetAccount,
+    /// Follow the account for as long as the session lasts: every change
+    /// (an invoice paid, a payment ended) arrives as [`Event::Account`],
+    /// the stream opened again whenever it fails. It answers
+    /// [`Reply::Done`] only when the server offers no account.
+    WatchAccount,
+    /// An invoice of the account for `amount` sat (0: the payer chooses);
+    /// [`Reply::AccountInvoice`].
+    CreateAccountInvoice { amount: u64, description: String },
+    /// Wait until the account's invoice `id` is paid;
+    /// [`Reply::AccountReceived`].
+    AwaitAccountInvoice { id: String },
+    /// What paying `invoice` from the account costs (`amount` only for an
+    /// invoice without one); [`Reply::AccountQuote`].
+    QuoteAccountPayment {
+        invoice: String,
+        amount: Option<u64>,
+    },
+    /// Pay `invoice` from the account. The payment is written down before
+    /// the server hears of it, so an answer lost to a closed tab is asked
+    /// again, never paid twice; [`Reply::AccountPayment`].
+    PayFromAccount {
+        invoice: String,
+        amount: Option<u64>,
+    },
+    /// The account's and the eCash wallet's movements merged, newest
+    /// first; [`Reply::History`].
+    History,
+
     // -- Identity and vault ------------------------------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
     GetIdentity,
@@ -293,6 +328,13 @@ impl std::fmt::Debug for Command {
             Command::RestoreEcash => "RestoreEcash",
             Command::CheckProofs => "CheckProofs",
             Command::EcashHistory => "EcashHistory",
+            Command::GetAccount => "GetAccount",
+            Command::WatchAccount => "WatchAccount",
+            Command::CreateAccountInvoice { .. } => "CreateAccountInvoice",
+            Command::AwaitAccountInvoice { .. } => "AwaitAccountInvoice",
+            Command::QuoteAccountPayment { .. } => "QuoteAccountPayment",
+            Command::PayFromAccount { .. } => "PayFromAccount",
+            Command::History => "History",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
             Command::CreateWallet { .. } => "CreateWallet",
@@ -506,6 +548,30 @@ pub enum Reply {
     },
     EcashHistory {
         entries: Vec<EcashEntry>,
+    },
+    /// `None`: this server offers no account.
+    Account {
+        account: Option<LightningAccount>,
+    },
+    AccountInvoice {
+        invoice: AccountInvoice,
+    },
+    /// `amount` sat arrived in the account.
+    AccountReceived {
+        amount: u64,
+    },
+    AccountQuote {
+        quote: AccountQuote,
+    },
+    /// The payment as it stands: it may still be pending.
+    AccountPayment {
+        payment: AccountPayment,
+    },
+    /// Newest first. `problems` says why a wallet's movements are missing,
+    /// when they are (the server unreachable, say).
+    History {
+        entries: Vec<HistoryEntry>,
+        problems: Vec<String>,
     },
     Done,
 }
@@ -814,6 +880,105 @@ pub enum EcashState {
     Failed,
 }
 
+/// The user's Lightning account at this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LightningAccount {
+    /// Spendable sat (whole sats: a fraction of one is not spendable).
+    pub balance: u64,
+    /// Whether it pays and receives Lightning beyond this server (the
+    /// server has a node); without, only other users of the server.
+    pub lightning: bool,
+}
+
+/// An invoice that pays into the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInvoice {
+    pub id: String,
+    /// BOLT11.
+    pub invoice: String,
+    /// 0: the payer chooses.
+    pub amount: u64,
+    /// Seconds since the Unix epoch after which it cannot be paid.
+    pub expiry: u64,
+}
+
+/// What paying an invoice from the account costs, before the user confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountQuote {
+    pub invoice: String,
+    pub amount: u64,
+    /// The most the fee can be; what is not used comes back. 0 for another
+    /// user of this server.
+    pub fee_reserve: u64,
+    /// Another user of this server: instant, no fee.
+    pub internal: bool,
+    pub description: Option<String>,
+}
+
+/// A payment from the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPayment {
+    pub id: String,
+    pub amount: u64,
+    /// The fee paid (0 while pending).
+    pub fee: u64,
+    pub state: EcashState,
+    /// Why it failed, when it did (the money is back in the account).
+    pub failure: Option<String>,
+}
+
+/// One movement of money, in the account or in eCash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub wallet: WalletKind,
+    pub kind: MovementKind,
+    pub amount: u64,
+    pub fee: u64,
+    /// Seconds since the Unix epoch.
+    pub time: u64,
+    pub state: EcashState,
+    pub memo: Option<String>,
+    /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
+    /// takes back.
+    pub reclaim: Option<String>,
+}
+
+/// Which way a movement went, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    /// An invoice paid to the user (to the account, or a mint's quote).
+    LightningIn,
+    /// An invoice the user paid.
+    LightningOut,
+    /// An eCash token received.
+    TokenIn,
+    /// An eCash token sent.
+    TokenOut,
+}
+
+impl From<EcashKind> for MovementKind {
+    fn from(kind: EcashKind) -> Self {
+        match kind {
+            EcashKind::Mint => Self::LightningIn,
+            EcashKind::Melt => Self::LightningOut,
+            EcashKind::Receive => Self::TokenIn,
+            EcashKind::Send => Self::TokenOut,
+        }
+    }
+}
+
+/// Where a movement's money was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "wallet")]
+pub enum WalletKind {
+    /// The Lightning account at this server.
+    Account,
+    /// eCash of this mint.
+    Ecash { mint: String },
+}
+
 /// One profile in the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileSummary {
@@ -903,6 +1068,8 @@ pub enum Event {
     Ecash { wallet: EcashWallet },
     /// A NUT-13 restore reached `done` of `of` mints, `amount` sat found so far.
     Restoring { done: usize, of: usize, amount: u64 },
+    /// The Lightning account changed (see [`Command::WatchAccount`]).
+    Account { account: LightningAccount },
 }
 
 /// What the engine asks of the page's NIP-07 extension; each answers a
@@ -995,6 +1162,12 @@ pub enum EngineError {
     /// the user can try again later.
     #[error("{message}")]
     MintUnreachable { message: String },
+    /// The account's server refused or failed; `code` is what the app
+    /// branches on (`insufficient_balance`, `invoice_expired`,
+    /// `unreachable`, …), `message` says it in words, and what happened to
+    /// the money (nothing was lost).
+    #[error("{message}")]
+    Account { code: String, message: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

@@ -67,7 +67,7 @@ async fn run() {
     let engine = Rc::new(Engine::new(
         IndexedDbProfiles::default(),
         events,
-        browser_environment(relays, signer_relays, mints),
+        browser_environment(relays, signer_relays, mints, scope.location().origin()),
     ));
 
     spawn_local({
@@ -127,6 +127,7 @@ fn browser_environment(
     relays: Vec<String>,
     signer_relays: Vec<String>,
     mints: Vec<String>,
+    server: String,
 ) -> Environment {
     Environment {
         // Date.now() is a whole, non-negative number of milliseconds.
@@ -135,6 +136,7 @@ fn browser_environment(
         relays,
         signer_relays,
         mints,
+        server: Some(server),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`protocol`]: the UI↔engine messages, re-exported from the
 //!   `flash-protocol` crate (the only part the app compiles).
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
+//! - [`account`]: the Lightning account this server holds, over NIP-98.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
 //! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
@@ -18,6 +19,9 @@
 //! - `browser` (wasm32 only): the glue that runs the engine inside a worker.
 
 pub use flash_protocol as protocol;
+
+#[cfg(feature = "engine")]
+pub mod account;
 
 #[cfg(feature = "engine")]
 pub mod contacts;

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use flash_protocol::{
     decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Identity,
-    MessagingState, RelayView, Reply, RequestId, ToEngine,
+    LightningAccount, MessagingState, RelayView, Reply, RequestId, SignerKind, ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -47,6 +47,11 @@ pub struct Engine {
     restoring: RwSignal<Option<(usize, usize, u64)>>,
     /// The user's relays as last reported; `None` until asked for.
     relays: RwSignal<Option<Vec<RelayView>>>,
+    /// The Lightning account as last reported: `None` until asked for,
+    /// `Some(None)` when the server offers none.
+    account: RwSignal<Option<Option<LightningAccount>>>,
+    /// Whether a [`Command::WatchAccount`] is running for this session.
+    watching_account: RwSignal<bool>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -62,8 +67,19 @@ pub fn provide_engine() -> Engine {
         ecash: RwSignal::new(None),
         restoring: RwSignal::new(None),
         relays: RwSignal::new(None),
+        account: RwSignal::new(None),
+        watching_account: RwSignal::new(false),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
+    // Each unlocked session follows the account, so every screen showing
+    // its balance is current the moment an invoice is paid.
+    Effect::new(move |_| {
+        if let Some(Identity::Unlocked { signer, .. }) = engine.identity.get() {
+            if signer != SignerKind::ReadOnly {
+                engine.watch_account();
+            }
+        }
+    });
     match Worker::new(ENGINE_SCRIPT) {
         Ok(worker) => connect(engine, &client, worker),
         Err(error) => status.set(EngineStatus::Failed {
@@ -127,6 +143,45 @@ impl Engine {
         });
     }
 
+    /// The Lightning account, kept current by every answer and event.
+    pub fn account(&self) -> ReadSignal<Option<Option<LightningAccount>>> {
+        self.account.read_only()
+    }
+
+    /// Asks the engine for the account, updating [`Engine::account`].
+    pub fn refresh_account(&self) {
+        let engine = *self;
+        leptos::task::spawn_local(async move {
+            // A failure (the server out of reach) leaves the last state.
+            let _ = engine.request(Command::GetAccount).await;
+        });
+    }
+
+    /// Follows the account for as long as the session lasts (the engine
+    /// reconnects by itself). A lock ends it; an unlock that came before
+    /// the lock's answer starts it again.
+    fn watch_account(&self) {
+        if self.watching_account.get_untracked() {
+            return;
+        }
+        self.watching_account.set(true);
+        let engine = *self;
+        leptos::task::spawn_local(async move {
+            loop {
+                let outcome = engine.request(Command::WatchAccount).await;
+                let unlocked = matches!(
+                    engine.identity.get_untracked(),
+                    Some(Identity::Unlocked { .. })
+                );
+                let locked = matches!(outcome, Err(RequestError::Engine(EngineError::Locked)));
+                if !(locked && unlocked) {
+                    break;
+                }
+            }
+            engine.watching_account.set(false);
+        });
+    }
+
     /// Asks the engine for the eCash wallet, updating [`Engine::ecash`].
     pub fn refresh_ecash(&self) {
         let engine = *self;
@@ -147,6 +202,7 @@ impl Engine {
             Reply::Conversations { messaging, .. } => self.messaging.set(messaging.clone()),
             Reply::Ecash { wallet } => self.ecash.set(Some(wallet.clone())),
             Reply::Relays { relays } => self.relays.set(Some(relays.clone())),
+            Reply::Account { account } => self.account.set(Some(account.clone())),
             Reply::Opened { profile, identity } => {
                 remember_profile(profile);
                 self.identity.set(Some(identity.clone()));
@@ -287,6 +343,7 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         FromEngine::Event(Event::Message { .. }) => engine.inbox.update(|count| *count += 1),
         FromEngine::Event(Event::Ecash { wallet }) => engine.ecash.set(Some(wallet)),
         FromEngine::Event(Event::Relays { relays }) => engine.relays.set(Some(relays)),
+        FromEngine::Event(Event::Account { account }) => engine.account.set(Some(Some(account))),
         FromEngine::Event(Event::Restoring { done, of, amount }) => {
             engine.restoring.set(Some((done, of, amount)))
         }

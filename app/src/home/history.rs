@@ -1,7 +1,8 @@
-//! The eCash history: every mint, melt, send and receive, newest first; a
-//! token sent and not yet redeemed can be taken back.
+//! One history of the user's money: the Lightning account's movements and
+//! eCash's (every mint, melt, send and receive), newest first; a token sent
+//! and not yet redeemed can be taken back.
 
-use flash_protocol::{Command, EcashEntry, EcashKind, EcashState, Reply};
+use flash_protocol::{Command, EcashState, HistoryEntry, MovementKind, Reply, WalletKind};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};
@@ -10,10 +11,12 @@ use crate::engine::{command_action, use_engine, ActionError, CommandAction};
 pub fn History() -> impl IntoView {
     let engine = use_engine();
     let wallet = engine.ecash();
-    let list = command_action(|_: &()| Command::EcashHistory);
-    // Whenever the wallet changes, its history did too.
+    let account = engine.account();
+    let list = command_action(|_: &()| Command::History);
+    // Whenever a wallet changes, the history did too.
     Effect::new(move |_| {
         wallet.track();
+        account.track();
         list.dispatch(());
     });
     let reclaim = command_action(|(mint, send): &(String, String)| Command::ReclaimToken {
@@ -29,13 +32,17 @@ pub fn History() -> impl IntoView {
         <section class="card stack" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             {move || match list.value().get() {
-                Some(Ok(Reply::EcashHistory { entries })) if entries.is_empty() => {
-                    view! { <p class="muted">"Nothing yet."</p> }.into_any()
-                }
-                Some(Ok(Reply::EcashHistory { entries })) => view! {
-                    <ol class="history" data-testid="history">
-                        {entries.into_iter().map(|entry| view! { <Entry entry reclaim/> }).collect_view()}
-                    </ol>
+                Some(Ok(Reply::History { entries, problems })) => view! {
+                    {problems.into_iter().map(|problem| view! { <p class="hint warning">{problem}</p> }).collect_view()}
+                    {if entries.is_empty() {
+                        view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ol class="history" data-testid="history">
+                                {entries.into_iter().map(|entry| view! { <Entry entry reclaim/> }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    }}
                 }.into_any(),
                 _ => view! { <ActionError action=list/> }.into_any(),
             }}
@@ -45,12 +52,12 @@ pub fn History() -> impl IntoView {
 }
 
 #[component]
-fn Entry(entry: EcashEntry, reclaim: CommandAction<(String, String)>) -> impl IntoView {
+fn Entry(entry: HistoryEntry, reclaim: CommandAction<(String, String)>) -> impl IntoView {
     let (label, sign) = match entry.kind {
-        EcashKind::Mint => ("Received by Lightning", "+"),
-        EcashKind::Receive => ("Received eCash", "+"),
-        EcashKind::Melt => ("Paid by Lightning", "−"),
-        EcashKind::Send => ("Sent eCash", "−"),
+        MovementKind::LightningIn => ("Received by Lightning", "+"),
+        MovementKind::TokenIn => ("Received eCash", "+"),
+        MovementKind::LightningOut => ("Paid by Lightning", "−"),
+        MovementKind::TokenOut => ("Sent eCash", "−"),
     };
     let state = match entry.state {
         EcashState::Pending => "pending",
@@ -59,22 +66,28 @@ fn Entry(entry: EcashEntry, reclaim: CommandAction<(String, String)>) -> impl In
     };
     let when = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(entry.time as f64 * 1000.0))
         .to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED);
-    let host = entry
-        .mint
-        .split("://")
-        .nth(1)
-        .unwrap_or(&entry.mint)
-        .trim_end_matches('/')
-        .to_owned();
-    let take_back = entry.reclaim.clone().map(|send| (entry.mint.clone(), send));
+    let (place, take_back) = match &entry.wallet {
+        WalletKind::Account => ("Lightning account".to_owned(), None),
+        WalletKind::Ecash { mint } => {
+            let host = mint
+                .split("://")
+                .nth(1)
+                .unwrap_or(mint)
+                .trim_end_matches('/')
+                .to_owned();
+            let take_back = entry.reclaim.clone().map(|send| (mint.clone(), send));
+            (format!("eCash · {host}"), take_back)
+        }
+    };
     view! {
         <li class="history-entry" data-testid="history-entry" data-state=state>
             <span>{label}</span>
             <strong>{format!("{sign}{} sat", entry.amount)}</strong>
             <span class="muted">
-                {format!("{} · {host}", String::from(when))}
+                {format!("{} · {place}", String::from(when))}
                 {(entry.fee > 0).then(|| format!(" · fee {} sat", entry.fee))}
                 {format!(" · {state}")}
+                {entry.memo.clone().map(|memo| format!(" · {memo}"))}
             </span>
             {take_back.map(|input| view! {
                 <button class="button small secondary" on:click=move |_| { reclaim.dispatch(input.clone()); }>"Take back"</button>

@@ -40,32 +40,45 @@ pub fn Home() -> impl IntoView {
                 <A href="/send" attr:class="button">"Send"</A>
                 <A href="/receive" attr:class="button">"Receive"</A>
             </div>
-            {move || unlocked().is_some_and(|(_, has_seed, _)| has_seed).then(|| view! { <history::History/> })}
+            {move || unlocked().is_some_and(|(_, _, signer)| signer != SignerKind::ReadOnly).then(|| view! { <history::History/> })}
         </Screen>
     }
 }
 
-/// The eCash balance across mints, with what is still pending.
+/// The money at a glance: the Lightning account and the eCash across
+/// mints (with what is still pending), and their total.
 #[component]
 fn Balance() -> impl IntoView {
     let engine = use_engine();
     let identity = engine.identity();
-    Effect::new(move |_| {
-        if matches!(
-            identity.get(),
-            Some(Identity::Unlocked { has_seed: true, .. })
-        ) {
-            engine.refresh_ecash();
+    Effect::new(move |_| match identity.get() {
+        Some(Identity::Unlocked {
+            has_seed, signer, ..
+        }) if signer != SignerKind::ReadOnly => {
+            engine.refresh_account();
+            if has_seed {
+                engine.refresh_ecash();
+            }
         }
+        _ => {}
     });
     let wallet = engine.ecash();
+    let account = engine.account();
+    let total = move || {
+        wallet.get().map_or(0, |wallet| wallet.total)
+            + account.get().flatten().map_or(0, |account| account.balance)
+    };
     view! {
         <section class="card balance" aria-label="Balance">
             <p class="muted">"Total balance"</p>
             <p class="amount" data-testid="balance">
-                {move || wallet.get().map_or(0, |wallet| wallet.total)} " " <span class="unit">"sats"</span>
+                {total} " " <span class="unit">"sats"</span>
             </p>
+            {move || account.get().flatten().map(|account| view! {
+                <p class="hint" data-testid="account-balance">{format!("Lightning account: {} sat", account.balance)}</p>
+            })}
             {move || wallet.get().map(|wallet| view! {
+                <p class="hint" data-testid="ecash-balance">{format!("eCash: {} sat", wallet.total)}</p>
                 {(wallet.pending > 0).then(|| view! {
                     <p class="hint" data-testid="pending">{format!("{} sat pending", wallet.pending)}</p>
                 })}

@@ -1,56 +1,64 @@
-//! Receiving by Lightning: the mint's invoice as a QR code and text; the
-//! eCash is minted as soon as the invoice is paid.
+//! Receiving by Lightning: an invoice of the account (the default, when
+//! this server offers one) or a mint's, as a QR code and text; the view
+//! says "Received" the moment it is paid.
 
-use flash_protocol::{Command, MintQuote, Reply};
+use flash_protocol::{AccountInvoice, Command, MintQuote, Reply};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, ActionError};
-use crate::mints::{amount_of, AmountField, MintPicker};
+use crate::mints::{amount_of, AmountField};
 use crate::qr::Qr;
 use crate::shell::CopyButton;
+use crate::wallets::{Wallet, WalletPicker};
 
 #[component]
-pub fn MintInvoice() -> impl IntoView {
-    let mint = RwSignal::new(String::new());
+pub fn LightningInvoice() -> impl IntoView {
+    let wallet = RwSignal::new(Wallet::None);
     let amount = RwSignal::new(String::new());
-    let request = command_action(|(mint, amount): &(String, u64)| Command::RequestMint {
-        mint: mint.clone(),
-        amount: *amount,
+    let request = command_action(|(wallet, amount): &(Wallet, u64)| match wallet {
+        Wallet::Mint(mint) => Command::RequestMint {
+            mint: mint.clone(),
+            amount: *amount,
+        },
+        Wallet::Account | Wallet::None => Command::CreateAccountInvoice {
+            amount: *amount,
+            description: String::new(),
+        },
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if let Some(sat) = amount_of(&amount.get_untracked()) {
-            request.dispatch((mint.get_untracked(), sat));
+            request.dispatch((wallet.get_untracked(), sat));
         }
-    };
-    let quote = move || match request.value().get() {
-        Some(Ok(Reply::MintQuote { quote })) => Some(quote),
-        _ => None,
     };
     view! {
         <form class="card stack" on:submit=submit>
-            <MintPicker mint/>
+            <WalletPicker label="Receive into" wallet/>
             <AmountField amount/>
             <button class="button" type="submit"
-                disabled=move || mint.get().is_empty() || amount_of(&amount.get()).is_none() || request.pending().get()>
+                disabled=move || wallet.get() == Wallet::None || amount_of(&amount.get()).is_none() || request.pending().get()>
                 "Create invoice"
             </button>
             <ActionError action=request/>
         </form>
-        {move || quote().map(|quote| view! { <Invoice quote/> })}
+        {move || match request.value().get() {
+            Some(Ok(Reply::MintQuote { quote })) => Some(view! { <MintInvoice quote/> }.into_any()),
+            Some(Ok(Reply::AccountInvoice { invoice })) => Some(view! { <AccountInvoiceView invoice/> }.into_any()),
+            _ => None,
+        }}
     }
 }
 
-/// A quote's invoice, and what became of it.
+/// A mint quote's invoice: the eCash is minted as soon as it is paid.
 #[component]
-fn Invoice(quote: MintQuote) -> impl IntoView {
+fn MintInvoice(quote: MintQuote) -> impl IntoView {
     let paid = command_action(|(mint, quote): &(String, String)| Command::AwaitMint {
         mint: mint.clone(),
         quote: quote.clone(),
     });
     paid.dispatch((quote.mint.clone(), quote.id.clone()));
     view! {
-        <section class="card stack" aria-label="Invoice">
+        <Invoice invoice=quote.invoice>
             {move || match paid.value().get() {
                 Some(Ok(Reply::Minted { amount, .. })) => view! {
                     <p class="success" role="status" data-testid="minted">{format!("Received {amount} sat")}</p>
@@ -58,9 +66,37 @@ fn Invoice(quote: MintQuote) -> impl IntoView {
                 Some(Err(_)) => view! { <ActionError action=paid/> }.into_any(),
                 _ => view! { <p class="muted" role="status">"Waiting for payment…"</p> }.into_any(),
             }}
-            <Qr text=format!("lightning:{}", quote.invoice) testid="invoice-qr"/>
-            <code class="wrap" data-testid="invoice">{quote.invoice.clone()}</code>
-            <CopyButton text=quote.invoice.clone() label="Copy invoice"/>
+        </Invoice>
+    }
+}
+
+/// An invoice of the account: the server credits it when it is paid.
+#[component]
+fn AccountInvoiceView(invoice: AccountInvoice) -> impl IntoView {
+    let paid = command_action(|id: &String| Command::AwaitAccountInvoice { id: id.clone() });
+    paid.dispatch(invoice.id.clone());
+    view! {
+        <Invoice invoice=invoice.invoice>
+            {move || match paid.value().get() {
+                Some(Ok(Reply::AccountReceived { amount })) => view! {
+                    <p class="success" role="status" data-testid="received-lightning">{format!("Received {amount} sat")}</p>
+                }.into_any(),
+                Some(Err(_)) => view! { <ActionError action=paid/> }.into_any(),
+                _ => view! { <p class="muted" role="status">"Waiting for payment…"</p> }.into_any(),
+            }}
+        </Invoice>
+    }
+}
+
+/// An invoice as a QR code, text and a copy button, under what became of it.
+#[component]
+fn Invoice(invoice: String, children: Children) -> impl IntoView {
+    view! {
+        <section class="card stack" aria-label="Invoice">
+            {children()}
+            <Qr text=format!("lightning:{invoice}") testid="invoice-qr"/>
+            <code class="wrap" data-testid="invoice">{invoice.clone()}</code>
+            <CopyButton text=invoice label="Copy invoice"/>
         </section>
     }
 }

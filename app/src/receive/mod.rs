@@ -1,4 +1,4 @@
-//! Receive: a Lightning invoice that turns into eCash once paid, or an
+//! Receive: a Lightning invoice into the account or a mint, or an
 //! eCash token pasted or scanned.
 
 mod lightning;
@@ -24,7 +24,7 @@ pub fn Receive() -> impl IntoView {
             <Segmented name="receive-way" label="How to receive" value=way
                 choices=vec![(Way::Lightning, "Lightning"), (Way::Token, "eCash token")]/>
             {move || match way.get() {
-                Way::Lightning => view! { <lightning::MintInvoice/> }.into_any(),
+                Way::Lightning => view! { <lightning::LightningInvoice/> }.into_any(),
                 Way::Token => view! { <token::PasteToken/> }.into_any(),
             }}
         </Screen>

@@ -1,5 +1,5 @@
 //! Send: eCash as a token (to hand over, or to a contact over NOSTR), or
-//! pay a Lightning invoice from a mint's balance.
+//! pay a Lightning invoice from the account or a mint.
 
 mod lightning;
 mod token;

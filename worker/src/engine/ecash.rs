@@ -109,7 +109,7 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     /// The open wallets, opening (and recovering) them on first use.
-    async fn wallets(&self, ecash: &EcashService) -> Result<Rc<Wallets>, EngineError> {
+    pub(super) async fn wallets(&self, ecash: &EcashService) -> Result<Rc<Wallets>, EngineError> {
         // Held while opening and recovering, so two commands never open the
         // wallets twice; the vault itself is held only to read secrets, so
         // locking never waits on a slow mint.

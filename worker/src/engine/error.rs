@@ -3,6 +3,7 @@
 //! the code the app acts on (locked, wrong passphrase, not enough eCash, a
 //! mint out of reach, …).
 
+use crate::account::AccountError;
 use crate::contacts::ContactsError;
 use crate::ecash::wallet::EcashError;
 use crate::protocol::EngineError;
@@ -86,5 +87,14 @@ impl From<ContactsError> for EngineError {
 impl From<RelayListError> for EngineError {
     fn from(error: RelayListError) -> Self {
         invalid(error)
+    }
+}
+
+impl From<AccountError> for EngineError {
+    fn from(error: AccountError) -> Self {
+        EngineError::Account {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
     }
 }

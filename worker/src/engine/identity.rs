@@ -14,7 +14,9 @@ use futures::channel::oneshot;
 use futures::future::{self, Either};
 
 use nostr::nips::nip49::{EncryptedSecretKey, KeySecurity};
-use nostr::{EventBuilder, FromBech32, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, ToBech32};
+use nostr::{
+    EventBuilder, FromBech32, JsonUtil, Keys, Kind, NostrSigner, PublicKey, Tag, TagKind, ToBech32,
+};
 use zeroize::Zeroizing;
 
 use super::error::invalid;
@@ -64,6 +66,8 @@ const SIGNER_PERMISSIONS: &[&str] = &[
     "sign_event:10002",
     "sign_event:10050",
     "sign_event:22242",
+    // NIP-98: the Lightning account's requests.
+    "sign_event:27235",
     "nip44_encrypt",
     "nip44_decrypt",
 ];
@@ -89,6 +93,9 @@ pub struct Session {
     keys: Option<Keys>,
     /// The remote signer connected this session, when one signs.
     bunker: Option<BunkerSigner>,
+    /// Whatever signs for the user this session (the keys, the extension
+    /// or the remote signer), once known.
+    signer: Option<Arc<dyn NostrSigner>>,
     /// The `nostrconnect://` code shown, until its wait starts.
     nostr_connect: Option<NostrConnectOffer>,
     /// Stops the wait for the code's answer when dropped.
@@ -103,6 +110,12 @@ impl Session {
     /// with them than through the signer).
     pub(super) fn keys(&self) -> Option<Keys> {
         self.keys.clone()
+    }
+
+    /// What signs for the user, once known (a remote signer is known once
+    /// it has reconnected).
+    pub(super) fn signer(&self) -> Option<Arc<dyn NostrSigner>> {
+        self.signer.clone()
     }
 
     /// The NOSTR secret key's bytes, when the vault holds the key (to sign
@@ -280,7 +293,14 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Keeps a connected remote signer for this session.
     pub(super) fn keep_bunker(&self, bunker: BunkerSigner) {
-        self.session.borrow_mut().bunker = Some(bunker);
+        let mut session = self.session.borrow_mut();
+        session.signer = Some(Arc::new(bunker.as_signer().clone()));
+        session.bunker = Some(bunker);
+    }
+
+    /// Keeps what signs for the user this session.
+    pub(super) fn keep_signer(&self, signer: Arc<dyn NostrSigner>) {
+        self.session.borrow_mut().signer = Some(signer);
     }
 
     /// Forgets everything only an unlocked session has: the commands still

@@ -235,6 +235,9 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Asks the messaging loop to connect with `start`'s signer.
     pub(super) fn start_messaging(&self, start: MessagingStart) {
+        if let MessagingStart::Signer { signer, .. } = &start {
+            self.keep_signer(Arc::clone(signer));
+        }
         // The loop ends only with the engine.
         let _ = self.messaging_requests.unbounded_send(start);
     }

@@ -5,9 +5,11 @@
 //! against the in-memory store; the `browser` module only moves messages in
 //! and out of the worker and supplies the IndexedDB store and the clock.
 
+mod account;
 mod contacts;
 mod ecash;
 mod error;
+mod history;
 mod identity;
 mod messaging;
 mod profiles;
@@ -53,6 +55,9 @@ pub struct Environment {
     pub signer_relays: Vec<String>,
     /// Mints to suggest to a user who has none (the dev mint in `--dev`).
     pub mints: Vec<String>,
+    /// The origin of the server the app came from, whose Lightning account
+    /// service the engine uses (if it offers one); `None`: no server.
+    pub server: Option<String>,
 }
 
 /// The engine. One instance lives in the worker for the app's lifetime.
@@ -259,6 +264,23 @@ impl<P: ProfileStores> Engine<P> {
                 let session = self.session();
                 session
                     .run(self.answer_ecash(&session.ecash, command))
+                    .await
+            }
+            command @ (Command::GetAccount
+            | Command::WatchAccount
+            | Command::CreateAccountInvoice { .. }
+            | Command::AwaitAccountInvoice { .. }
+            | Command::QuoteAccountPayment { .. }
+            | Command::PayFromAccount { .. }) => {
+                let session = self.session();
+                session
+                    .run(self.answer_account(&session.account, command))
+                    .await
+            }
+            Command::History => {
+                let session = self.session();
+                session
+                    .run(self.history(&session.account, &session.ecash))
                     .await
             }
             Command::GetIdentity => self.identity().await.map(identity_reply),

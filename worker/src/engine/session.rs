@@ -15,6 +15,7 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use futures::future::{self, Either, FutureExt, Shared};
 
+use super::account::AccountService;
 use super::ecash::EcashService;
 use crate::protocol::EngineError;
 
@@ -23,6 +24,7 @@ pub(super) struct Session {
     /// Resolves when the session ends.
     ended: Shared<oneshot::Receiver<()>>,
     pub(super) ecash: EcashService,
+    pub(super) account: AccountService,
 }
 
 /// Ends its session when dropped. Held by the engine alone, never by the
@@ -38,6 +40,7 @@ impl Session {
         let session = Self {
             ended: ended.shared(),
             ecash: EcashService::default(),
+            account: AccountService::default(),
         };
         (Rc::new(session), SessionEnd { _signal: end })
     }

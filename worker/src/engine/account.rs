@@ -1,0 +1,404 @@
+//! The account service: the Lightning account at the app's server, and the
+//! commands it answers.
+//!
+//! The client opens on the first account command after unlocking, with
+//! whatever signs for the user; opening asks the server what it offers and
+//! finishes the payments a closed tab left unanswered. The service lives in
+//! the unlocked session, so a lock drops the client and cancels its waits.
+
+use std::cell::RefCell;
+use std::str::FromStr;
+use std::time::Duration;
+
+use futures::lock::Mutex;
+use nostr::Url;
+
+use super::error::invalid;
+use super::identity::opened_mut;
+use super::Engine;
+use crate::account::api::{self, sat, sat_up};
+use crate::account::pending::{PendingPayment, PendingPayments};
+use crate::account::{AccountClient, AccountError, NOT_OFFERED};
+use crate::profiles::ProfileStores;
+use crate::protocol::{
+    AccountInvoice, AccountPayment, AccountQuote, Command, EcashState, EngineError, Event,
+    LightningAccount, Reply,
+};
+
+/// The vault secret holding the payments not answered for yet.
+const PENDING_PAYMENTS: &str = "account_payments";
+
+/// How long [`Command::WatchAccount`] waits before opening a failed stream
+/// again, at first and at most.
+const WATCH_RETRY_FIRST: Duration = Duration::from_secs(1);
+const WATCH_RETRY_MOST: Duration = Duration::from_secs(30);
+
+/// One session's account.
+#[derive(Default)]
+pub(super) struct AccountService {
+    /// The client, once opened; `None` inside when the server offers no
+    /// account.
+    client: RefCell<Option<Option<Opened>>>,
+    /// Serialises opening (and recovering).
+    opening: Mutex<()>,
+}
+
+/// An opened account client and what its server offers.
+#[derive(Clone)]
+struct Opened {
+    client: AccountClient,
+    lightning: bool,
+}
+
+impl<P: ProfileStores> Engine<P> {
+    /// Answers one account command.
+    pub(super) async fn answer_account(
+        &self,
+        account: &AccountService,
+        command: Command,
+    ) -> Result<Reply, EngineError> {
+        match command {
+            Command::GetAccount => self.account_reply(account).await,
+            Command::WatchAccount => self.watch_account(account).await,
+            Command::CreateAccountInvoice {
+                amount,
+                description,
+            } => {
+                self.create_account_invoice(account, amount, &description)
+                    .await
+            }
+            Command::AwaitAccountInvoice { id } => self.await_account_invoice(account, &id).await,
+            Command::QuoteAccountPayment { invoice, amount } => {
+                self.quote_account_payment(account, &invoice, amount).await
+            }
+            Command::PayFromAccount { invoice, amount } => {
+                self.pay_from_account(account, &invoice, amount).await
+            }
+            // The dispatch routes only account commands here.
+            other => Err(invalid(format!("not an account command: {other:?}"))),
+        }
+    }
+
+    async fn account_reply(&self, account: &AccountService) -> Result<Reply, EngineError> {
+        let Some(opened) = self.account(account).await? else {
+            return Ok(Reply::Account { account: None });
+        };
+        let view = opened.client.account().await?;
+        Ok(Reply::Account {
+            account: Some(LightningAccount {
+                balance: sat(view.balance_msat),
+                lightning: opened.lightning,
+            }),
+        })
+    }
+
+    /// Pushes every change of the account for as long as the session
+    /// lasts: a stream that fails or ends (the server restarting, the
+    /// network gone, a remote signer still connecting) is opened again,
+    /// waiting longer each time it failed at once. Answers only when the
+    /// server offers no account.
+    async fn watch_account(&self, account: &AccountService) -> Result<Reply, EngineError> {
+        let mut delay = WATCH_RETRY_FIRST;
+        loop {
+            match self.follow_account(account).await {
+                Err(EngineError::Account { code, .. }) if code == NOT_OFFERED => {
+                    return Ok(Reply::Done)
+                }
+                Err(EngineError::Locked) => return Err(EngineError::Locked),
+                // Followed for a while: the next failure starts afresh.
+                Ok(true) => delay = WATCH_RETRY_FIRST,
+                Ok(false) | Err(_) => {}
+            }
+            async_utility::time::sleep(delay).await;
+            delay = (delay * 2).min(WATCH_RETRY_MOST);
+        }
+    }
+
+    /// Follows the account's stream until it ends; whether any change came.
+    async fn follow_account(&self, account: &AccountService) -> Result<bool, EngineError> {
+        let opened = self.offered_account(account).await?;
+        let mut changes = opened.client.changes().await?;
+        let mut followed = false;
+        while let Some(changed) = changes.next().await {
+            let changed = changed?;
+            followed = true;
+            self.push(Event::Account {
+                account: LightningAccount {
+                    balance: sat(changed.balance_msat),
+                    lightning: opened.lightning,
+                },
+            });
+        }
+        Ok(followed)
+    }
+
+    async fn create_account_invoice(
+        &self,
+        account: &AccountService,
+        amount: u64,
+        description: &str,
+    ) -> Result<Reply, EngineError> {
+        let amount_msat = msat(amount)?;
+        let opened = self.offered_account(account).await?;
+        let invoice = opened
+            .client
+            .create_invoice(amount_msat, description.trim())
+            .await?;
+        let bolt11 = invoice.bolt11.clone().ok_or_else(|| {
+            AccountError::refused("lightning_unavailable", "the node made no invoice")
+        })?;
+        Ok(Reply::AccountInvoice {
+            invoice: AccountInvoice {
+                id: invoice.id,
+                invoice: bolt11,
+                amount: sat(invoice.amount_msat),
+                expiry: u64::try_from(invoice.expires_at).unwrap_or(0),
+            },
+        })
+    }
+
+    /// Waits for the invoice to be paid: it is read again at each change
+    /// the server announces (and once first, in case it was paid already).
+    async fn await_account_invoice(
+        &self,
+        account: &AccountService,
+        id: &str,
+    ) -> Result<Reply, EngineError> {
+        let opened = self.offered_account(account).await?;
+        let mut changes = opened.client.changes().await?;
+        loop {
+            let invoice = opened.client.invoice(id).await?;
+            match invoice.state.as_str() {
+                "settled" => {
+                    return Ok(Reply::AccountReceived {
+                        amount: sat(invoice.received_msat),
+                    })
+                }
+                "expired" => {
+                    return Err(AccountError::refused("invoice_expired", "").into());
+                }
+                _ => {}
+            }
+            match changes.next().await {
+                Some(changed) => {
+                    changed?;
+                }
+                None => {
+                    return Err(AccountError::Unreachable(
+                        "the server ended its stream of changes".to_owned(),
+                    )
+                    .into())
+                }
+            }
+        }
+    }
+
+    async fn quote_account_payment(
+        &self,
+        account: &AccountService,
+        invoice: &str,
+        amount: Option<u64>,
+    ) -> Result<Reply, EngineError> {
+        let invoice = checked_invoice(invoice)?;
+        let amount_msat = amount.map(payment_msat).transpose()?;
+        let opened = self.offered_account(account).await?;
+        let quote = opened.client.quote(&invoice, amount_msat).await?;
+        Ok(Reply::AccountQuote {
+            quote: quote_view(invoice, &quote),
+        })
+    }
+
+    /// Pays `invoice`: written down first, then asked of the server, then
+    /// forgotten once the server has answered for it.
+    async fn pay_from_account(
+        &self,
+        account: &AccountService,
+        invoice: &str,
+        amount: Option<u64>,
+    ) -> Result<Reply, EngineError> {
+        let invoice = checked_invoice(invoice)?;
+        let amount_msat = amount.map(payment_msat).transpose()?;
+        let opened = self.offered_account(account).await?;
+        // The same invoice tried again after an unclear answer keeps its
+        // key: if the first try reached the server, this is that payment.
+        let mut kept = self.pending_payments().await?;
+        let earlier = kept
+            .iter()
+            .find(|payment| payment.invoice == invoice)
+            .cloned();
+        let payment = match earlier {
+            Some(payment) => payment,
+            None => {
+                let payment = PendingPayment::new(&invoice, amount_msat)?;
+                kept.add(payment.clone());
+                self.keep_pending_payments(&kept).await?;
+                payment
+            }
+        };
+        let answer = self.ask_payment(&opened.client, &payment).await;
+        let payment = answer?;
+        Ok(Reply::AccountPayment { payment })
+    }
+
+    /// Asks the server for a kept payment and forgets it once the server
+    /// has answered for it (made it, or refused it: either way it is the
+    /// server's history now). Unanswered, it stays kept for the next try.
+    async fn ask_payment(
+        &self,
+        client: &AccountClient,
+        payment: &PendingPayment,
+    ) -> Result<AccountPayment, EngineError> {
+        let answer = client
+            .pay(&payment.invoice, payment.amount_msat, &payment.key)
+            .await;
+        if let Ok(_) | Err(AccountError::Refused { .. }) = &answer {
+            let mut kept = self.pending_payments().await?;
+            kept.remove(&payment.key);
+            self.keep_pending_payments(&kept).await?;
+        }
+        Ok(payment_view(&answer?))
+    }
+
+    /// The account's client, if the server offers an account.
+    pub(super) async fn account_client(
+        &self,
+        account: &AccountService,
+    ) -> Result<Option<AccountClient>, EngineError> {
+        Ok(self.account(account).await?.map(|opened| opened.client))
+    }
+
+    /// The account, or [`AccountError::NotOffered`].
+    async fn offered_account(&self, account: &AccountService) -> Result<Opened, EngineError> {
+        self.account(account)
+            .await?
+            .ok_or_else(|| AccountError::NotOffered.into())
+    }
+
+    /// The opened account client (`None`: the server offers no account),
+    /// opening it on first use.
+    async fn account(&self, account: &AccountService) -> Result<Option<Opened>, EngineError> {
+        let _opening = account.opening.lock().await;
+        if let Some(opened) = account.client.borrow().clone() {
+            return Ok(opened);
+        }
+        let Some(origin) = self.env.server.as_deref() else {
+            *account.client.borrow_mut() = Some(None);
+            return Ok(None);
+        };
+        let origin = Url::from_str(origin).map_err(invalid)?;
+        let signer = self.session.borrow().signer().ok_or_else(|| {
+            AccountError::Signer(
+                "nothing signs for you yet: a remote signer may still be connecting, or this \
+                 profile is read-only"
+                    .to_owned(),
+            )
+        })?;
+        let client = AccountClient::new(origin, signer);
+        let offered = client.offered().await?;
+        let opened = offered.accounts.then(|| Opened {
+            client,
+            lightning: offered.lightning,
+        });
+        if let Some(opened) = &opened {
+            self.recover_payments(&opened.client).await?;
+        }
+        *account.client.borrow_mut() = Some(opened.clone());
+        Ok(opened)
+    }
+
+    /// Asks again for every payment a closed tab left unanswered. One the
+    /// server still cannot be asked about stays kept for the next session.
+    async fn recover_payments(&self, client: &AccountClient) -> Result<(), EngineError> {
+        let kept = self.pending_payments().await?;
+        for payment in kept.iter() {
+            match self.ask_payment(client, payment).await {
+                Ok(_) | Err(EngineError::Account { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    async fn pending_payments(&self) -> Result<PendingPayments, EngineError> {
+        let guard = self.vault.lock().await;
+        let vault = guard.as_ref().ok_or(EngineError::Locked)?;
+        match vault.secret(PENDING_PAYMENTS).await? {
+            Some(bytes) => {
+                PendingPayments::from_bytes(&bytes).map_err(|error| EngineError::Storage {
+                    message: format!("the account's kept payments are damaged: {error}"),
+                })
+            }
+            None => Ok(PendingPayments::default()),
+        }
+    }
+
+    async fn keep_pending_payments(&self, payments: &PendingPayments) -> Result<(), EngineError> {
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard)?;
+        if payments.is_empty() {
+            vault.delete_secret(PENDING_PAYMENTS).await?;
+        } else {
+            vault
+                .put_secret(PENDING_PAYMENTS, &payments.to_bytes())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `invoice` as a BOLT11 string, or why it is not one. Checked here so a
+/// typo gets its message even while the server is out of reach.
+fn checked_invoice(invoice: &str) -> Result<String, EngineError> {
+    let invoice = invoice.trim();
+    let invoice = invoice
+        .get(..10)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("lightning:"))
+        .map_or(invoice, |_| &invoice[10..]);
+    cdk::Bolt11Invoice::from_str(invoice)
+        .map_err(|error| invalid(format!("this is not a Lightning invoice ({error})")))?;
+    Ok(invoice.to_owned())
+}
+
+/// `amount` sat in msat.
+fn msat(amount: u64) -> Result<u64, EngineError> {
+    amount
+        .checked_mul(1000)
+        .ok_or_else(|| invalid(format!("{amount} sat is more than any server allows")))
+}
+
+/// A payment's `amount` sat in msat: more than nothing.
+fn payment_msat(amount: u64) -> Result<u64, EngineError> {
+    if amount == 0 {
+        return Err(invalid("say how many sat to pay: more than 0"));
+    }
+    msat(amount)
+}
+
+fn quote_view(invoice: String, quote: &api::Quote) -> AccountQuote {
+    AccountQuote {
+        invoice,
+        amount: sat(quote.amount_msat),
+        fee_reserve: sat_up(quote.fee_reserve_msat),
+        internal: quote.route == "internal",
+        description: quote.description.clone(),
+    }
+}
+
+pub(super) fn payment_view(payment: &api::Payment) -> AccountPayment {
+    AccountPayment {
+        id: payment.id.clone(),
+        amount: sat(payment.amount_msat),
+        fee: sat_up(payment.fee_msat),
+        state: state(&payment.state),
+        failure: payment.failure.clone(),
+    }
+}
+
+/// A movement's state as the app shows it.
+pub(super) fn state(state: &str) -> EcashState {
+    match state {
+        "succeeded" | "settled" => EcashState::Done,
+        "failed" => EcashState::Failed,
+        _ => EcashState::Pending,
+    }
+}
