@@ -50,8 +50,17 @@ async function npubOf(page: Page): Promise<string> {
   return (await npub(page).getAttribute("data-npub"))!;
 }
 
+/** Picks the dev mint in a wallet select ("Receive into", "Pay from"),
+ * which starts on the Lightning account. */
+async function pickDevMint(page: Page, label: string) {
+  const select = page.getByLabel(label);
+  const mint = await select.locator("option", { hasText: "Flash dev mint" }).getAttribute("value");
+  await select.selectOption(mint!);
+}
+
 async function fund(page: Page, amount: number) {
   await go(page, "Receive");
+  await pickDevMint(page, "Receive into");
   await page.getByLabel("Amount (sat)").fill(String(amount));
   await page.getByRole("button", { name: "Create invoice" }).click();
   await expect(page.getByTestId("invoice")).toHaveText(/^ln/);
@@ -123,6 +132,7 @@ test("a user pays a Lightning invoice after seeing the fee", async ({ browser, b
   await fund(alice, 100);
   await go(alice, "Send");
   await alice.getByRole("radio", { name: "Lightning invoice" }).check();
+  await pickDevMint(alice, "Pay from");
   // Someone else's invoice, which the dev mint's fake Lightning node pays.
   const { invoice } = await (await request.get("/api/dev/invoice?sat=30")).json();
   await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(invoice);

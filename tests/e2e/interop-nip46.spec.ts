@@ -2,51 +2,10 @@
 // Node on the dev relay; the key never reaches the browser. Two ways in: the
 // signer's bunker:// link pasted into the app, and the app's nostrconnect://
 // code answered by the signer (as Amber or nsec.app do once it is scanned).
-import { finalizeEvent, generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
-import * as nip44 from "nostr-tools/nip44";
+import { generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import { createNostrConnectURI } from "nostr-tools/nip46";
-import type { Relay } from "nostr-tools/relay";
 import { test, expect, choosePassphrase, npub, unlock } from "./fixtures";
-import { devRelay } from "./nostr-tools";
-
-/** Sends `message` (JSON) from `from` to `to` as a NIP-46 event. */
-async function send(relay: Relay, from: Uint8Array, to: string, message: object) {
-  await relay.publish(
-    finalizeEvent(
-      {
-        kind: 24133,
-        created_at: Math.floor(Date.now() / 1000),
-        tags: [["p", to]],
-        content: nip44.encrypt(JSON.stringify(message), nip44.getConversationKey(from, to)),
-      },
-      from,
-    ),
-  );
-}
-
-/**
- * A remote signer with key `signer`, signing for `user`: answers the NIP-46
- * requests addressed to it, noting each method in `asked`. Resolves once it
- * listens.
- */
-function remoteSigner(relay: Relay, signer: Uint8Array, user: Uint8Array, asked: string[]): Promise<void> {
-  return new Promise<void>((listening) => {
-    relay.subscribe([{ kinds: [24133], "#p": [getPublicKey(signer)] }], {
-      oneose: () => listening(),
-      onevent: async (event) => {
-        const key = nip44.getConversationKey(signer, event.pubkey);
-        const call = JSON.parse(nip44.decrypt(event.content, key));
-        asked.push(call.method);
-        const answer: { id: string; result?: string; error?: string } = { id: call.id };
-        if (call.method === "connect") answer.result = "ack";
-        else if (call.method === "get_public_key") answer.result = getPublicKey(user);
-        else if (call.method === "sign_event") answer.result = JSON.stringify(finalizeEvent(JSON.parse(call.params[0]), user));
-        else answer.error = `unsupported: ${call.method}`;
-        await send(relay, signer, event.pubkey, answer);
-      },
-    });
-  });
-}
+import { devRelay, remoteSigner, send } from "./nostr-tools";
 
 test("the app connects a bunker:// remote signer and uses it to message", async ({ page, request }) => {
   const { relay, url } = await devRelay(request);

@@ -1,6 +1,7 @@
 // nostr-tools in Node, talking to the relay `server --dev` runs.
 import WebSocket from "ws";
-import { nip19 } from "nostr-tools";
+import { finalizeEvent, getPublicKey, nip19 } from "nostr-tools";
+import * as nip44 from "nostr-tools/nip44";
 import { Relay, useWebSocketImplementation } from "nostr-tools/relay";
 import type { APIRequestContext, Page } from "@playwright/test";
 import { restoreWallet, npub, openChat } from "./fixtures";
@@ -22,4 +23,43 @@ export async function appUser(page: Page): Promise<string> {
   const own = await npub(page).getAttribute("data-npub");
   await openChat(page);
   return nip19.decode(own!).data as string;
+}
+
+/** Sends `message` (JSON) from `from` to `to` as a NIP-46 event. */
+export async function send(relay: Relay, from: Uint8Array, to: string, message: object) {
+  await relay.publish(
+    finalizeEvent(
+      {
+        kind: 24133,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [["p", to]],
+        content: nip44.encrypt(JSON.stringify(message), nip44.getConversationKey(from, to)),
+      },
+      from,
+    ),
+  );
+}
+
+/**
+ * A remote signer with key `signer`, signing for `user`: answers the NIP-46
+ * requests addressed to it, noting each method in `asked`. Resolves once it
+ * listens.
+ */
+export function remoteSigner(relay: Relay, signer: Uint8Array, user: Uint8Array, asked: string[]): Promise<void> {
+  return new Promise<void>((listening) => {
+    relay.subscribe([{ kinds: [24133], "#p": [getPublicKey(signer)] }], {
+      oneose: () => listening(),
+      onevent: async (event) => {
+        const key = nip44.getConversationKey(signer, event.pubkey);
+        const call = JSON.parse(nip44.decrypt(event.content, key));
+        asked.push(call.method);
+        const answer: { id: string; result?: string; error?: string } = { id: call.id };
+        if (call.method === "connect") answer.result = "ack";
+        else if (call.method === "get_public_key") answer.result = getPublicKey(user);
+        else if (call.method === "sign_event") answer.result = JSON.stringify(finalizeEvent(JSON.parse(call.params[0]), user));
+        else answer.error = `unsupported: ${call.method}`;
+        await send(relay, signer, event.pubkey, answer);
+      },
+    });
+  });
 }

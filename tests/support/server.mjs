@@ -17,10 +17,12 @@ const SERVER_BIN =
 
 /**
  * @param {string} [dist] the directory of the built app to serve
- * @returns {Promise<{ url: string, stop(): Promise<void> }>}
+ * @param {{ listen?: string, args?: string[] }} [options] where to listen
+ *   (a free port by default) and further flags (`--database …`, say)
+ * @returns {Promise<{ url: string, stop(): Promise<void>, kill(): Promise<void> }>}
  */
-export async function startServer(dist = BUILT_DIST) {
-  const child = spawn(SERVER_BIN, ["--dev", "--listen", "127.0.0.1:0", "--dist", dist], {
+export async function startServer(dist = BUILT_DIST, { listen = "127.0.0.1:0", args = [] } = {}) {
+  const child = spawn(SERVER_BIN, ["--dev", "--listen", listen, "--dist", dist, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -36,6 +38,11 @@ export async function startServer(dist = BUILT_DIST) {
     url,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    /** Kills the process at once, as a crash would. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },
   };

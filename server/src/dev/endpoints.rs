@@ -29,6 +29,8 @@ pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
         .route("/invoice", get(someone_elses_invoice))
         .route("/lightning/invoice", get(outside_invoice))
         .route("/lightning/pay", post(outside_pays))
+        .route("/lightning/hold", post(outside_holds))
+        .route("/lightning/release", post(outside_releases))
         .with_state(outside)
 }
 
@@ -87,6 +89,52 @@ async fn outside_pays(
         PaymentStatus::InFlight => "in_flight",
     };
     Ok(Json(Paid { status }))
+}
+
+/// The body of `POST /api/dev/lightning/hold`.
+#[derive(Deserialize, Serialize)]
+struct HoldRequest {
+    hold: bool,
+}
+
+/// `POST /api/dev/lightning/hold`: while `hold`, the outside world is an
+/// offline payee: payments to its invoices stay in flight until released.
+async fn outside_holds(
+    State(outside): State<Node>,
+    body: Result<Json<HoldRequest>, JsonRejection>,
+) -> Result<Json<HoldRequest>, ApiError> {
+    let Json(request) = body.map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    outside.hold_payments(request.hold);
+    Ok(Json(request))
+}
+
+/// The body of `POST /api/dev/lightning/release`.
+#[derive(Deserialize)]
+struct ReleaseRequest {
+    /// Settle the held payments (true) or fail them (false).
+    settle: bool,
+}
+
+/// What `POST /api/dev/lightning/release` did.
+#[derive(Serialize)]
+struct Released {
+    released: usize,
+}
+
+/// `POST /api/dev/lightning/release`: the outside world settles, or fails,
+/// every payment it holds.
+async fn outside_releases(
+    State(outside): State<Node>,
+    body: Result<Json<ReleaseRequest>, JsonRejection>,
+) -> Result<Json<Released>, ApiError> {
+    let Json(request) = body.map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let released = if request.settle {
+        outside.settle_held()
+    } else {
+        outside.fail_held()
+    }
+    .map_err(|err| ApiError::BadRequest(err.to_string()))?;
+    Ok(Json(Released { released }))
 }
 
 /// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for

@@ -1,0 +1,217 @@
+// The Lightning account at the server, in the browser: receiving from the
+// outside world (the dev Lightning network's other node) with a live
+// "Received", paying it after seeing the fee, two users paying each other
+// inside the server, a payment the payee holds, bad input refused with its
+// reason; signed in with a local key, a NIP-07 extension and a NIP-46
+// remote signer (nostr-tools), since every request is a NIP-98 signature.
+import { finalizeEvent, generateSecretKey, getPublicKey, nip19, verifyEvent } from "nostr-tools";
+import { generateSeedWords } from "nostr-tools/nip06";
+import type { APIRequestContext, Browser, BrowserContext, Page } from "@playwright/test";
+import { test, expect, choosePassphrase, npub, restoreWallet } from "./fixtures";
+import { devRelay, remoteSigner } from "./nostr-tools";
+
+const contexts: BrowserContext[] = [];
+test.afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+async function newPage(browser: Browser, baseURL: string | undefined): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
+  contexts.push(context);
+  return context.newPage();
+}
+
+const go = (page: Page, where: string) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: where }).click();
+
+/** A user with a fresh seed (so a fresh account) in a context of their own. */
+async function user(browser: Browser, baseURL: string | undefined): Promise<Page> {
+  const page = await newPage(browser, baseURL);
+  await page.goto("/");
+  await restoreWallet(page, generateSeedWords());
+  await expect(page.getByTestId("account-balance")).toHaveText("Lightning account: 0 sat");
+  return page;
+}
+
+/** An invoice of the user's account, shown on Receive. */
+async function accountInvoice(page: Page, sat: number): Promise<string> {
+  await go(page, "Receive");
+  await expect(page.getByLabel("Receive into")).toHaveValue("account");
+  await page.getByLabel("Amount (sat)").fill(String(sat));
+  await page.getByRole("button", { name: "Create invoice" }).click();
+  const invoice = (await page.getByTestId("invoice").textContent()) ?? "";
+  expect(invoice).toMatch(/^lnbcrt/);
+  return invoice;
+}
+
+/** The outside world pays `sat` into the user's account; the app sees it. */
+async function receiveFromOutside(page: Page, request: APIRequestContext, sat: number) {
+  const invoice = await accountInvoice(page, sat);
+  const paid = await request.post("/api/dev/lightning/pay", { data: { invoice } });
+  expect((await paid.json()).status).toBe("succeeded");
+  await expect(page.getByTestId("received-lightning")).toHaveText(`Received ${sat} sat`);
+}
+
+/** Pastes `invoice` on Send and asks what paying it from the account costs. */
+async function review(page: Page, invoice: string) {
+  await go(page, "Send");
+  await page.getByRole("radio", { name: "Lightning invoice" }).check();
+  await expect(page.getByLabel("Pay from")).toHaveValue("account");
+  await page.getByRole("textbox", { name: "Lightning invoice" }).fill(invoice);
+  await page.getByRole("button", { name: "Review payment" }).click();
+}
+
+async function expectAccount(page: Page, sat: number) {
+  await go(page, "Home");
+  await expect(page.getByTestId("account-balance")).toHaveText(`Lightning account: ${sat} sat`);
+}
+
+const outsideInvoice = async (request: APIRequestContext, sat: number): Promise<string> =>
+  (await (await request.get(`/api/dev/lightning/invoice?sat=${sat}`)).json()).invoice;
+
+test("a user receives from the outside world live, and pays it after seeing the fee", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  await receiveFromOutside(alice, request, 100);
+  await expectAccount(alice, 100);
+
+  await review(alice, await outsideInvoice(request, 30));
+  await expect(alice.getByTestId("melt-amount")).toHaveText("Pay 30 sat");
+  // 1 % with a 2 sat floor, held back; the dev network takes 1 sat and
+  // 0.1 % (1.03 sat, shown rounded up as the balance is rounded down).
+  await expect(alice.getByTestId("melt-fee")).toHaveText("Lightning fee: at most 2 sat; what is not used comes back");
+  await alice.getByRole("button", { name: "Pay", exact: true }).click();
+  await expect(alice.getByTestId("paid")).toHaveText("Paid 30 sat (fee 2 sat)");
+  await expectAccount(alice, 68);
+
+  const history = alice.getByTestId("history");
+  await expect(history.getByTestId("history-entry")).toHaveCount(2);
+  await expect(history.getByTestId("history-entry").first()).toContainText("Paid by Lightning");
+  await expect(history.getByTestId("history-entry").first()).toContainText("−30 sat");
+  await expect(history.getByTestId("history-entry").first()).toContainText("fee 2 sat");
+  await expect(history.getByTestId("history-entry").last()).toContainText("Received by Lightning");
+  await expect(history.getByTestId("history-entry").last()).toContainText("+100 sat");
+  await expect(history).toContainText("Lightning account");
+});
+
+test("two users of the server pay each other instantly and without fee", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  const bob = await user(browser, baseURL);
+  await receiveFromOutside(alice, request, 100);
+
+  // Bob's invoice stays on his screen while Alice pays it.
+  const invoice = await accountInvoice(bob, 40);
+  await review(alice, invoice);
+  await expect(alice.getByTestId("melt-fee")).toHaveText("To another user of this server: instant, no fee");
+  await alice.getByRole("button", { name: "Pay", exact: true }).click();
+  await expect(alice.getByTestId("paid")).toHaveText("Paid 40 sat (fee 0 sat)");
+  await expect(bob.getByTestId("received-lightning")).toHaveText("Received 40 sat");
+
+  await expectAccount(alice, 60);
+  await expectAccount(bob, 40);
+  // Paying the same invoice again is refused: it is paid.
+  await review(alice, invoice);
+  await expect(alice.getByRole("alert")).toContainText("already paid");
+  await expectAccount(alice, 60);
+});
+
+test("bad invoices and payments beyond the balance are refused with the reason, and nothing moves", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  await receiveFromOutside(alice, request, 20);
+
+  await review(alice, "lnbcrt1notaninvoice");
+  await expect(alice.getByRole("alert")).toContainText("not a Lightning invoice");
+
+  // The dev mint's invoice is for Bitcoin's main network; this server is on regtest.
+  const { invoice: mainnet } = await (await request.get("/api/dev/invoice?sat=5")).json();
+  await review(alice, mainnet);
+  await expect(alice.getByRole("alert")).toContainText("another Bitcoin network");
+
+  await review(alice, await outsideInvoice(request, 500));
+  await expect(alice.getByTestId("melt-amount")).toHaveText("Pay 500 sat");
+  await alice.getByRole("button", { name: "Pay", exact: true }).click();
+  await expect(alice.getByRole("alert")).toContainText("not enough in your account");
+
+  await go(alice, "Receive");
+  await alice.getByLabel("Amount (sat)").fill("0");
+  await expect(alice.getByRole("button", { name: "Create invoice" })).toBeDisabled();
+  await alice.getByLabel("Amount (sat)").fill("99999999");
+  await alice.getByRole("button", { name: "Create invoice" }).click();
+  await expect(alice.getByRole("alert")).toContainText("outside what this server allows");
+
+  await expectAccount(alice, 20);
+});
+
+test("a payment the payee holds is pending, then settles, the balance following live", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  await receiveFromOutside(alice, request, 2000);
+  await request.post("/api/dev/lightning/hold", { data: { hold: true } });
+  try {
+    await review(alice, await outsideInvoice(request, 1000));
+    await expect(alice.getByTestId("melt-fee")).toContainText("at most 10 sat");
+    await alice.getByRole("button", { name: "Pay", exact: true }).click();
+    await expect(alice.getByTestId("paid")).toHaveText("Payment on its way: the history shows when it arrives");
+    await expectAccount(alice, 990); // 1000 and the 10 sat fee reserve, held
+    await expect(alice.getByTestId("history-entry").first()).toHaveAttribute("data-state", "pending");
+
+    expect((await (await request.post("/api/dev/lightning/release", { data: { settle: true } })).json()).released).toBe(1);
+    // No reload: the server's change reaches the open app; the fee was
+    // 2 sat (1 sat and 0.1 %), the rest of the reserve came back.
+    await expect(alice.getByTestId("account-balance")).toHaveText("Lightning account: 998 sat");
+    await expect(alice.getByTestId("history-entry").first()).toHaveAttribute("data-state", "done");
+    await expect(alice.getByTestId("history-entry").first()).toContainText("fee 2 sat");
+  } finally {
+    await request.post("/api/dev/lightning/hold", { data: { hold: false } });
+  }
+});
+
+test("signed in with a NIP-07 extension, the account works the same, each request signed by it", async ({ page, request }) => {
+  const secret = generateSecretKey();
+  const pubkey = getPublicKey(secret);
+  const signed: ReturnType<typeof finalizeEvent>[] = [];
+  await page.exposeFunction("nostrToolsSign", (event: Parameters<typeof finalizeEvent>[0]) => {
+    const result = finalizeEvent(event, secret);
+    signed.push(result);
+    return result;
+  });
+  await page.addInitScript((pubkey) => {
+    (window as any).nostr = {
+      getPublicKey: async () => pubkey,
+      signEvent: async (event: unknown) => (window as any).nostrToolsSign(event),
+    };
+  }, pubkey);
+  await page.goto("/");
+  await page.getByRole("button", { name: "Sign in with extension (NIP-07)" }).click();
+  await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(pubkey));
+  await expect(page.getByTestId("account-balance")).toHaveText("Lightning account: 0 sat");
+
+  await receiveFromOutside(page, request, 21);
+  await expectAccount(page, 21);
+  const auth = signed.filter((event) => event.kind === 27235);
+  expect(auth.length).toBeGreaterThan(0);
+  for (const event of auth) {
+    expect(verifyEvent(event)).toBe(true);
+    expect(event.tags.find(([name]) => name === "u")?.[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/(account|config)/);
+  }
+});
+
+test("signed in with a NIP-46 remote signer, the account works the same", async ({ page, request }) => {
+  const { relay, url } = await devRelay(request);
+  const bunker = generateSecretKey();
+  const user = generateSecretKey();
+  const asked: string[] = [];
+  try {
+    await remoteSigner(relay, bunker, user, asked);
+    await page.goto("/");
+    await page.getByText("Other ways in").click();
+    await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
+    await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${getPublicKey(bunker)}?relay=${encodeURIComponent(url)}`);
+    await choosePassphrase(page);
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(getPublicKey(user)));
+
+    await receiveFromOutside(page, request, 12);
+    await expectAccount(page, 12);
+  } finally {
+    relay.close();
+  }
+});
