@@ -7,6 +7,7 @@
 
 use std::rc::Rc;
 
+use cdk::lightning_invoice::Currency;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use wasm_bindgen::prelude::*;
@@ -62,12 +63,24 @@ async fn run() {
         .map(|dev| dev.relays.clone())
         .filter(|relays| !relays.is_empty())
         .unwrap_or_else(|| vec![NIP46_RELAY.to_owned()]);
+    let network = match dev.as_ref().and_then(|dev| dev.network.as_deref()) {
+        Some("regtest") => Currency::Regtest,
+        Some("signet") => Currency::Signet,
+        Some("testnet") => Currency::BitcoinTestnet,
+        _ => Currency::Bitcoin,
+    };
     let mints = dev.map(|dev| dev.mints).unwrap_or_default();
     let (events, mut pushed) = mpsc::unbounded();
     let engine = Rc::new(Engine::new(
         IndexedDbProfiles::default(),
         events,
-        browser_environment(relays, signer_relays, mints, scope.location().origin()),
+        browser_environment(
+            relays,
+            signer_relays,
+            mints,
+            network,
+            scope.location().origin(),
+        ),
     ));
 
     spawn_local({
@@ -105,6 +118,9 @@ struct DevConfig {
     relays: Vec<String>,
     #[serde(default)]
     mints: Vec<String>,
+    /// The chain the dev services' invoices are for.
+    #[serde(default)]
+    network: Option<String>,
 }
 
 /// What the server advertises for development, if it does.
@@ -127,6 +143,7 @@ fn browser_environment(
     relays: Vec<String>,
     signer_relays: Vec<String>,
     mints: Vec<String>,
+    network: Currency,
     server: String,
 ) -> Environment {
     Environment {
@@ -136,6 +153,7 @@ fn browser_environment(
         relays,
         signer_relays,
         mints,
+        network,
         server: Some(server),
     }
 }

@@ -64,7 +64,7 @@ impl AccountError {
             "amount_mismatch" => "this invoice names its own amount: pay it as it is",
             "amount_out_of_range" => "this amount is outside what this server allows",
             "own_invoice" => "this is your own invoice",
-            "invoice_not_payable" => "this invoice cannot be paid",
+            "invoice_not_payable" => "this invoice of this server is paid already, or expired",
             "invoice_already_paid" => "this invoice is already paid",
             "lightning_unavailable" => "this server's Lightning node is not available right now",
             "rate_limited" => "too many requests: wait a moment and try again",

@@ -79,8 +79,8 @@ pub enum EcashError {
     BadDleq,
     #[error("this is not a Lightning invoice ({0})")]
     NotAnInvoice(String),
-    #[error("this invoice is for {0}, not Bitcoin: it cannot be paid from this wallet")]
-    WrongNetwork(String),
+    #[error("this invoice is for {found}, and this wallet pays {expected} invoices: it cannot be paid from here")]
+    WrongNetwork { found: String, expected: String },
     #[error("the Lightning payment failed; the eCash it would have spent is still yours")]
     PaymentFailed,
     #[error("the invoice expired before it was paid; ask for a new one")]
@@ -97,15 +97,23 @@ pub enum EcashError {
 pub struct Wallets {
     store: Store,
     seed: Zeroizing<[u8; 64]>,
+    /// The chain the invoices it pays must be for.
+    network: Currency,
     wallets: RefCell<BTreeMap<MintUrl, Wallet>>,
 }
 
 impl Wallets {
-    /// The wallets of every mint in `store`; no network.
-    pub async fn open(store: Store, seed: Zeroizing<[u8; 64]>) -> Result<Self, EcashError> {
+    /// The wallets of every mint in `store`, paying invoices for `network`
+    /// (Bitcoin; regtest in `--dev`); no network yet.
+    pub async fn open(
+        store: Store,
+        seed: Zeroizing<[u8; 64]>,
+        network: Currency,
+    ) -> Result<Self, EcashError> {
         let wallets = Self {
             store,
             seed,
+            network,
             wallets: RefCell::default(),
         };
         let mints = wallets.store.get_mints().await.map_err(store_error)?;
@@ -429,17 +437,13 @@ impl Wallets {
             .unwrap_or(invoice);
         let parsed = cdk::Bolt11Invoice::from_str(invoice)
             .map_err(|error| EcashError::NotAnInvoice(error.to_string()))?;
-        // Mints pay Bitcoin invoices; one for a test network would fail at
-        // the mint, or worse, at a mint that does not check.
-        let network = match parsed.currency() {
-            Currency::Bitcoin => None,
-            Currency::BitcoinTestnet => Some("Bitcoin testnet"),
-            Currency::Regtest => Some("regtest"),
-            Currency::Simnet => Some("simnet"),
-            Currency::Signet => Some("signet"),
-        };
-        if let Some(network) = network {
-            return Err(EcashError::WrongNetwork(network.to_owned()));
+        // An invoice for another chain would fail at the mint, or worse,
+        // at a mint that does not check.
+        if parsed.currency() != self.network {
+            return Err(EcashError::WrongNetwork {
+                found: chain_name(&parsed.currency()).to_owned(),
+                expected: chain_name(&self.network).to_owned(),
+            });
         }
         let quote = wallet
             .melt_quote(
@@ -778,5 +782,16 @@ fn from_cdk(url: &MintUrl, error: cdk::Error) -> EcashError {
         },
         Error::Database(error) => store_error(error),
         other => refused(url, other),
+    }
+}
+
+/// A chain's name, as the user reads it.
+fn chain_name(network: &Currency) -> &'static str {
+    match network {
+        Currency::Bitcoin => "Bitcoin",
+        Currency::BitcoinTestnet => "Bitcoin testnet",
+        Currency::Regtest => "regtest",
+        Currency::Simnet => "simnet",
+        Currency::Signet => "signet",
     }
 }

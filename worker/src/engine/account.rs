@@ -24,6 +24,7 @@ use crate::protocol::{
     AccountInvoice, AccountPayment, AccountQuote, Command, EcashState, EngineError, Event,
     LightningAccount, Reply,
 };
+use crate::vault::VaultState;
 
 /// The vault secret holding the payments not answered for yet.
 const PENDING_PAYMENTS: &str = "account_payments";
@@ -41,6 +42,11 @@ pub(super) struct AccountService {
     client: RefCell<Option<Option<Opened>>>,
     /// Serialises opening (and recovering).
     opening: Mutex<()>,
+    /// The payments not answered for yet, for a profile whose vault has no
+    /// passphrase to seal them under (signed in with an extension, no seed
+    /// yet): kept for the session only. The server still pays an invoice
+    /// at most once, whatever the key.
+    unsealed: RefCell<PendingPayments>,
 }
 
 /// An opened account client and what its server offers.
@@ -221,7 +227,7 @@ impl<P: ProfileStores> Engine<P> {
         let opened = self.offered_account(account).await?;
         // The same invoice tried again after an unclear answer keeps its
         // key: if the first try reached the server, this is that payment.
-        let mut kept = self.pending_payments().await?;
+        let mut kept = self.pending_payments(account).await?;
         let earlier = kept
             .iter()
             .find(|payment| payment.invoice == invoice)
@@ -231,11 +237,11 @@ impl<P: ProfileStores> Engine<P> {
             None => {
                 let payment = PendingPayment::new(&invoice, amount_msat)?;
                 kept.add(payment.clone());
-                self.keep_pending_payments(&kept).await?;
+                self.keep_pending_payments(account, &kept).await?;
                 payment
             }
         };
-        let answer = self.ask_payment(&opened.client, &payment).await;
+        let answer = self.ask_payment(account, &opened.client, &payment).await;
         let payment = answer?;
         Ok(Reply::AccountPayment { payment })
     }
@@ -245,6 +251,7 @@ impl<P: ProfileStores> Engine<P> {
     /// server's history now). Unanswered, it stays kept for the next try.
     async fn ask_payment(
         &self,
+        account: &AccountService,
         client: &AccountClient,
         payment: &PendingPayment,
     ) -> Result<AccountPayment, EngineError> {
@@ -252,9 +259,9 @@ impl<P: ProfileStores> Engine<P> {
             .pay(&payment.invoice, payment.amount_msat, &payment.key)
             .await;
         if let Ok(_) | Err(AccountError::Refused { .. }) = &answer {
-            let mut kept = self.pending_payments().await?;
+            let mut kept = self.pending_payments(account).await?;
             kept.remove(&payment.key);
-            self.keep_pending_payments(&kept).await?;
+            self.keep_pending_payments(account, &kept).await?;
         }
         Ok(payment_view(&answer?))
     }
@@ -300,7 +307,7 @@ impl<P: ProfileStores> Engine<P> {
             lightning: offered.lightning,
         });
         if let Some(opened) = &opened {
-            self.recover_payments(&opened.client).await?;
+            self.recover_payments(account, &opened.client).await?;
         }
         *account.client.borrow_mut() = Some(opened.clone());
         Ok(opened)
@@ -308,10 +315,14 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Asks again for every payment a closed tab left unanswered. One the
     /// server still cannot be asked about stays kept for the next session.
-    async fn recover_payments(&self, client: &AccountClient) -> Result<(), EngineError> {
-        let kept = self.pending_payments().await?;
+    async fn recover_payments(
+        &self,
+        account: &AccountService,
+        client: &AccountClient,
+    ) -> Result<(), EngineError> {
+        let kept = self.pending_payments(account).await?;
         for payment in kept.iter() {
-            match self.ask_payment(client, payment).await {
+            match self.ask_payment(account, client, payment).await {
                 Ok(_) | Err(EngineError::Account { .. }) => {}
                 Err(error) => return Err(error),
             }
@@ -319,9 +330,17 @@ impl<P: ProfileStores> Engine<P> {
         Ok(())
     }
 
-    async fn pending_payments(&self) -> Result<PendingPayments, EngineError> {
+    async fn pending_payments(
+        &self,
+        account: &AccountService,
+    ) -> Result<PendingPayments, EngineError> {
         let guard = self.vault.lock().await;
         let vault = guard.as_ref().ok_or(EngineError::Locked)?;
+        match vault.state() {
+            VaultState::Empty => return Ok(account.unsealed.borrow().clone()),
+            VaultState::Locked => return Err(EngineError::Locked),
+            VaultState::Unlocked => {}
+        }
         match vault.secret(PENDING_PAYMENTS).await? {
             Some(bytes) => {
                 PendingPayments::from_bytes(&bytes).map_err(|error| EngineError::Storage {
@@ -332,15 +351,24 @@ impl<P: ProfileStores> Engine<P> {
         }
     }
 
-    async fn keep_pending_payments(&self, payments: &PendingPayments) -> Result<(), EngineError> {
+    async fn keep_pending_payments(
+        &self,
+        account: &AccountService,
+        payments: &PendingPayments,
+    ) -> Result<(), EngineError> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard)?;
-        if payments.is_empty() {
-            vault.delete_secret(PENDING_PAYMENTS).await?;
-        } else {
-            vault
-                .put_secret(PENDING_PAYMENTS, &payments.to_bytes())
-                .await?;
+        match vault.state() {
+            VaultState::Empty => *account.unsealed.borrow_mut() = payments.clone(),
+            VaultState::Locked => return Err(EngineError::Locked),
+            VaultState::Unlocked if payments.is_empty() => {
+                vault.delete_secret(PENDING_PAYMENTS).await?
+            }
+            VaultState::Unlocked => {
+                vault
+                    .put_secret(PENDING_PAYMENTS, &payments.to_bytes())
+                    .await?
+            }
         }
         Ok(())
     }

@@ -125,7 +125,8 @@ impl<P: ProfileStores> Engine<P> {
             .await
             .map_err(storage_error)?;
         let store = CashuStore::open(persistence).await.map_err(storage_error)?;
-        let wallets = Rc::new(Wallets::open(Arc::new(store), seed).await?);
+        let wallets =
+            Rc::new(Wallets::open(Arc::new(store), seed, self.env.network.clone()).await?);
         *ecash.problems.borrow_mut() = wallets.recover().await;
         // Locked meanwhile: these wallets belong to a closed session.
         if !self.is_unlocked().await {

@@ -55,6 +55,9 @@ pub struct Environment {
     pub signer_relays: Vec<String>,
     /// Mints to suggest to a user who has none (the dev mint in `--dev`).
     pub mints: Vec<String>,
+    /// The chain Lightning invoices must be for: Bitcoin, or regtest where
+    /// the dev services say so.
+    pub network: cdk::lightning_invoice::Currency,
     /// The origin of the server the app came from, whose Lightning account
     /// service the engine uses (if it offers one); `None`: no server.
     pub server: Option<String>,

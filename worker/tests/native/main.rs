@@ -25,6 +25,7 @@ mod protocol;
 #[path = "../vault_behaviour/mod.rs"]
 mod vault_behaviour;
 
+mod account;
 mod bunker;
 mod cashu_store;
 mod contacts;

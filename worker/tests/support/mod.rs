@@ -91,6 +91,7 @@ pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>)
             signer_relays: relays.clone(),
             relays,
             mints: Vec::new(),
+            network: cdk::lightning_invoice::Currency::Bitcoin,
             server: None,
         },
     );
