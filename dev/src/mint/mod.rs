@@ -219,15 +219,29 @@ impl DevMint {
         self.router.clone()
     }
 
-    /// Starts a mint in a fresh temporary directory and serves it on an
-    /// ephemeral port of 127.0.0.1, at `http://127.0.0.1:<port>`, for tests.
-    /// It stops serving, and its directory is removed, when the returned
-    /// [`RunningMint`] is dropped.
+    /// Starts a fake-Lightning mint ([`DevMint::new`]) in a fresh temporary
+    /// directory and serves it on an ephemeral port of 127.0.0.1, at
+    /// `http://127.0.0.1:<port>`, for tests. It stops serving, and its
+    /// directory is removed, when the returned [`RunningMint`] is dropped.
     pub async fn spawn_standalone() -> Result<RunningMint, DevMintError> {
+        Self::spawn(None).await
+    }
+
+    /// As [`DevMint::spawn_standalone`], with `node` of a dev Lightning
+    /// network as the mint's node ([`DevMint::on_network`]).
+    pub async fn spawn_on_network(node: Node) -> Result<RunningMint, DevMintError> {
+        Self::spawn(Some(node)).await
+    }
+
+    async fn spawn(node: Option<Node>) -> Result<RunningMint, DevMintError> {
         let dir = tempfile::tempdir()?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let mint = Self::new(&format!("http://{addr}"), dir.path()).await?;
+        let url = format!("http://{addr}");
+        let mint = match node {
+            Some(node) => Self::on_network(&url, dir.path(), node).await?,
+            None => Self::new(&url, dir.path()).await?,
+        };
 
         let server = tokio::spawn(axum::serve(listener, mint.router()).into_future());
         Ok(RunningMint {
