@@ -2,7 +2,8 @@
 //! services a real deployment talks to. Nothing here ships outside `--dev`
 //! and tests.
 //!
-//! - [`mint`]: a real Cashu mint (cdk), whose Lightning is fake.
+//! - [`mint`]: a real Cashu mint (cdk), whose Lightning node is a node of
+//!   the simulated network, or fake (its invoices pay themselves).
 //! - [`lightning`]: a simulated Lightning network, reached through an LND
 //!   REST stand-in.
 

@@ -26,7 +26,8 @@ pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
                 async move { Json(config) }
             }),
         )
-        .route("/invoice", get(someone_elses_invoice))
+        // The older name, kept for what already uses it.
+        .route("/invoice", get(outside_invoice))
         .route("/lightning/invoice", get(outside_invoice))
         .route("/lightning/pay", post(outside_pays))
         .route("/lightning/hold", post(outside_holds))
@@ -34,8 +35,11 @@ pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
         .with_state(outside)
 }
 
-/// `GET /api/dev/lightning/invoice?sat=N`: an invoice of the outside world
-/// on the dev Lightning network, for an account to pay.
+/// `GET /api/dev/lightning/invoice?sat=N` (or `/api/dev/invoice`): an
+/// invoice of the outside world on the dev Lightning network, for an account
+/// to pay or eCash to melt to.
+// The query as a `Result`, so a missing or malformed `sat` is the API's JSON
+// error rather than axum's plain-text rejection.
 async fn outside_invoice(
     State(outside): State<Node>,
     request: Result<Query<InvoiceRequest>, QueryRejection>,
@@ -137,31 +141,12 @@ async fn outside_releases(
     Ok(Json(Released { released }))
 }
 
-/// `GET /api/dev/invoice?sat=N`: a Lightning invoice of someone else's for
-/// N sat, which the dev mint's fake Lightning node "pays" when a wallet
-/// melts to it, so a newcomer (and the end-to-end tests) can try paying.
-// The query as a `Result`, so a missing or malformed `sat` is the API's JSON
-// error rather than axum's plain-text rejection.
-async fn someone_elses_invoice(
-    request: Result<Query<InvoiceRequest>, QueryRejection>,
-) -> Result<Json<Invoice>, ApiError> {
-    let Query(request) = request?;
-    if request.sat == 0 {
-        return Err(ApiError::BadRequest(
-            "an invoice needs an amount: sat must be more than 0".to_owned(),
-        ));
-    }
-    Ok(Json(Invoice {
-        invoice: flash_dev::fake_invoice(request.sat),
-    }))
-}
-
 #[derive(Deserialize)]
 struct InvoiceRequest {
     sat: u64,
 }
 
-/// The body of `GET /api/dev/invoice`.
+/// The body of `GET /api/dev/lightning/invoice`.
 #[derive(Serialize)]
 struct Invoice {
     invoice: String,
@@ -173,23 +158,20 @@ mod tests {
         body::Body,
         http::{Request, StatusCode},
     };
+    use bitcoin::hashes::Hash;
     use serde_json::Value;
     use tower::ServiceExt;
 
     use super::*;
 
-    async fn get_invoice(query: &str) -> (StatusCode, Value) {
+    async fn get(outside: &Node, path: &str) -> (StatusCode, Value) {
         let config = DevConfig {
             relays: Vec::new(),
             mints: Vec::new(),
+            network: crate::dev::DEV_NETWORK.to_owned(),
         };
-        let request = Request::get(format!("/invoice{query}"))
-            .body(Body::empty())
-            .expect("request");
-        let outside = flash_dev::lightning::Network::new()
-            .add_node("outside")
-            .expect("a node");
-        let response = routes(config, outside)
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let response = routes(config, outside.clone())
             .oneshot(request)
             .await
             .expect("infallible");
@@ -200,10 +182,44 @@ mod tests {
         (status, serde_json::from_slice(&body).expect("JSON body"))
     }
 
+    fn outside() -> Node {
+        flash_dev::lightning::Network::new()
+            .add_node("outside")
+            .expect("a node")
+    }
+
     #[tokio::test]
-    async fn a_missing_or_malformed_amount_is_a_json_bad_request() {
-        for query in ["", "?sat=lots"] {
-            let (status, body) = get_invoice(query).await;
+    async fn both_invoice_routes_give_a_regtest_invoice_of_the_outside_node() {
+        let outside = outside();
+        for path in ["/invoice?sat=30", "/lightning/invoice?sat=30"] {
+            let (status, body) = get(&outside, path).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            let invoice: lightning_invoice::Bolt11Invoice = body["invoice"]
+                .as_str()
+                .and_then(|invoice| invoice.parse().ok())
+                .unwrap_or_else(|| panic!("{path}: not an invoice: {body}"));
+            assert_eq!(invoice.currency(), lightning_invoice::Currency::Regtest);
+            assert_eq!(invoice.amount_milli_satoshis(), Some(30_000), "{path}");
+            let hash = invoice.payment_hash().to_byte_array();
+            assert!(
+                outside.lookup_invoice(&hash).is_some(),
+                "{path}: not the outside node's"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_config_names_the_regtest_chain() {
+        let (status, body) = get(&outside(), "/config").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["network"], "regtest", "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_malformed_or_zero_amount_is_a_json_bad_request() {
+        let outside = outside();
+        for query in ["", "?sat=lots", "?sat=0"] {
+            let (status, body) = get(&outside, &format!("/invoice{query}")).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
             assert_eq!(body["error"], "bad_request", "{query}: {body}");
             let message = body["message"].as_str().unwrap_or_default();

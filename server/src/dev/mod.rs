@@ -1,6 +1,6 @@
 //! Everything `server --dev` runs for a newcomer, and nothing the server
-//! needs without it: a NOSTR relay ([`DevRelay`]), a Cashu mint at `/mint`,
-//! a Lightning network for the accounts ([`DevLightning`]), and the
+//! needs without it: a NOSTR relay ([`DevRelay`]), a Cashu mint at `/mint`
+//! on a Lightning network shared with the accounts ([`DevLightning`]), and the
 //! endpoints under `/api/dev`, among them the document that tells
 //! the app where the services are ([`DevConfig`]).
 //!
@@ -21,7 +21,7 @@ use tempfile::TempDir;
 
 use crate::{api, Config, StartError};
 
-pub use config::DevConfig;
+pub use config::{DevConfig, DEV_NETWORK};
 pub use lightning::{DevLightning, DevLightningError};
 pub use relay::{DevRelay, RelayError};
 
@@ -59,8 +59,9 @@ impl DevServices {
             .tempdir()
             .map_err(StartError::MintDir)?;
         let mint_url = format!("http://{}{MINT_PATH}", config.listen);
-        let mint = DevMint::new(&mint_url, mint_dir.path()).await?;
         let lightning = DevLightning::start().await?;
+        let mint =
+            DevMint::on_network(&mint_url, mint_dir.path(), lightning.mint().clone()).await?;
         Ok(Self {
             relay,
             mint,
@@ -79,7 +80,8 @@ impl DevServices {
         &self.mint
     }
 
-    /// The dev Lightning network: the server's node and the outside world.
+    /// The dev Lightning network: the server's node, the mint's and the
+    /// outside world.
     pub fn lightning(&self) -> &DevLightning {
         &self.lightning
     }
@@ -98,6 +100,7 @@ impl DevServices {
         DevConfig {
             relays: vec![self.relay.url()],
             mints: vec![self.mint.url().to_string()],
+            network: DEV_NETWORK.to_owned(),
         }
     }
 

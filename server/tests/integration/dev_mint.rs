@@ -1,7 +1,11 @@
-//! `--dev`: the Cashu mint the server runs at `/mint` on its own origin,
-//! driven through the real `server` binary by real cdk wallets.
+//! `--dev`: the Cashu mint the server runs at `/mint` on its own origin, its
+//! node on the dev Lightning network beside the server's and the outside
+//! world's, driven through the real `server` binary by real cdk wallets.
 
-use crate::support;
+use crate::support::{
+    self,
+    lightning::{eventually, Api, User},
+};
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,7 +18,7 @@ use cdk::{
     wallet::{ReceiveOptions, SendOptions, Wallet},
     Amount,
 };
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -66,6 +70,55 @@ async fn get_json(url: &str) -> (StatusCode, HeaderMap, Value) {
     (parts.status, parts.headers, json)
 }
 
+/// `POST /api/dev/lightning/pay`: the outside world pays `invoice`; what the
+/// payment did.
+async fn outside_pays(dev: &DevServer, invoice: &str) -> String {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = axum::http::Request::post(format!("{}api/dev/lightning/pay", dev.url))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(
+            json!({ "invoice": invoice }).to_string(),
+        )))
+        .expect("request");
+    let response = client.request(request).await.expect("the server answers");
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["status"].as_str().unwrap_or_default().to_owned()
+}
+
+/// An invoice of the outside world for `sat`, from `path` (either name).
+async fn outside_invoice(dev: &DevServer, path: &str, sat: u64) -> cdk::Bolt11Invoice {
+    let (status, _, body) = get_json(&format!("{}{path}?sat={sat}", dev.url)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["invoice"]
+        .as_str()
+        .and_then(|invoice| invoice.parse().ok())
+        .unwrap_or_else(|| panic!("not an invoice: {body}"))
+}
+
+/// Mints `amount` sats into `wallet`, the quote's invoice paid by the
+/// outside world.
+async fn mint(dev: &DevServer, wallet: &Wallet, amount: u64) {
+    let quote = wallet
+        .mint_quote(
+            PaymentMethod::BOLT11,
+            Some(Amount::from(amount)),
+            None,
+            None,
+        )
+        .await
+        .expect("mint quote");
+    // A regtest invoice of the mint's node, which nothing pays by itself.
+    assert!(quote.request.starts_with("lnbcrt1"), "{}", quote.request);
+    assert_eq!(outside_pays(dev, &quote.request).await, "succeeded");
+    wallet
+        .wait_and_mint_quote(quote, Default::default(), None, WAIT)
+        .await
+        .expect("the quote is paid and minted");
+}
+
 async fn wallet(mint_url: &str) -> Wallet {
     let database = cdk_sqlite::wallet::memory::empty()
         .await
@@ -92,6 +145,8 @@ async fn the_mint_is_announced_advertised_and_names_itself() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
     assert_eq!(config["mints"], json!([dev.mint]), "{config}");
+    // The chain the dev services' invoices are for.
+    assert_eq!(config["network"], "regtest", "{config}");
     assert_eq!(
         config["relays"].as_array().map(Vec::len),
         Some(1),
@@ -130,16 +185,7 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
     let alice = wallet(&dev.mint).await;
     let bob = wallet(&dev.mint).await;
 
-    // The fake Lightning node pays the quote's invoice by itself.
-    let quote = alice
-        .mint_quote(PaymentMethod::BOLT11, Some(Amount::from(100)), None, None)
-        .await
-        .expect("mint quote");
-    assert!(quote.request.starts_with("lnbc1"), "{}", quote.request);
-    alice
-        .wait_and_mint_quote(quote, Default::default(), None, WAIT)
-        .await
-        .expect("the quote is paid and minted");
+    mint(&dev, &alice, 100).await;
     assert_eq!(balance(&alice).await, 100);
 
     let token = alice
@@ -166,13 +212,9 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
         .await
         .expect_err("a token is received once");
 
+    let invoice = outside_invoice(&dev, "api/dev/invoice", 20).await;
     let quote = alice
-        .melt_quote(
-            PaymentMethod::BOLT11,
-            flash_dev::fake_invoice(20),
-            None,
-            None,
-        )
+        .melt_quote(PaymentMethod::BOLT11, invoice.to_string(), None, None)
         .await
         .expect("melt quote");
     let melted = alice
@@ -181,58 +223,89 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
         .expect("prepare the melt")
         .confirm()
         .await
-        .expect("the fake node pays the invoice");
+        .expect("the mint's node pays the outside invoice");
     assert_eq!(melted.state(), MeltQuoteState::Paid);
     assert_eq!(melted.amount(), Amount::from(20));
-    let fee: u64 = melted.fee_paid().into();
-    assert_eq!(balance(&alice).await, 60 - 20 - fee);
+    // The network's fee: 1 sat + 0.1 % of 20 sats, charged as 2 sats.
+    assert_eq!(melted.fee_paid(), Amount::from(2));
+    assert_eq!(balance(&alice).await, 60 - 20 - 2);
 }
 
 #[tokio::test]
-async fn someone_elses_invoice_is_offered_for_wallets_to_pay() {
+async fn both_invoice_routes_give_the_outside_worlds_regtest_invoices() {
     let dev = dev_server();
-    let (status, _, body) = get_json(&format!("{}api/dev/invoice?sat=30", dev.url)).await;
-    assert_eq!(status, StatusCode::OK);
-    let invoice: cdk::Bolt11Invoice = body["invoice"]
-        .as_str()
-        .and_then(|invoice| invoice.parse().ok())
-        .unwrap_or_else(|| panic!("not an invoice: {body}"));
-    assert_eq!(invoice.amount_milli_satoshis(), Some(30_000));
+    for path in ["api/dev/invoice", "api/dev/lightning/invoice"] {
+        let invoice = outside_invoice(&dev, path, 30).await;
+        assert_eq!(invoice.amount_milli_satoshis(), Some(30_000), "{path}");
+        assert_eq!(
+            invoice.currency(),
+            cdk::lightning_invoice::Currency::Regtest,
+            "{path}"
+        );
+    }
+    let (status, _, body) = get_json(&format!("{}api/dev/invoice?sat=0", dev.url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "bad_request", "{body}");
+}
 
-    // The mint pays it: its fake node "pays" any invoice.
-    let alice = wallet(&dev.mint).await;
-    let quote = alice
-        .mint_quote(
-            cdk::nuts::PaymentMethod::Known(cdk::nuts::nut00::KnownMethod::Bolt11),
-            Some(100.into()),
-            None,
-            None,
-        )
+#[tokio::test]
+async fn money_moves_between_an_account_and_the_mint_across_the_dev_network() {
+    let dev = dev_server();
+    let api = Api::Process(dev.url.clone());
+    let user = User::new();
+    // The account is funded by the outside world.
+    let invoice = user.invoice(&api, 1_000_000, "top up").await;
+    assert_eq!(
+        outside_pays(&dev, invoice["bolt11"].as_str().unwrap()).await,
+        "succeeded"
+    );
+    eventually("the top-up is credited", || async {
+        user.balance(&api).await == 1_000_000
+    })
+    .await;
+
+    // The account pays the mint's invoice: the wallet mints.
+    let wallet = wallet(&dev.mint).await;
+    let quote = wallet
+        .mint_quote(PaymentMethod::BOLT11, Some(Amount::from(300)), None, None)
         .await
         .expect("mint quote");
-    alice
-        .wait_and_mint_quote(quote, Default::default(), None, Duration::from_secs(10))
+    let (status, paid) = user.pay(&api, &quote.request, "to-the-mint").await;
+    assert!(status.is_success(), "{status}: {paid}");
+    wallet
+        .wait_and_mint_quote(quote, Default::default(), None, WAIT)
         .await
-        .expect("minted");
-    let melt = alice
+        .expect("the account's payment mints");
+    assert_eq!(balance(&wallet).await, 300);
+
+    // The wallet melts to the account's invoice: the account is credited.
+    let before = user.balance(&api).await;
+    assert!(
+        before < 1_000_000 - 300_000,
+        "the account paid a fee: {before}"
+    );
+    let invoice = user.invoice(&api, 100_000, "from ecash").await;
+    let quote = wallet
         .melt_quote(
-            cdk::nuts::PaymentMethod::Known(cdk::nuts::nut00::KnownMethod::Bolt11),
-            invoice.to_string(),
+            PaymentMethod::BOLT11,
+            invoice["bolt11"].as_str().unwrap().to_owned(),
             None,
             None,
         )
         .await
         .expect("melt quote");
-    let paid = alice
-        .prepare_melt(&melt.id, Default::default())
+    let melted = wallet
+        .prepare_melt(&quote.id, Default::default())
         .await
-        .expect("prepared")
+        .expect("prepare the melt")
         .confirm()
         .await
-        .expect("paid");
-    assert_eq!(u64::from(paid.amount()), 30);
-
-    let (status, _, body) = get_json(&format!("{}api/dev/invoice?sat=0", dev.url)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "bad_request", "{body}");
+        .expect("the mint pays the account");
+    assert_eq!(melted.state(), MeltQuoteState::Paid);
+    eventually("the melt is credited to the account", || async {
+        user.balance(&api).await == before + 100_000
+    })
+    .await;
+    let fee: u64 = melted.fee_paid().into();
+    assert_eq!(balance(&wallet).await, 300 - 100 - fee);
 }

@@ -3,15 +3,25 @@
 //! The mint is cdk's own [`Mint`], served by cdk-axum and kept in a SQLite
 //! database: every Cashu operation (NUT-03 swap, NUT-04 mint, NUT-05 melt,
 //! NUT-07 state check, NUT-09 restore, NUT-11 P2PK, NUT-12 DLEQ, NUT-17
-//! websockets) is the real thing. Only its Lightning node is a stand-in:
-//! cdk-fake-wallet, whose invoices pay themselves at once and which "pays"
-//! any invoice it is asked to. So a wallet can mint and melt with nothing
-//! else running, and the ecash it gets is worthless. Never run this in
+//! websockets) is the real thing. Its Lightning node is one of two
+//! stand-ins, and its ecash is worthless either way. Never run this in
 //! production.
 //!
-//! `server --dev` nests [`DevMint::router`] under its own origin; other crates'
-//! tests call [`DevMint::spawn_standalone`] for a mint of their own, and pay
-//! it with [`fake_invoice`]s.
+//! - [`DevMint::on_network`]: a node of the dev Lightning network
+//!   ([`lightning::NodeBackend`]). Its mint quotes are real regtest
+//!   invoices of that node, paid only when another node pays them; its melts
+//!   are payments across the network, with the network's fee, and stay
+//!   pending while the payee holds them. Only the network is simulated.
+//! - [`DevMint::new`]: cdk-fake-wallet, whose invoices pay themselves at once
+//!   and which "pays" any invoice it is asked to, so a wallet can mint and
+//!   melt with nothing else running.
+//!
+//! `server --dev` puts the mint on its dev network and nests
+//! [`DevMint::router`] under its own origin; other crates' tests call
+//! [`DevMint::spawn_standalone`] for a fake-Lightning mint of their own, and
+//! pay it with [`fake_invoice`]s.
+
+pub mod lightning;
 
 use std::{
     fs,
@@ -25,6 +35,7 @@ use std::{
 
 use cdk::{
     cdk_database,
+    cdk_payment::DynMintPayment,
     mint::{MintBuilder, MintMeltLimits},
     mint_url::MintUrl,
     nuts::{nut17::SupportedMethods, ContactInfo, CurrencyUnit, MintVersion, PaymentMethod},
@@ -35,6 +46,9 @@ use cdk_fake_wallet::FakeWallet;
 use cdk_sqlite::mint::MintSqliteDatabase;
 use tokio::{net::TcpListener, task::JoinHandle};
 
+use self::lightning::{NodeBackend, FEE_RESERVE_MIN_SAT, FEE_RESERVE_PERCENT};
+use crate::lightning::Node;
+
 /// The name wallets show for this mint (`GET /v1/info`).
 pub const NAME: &str = "Flash dev mint";
 
@@ -42,12 +56,6 @@ pub const NAME: &str = "Flash dev mint";
 /// would; wide enough for any test.
 const MIN_SAT: u64 = 1;
 const MAX_SAT: u64 = 1_000_000;
-
-/// What the fake Lightning node asks melts to reserve for routing fees: 1 %,
-/// at least 2 sats. It always spends 1 sat in fees, so a melt gets change back
-/// (NUT-08) like on a real node.
-const FEE_RESERVE_MIN_SAT: u64 = 2;
-const FEE_RESERVE_PERCENT: f32 = 0.01;
 
 /// The mint's secret seed, kept beside its database so a work directory can be
 /// reopened with the same keys.
@@ -78,7 +86,7 @@ pub enum DevMintError {
 /// its HTTP routes.
 ///
 /// Keep it alive while its router is served: dropping it stops the task that
-/// marks quotes paid as soon as the fake node settles them.
+/// marks quotes paid as soon as its node settles them.
 #[derive(Debug)]
 pub struct DevMint {
     url: MintUrl,
@@ -89,21 +97,15 @@ pub struct DevMint {
 impl DevMint {
     /// Builds and starts a mint whose public URL is `url`, with its database
     /// and seed in `work_dir` (created if missing; reused if it holds a
-    /// previous run's mint).
+    /// previous run's mint), and fake Lightning: its invoices pay themselves
+    /// and it "pays" any invoice.
     ///
     /// `url` must be the URL wallets use, including any path the router is
     /// nested under (e.g. `http://127.0.0.1:8080/mint`): it is what the mint
     /// advertises and what its tokens name. Must run inside a tokio runtime.
     pub async fn new(url: &str, work_dir: &Path) -> Result<Self, DevMintError> {
-        let url = MintUrl::from_str(url).map_err(|_| DevMintError::Url(url.to_owned()))?;
-        fs::create_dir_all(work_dir)?;
-        let seed = load_or_create_seed(&work_dir.join(SEED_FILE))?;
-        let database_path = work_dir.join(DATABASE_FILE);
-        let database_path = database_path
-            .to_str()
-            .ok_or_else(|| DevMintError::NonUtf8Path(database_path.clone()))?;
-        let database = Arc::new(MintSqliteDatabase::new(database_path).await?);
-
+        // The fake node always spends 1 sat in fees, so a melt gets change
+        // back (NUT-08) like on a real node.
         let lightning = FakeWallet::new(
             FeeReserve {
                 min_fee_reserve: FEE_RESERVE_MIN_SAT.into(),
@@ -117,17 +119,47 @@ impl DevMint {
             0,
             CurrencyUnit::Sat,
         );
+        let about = About {
+            description: "Development mint of Flash Web: real Cashu, fake Lightning.",
+            long_description: "Invoices pay themselves and every melt succeeds, so its ecash \
+                               is worthless. It lives only as long as `server --dev`.",
+        };
+        Self::build(url, work_dir, Arc::new(lightning), about).await
+    }
+
+    /// As [`DevMint::new`], with `node` of a dev Lightning network as the
+    /// mint's node: its invoices are paid when another node pays them, and
+    /// melts pay through the network.
+    pub async fn on_network(url: &str, work_dir: &Path, node: Node) -> Result<Self, DevMintError> {
+        let about = About {
+            description: "Development mint of Flash Web: real Cashu on a simulated \
+                          Lightning network.",
+            long_description: "Its node is on the dev Lightning network (regtest invoices): \
+                               pay its invoices from another dev node to mint. Its ecash is \
+                               worthless. It lives only as long as `server --dev`.",
+        };
+        Self::build(url, work_dir, Arc::new(NodeBackend::new(node)), about).await
+    }
+
+    async fn build(
+        url: &str,
+        work_dir: &Path,
+        lightning: DynMintPayment,
+        about: About,
+    ) -> Result<Self, DevMintError> {
+        let url = MintUrl::from_str(url).map_err(|_| DevMintError::Url(url.to_owned()))?;
+        fs::create_dir_all(work_dir)?;
+        let seed = load_or_create_seed(&work_dir.join(SEED_FILE))?;
+        let database_path = work_dir.join(DATABASE_FILE);
+        let database_path = database_path
+            .to_str()
+            .ok_or_else(|| DevMintError::NonUtf8Path(database_path.clone()))?;
+        let database = Arc::new(MintSqliteDatabase::new(database_path).await?);
 
         let mut builder = MintBuilder::new(database.clone())
             .with_name(NAME.to_owned())
-            .with_description(
-                "Development mint of Flash Web: real Cashu, fake Lightning.".to_owned(),
-            )
-            .with_long_description(
-                "Invoices pay themselves and every melt succeeds, so its ecash is worthless. \
-                 It lives only as long as `server --dev`."
-                    .to_owned(),
-            )
+            .with_description(about.description.to_owned())
+            .with_long_description(about.long_description.to_owned())
             .with_contact_info(ContactInfo::new(
                 "email".to_owned(),
                 "dev-mint@flash.invalid".to_owned(),
@@ -145,11 +177,11 @@ impl DevMint {
                 CurrencyUnit::Sat,
                 PaymentMethod::BOLT11,
                 MintMeltLimits::new(MIN_SAT, MAX_SAT),
-                Arc::new(lightning),
+                lightning,
             )
             .await?;
         let mint = Arc::new(builder.build_with_seed(database, &seed).await?);
-        // Listens to the fake node's payments, so paid quotes become mintable.
+        // Listens to its node's payments, so paid quotes become mintable.
         mint.start().await?;
 
         let router = cdk_axum::create_mint_router(mint.clone(), vec!["bolt11".to_owned()])
@@ -187,15 +219,29 @@ impl DevMint {
         self.router.clone()
     }
 
-    /// Starts a mint in a fresh temporary directory and serves it on an
-    /// ephemeral port of 127.0.0.1, at `http://127.0.0.1:<port>`, for tests.
-    /// It stops serving, and its directory is removed, when the returned
-    /// [`RunningMint`] is dropped.
+    /// Starts a fake-Lightning mint ([`DevMint::new`]) in a fresh temporary
+    /// directory and serves it on an ephemeral port of 127.0.0.1, at
+    /// `http://127.0.0.1:<port>`, for tests. It stops serving, and its
+    /// directory is removed, when the returned [`RunningMint`] is dropped.
     pub async fn spawn_standalone() -> Result<RunningMint, DevMintError> {
+        Self::spawn(None).await
+    }
+
+    /// As [`DevMint::spawn_standalone`], with `node` of a dev Lightning
+    /// network as the mint's node ([`DevMint::on_network`]).
+    pub async fn spawn_on_network(node: Node) -> Result<RunningMint, DevMintError> {
+        Self::spawn(Some(node)).await
+    }
+
+    async fn spawn(node: Option<Node>) -> Result<RunningMint, DevMintError> {
         let dir = tempfile::tempdir()?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
-        let mint = Self::new(&format!("http://{addr}"), dir.path()).await?;
+        let url = format!("http://{addr}");
+        let mint = match node {
+            Some(node) => Self::on_network(&url, dir.path(), node).await?,
+            None => Self::new(&url, dir.path()).await?,
+        };
 
         let server = tokio::spawn(axum::serve(listener, mint.router()).into_future());
         Ok(RunningMint {
@@ -216,6 +262,12 @@ impl Drop for DevMint {
             runtime.spawn(async move { mint.stop().await });
         }
     }
+}
+
+/// What the mint says of itself (`GET /v1/info`).
+struct About {
+    description: &'static str,
+    long_description: &'static str,
 }
 
 /// A dev mint served on its own port, from [`DevMint::spawn_standalone`].
