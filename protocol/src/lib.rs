@@ -215,6 +215,14 @@ pub enum Command {
         invoice: String,
         amount: Option<u64>,
     },
+    /// Move `amount` sat from the account into eCash at `mint`: the account
+    /// pays the mint's invoice, then the eCash is minted; [`Reply::Moved`].
+    /// Each step is written down before its network call, so a closed tab
+    /// finishes it at the next unlock.
+    MoveToEcash { mint: String, amount: u64 },
+    /// Move `amount` sat of eCash at `mint` into the account: the mint pays
+    /// the account's invoice (the mint's fee reserve on top); [`Reply::Moved`].
+    MoveToAccount { mint: String, amount: u64 },
     /// The account's and the eCash wallet's movements merged, newest
     /// first; [`Reply::History`].
     History,
@@ -334,6 +342,8 @@ impl std::fmt::Debug for Command {
             Command::AwaitAccountInvoice { .. } => "AwaitAccountInvoice",
             Command::QuoteAccountPayment { .. } => "QuoteAccountPayment",
             Command::PayFromAccount { .. } => "PayFromAccount",
+            Command::MoveToEcash { .. } => "MoveToEcash",
+            Command::MoveToAccount { .. } => "MoveToAccount",
             Command::History => "History",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
@@ -566,6 +576,12 @@ pub enum Reply {
     /// The payment as it stands: it may still be pending.
     AccountPayment {
         payment: AccountPayment,
+    },
+    /// `amount` sat arrived where they were moved to; `fee` sat went to
+    /// Lightning on the way.
+    Moved {
+        amount: u64,
+        fee: u64,
     },
     /// Newest first. `problems` says why a wallet's movements are missing,
     /// when they are (the server unreachable, say).

@@ -166,6 +166,39 @@ test("a payment the payee holds is pending, then settles, the balance following 
   }
 });
 
+test("money moves from the account into eCash and back, each in one step", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  await receiveFromOutside(alice, request, 500);
+  await go(alice, "Home");
+  await alice.getByRole("link", { name: "Add a mint to use eCash" }).click();
+  await alice.getByTestId("suggested-mint").click();
+  await expect(alice.getByTestId("mint")).toContainText("Flash dev mint");
+
+  await go(alice, "Home");
+  const move = alice.getByRole("form", { name: "Move money" });
+  await move.getByRole("radio", { name: "Account → eCash" }).check();
+  await move.getByLabel("Amount (sat)").fill("200");
+  await move.getByRole("button", { name: "Move" }).click();
+  // The account pays the mint's node across the dev network: 1 sat and
+  // 0.1 %, 1.2 sat, shown rounded up.
+  await expect(alice.getByTestId("moved")).toHaveText("Moved 200 sat (fee 2 sat)");
+  await expect(alice.getByTestId("ecash-balance")).toHaveText("eCash: 200 sat");
+  await expect(alice.getByTestId("account-balance")).toHaveText("Lightning account: 298 sat");
+
+  await move.getByRole("radio", { name: "eCash → account" }).check();
+  await move.getByLabel("Amount (sat)").fill("100");
+  await move.getByRole("button", { name: "Move" }).click();
+  // The mint pays the account's invoice; its fee rounded up to whole sats.
+  await expect(alice.getByTestId("moved")).toHaveText("Moved 100 sat (fee 2 sat)");
+  await expect(alice.getByTestId("ecash-balance")).toHaveText("eCash: 98 sat");
+  await expect(alice.getByTestId("account-balance")).toHaveText("Lightning account: 398 sat");
+  await expect(alice.getByTestId("balance")).toHaveText("496 sats");
+
+  const history = alice.getByTestId("history");
+  await expect(history.getByTestId("history-entry")).toHaveCount(5);
+  await expect(history).toContainText("eCash · 127.0.0.1");
+});
+
 test("signed in with a NIP-07 extension, the account works the same, each request signed by it", async ({ page, request }) => {
   const secret = generateSecretKey();
   const pubkey = getPublicKey(secret);

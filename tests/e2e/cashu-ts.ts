@@ -31,14 +31,28 @@ async function wallet(mintUrl: string): Promise<Wallet> {
 }
 
 /**
- * Mints `amount` sats: asks for a bolt11 quote, waits until the mint reports
- * its invoice paid (the dev mint's fake Lightning node pays it by itself),
- * then mints the proofs.
+ * Has the dev Lightning network's outside world pay `invoice` (an
+ * account's, or a quote of the dev mint at `mintUrl`, whose server it asks).
+ */
+export async function payFromOutside(mintUrl: string, invoice: string) {
+  const paid = await fetch(new URL("/api/dev/lightning/pay", mintUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ invoice }),
+  });
+  const { status } = await paid.json();
+  if (status !== "succeeded") throw new Error(`the outside world's payment ended ${status}`);
+}
+
+/**
+ * Mints `amount` sats: asks for a bolt11 quote, has the outside world pay
+ * its invoice, waits until the mint reports it paid, then mints the proofs.
  */
 export async function mintProofs(mintUrl: string, amount: number): Promise<Proof[]> {
   const cashu = await wallet(mintUrl);
   const quote = await cashu.createMintQuoteBolt11(amount);
   try {
+    await payFromOutside(mintUrl, quote.request);
     await cashu.on.onceMintPaid(quote.quote, { timeoutMs: PAID_TIMEOUT_MS });
     return await cashu.mintProofsBolt11(amount, quote.quote);
   } finally {

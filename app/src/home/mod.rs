@@ -1,6 +1,7 @@
 //! Home: who you are, balances at a glance, and the ways in and out.
 
 mod history;
+mod moves;
 
 use flash_protocol::{Identity, SignerKind};
 use leptos::prelude::*;
@@ -40,6 +41,7 @@ pub fn Home() -> impl IntoView {
                 <A href="/send" attr:class="button">"Send"</A>
                 <A href="/receive" attr:class="button">"Receive"</A>
             </div>
+            <moves::Moves/>
             {move || unlocked().is_some_and(|(_, _, signer)| signer != SignerKind::ReadOnly).then(|| view! { <history::History/> })}
         </Screen>
     }

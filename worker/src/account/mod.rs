@@ -67,6 +67,7 @@ impl AccountError {
             "invoice_not_payable" => "this invoice of this server is paid already, or expired",
             "invoice_already_paid" => "this invoice is already paid",
             "lightning_unavailable" => "this server's Lightning node is not available right now",
+            "payment_failed" => "the payment failed, and its money is back in your account",
             "rate_limited" => "too many requests: wait a moment and try again",
             "auth_stale" => {
                 "the server did not accept your signature's time: check your device's clock"

@@ -144,6 +144,17 @@ impl<P: ProfileStores> Engine<P> {
         amount: u64,
         description: &str,
     ) -> Result<Reply, EngineError> {
+        let invoice = self.account_invoice(account, amount, description).await?;
+        Ok(Reply::AccountInvoice { invoice })
+    }
+
+    /// A new invoice of the account for `amount` sat (0: any).
+    pub(super) async fn account_invoice(
+        &self,
+        account: &AccountService,
+        amount: u64,
+        description: &str,
+    ) -> Result<AccountInvoice, EngineError> {
         let amount_msat = msat(amount)?;
         let opened = self.offered_account(account).await?;
         let invoice = opened
@@ -153,13 +164,11 @@ impl<P: ProfileStores> Engine<P> {
         let bolt11 = invoice.bolt11.clone().ok_or_else(|| {
             AccountError::refused("lightning_unavailable", "the node made no invoice")
         })?;
-        Ok(Reply::AccountInvoice {
-            invoice: AccountInvoice {
-                id: invoice.id,
-                invoice: bolt11,
-                amount: sat(invoice.amount_msat),
-                expiry: u64::try_from(invoice.expires_at).unwrap_or(0),
-            },
+        Ok(AccountInvoice {
+            id: invoice.id,
+            invoice: bolt11,
+            amount: sat(invoice.amount_msat),
+            expiry: u64::try_from(invoice.expires_at).unwrap_or(0),
         })
     }
 
@@ -214,14 +223,24 @@ impl<P: ProfileStores> Engine<P> {
         })
     }
 
-    /// Pays `invoice`: written down first, then asked of the server, then
-    /// forgotten once the server has answered for it.
     async fn pay_from_account(
         &self,
         account: &AccountService,
         invoice: &str,
         amount: Option<u64>,
     ) -> Result<Reply, EngineError> {
+        let payment = self.account_pays(account, invoice, amount).await?;
+        Ok(Reply::AccountPayment { payment })
+    }
+
+    /// Pays `invoice`: written down first, then asked of the server, then
+    /// forgotten once the server has answered for it.
+    pub(super) async fn account_pays(
+        &self,
+        account: &AccountService,
+        invoice: &str,
+        amount: Option<u64>,
+    ) -> Result<AccountPayment, EngineError> {
         let invoice = checked_invoice(invoice)?;
         let amount_msat = amount.map(payment_msat).transpose()?;
         let opened = self.offered_account(account).await?;
@@ -241,9 +260,7 @@ impl<P: ProfileStores> Engine<P> {
                 payment
             }
         };
-        let answer = self.ask_payment(account, &opened.client, &payment).await;
-        let payment = answer?;
-        Ok(Reply::AccountPayment { payment })
+        self.ask_payment(account, &opened.client, &payment).await
     }
 
     /// Asks the server for a kept payment and forgets it once the server

@@ -102,7 +102,7 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     /// Pushes the wallet's new state, for screens showing a balance.
-    async fn push_ecash(&self, ecash: &EcashService, wallets: &Wallets) {
+    pub(super) async fn push_ecash(&self, ecash: &EcashService, wallets: &Wallets) {
         if let Ok(wallet) = self.ecash_overview(ecash, wallets).await {
             self.push(Event::Ecash { wallet });
         }

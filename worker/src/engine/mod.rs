@@ -12,6 +12,7 @@ mod error;
 mod history;
 mod identity;
 mod messaging;
+mod moves;
 mod profiles;
 mod relays;
 mod session;
@@ -278,6 +279,18 @@ impl<P: ProfileStores> Engine<P> {
                 let session = self.session();
                 session
                     .run(self.answer_account(&session.account, command))
+                    .await
+            }
+            Command::MoveToEcash { mint, amount } => {
+                let session = self.session();
+                session
+                    .run(self.move_to_ecash(&session.account, &session.ecash, &mint, amount))
+                    .await
+            }
+            Command::MoveToAccount { mint, amount } => {
+                let session = self.session();
+                session
+                    .run(self.move_to_account(&session.account, &session.ecash, &mint, amount))
                     .await
             }
             Command::History => {

@@ -1,0 +1,71 @@
+//! Moving money between the Lightning account and a mint's eCash, one step
+//! each way; shown when the server offers an account and the user has a
+//! mint.
+
+use flash_protocol::{Command, Reply};
+use leptos::prelude::*;
+
+use crate::engine::{command_action, use_engine, ActionError};
+use crate::mints::{amount_of, AmountField, MintPicker};
+use crate::shell::Segmented;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Way {
+    ToEcash,
+    ToAccount,
+}
+
+#[component]
+pub fn Moves() -> impl IntoView {
+    let engine = use_engine();
+    let account = engine.account();
+    let ecash = engine.ecash();
+    let shown = move || {
+        account.get().flatten().is_some()
+            && ecash.get().is_some_and(|wallet| !wallet.mints.is_empty())
+    };
+    move || shown().then(|| view! { <MoveForm/> })
+}
+
+#[component]
+fn MoveForm() -> impl IntoView {
+    let way = RwSignal::new(Way::ToEcash);
+    let mint = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let moving = command_action(|(way, mint, amount): &(Way, String, u64)| match way {
+        Way::ToEcash => Command::MoveToEcash {
+            mint: mint.clone(),
+            amount: *amount,
+        },
+        Way::ToAccount => Command::MoveToAccount {
+            mint: mint.clone(),
+            amount: *amount,
+        },
+    });
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if let Some(sat) = amount_of(&amount.get_untracked()) {
+            moving.dispatch((way.get_untracked(), mint.get_untracked(), sat));
+        }
+    };
+    view! {
+        <form class="card stack" aria-label="Move money" on:submit=submit>
+            <h2>"Move money"</h2>
+            <Segmented name="move-way" label="Which way" value=way
+                choices=vec![(Way::ToEcash, "Account → eCash"), (Way::ToAccount, "eCash → account")]/>
+            <MintPicker mint/>
+            <AmountField amount/>
+            <button class="button" type="submit"
+                disabled=move || mint.get().is_empty() || amount_of(&amount.get()).is_none() || moving.pending().get()>
+                {move || if moving.pending().get() { "Moving…" } else { "Move" }}
+            </button>
+            {move || match moving.value().get() {
+                Some(Ok(Reply::Moved { amount, fee })) => Some(view! {
+                    <p class="success" role="status" data-testid="moved">{format!("Moved {amount} sat (fee {fee} sat)")}</p>
+                }),
+                _ => None,
+            }}
+            <ActionError action=moving/>
+        </form>
+    }
+}
