@@ -5,6 +5,8 @@ use std::{
     process::ExitCode,
 };
 
+use std::future::IntoFuture;
+
 use anyhow::Context;
 use flash_server::{App, Config};
 use tokio::net::TcpListener;
@@ -62,16 +64,36 @@ async fn run() -> anyhow::Result<()> {
     let service = app
         .router()
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed");
+    // In-flight requests get a moment to finish after the signal, but no
+    // more: an account's event stream never finishes by itself (the app
+    // reconnects to whichever instance answers next).
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = axum::serve(listener, service).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(());
+    });
+    let served = tokio::select! {
+        served = serving.into_future() => served.context("server failed"),
+        () = async {
+            if stopped.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::info!("stopped waiting for open connections");
+            Ok(())
+        }
+    };
     // Stop the dev services whether the server stopped cleanly or not.
     app.shutdown();
     served?;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long requests still running at a shutdown signal may take.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: `info`).
 fn init_tracing() {

@@ -170,10 +170,11 @@ test.describe("NIP-07 extension", () => {
     await expect(page.getByRole("heading", { name: "Your wallet needs a seed" })).toBeVisible();
 
     // First the sign-in challenge; then, as messaging starts with the
-    // extension's key, only the user's relay lists (NIP-17 inbox, NIP-65).
+    // extension's key, only the user's relay lists (NIP-17 inbox, NIP-65),
+    // and the server's Lightning account's requests (NIP-98).
     const events = signed as Parameters<typeof verifyEvent>[0][];
     expect(events[0].kind).toBe(22242);
-    for (const event of events.slice(1)) expect([10002, 10050]).toContain(event.kind);
+    for (const event of events.slice(1)) expect([10002, 10050, 27235]).toContain(event.kind);
     expect(verifyEvent(events[0])).toBe(true);
     expect(events[0].pubkey).toBe(pubkey);
   });

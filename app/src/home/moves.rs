@@ -20,11 +20,13 @@ pub fn Moves() -> impl IntoView {
     let engine = use_engine();
     let account = engine.account();
     let ecash = engine.ecash();
-    let shown = move || {
+    // A memo, so a balance change does not draw the form again (and lose
+    // what the user typed): only whether it is shown.
+    let shown = Memo::new(move |_| {
         account.get().flatten().is_some()
             && ecash.get().is_some_and(|wallet| !wallet.mints.is_empty())
-    };
-    move || shown().then(|| view! { <MoveForm/> })
+    });
+    move || shown.get().then(|| view! { <MoveForm/> })
 }
 
 #[component]
