@@ -4,25 +4,13 @@
 // inside the server, a payment the payee holds, bad input refused with its
 // reason; signed in with a local key, a NIP-07 extension and a NIP-46
 // remote signer (nostr-tools), since every request is a NIP-98 signature.
-import { finalizeEvent, generateSecretKey, getPublicKey, nip19, verifyEvent } from "nostr-tools";
+import { generateSecretKey, getPublicKey, nip19, verifyEvent } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
-import type { APIRequestContext, Browser, BrowserContext, Page } from "@playwright/test";
-import { test, expect, choosePassphrase, npub, restoreWallet } from "./fixtures";
-import { devRelay, remoteSigner } from "./nostr-tools";
+import type { APIRequestContext, Browser, Page } from "@playwright/test";
+import { test, expect, fakeExtension, go, npub, ownContexts, restoreWallet } from "./fixtures";
+import { connectBunker, devRelay, remoteSigner } from "./nostr-tools";
 
-const contexts: BrowserContext[] = [];
-test.afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-async function newPage(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
-  contexts.push(context);
-  return context.newPage();
-}
-
-const go = (page: Page, where: string) =>
-  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: where }).click();
+const newPage = ownContexts();
 
 /** A user with a fresh seed (so a fresh account) in a context of their own. */
 async function user(browser: Browser, baseURL: string | undefined): Promise<Page> {
@@ -202,18 +190,7 @@ test("money moves from the account into eCash and back, each in one step", async
 test("signed in with a NIP-07 extension, the account works the same, each request signed by it", async ({ page, request }) => {
   const secret = generateSecretKey();
   const pubkey = getPublicKey(secret);
-  const signed: ReturnType<typeof finalizeEvent>[] = [];
-  await page.exposeFunction("nostrToolsSign", (event: Parameters<typeof finalizeEvent>[0]) => {
-    const result = finalizeEvent(event, secret);
-    signed.push(result);
-    return result;
-  });
-  await page.addInitScript((pubkey) => {
-    (window as any).nostr = {
-      getPublicKey: async () => pubkey,
-      signEvent: async (event: unknown) => (window as any).nostrToolsSign(event),
-    };
-  }, pubkey);
+  const signed = await fakeExtension(page, secret);
   await page.goto("/");
   await page.getByRole("button", { name: "Sign in with extension (NIP-07)" }).click();
   await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(pubkey));
@@ -236,12 +213,7 @@ test("signed in with a NIP-46 remote signer, the account works the same", async 
   const asked: string[] = [];
   try {
     await remoteSigner(relay, bunker, user, asked);
-    await page.goto("/");
-    await page.getByText("Other ways in").click();
-    await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
-    await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${getPublicKey(bunker)}?relay=${encodeURIComponent(url)}`);
-    await choosePassphrase(page);
-    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await connectBunker(page, bunker, url);
     await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(getPublicKey(user)));
 
     await receiveFromOutside(page, request, 12);

@@ -5,8 +5,8 @@
 import { createRandomSecretKey, getPubKeyFromPrivKey } from "@cashu/cashu-ts";
 import { nip19 } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
-import type { Browser, BrowserContext, Page } from "@playwright/test";
-import { test, expect, restoreWallet, npub } from "./fixtures";
+import type { Browser, Page } from "@playwright/test";
+import { test, expect, go, ownContexts, restoreWallet, npub } from "./fixtures";
 import { devMint, payFromOutside, receiveToken, sendToken } from "./cashu-ts";
 
 // A fresh seed for every user: the tests share one dev mint, and a seed
@@ -16,21 +16,7 @@ const freshSeed = () => generateSeedWords();
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
-// Every user's context is closed after its test, so no engine from an
-// earlier test keeps running beside the next.
-const contexts: BrowserContext[] = [];
-test.afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-async function newPage(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const context = await browser.newContext({ baseURL });
-  contexts.push(context);
-  return context.newPage();
-}
-
-const go = (page: Page, where: string) =>
-  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: where }).click();
+const newPage = ownContexts();
 
 /** A user in a browser context of their own, wallet restored, dev mint added. */
 async function user(browser: Browser, baseURL: string | undefined): Promise<Page> {

@@ -1,4 +1,5 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { finalizeEvent, getPublicKey } from "nostr-tools";
 import { startServer } from "../support/server.mjs";
 
 type RunningServer = Awaited<ReturnType<typeof startServer>>;
@@ -67,4 +68,45 @@ export async function unlock(page: Page, passphrase = PASSPHRASE) {
 export async function openChat(page: Page) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Chat" }).click();
   await expect(page.getByTestId("messaging-status")).toHaveText("Connected to 1 relay.");
+}
+
+/**
+ * Opens pages in browser contexts of their own (one per user), each closed
+ * after its test so no engine of an earlier test keeps running beside the
+ * next. Call once per spec file.
+ */
+export function ownContexts(): (browser: Browser, baseURL: string | undefined) => Promise<Page> {
+  const contexts: BrowserContext[] = [];
+  test.afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  return async (browser, baseURL) => {
+    const context = await browser.newContext({ baseURL });
+    contexts.push(context);
+    return context.newPage();
+  };
+}
+
+/** Opens a screen from the main navigation. */
+export const go = (page: Page, where: string) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: where }).click();
+
+/**
+ * Gives `page` a NIP-07 extension (`window.nostr`) whose key is `secret`,
+ * signing with nostr-tools; returns every event it signed, as it signs.
+ */
+export async function fakeExtension(page: Page, secret: Uint8Array): Promise<ReturnType<typeof finalizeEvent>[]> {
+  const signed: ReturnType<typeof finalizeEvent>[] = [];
+  await page.exposeFunction("nostrToolsSign", (event: Parameters<typeof finalizeEvent>[0]) => {
+    const result = finalizeEvent(event, secret);
+    signed.push(result);
+    return result;
+  });
+  await page.addInitScript((pubkey) => {
+    (window as any).nostr = {
+      getPublicKey: async () => pubkey,
+      signEvent: async (event: unknown) => (window as any).nostrToolsSign(event),
+    };
+  }, getPublicKey(secret));
+  return signed;
 }

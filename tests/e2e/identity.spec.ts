@@ -1,10 +1,10 @@
 // Identity and vault: create, back up, lock, unlock, restore, export, and
 // NIP-07 sign-in with a signer built from nostr-tools.
 import { readFile } from "node:fs/promises";
-import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, nip19 } from "nostr-tools";
+import { generateSecretKey, getPublicKey, verifyEvent, nip19 } from "nostr-tools";
 import * as nip49 from "nostr-tools/nip49";
 import {
-  test, expect, choosePassphrase, npub, restoreWallet, unlock,
+  test, expect, choosePassphrase, fakeExtension, npub, restoreWallet, unlock,
   NIP06_NPUB, NIP06_NSEC, NIP06_WORDS, PASSPHRASE,
 } from "./fixtures";
 
@@ -151,18 +151,7 @@ test.describe("NIP-07 extension", () => {
   test("signs in with a nostr-tools signer and the challenge it signed verifies", async ({ page }) => {
     const secret = generateSecretKey();
     const pubkey = getPublicKey(secret);
-    const signed: unknown[] = [];
-    await page.exposeFunction("nostrToolsSign", (event) => {
-      const result = finalizeEvent(event, secret);
-      signed.push(result);
-      return result;
-    });
-    await page.addInitScript((pubkey) => {
-      (window as any).nostr = {
-        getPublicKey: async () => pubkey,
-        signEvent: async (event) => (window as any).nostrToolsSign(event),
-      };
-    }, pubkey);
+    const signed = await fakeExtension(page, secret);
 
     await page.goto("/");
     await page.getByRole("button", { name: "Sign in with extension (NIP-07)" }).click();

@@ -5,7 +5,7 @@
 import { generateSecretKey, getPublicKey, nip19 } from "nostr-tools";
 import { createNostrConnectURI } from "nostr-tools/nip46";
 import { test, expect, choosePassphrase, npub, unlock } from "./fixtures";
-import { devRelay, remoteSigner, send } from "./nostr-tools";
+import { connectBunker, devRelay, remoteSigner, send } from "./nostr-tools";
 
 test("the app connects a bunker:// remote signer and uses it to message", async ({ page, request }) => {
   const { relay, url } = await devRelay(request);
@@ -15,12 +15,7 @@ test("the app connects a bunker:// remote signer and uses it to message", async 
   try {
     await remoteSigner(relay, bunker, user, asked);
 
-    await page.goto("/");
-    await page.getByText("Other ways in").click();
-    await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
-    await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${getPublicKey(bunker)}?relay=${encodeURIComponent(url)}`);
-    await choosePassphrase(page);
-    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await connectBunker(page, bunker, url);
     await expect(npub(page)).toHaveAttribute("data-npub", nip19.npubEncode(getPublicKey(user)));
 
     // Messaging publishes the user's relay lists, signed by the bunker.

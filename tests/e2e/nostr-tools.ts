@@ -4,7 +4,7 @@ import { finalizeEvent, getPublicKey, nip19 } from "nostr-tools";
 import * as nip44 from "nostr-tools/nip44";
 import { Relay, useWebSocketImplementation } from "nostr-tools/relay";
 import type { APIRequestContext, Page } from "@playwright/test";
-import { restoreWallet, npub, openChat } from "./fixtures";
+import { choosePassphrase, restoreWallet, npub, openChat } from "./fixtures";
 
 useWebSocketImplementation(WebSocket);
 
@@ -62,4 +62,14 @@ export function remoteSigner(relay: Relay, signer: Uint8Array, user: Uint8Array,
       },
     });
   });
+}
+
+/** Signs in on `page` with the remote signer `bunker` listening on `relay`. */
+export async function connectBunker(page: Page, bunker: Uint8Array, relay: string) {
+  await page.goto("/");
+  await page.getByText("Other ways in").click();
+  await page.getByRole("button", { name: "Connect a remote signer (NIP-46)" }).click();
+  await page.getByLabel("Signer link (bunker://…)").fill(`bunker://${getPublicKey(bunker)}?relay=${encodeURIComponent(relay)}`);
+  await choosePassphrase(page);
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
 }
