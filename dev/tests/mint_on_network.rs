@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use bitcoin::hex::DisplayHex;
 use cdk::{
     nuts::{CurrencyUnit, MeltQuoteState, MintQuoteState, PaymentMethod},
-    wallet::{MeltOutcome, Wallet},
+    wallet::{MeltOutcome, PendingMelt, Wallet},
     Amount,
 };
 use flash_dev::{
@@ -177,12 +177,11 @@ async fn a_melt_pays_the_outside_node_and_charges_only_the_networks_fee() {
     assert_eq!(received.amount_paid_msat, 1_000_000);
 }
 
-#[tokio::test]
-async fn a_melt_the_payee_holds_is_pending_until_settled_then_paid() {
-    let setup = setup().await;
-    mint(&setup, 500).await;
+/// A melt of `sat` to an outside invoice whose payee holds the payment:
+/// the invoice, the melt quote's id and the melt, pending.
+async fn held_melt(setup: &Setup, sat: u64) -> (Invoice, String, PendingMelt<'_>) {
     setup.outside.hold_payments(true);
-    let invoice = outside_invoice(&setup, 100);
+    let invoice = outside_invoice(setup, sat);
     let quote = setup
         .wallet
         .melt_quote(PaymentMethod::BOLT11, invoice.bolt11.clone(), None, None)
@@ -199,6 +198,14 @@ async fn a_melt_the_payee_holds_is_pending_until_settled_then_paid() {
     let MeltOutcome::Pending(pending) = outcome else {
         panic!("a held payment is not paid yet");
     };
+    (invoice, quote.id, pending)
+}
+
+#[tokio::test]
+async fn a_melt_the_payee_holds_is_pending_until_settled_then_paid() {
+    let setup = setup().await;
+    mint(&setup, 500).await;
+    let (invoice, quote_id, pending) = held_melt(&setup, 100).await;
     // The proofs for the amount and the reserve are out, neither spent nor
     // spendable.
     let in_flight = u64::from(setup.wallet.total_pending_balance().await.unwrap());
@@ -220,7 +227,7 @@ async fn a_melt_the_payee_holds_is_pending_until_settled_then_paid() {
     assert_eq!(balance(&setup.wallet).await, 500 - 100 - 2);
     let checked = setup
         .wallet
-        .check_melt_quote_status(&quote.id)
+        .check_melt_quote_status(&quote_id)
         .await
         .expect("the mint's state of the quote");
     assert_eq!(checked.state, MeltQuoteState::Paid);
@@ -230,24 +237,7 @@ async fn a_melt_the_payee_holds_is_pending_until_settled_then_paid() {
 async fn a_melt_the_payee_holds_then_fails_gives_the_proofs_back() {
     let setup = setup().await;
     mint(&setup, 500).await;
-    setup.outside.hold_payments(true);
-    let invoice = outside_invoice(&setup, 100);
-    let quote = setup
-        .wallet
-        .melt_quote(PaymentMethod::BOLT11, invoice.bolt11.clone(), None, None)
-        .await
-        .expect("melt quote");
-    let outcome = setup
-        .wallet
-        .prepare_melt(&quote.id, Default::default())
-        .await
-        .expect("prepare the melt")
-        .confirm_prefer_async()
-        .await
-        .expect("the mint answers");
-    let MeltOutcome::Pending(pending) = outcome else {
-        panic!("a held payment is not paid yet");
-    };
+    let (invoice, quote_id, pending) = held_melt(&setup, 100).await;
     assert!(balance(&setup.wallet).await < 500);
 
     assert_eq!(setup.outside.fail_held().unwrap(), 1);
@@ -257,7 +247,7 @@ async fn a_melt_the_payee_holds_then_fails_gives_the_proofs_back() {
     }
     let checked = setup
         .wallet
-        .check_melt_quote_status(&quote.id)
+        .check_melt_quote_status(&quote_id)
         .await
         .expect("the mint's state of the quote");
     assert!(
