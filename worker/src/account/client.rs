@@ -34,12 +34,18 @@ pub struct AccountClient {
 }
 
 impl AccountClient {
-    pub fn new(origin: Url, signer: Arc<dyn NostrSigner>) -> Self {
-        Self {
+    /// Fails only where the HTTP client cannot start (natively, a TLS
+    /// backend without its crypto provider); the browser's `fetch` always
+    /// can.
+    pub fn new(origin: Url, signer: Arc<dyn NostrSigner>) -> Result<Self, AccountError> {
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|error| AccountError::Unreachable(error.to_string()))?;
+        Ok(Self {
             origin,
             signer,
-            http: reqwest::Client::new(),
-        }
+            http,
+        })
     }
 
     /// What the server offers (`GET /api/config`, not signed).

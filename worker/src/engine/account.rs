@@ -317,7 +317,7 @@ impl<P: ProfileStores> Engine<P> {
                     .to_owned(),
             )
         })?;
-        let client = AccountClient::new(origin, signer);
+        let client = AccountClient::new(origin, signer)?;
         let offered = client.offered().await?;
         let opened = offered.accounts.then(|| Opened {
             client,

@@ -47,16 +47,22 @@ impl Session {
 
     /// Runs `work` unless, or until, this session ends; a command cut
     /// short by the end answers [`EngineError::Locked`].
-    pub(super) async fn run<T>(
+    ///
+    /// Not an `async fn`: `work` is boxed before anything awaits, so the
+    /// caller's future holds a pointer, not every capability's largest
+    /// command (cdk's and the account's futures are large, and inline they
+    /// grew the dispatch's future until a debug build overflowed its stack).
+    pub(super) fn run<'a, T: 'a>(
         &self,
-        work: impl std::future::Future<Output = Result<T, EngineError>>,
-    ) -> Result<T, EngineError> {
+        work: impl std::future::Future<Output = Result<T, EngineError>> + 'a,
+    ) -> impl std::future::Future<Output = Result<T, EngineError>> + 'a {
+        let work = Box::pin(work);
         let ended = self.ended.clone();
-        // Boxed: a command's future (cdk's above all) is large, and kept
-        // inline it would grow every caller's future with it.
-        match future::select(Box::pin(work), ended).await {
-            Either::Left((outcome, _)) => outcome,
-            Either::Right(_) => Err(EngineError::Locked),
+        async move {
+            match future::select(work, ended).await {
+                Either::Left((outcome, _)) => outcome,
+                Either::Right(_) => Err(EngineError::Locked),
+            }
         }
     }
 }

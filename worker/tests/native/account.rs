@@ -80,7 +80,10 @@ async fn stand_in(answer: Answer) -> (Url, Arc<Mutex<Vec<Received>>>) {
 }
 
 fn client(origin: Url, keys: &Keys) -> AccountClient {
-    AccountClient::new(origin, Arc::new(keys.clone()))
+    // The workspace's reqwest has rustls without a provider (the server
+    // brings its own); the browser build uses fetch and needs none.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    AccountClient::new(origin, Arc::new(keys.clone())).unwrap()
 }
 
 #[tokio::test]
