@@ -519,6 +519,16 @@ impl Node {
             .is_some_and(|node| node.unresponsive)
     }
 
+    /// How many payments to this node's invoices it holds now.
+    pub fn held(&self) -> usize {
+        let state = self.network.lock();
+        state
+            .invoices
+            .values()
+            .filter(|invoice| invoice.node == self.name && invoice.state == InvoiceState::Accepted)
+            .count()
+    }
+
     /// Settles every payment this node holds; returns how many.
     pub fn settle_held(&self) -> Result<usize, NetworkError> {
         self.release_held(true)

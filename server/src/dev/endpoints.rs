@@ -32,12 +32,13 @@ pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
         .route("/lightning/pay", post(outside_pays))
         .route("/lightning/hold", post(outside_holds))
         .route("/lightning/release", post(outside_releases))
+        .route("/lightning/held", get(outside_held))
         .with_state(outside)
 }
 
 /// `GET /api/dev/lightning/invoice?sat=N` (or `/api/dev/invoice`): an
 /// invoice of the outside world on the dev Lightning network, for an account
-/// to pay or eCash to melt to.
+/// to pay or eCash to melt to; without `sat`, the payer chooses the amount.
 // The query as a `Result`, so a missing or malformed `sat` is the API's JSON
 // error rather than axum's plain-text rejection.
 async fn outside_invoice(
@@ -45,11 +46,13 @@ async fn outside_invoice(
     request: Result<Query<InvoiceRequest>, QueryRejection>,
 ) -> Result<Json<Invoice>, ApiError> {
     let Query(request) = request?;
-    let amount_msat = request
-        .sat
-        .checked_mul(1000)
-        .filter(|msat| *msat > 0)
-        .ok_or_else(|| ApiError::BadRequest("sat must be more than 0".to_owned()))?;
+    let amount_msat = match request.sat {
+        None => 0,
+        Some(sat) => sat
+            .checked_mul(1000)
+            .filter(|msat| *msat > 0)
+            .ok_or_else(|| ApiError::BadRequest("sat must be more than 0".to_owned()))?,
+    };
     let invoice = outside
         .add_invoice(InvoiceTerms::new(
             amount_msat,
@@ -112,6 +115,20 @@ async fn outside_holds(
     Ok(Json(request))
 }
 
+/// What `GET /api/dev/lightning/held` says.
+#[derive(Serialize)]
+struct Held {
+    held: usize,
+}
+
+/// `GET /api/dev/lightning/held`: how many payments the outside world
+/// holds now, so a test knows a payment reached it.
+async fn outside_held(State(outside): State<Node>) -> Json<Held> {
+    Json(Held {
+        held: outside.held(),
+    })
+}
+
 /// The body of `POST /api/dev/lightning/release`.
 #[derive(Deserialize)]
 struct ReleaseRequest {
@@ -143,7 +160,8 @@ async fn outside_releases(
 
 #[derive(Deserialize)]
 struct InvoiceRequest {
-    sat: u64,
+    /// Absent: an invoice that leaves the amount to the payer.
+    sat: Option<u64>,
 }
 
 /// The body of `GET /api/dev/lightning/invoice`.

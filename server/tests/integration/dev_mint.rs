@@ -14,7 +14,7 @@ use axum::{
     http::{header, HeaderMap, StatusCode},
 };
 use cdk::{
-    nuts::{CurrencyUnit, MeltQuoteState, PaymentMethod, Token},
+    nuts::{CurrencyUnit, MeltOptions, MeltQuoteState, PaymentMethod, Token},
     wallet::{ReceiveOptions, SendOptions, Wallet},
     Amount,
 };
@@ -229,6 +229,42 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
     // The network's fee: 1 sat + 0.1 % of 20 sats, charged as 2 sats.
     assert_eq!(melted.fee_paid(), Amount::from(2));
     assert_eq!(balance(&alice).await, 60 - 20 - 2);
+
+    // An invoice that leaves the amount to the payer, paid with 10 sats.
+    let invoice = amountless_outside_invoice(&dev).await;
+    let quote = alice
+        .melt_quote(
+            PaymentMethod::BOLT11,
+            invoice.to_string(),
+            Some(MeltOptions::new_amountless(10_000)),
+            None,
+        )
+        .await
+        .expect("a melt quote with the payer's amount");
+    assert_eq!(quote.amount, Amount::from(10));
+    let melted = alice
+        .prepare_melt(&quote.id, Default::default())
+        .await
+        .expect("prepare the melt")
+        .confirm()
+        .await
+        .expect("the mint's node pays the amount chosen");
+    assert_eq!(melted.amount(), Amount::from(10));
+    // 1 sat + 0.1 % of 10 sats, charged as 2 sats.
+    assert_eq!(melted.fee_paid(), Amount::from(2));
+    assert_eq!(balance(&alice).await, 38 - 10 - 2);
+}
+
+/// An invoice of the outside world without an amount.
+async fn amountless_outside_invoice(dev: &DevServer) -> cdk::Bolt11Invoice {
+    let (status, _, body) = get_json(&format!("{}api/dev/lightning/invoice", dev.url)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let invoice: cdk::Bolt11Invoice = body["invoice"]
+        .as_str()
+        .and_then(|invoice| invoice.parse().ok())
+        .unwrap_or_else(|| panic!("not an invoice: {body}"));
+    assert_eq!(invoice.amount_milli_satoshis(), None);
+    invoice
 }
 
 #[tokio::test]
