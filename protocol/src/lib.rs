@@ -11,6 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The most movements one [`Command::History`] reads.
+pub const HISTORY_MAX: u32 = 1000;
+
 /// Names one request so its response finds its way back to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RequestId(pub u32);
@@ -143,6 +146,12 @@ pub enum Command {
     /// What the relay at `url` says about itself (NIP-11); [`Reply::RelayInfo`].
     GetRelayInfo { url: String },
 
+    // -- Lightning invoices (paid from either wallet) ----------------------
+    /// What a pasted or scanned invoice asks for, before a wallet is
+    /// chosen: its amount (or that the payer chooses it) and description;
+    /// [`Reply::Invoice`].
+    DecodeInvoice { invoice: String },
+
     // -- eCash (Cashu) -------------------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
     /// one after unlocking also finishes what a closed tab left half done.
@@ -158,8 +167,13 @@ pub enum Command {
     RequestMint { mint: String, amount: u64 },
     /// Wait until the quote's invoice is paid, then mint; [`Reply::Minted`].
     AwaitMint { mint: String, quote: String },
-    /// What paying a BOLT11 `invoice` from `mint` costs; [`Reply::MeltQuote`].
-    QuoteMelt { mint: String, invoice: String },
+    /// What paying a BOLT11 `invoice` from `mint` costs (`amount` only for
+    /// an invoice without one); [`Reply::MeltQuote`].
+    QuoteMelt {
+        mint: String,
+        invoice: String,
+        amount: Option<u64>,
+    },
     /// Pay a quoted invoice; [`Reply::Melted`].
     Melt { mint: String, quote: String },
     /// Take `amount` sat from `mint` as a token, locked to `lock_to` (an
@@ -183,6 +197,11 @@ pub enum Command {
     CheckProofs,
     /// Every mint, melt, send and receive, newest first; [`Reply::EcashHistory`].
     EcashHistory,
+    /// Follow the payments a mint reported pending, this session's or a
+    /// closed tab's, until each has settled or failed: every change
+    /// arrives as [`Event::Ecash`]. It answers [`Reply::Done`] once none
+    /// is left pending.
+    WatchEcash,
 
     // -- Lightning account (held by this server, signed in by NIP-98) -----
     // Every request is signed with the user's key (local, NIP-07 or NIP-46):
@@ -223,9 +242,10 @@ pub enum Command {
     /// Move `amount` sat of eCash at `mint` into the account: the mint pays
     /// the account's invoice (the mint's fee reserve on top); [`Reply::Moved`].
     MoveToAccount { mint: String, amount: u64 },
-    /// The account's and the eCash wallet's movements merged, newest
-    /// first; [`Reply::History`].
-    History,
+    /// The newest `limit` (1 to [`HISTORY_MAX`]) of the account's and the
+    /// eCash wallet's movements merged, newest first (ask again with a
+    /// larger `limit` to read further back); [`Reply::History`].
+    History { limit: u32 },
 
     // -- Identity and vault ------------------------------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
@@ -321,6 +341,7 @@ impl std::fmt::Debug for Command {
             Command::RemoveRelay { .. } => "RemoveRelay",
             Command::SetRelayFlags { .. } => "SetRelayFlags",
             Command::GetRelayInfo { .. } => "GetRelayInfo",
+            Command::DecodeInvoice { .. } => "DecodeInvoice",
             Command::GetEcash => "GetEcash",
             Command::AddMint { .. } => "AddMint",
             Command::RemoveMint { .. } => "RemoveMint",
@@ -336,6 +357,7 @@ impl std::fmt::Debug for Command {
             Command::RestoreEcash => "RestoreEcash",
             Command::CheckProofs => "CheckProofs",
             Command::EcashHistory => "EcashHistory",
+            Command::WatchEcash => "WatchEcash",
             Command::GetAccount => "GetAccount",
             Command::WatchAccount => "WatchAccount",
             Command::CreateAccountInvoice { .. } => "CreateAccountInvoice",
@@ -344,7 +366,7 @@ impl std::fmt::Debug for Command {
             Command::PayFromAccount { .. } => "PayFromAccount",
             Command::MoveToEcash { .. } => "MoveToEcash",
             Command::MoveToAccount { .. } => "MoveToAccount",
-            Command::History => "History",
+            Command::History { .. } => "History",
             Command::GetIdentity => "GetIdentity",
             Command::NewMnemonic { .. } => "NewMnemonic",
             Command::CreateWallet { .. } => "CreateWallet",
@@ -517,6 +539,9 @@ pub enum Reply {
     Backup {
         file: String,
     },
+    Invoice {
+        invoice: InvoiceDetails,
+    },
     Ecash {
         wallet: EcashWallet,
     },
@@ -583,10 +608,12 @@ pub enum Reply {
         amount: u64,
         fee: u64,
     },
-    /// Newest first. `problems` says why a wallet's movements are missing,
-    /// when they are (the server unreachable, say).
+    /// Newest first. `more`: older movements exist beyond `limit`.
+    /// `problems` says why a wallet's movements are missing, when they are
+    /// (the server unreachable, say).
     History {
         entries: Vec<HistoryEntry>,
+        more: bool,
         problems: Vec<String>,
     },
     Done,
@@ -833,6 +860,16 @@ pub struct MintQuote {
     pub amount: u64,
     pub invoice: String,
     /// Seconds since the Unix epoch after which the invoice is void.
+    pub expiry: u64,
+}
+
+/// A Lightning invoice as read before paying it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDetails {
+    /// `None`: the payer chooses how much.
+    pub amount: Option<u64>,
+    pub description: Option<String>,
+    /// Seconds since the Unix epoch after which it cannot be paid.
     pub expiry: u64,
 }
 

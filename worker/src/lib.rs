@@ -9,6 +9,7 @@
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
 //! - [`account`]: the Lightning account this server holds, over NIP-98.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
+//! - [`invoice`]: a Lightning invoice as pasted or scanned, for either wallet.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
 //! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
@@ -37,6 +38,9 @@ pub mod events;
 
 #[cfg(feature = "engine")]
 pub mod identity;
+
+#[cfg(feature = "engine")]
+pub mod invoice;
 
 #[cfg(feature = "engine")]
 pub mod messaging;

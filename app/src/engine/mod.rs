@@ -52,6 +52,8 @@ pub struct Engine {
     account: RwSignal<Option<Option<LightningAccount>>>,
     /// Whether a [`Command::WatchAccount`] is running for this session.
     watching_account: RwSignal<bool>,
+    /// Whether a [`Command::WatchEcash`] is running for this session.
+    watching_ecash: RwSignal<bool>,
     client: StoredValue<Rc<Client>, LocalStorage>,
 }
 
@@ -69,14 +71,22 @@ pub fn provide_engine() -> Engine {
         relays: RwSignal::new(None),
         account: RwSignal::new(None),
         watching_account: RwSignal::new(false),
+        watching_ecash: RwSignal::new(false),
         client: StoredValue::new_local(Rc::clone(&client)),
     };
     // Each unlocked session follows the account, so every screen showing
-    // its balance is current the moment an invoice is paid.
+    // its balance is current the moment an invoice is paid, and the eCash
+    // payments a closed tab left pending, until they settle.
     Effect::new(move |_| {
-        if let Some(Identity::Unlocked { signer, .. }) = engine.identity.get() {
+        if let Some(Identity::Unlocked {
+            signer, has_seed, ..
+        }) = engine.identity.get()
+        {
             if signer != SignerKind::ReadOnly {
-                engine.watch_account();
+                engine.follow(Command::WatchAccount, engine.watching_account);
+            }
+            if has_seed {
+                engine.follow(Command::WatchEcash, engine.watching_ecash);
             }
         }
     });
@@ -157,18 +167,18 @@ impl Engine {
         });
     }
 
-    /// Follows the account for as long as the session lasts (the engine
-    /// reconnects by itself). A lock ends it; an unlock that came before
-    /// the lock's answer starts it again.
-    fn watch_account(&self) {
-        if self.watching_account.get_untracked() {
+    /// Runs a watching `command` until it answers (the engine retries by
+    /// itself), `running` saying whether it does. A lock ends it; an
+    /// unlock that came before the lock's answer starts it again.
+    fn follow(&self, command: Command, running: RwSignal<bool>) {
+        if running.get_untracked() {
             return;
         }
-        self.watching_account.set(true);
+        running.set(true);
         let engine = *self;
         leptos::task::spawn_local(async move {
             loop {
-                let outcome = engine.request(Command::WatchAccount).await;
+                let outcome = engine.request(command.clone()).await;
                 let unlocked = matches!(
                     engine.identity.get_untracked(),
                     Some(Identity::Unlocked { .. })
@@ -178,7 +188,7 @@ impl Engine {
                     break;
                 }
             }
-            engine.watching_account.set(false);
+            running.set(false);
         });
     }
 

@@ -2,22 +2,29 @@
 //! eCash's (every mint, melt, send and receive), newest first; a token sent
 //! and not yet redeemed can be taken back.
 
-use flash_protocol::{Command, EcashState, HistoryEntry, MovementKind, Reply, WalletKind};
+use flash_protocol::{
+    Command, EcashState, HistoryEntry, MovementKind, Reply, WalletKind, HISTORY_MAX,
+};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};
+
+/// How many movements the history shows at first, and how many more each
+/// "Show older" adds.
+const PAGE: u32 = 50;
 
 #[component]
 pub fn History() -> impl IntoView {
     let engine = use_engine();
     let wallet = engine.ecash();
     let account = engine.account();
-    let list = command_action(|_: &()| Command::History);
+    let shown = RwSignal::new(PAGE);
+    let list = command_action(|limit: &u32| Command::History { limit: *limit });
     // Whenever a wallet changes, the history did too.
     Effect::new(move |_| {
         wallet.track();
         account.track();
-        list.dispatch(());
+        list.dispatch(shown.get());
     });
     let reclaim = command_action(|(mint, send): &(String, String)| Command::ReclaimToken {
         mint: mint.clone(),
@@ -25,14 +32,14 @@ pub fn History() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = reclaim.value().get() {
-            list.dispatch(());
+            list.dispatch(shown.get_untracked());
         }
     });
     view! {
         <section class="card stack" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             {move || match list.value().get() {
-                Some(Ok(Reply::History { entries, problems })) => view! {
+                Some(Ok(Reply::History { entries, more, problems })) => view! {
                     {problems.into_iter().map(|problem| view! { <p class="hint warning">{problem}</p> }).collect_view()}
                     {if entries.is_empty() {
                         view! { <p class="muted">"Nothing yet."</p> }.into_any()
@@ -41,6 +48,12 @@ pub fn History() -> impl IntoView {
                             <ol class="history" data-testid="history">
                                 {entries.into_iter().map(|entry| view! { <Entry entry reclaim/> }).collect_view()}
                             </ol>
+                            {(more && shown.get_untracked() < HISTORY_MAX).then(|| view! {
+                                <button class="button small secondary"
+                                    on:click=move |_| shown.update(|shown| *shown = (*shown + PAGE).min(HISTORY_MAX))>
+                                    "Show older"
+                                </button>
+                            })}
                         }.into_any()
                     }}
                 }.into_any(),

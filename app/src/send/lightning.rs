@@ -2,30 +2,59 @@
 //! server offers one) or from a mint's eCash: the fee is shown before the
 //! user confirms, and what the fee reserve does not use comes back.
 
-use flash_protocol::{AccountQuote, Command, EcashState, MeltQuote, Reply};
+use flash_protocol::{AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError};
+use crate::engine::{command_action, use_engine, ActionError, Engine};
 use crate::qr::ScanButton;
 use crate::wallets::{Wallet, WalletPicker};
 
 #[component]
 pub fn PayInvoice() -> impl IntoView {
+    let engine = use_engine();
     let wallet = RwSignal::new(Wallet::None);
     let invoice = RwSignal::new(String::new());
-    let quote = command_action(|(wallet, invoice): &(Wallet, String)| match wallet {
-        Wallet::Mint(mint) => Command::QuoteMelt {
-            mint: mint.clone(),
-            invoice: invoice.clone(),
-        },
-        Wallet::Account | Wallet::None => Command::QuoteAccountPayment {
-            invoice: invoice.clone(),
-            amount: None,
-        },
+    let amount = RwSignal::new(String::new());
+    // What the invoice asks for, read as it is pasted: an invoice that
+    // leaves the amount to the payer gets an amount field.
+    let details = LocalResource::new(move || {
+        let text = invoice.get();
+        async move { decode(engine, text).await }
     });
+    let needs_amount = move || {
+        matches!(
+            details.get(),
+            Some(Some(Ok(InvoiceDetails { amount: None, .. })))
+        )
+    };
+    // The amount typed, for an invoice without one; `Err` when unusable.
+    let chosen = move || -> Result<Option<u64>, ()> {
+        if !needs_amount() {
+            return Ok(None);
+        }
+        match amount.get().trim().parse::<u64>() {
+            Ok(sat) if sat > 0 => Ok(Some(sat)),
+            _ => Err(()),
+        }
+    };
+    let quote = command_action(
+        |(wallet, invoice, amount): &(Wallet, String, Option<u64>)| match wallet {
+            Wallet::Mint(mint) => Command::QuoteMelt {
+                mint: mint.clone(),
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+            Wallet::Account | Wallet::None => Command::QuoteAccountPayment {
+                invoice: invoice.clone(),
+                amount: *amount,
+            },
+        },
+    );
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        quote.dispatch((wallet.get_untracked(), invoice.get_untracked()));
+        if let Ok(amount) = chosen() {
+            quote.dispatch((wallet.get_untracked(), invoice.get_untracked(), amount));
+        }
     };
     view! {
         <form class="card stack" on:submit=submit>
@@ -35,8 +64,19 @@ pub fn PayInvoice() -> impl IntoView {
                 <textarea name="invoice" rows="3" placeholder="lnbc…" bind:value=invoice></textarea>
             </label>
             <ScanButton on_scan=Callback::new(move |scanned: String| invoice.set(scanned))/>
+            {move || details.get().flatten().map(|read| match read {
+                Ok(details) => view! { <InvoiceSummary details/> }.into_any(),
+                Err(error) => view! { <p class="hint warning" data-testid="invoice-problem">{error}</p> }.into_any(),
+            })}
+            {move || needs_amount().then(|| view! {
+                <label class="field">
+                    <span>"Amount (sat)"</span>
+                    <input type="number" name="amount" min="1" inputmode="numeric" bind:value=amount/>
+                </label>
+            })}
             <button class="button" type="submit"
-                disabled=move || wallet.get() == Wallet::None || invoice.get().trim().is_empty() || quote.pending().get()>
+                disabled=move || wallet.get() == Wallet::None || invoice.get().trim().is_empty()
+                    || chosen().is_err() || quote.pending().get()>
                 "Review payment"
             </button>
             <ActionError action=quote/>
@@ -46,6 +86,38 @@ pub fn PayInvoice() -> impl IntoView {
             Some(Ok(Reply::AccountQuote { quote })) => Some(view! { <ConfirmAccountPayment quote/> }.into_any()),
             _ => None,
         }}
+    }
+}
+
+/// What the engine reads in `text`; `None` for nothing typed yet.
+async fn decode(engine: Engine, text: String) -> Option<Result<InvoiceDetails, String>> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    Some(
+        match engine
+            .request(Command::DecodeInvoice { invoice: text })
+            .await
+        {
+            Ok(Reply::Invoice { invoice }) => Ok(invoice),
+            Ok(other) => Err(format!("unexpected answer: {other:?}")),
+            Err(error) => Err(error.to_string()),
+        },
+    )
+}
+
+/// An invoice's amount and description, before a wallet pays it.
+#[component]
+fn InvoiceSummary(details: InvoiceDetails) -> impl IntoView {
+    let asks = match details.amount {
+        Some(sat) => format!("Asks for {sat} sat"),
+        None => "Leaves the amount to you".to_owned(),
+    };
+    view! {
+        <p class="hint" data-testid="invoice-details">
+            {asks}
+            {details.description.map(|memo| format!(" · {memo}"))}
+        </p>
     }
 }
 
@@ -75,9 +147,12 @@ fn ConfirmMelt(quote: MeltQuote) -> impl IntoView {
 
 #[component]
 fn ConfirmAccountPayment(quote: AccountQuote) -> impl IntoView {
-    let pay = command_action(|invoice: &String| Command::PayFromAccount {
+    // The amount quoted: the one the user chose, for an invoice without
+    // one (for any other, the engine pays the invoice's own).
+    let amount = quote.amount;
+    let pay = command_action(move |invoice: &String| Command::PayFromAccount {
         invoice: invoice.clone(),
-        amount: None,
+        amount: Some(amount),
     });
     let fee = if quote.internal {
         "To another user of this server: instant, no fee".to_owned()

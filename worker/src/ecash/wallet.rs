@@ -17,9 +17,13 @@ use cdk::lightning_invoice::Currency;
 use cdk::mint_url::MintUrl;
 use cdk::nuts::nut00::KnownMethod;
 use cdk::nuts::{
-    CurrencyUnit, MintInfo, MintQuoteState, PaymentMethod, SecretKey, SpendingConditions, State,
+    CurrencyUnit, MeltOptions, MintInfo, MintQuoteState, PaymentMethod, SecretKey,
+    SpendingConditions, State,
 };
-use cdk::wallet::types::{KeysetLoadPolicy, Transaction, TransactionDirection, TransactionStatus};
+use cdk::wallet::types::{
+    KeysetLoadPolicy, MeltSagaState, Transaction, TransactionDirection, TransactionStatus,
+    WalletSagaState,
+};
 use cdk::wallet::{
     BaseHttpClient, MeltOutcome, ReceiveOptions, SendOptions, Wallet, WalletBuilder,
 };
@@ -28,6 +32,7 @@ use zeroize::Zeroizing;
 use super::payment;
 use super::token::{self, TokenError};
 use super::transport::MintTransport;
+use crate::invoice::{self, InvoiceError};
 use crate::protocol::{
     EcashEntry, EcashKind, EcashState, MeltQuote, MintQuote, MintView, TokenPreview,
 };
@@ -71,16 +76,16 @@ pub enum EcashError {
     Token(#[from] TokenError),
     #[error("the amount must be more than 0 sat")]
     ZeroAmount,
+    #[error("this invoice leaves the amount to the payer: say how many sat to pay")]
+    AmountNeeded,
     #[error("not enough eCash at {mint}: {available} sat available")]
     InsufficientFunds { mint: String, available: u64 },
     #[error("this token was already spent: someone received it before you")]
     AlreadySpent,
     #[error("the mint's signature proof (DLEQ) on this token is wrong: it was not accepted")]
     BadDleq,
-    #[error("this is not a Lightning invoice ({0})")]
-    NotAnInvoice(String),
-    #[error("this invoice is for {found}, and this wallet pays {expected} invoices: it cannot be paid from here")]
-    WrongNetwork { found: String, expected: String },
+    #[error(transparent)]
+    Invoice(#[from] InvoiceError),
     #[error("the Lightning payment failed; the eCash it would have spent is still yours")]
     PaymentFailed,
     #[error("the invoice expired before it was paid; ask for a new one")]
@@ -91,6 +96,15 @@ pub enum EcashError {
     HasBalance { mint: String, balance: u64 },
     #[error("the wallet's storage failed ({0}); nothing was changed")]
     Store(String),
+}
+
+/// What [`Wallets::settle_pending_melts`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettledMelts {
+    /// Some melt was paid or failed: the balance and history changed.
+    pub settled: bool,
+    /// Melts the mints still report pending.
+    pub pending: usize,
 }
 
 /// The user's eCash at every trusted mint.
@@ -427,29 +441,29 @@ impl Wallets {
         Ok(minted)
     }
 
-    /// What paying `invoice` from `mint` would cost.
-    pub async fn quote_melt(&self, mint: &str, invoice: &str) -> Result<MeltQuote, EcashError> {
+    /// What paying `invoice` from `mint` would cost; `amount` sat only
+    /// for an invoice without one (the mint must offer amountless melts).
+    pub async fn quote_melt(
+        &self,
+        mint: &str,
+        invoice: &str,
+        amount: Option<u64>,
+    ) -> Result<MeltQuote, EcashError> {
         let wallet = self.wallet(mint)?;
-        let invoice = invoice.trim();
-        let invoice = invoice
-            .strip_prefix("lightning:")
-            .or_else(|| invoice.strip_prefix("LIGHTNING:"))
-            .unwrap_or(invoice);
-        let parsed = cdk::Bolt11Invoice::from_str(invoice)
-            .map_err(|error| EcashError::NotAnInvoice(error.to_string()))?;
-        // An invoice for another chain would fail at the mint, or worse,
-        // at a mint that does not check.
-        if parsed.currency() != self.network {
-            return Err(EcashError::WrongNetwork {
-                found: chain_name(&parsed.currency()).to_owned(),
-                expected: chain_name(&self.network).to_owned(),
-            });
-        }
+        let invoice = invoice::read(invoice, &self.network)?;
+        let options = match (invoice.amount_milli_satoshis(), amount) {
+            (None, None) => return Err(EcashError::AmountNeeded),
+            (None, Some(0)) => return Err(EcashError::ZeroAmount),
+            // Beyond any mint's limit anyway: the mint says so.
+            (None, Some(amount)) => Some(MeltOptions::new_amountless(amount.saturating_mul(1000))),
+            // The invoice's own amount is the one paid.
+            (Some(_), _) => None,
+        };
         let quote = wallet
             .melt_quote(
                 PaymentMethod::Known(KnownMethod::Bolt11),
-                invoice,
-                None,
+                invoice.to_string(),
+                options,
                 None,
             )
             .await
@@ -488,6 +502,37 @@ impl Wallets {
             }
         };
         Ok((melted.amount().into(), melted.fee_paid().into()))
+    }
+
+    /// Asks the mints about every melt they reported pending, this
+    /// session's or a closed tab's: a paid one is finished (its change
+    /// stored), a failed one gives its eCash back. Returns whether any
+    /// settled, and how many are still pending (a mint out of reach keeps
+    /// its own pending, safe, for the next try).
+    pub async fn settle_pending_melts(&self) -> Result<SettledMelts, EcashError> {
+        let mut settled = false;
+        for wallet in self.all() {
+            // A mint out of reach is asked again on the next round.
+            if let Ok(finalized) = wallet.finalize_pending_melts().await {
+                settled |= !finalized.is_empty();
+            }
+        }
+        let pending = self
+            .store
+            .get_incomplete_sagas()
+            .await
+            .map_err(store_error)?
+            .iter()
+            .filter(|saga| {
+                matches!(
+                    saga.state,
+                    WalletSagaState::Melt(
+                        MeltSagaState::MeltRequested | MeltSagaState::PaymentPending
+                    )
+                )
+            })
+            .count();
+        Ok(SettledMelts { settled, pending })
     }
 
     /// Takes `amount` sat out of `mint` as a token, locked to `lock_to` if
@@ -774,24 +819,15 @@ fn from_cdk(url: &MintUrl, error: cdk::Error) -> EcashError {
         Error::TokenAlreadySpent => EcashError::AlreadySpent,
         Error::CouldNotVerifyDleq | Error::NUT12(_) => EcashError::BadDleq,
         Error::ExpiredQuote(..) => EcashError::Expired,
-        Error::Invoice(error) => EcashError::NotAnInvoice(error.to_string()),
-        Error::InvalidInvoice => EcashError::NotAnInvoice("it could not be read".to_owned()),
+        Error::Invoice(error) => InvoiceError::NotAnInvoice(error.to_string()).into(),
+        Error::InvalidInvoice => {
+            InvoiceError::NotAnInvoice("it could not be read".to_owned()).into()
+        }
         Error::HttpError(_, reason) => EcashError::Unreachable {
             mint: url.to_string(),
             reason,
         },
         Error::Database(error) => store_error(error),
         other => refused(url, other),
-    }
-}
-
-/// A chain's name, as the user reads it.
-fn chain_name(network: &Currency) -> &'static str {
-    match network {
-        Currency::Bitcoin => "Bitcoin",
-        Currency::BitcoinTestnet => "Bitcoin testnet",
-        Currency::Regtest => "regtest",
-        Currency::Simnet => "simnet",
-        Currency::Signet => "signet",
     }
 }

@@ -19,6 +19,7 @@ use super::Engine;
 use crate::account::api::{self, sat, sat_up};
 use crate::account::pending::{PendingPayment, PendingPayments};
 use crate::account::{AccountClient, AccountError, NOT_OFFERED};
+use crate::invoice;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     AccountInvoice, AccountPayment, AccountQuote, Command, EcashState, EngineError, Event,
@@ -214,8 +215,7 @@ impl<P: ProfileStores> Engine<P> {
         invoice: &str,
         amount: Option<u64>,
     ) -> Result<Reply, EngineError> {
-        let invoice = checked_invoice(invoice)?;
-        let amount_msat = amount.map(payment_msat).transpose()?;
+        let (invoice, amount_msat) = self.checked_invoice(invoice, amount)?;
         let opened = self.offered_account(account).await?;
         let quote = opened.client.quote(&invoice, amount_msat).await?;
         Ok(Reply::AccountQuote {
@@ -241,8 +241,7 @@ impl<P: ProfileStores> Engine<P> {
         invoice: &str,
         amount: Option<u64>,
     ) -> Result<AccountPayment, EngineError> {
-        let invoice = checked_invoice(invoice)?;
-        let amount_msat = amount.map(payment_msat).transpose()?;
+        let (invoice, amount_msat) = self.checked_invoice(invoice, amount)?;
         let opened = self.offered_account(account).await?;
         // The same invoice tried again after an unclear answer keeps its
         // key: if the first try reached the server, this is that payment.
@@ -281,6 +280,25 @@ impl<P: ProfileStores> Engine<P> {
             self.keep_pending_payments(account, &kept).await?;
         }
         Ok(payment_view(&answer?))
+    }
+
+    /// `invoice` as a BOLT11 string, and the amount in msat to pay it with
+    /// (`amount` sat, only for an invoice without one). Checked here so a
+    /// typo gets its message even while the server is out of reach.
+    fn checked_invoice(
+        &self,
+        invoice: &str,
+        amount: Option<u64>,
+    ) -> Result<(String, Option<u64>), EngineError> {
+        let invoice = invoice::read(invoice, &self.env.network)?;
+        let amount_msat = match invoice.amount_milli_satoshis() {
+            // The invoice's own amount is the one paid.
+            Some(_) => None,
+            None => Some(payment_msat(amount.ok_or_else(|| {
+                invalid("this invoice leaves the amount to the payer: say how many sat to pay")
+            })?)?),
+        };
+        Ok((invoice.to_string(), amount_msat))
     }
 
     /// The account's client, if the server offers an account.
@@ -389,19 +407,6 @@ impl<P: ProfileStores> Engine<P> {
         }
         Ok(())
     }
-}
-
-/// `invoice` as a BOLT11 string, or why it is not one. Checked here so a
-/// typo gets its message even while the server is out of reach.
-fn checked_invoice(invoice: &str) -> Result<String, EngineError> {
-    let invoice = invoice.trim();
-    let invoice = invoice
-        .get(..10)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("lightning:"))
-        .map_or(invoice, |_| &invoice[10..]);
-    cdk::Bolt11Invoice::from_str(invoice)
-        .map_err(|error| invalid(format!("this is not a Lightning invoice ({error})")))?;
-    Ok(invoice.to_owned())
 }
 
 /// `amount` sat in msat.

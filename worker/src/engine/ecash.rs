@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::lock::Mutex;
 use zeroize::Zeroizing;
@@ -23,6 +24,11 @@ use crate::identity::{cashu::CashuSeed, mnemonic};
 use crate::profiles::ProfileStores;
 use crate::protocol::{Command, EcashWallet, EngineError, Event, Reply};
 use crate::vault::{seal, VaultState};
+
+/// How long [`Command::WatchEcash`] waits before asking the mints again
+/// about a pending melt, at first and at most.
+const WATCH_FIRST: Duration = Duration::from_secs(1);
+const WATCH_MOST: Duration = Duration::from_secs(30);
 
 /// The vault secret holding the eCash store's sealing key.
 const ECASH_STORE_KEY: &str = "ecash_store_key";
@@ -52,7 +58,11 @@ impl<P: ProfileStores> Engine<P> {
             Command::SetDefaultMint { url } => self.set_default_mint(ecash, &url).await,
             Command::RequestMint { mint, amount } => self.request_mint(ecash, &mint, amount).await,
             Command::AwaitMint { mint, quote } => self.await_mint(ecash, &mint, &quote).await,
-            Command::QuoteMelt { mint, invoice } => self.quote_melt(ecash, &mint, &invoice).await,
+            Command::QuoteMelt {
+                mint,
+                invoice,
+                amount,
+            } => self.quote_melt(ecash, &mint, &invoice, amount).await,
             Command::Melt { mint, quote } => self.melt(ecash, &mint, &quote).await,
             Command::SendToken {
                 mint,
@@ -70,6 +80,7 @@ impl<P: ProfileStores> Engine<P> {
             Command::RestoreEcash => self.restore_ecash(ecash).await,
             Command::CheckProofs => self.check_proofs(ecash).await,
             Command::EcashHistory => self.ecash_history(ecash).await,
+            Command::WatchEcash => self.watch_ecash(ecash).await,
             // The dispatch routes only eCash commands here.
             other => Err(EngineError::Invalid {
                 message: format!("not an eCash command: {other:?}"),
@@ -239,9 +250,10 @@ impl<P: ProfileStores> Engine<P> {
         ecash: &EcashService,
         mint: &str,
         invoice: &str,
+        amount: Option<u64>,
     ) -> Result<Reply, EngineError> {
         let wallets = self.wallets(ecash).await?;
-        let quote = patiently(mint, wallets.quote_melt(mint, invoice)).await?;
+        let quote = patiently(mint, wallets.quote_melt(mint, invoice, amount)).await?;
         Ok(Reply::MeltQuote { quote })
     }
 
@@ -327,6 +339,25 @@ impl<P: ProfileStores> Engine<P> {
         let wallets = self.wallets(ecash).await?;
         wallets.check().await?;
         self.ecash_reply(ecash).await
+    }
+
+    /// Follows the melts the mints reported pending until none is: asked
+    /// at once, then after [`WATCH_FIRST`], the wait doubling up to
+    /// [`WATCH_MOST`] (a payee may hold a payment for hours).
+    async fn watch_ecash(&self, ecash: &EcashService) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let mut wait = WATCH_FIRST;
+        loop {
+            let round = wallets.settle_pending_melts().await?;
+            if round.settled {
+                self.push_ecash(ecash, &wallets).await;
+            }
+            if round.pending == 0 {
+                return Ok(Reply::Done);
+            }
+            async_utility::time::sleep(wait).await;
+            wait = (wait * 2).min(WATCH_MOST);
+        }
     }
 
     async fn ecash_history(&self, ecash: &EcashService) -> Result<Reply, EngineError> {

@@ -6,6 +6,7 @@
 use crate::account::AccountError;
 use crate::contacts::ContactsError;
 use crate::ecash::wallet::EcashError;
+use crate::invoice::InvoiceError;
 use crate::protocol::EngineError;
 use crate::relays::RelayListError;
 use crate::signer::bunker::BunkerError;
@@ -62,6 +63,12 @@ impl From<EcashError> for EngineError {
                 message: other.to_string(),
             },
         }
+    }
+}
+
+impl From<InvoiceError> for EngineError {
+    fn from(error: InvoiceError) -> Self {
+        invalid(error)
     }
 }
 

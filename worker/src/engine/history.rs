@@ -2,49 +2,83 @@
 //! wallet's, merged newest first. A wallet that cannot be read right now
 //! (the server out of reach, no seed for eCash yet) leaves its reason in
 //! `problems` rather than hiding the other's movements.
+//!
+//! The newest `limit` are shown; reading further back asks again with a
+//! larger one. Each wallet gives at most `limit` of its own newest, which
+//! is all the merge can use: the server's in pages of its own, eCash from
+//! the wallet's store.
 
 use super::account::{state, AccountService};
 use super::ecash::EcashService;
+use super::error::invalid;
 use super::Engine;
 use crate::account::api::{sat, sat_up};
 use crate::profiles::ProfileStores;
-use crate::protocol::{EngineError, HistoryEntry, Identity, MovementKind, Reply, WalletKind};
+use crate::protocol::{
+    EngineError, HistoryEntry, Identity, MovementKind, Reply, WalletKind, HISTORY_MAX,
+};
 
-/// How many of the account's movements the history shows.
-const ACCOUNT_MOVEMENTS: u32 = 100;
+/// The most movements the server sends in one page (its own limit).
+const SERVER_PAGE: u32 = 100;
 
 impl<P: ProfileStores> Engine<P> {
     pub(super) async fn history(
         &self,
         account: &AccountService,
         ecash: &EcashService,
+        limit: u32,
     ) -> Result<Reply, EngineError> {
+        if limit == 0 || limit > HISTORY_MAX {
+            return Err(invalid(format!(
+                "the history is read 1 to {HISTORY_MAX} movements at a time"
+            )));
+        }
+        let limit = limit as usize;
         let mut entries = Vec::new();
         let mut problems = Vec::new();
-        match self.account_movements(account).await {
+        match self.account_movements(account, limit).await {
             Ok(movements) => entries.extend(movements),
             Err(EngineError::Locked) => return Err(EngineError::Locked),
             Err(error) => problems.push(format!("Lightning account: {error}")),
         }
-        match self.ecash_movements(ecash).await {
+        match self.ecash_movements(ecash, limit).await {
             Ok(movements) => entries.extend(movements),
             Err(EngineError::Locked) => return Err(EngineError::Locked),
             Err(error) => problems.push(format!("eCash: {error}")),
         }
         entries.sort_by_key(|entry| std::cmp::Reverse(entry.time));
-        Ok(Reply::History { entries, problems })
+        // A wallet that had more than `limit` gave `limit` plus one.
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        Ok(Reply::History {
+            entries,
+            more,
+            problems,
+        })
     }
 
+    /// The account's newest `limit` movements, and one more if there is
+    /// one (so the merge knows more exist).
     async fn account_movements(
         &self,
         account: &AccountService,
+        limit: usize,
     ) -> Result<Vec<HistoryEntry>, EngineError> {
         let Some(client) = self.account_client(account).await? else {
             return Ok(Vec::new());
         };
-        let page = client.history(None, ACCOUNT_MOVEMENTS).await?;
-        Ok(page
-            .movements
+        let mut movements = Vec::new();
+        let mut before = None;
+        while movements.len() <= limit {
+            let page = client.history(before.as_deref(), SERVER_PAGE).await?;
+            movements.extend(page.movements);
+            match page.next {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        movements.truncate(limit + 1);
+        Ok(movements
             .into_iter()
             .map(|movement| HistoryEntry {
                 id: movement.id,
@@ -63,9 +97,11 @@ impl<P: ProfileStores> Engine<P> {
             .collect())
     }
 
+    /// eCash's newest `limit` movements, and one more if there is one.
     async fn ecash_movements(
         &self,
         ecash: &EcashService,
+        limit: usize,
     ) -> Result<Vec<HistoryEntry>, EngineError> {
         // Without a seed there is no eCash wallet, and nothing to show.
         if !matches!(
@@ -79,6 +115,7 @@ impl<P: ProfileStores> Engine<P> {
             .history()
             .await?
             .into_iter()
+            .take(limit + 1)
             .map(|entry| HistoryEntry {
                 id: entry.id,
                 wallet: WalletKind::Ecash { mint: entry.mint },

@@ -250,6 +250,12 @@ impl<P: ProfileStores> Engine<P> {
                     .await
             }
             Command::GetRelayInfo { url } => self.session().run(self.relay_info(&url)).await,
+            Command::DecodeInvoice { invoice } => {
+                let invoice = crate::invoice::read(&invoice, &self.env.network)?;
+                Ok(Reply::Invoice {
+                    invoice: crate::invoice::details(&invoice),
+                })
+            }
             command @ (Command::GetEcash
             | Command::AddMint { .. }
             | Command::RemoveMint { .. }
@@ -264,7 +270,8 @@ impl<P: ProfileStores> Engine<P> {
             | Command::ReclaimToken { .. }
             | Command::RestoreEcash
             | Command::CheckProofs
-            | Command::EcashHistory) => {
+            | Command::EcashHistory
+            | Command::WatchEcash) => {
                 let session = self.session();
                 session
                     .run(self.answer_ecash(&session.ecash, command))
@@ -293,10 +300,10 @@ impl<P: ProfileStores> Engine<P> {
                     .run(self.move_to_account(&session.account, &session.ecash, &mint, amount))
                     .await
             }
-            Command::History => {
+            Command::History { limit } => {
                 let session = self.session();
                 session
-                    .run(self.history(&session.account, &session.ecash))
+                    .run(self.history(&session.account, &session.ecash, limit))
                     .await
             }
             Command::GetIdentity => self.identity().await.map(identity_reply),

@@ -58,7 +58,7 @@ impl<P: ProfileStores> Engine<P> {
         }
         let wallets = self.wallets(ecash).await?;
         let invoice = self.account_invoice(account, amount, "From eCash").await?;
-        let quote = patiently(mint, wallets.quote_melt(mint, &invoice.invoice)).await?;
+        let quote = patiently(mint, wallets.quote_melt(mint, &invoice.invoice, None)).await?;
         let melted = wallets.melt(mint, &quote.id).await;
         // The balance changed even if the payment's outcome is unclear.
         self.push_ecash(ecash, &wallets).await;

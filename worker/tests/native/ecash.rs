@@ -10,6 +10,41 @@ use flash_worker::protocol::{Command, EcashKind, EcashState, EngineError, Reply}
 use support::ecash::*;
 use support::{BOB_WORDS, CAROL_WORDS, NIP06_WORDS};
 
+/// BOLT 11's first example: no amount ("please make a donation"), mainnet.
+const DONATION: &str = "lnbc1pvjluezsp5zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zyg3zygspp5qqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqqqsyqcyq5rqwzqfqypqdpl2pkx2ctnv5sxxmmwwd5kgetjypeh2ursdae8g6twvus8g6rfwvs8qun0dfjkxaq9qrsgq357wnc5r2ueh7ck6q93dj32dlqnls087fxdwk8qakdyafkq3yap9us6v52vjjsrvywa6rt52cm9r9zqt8r2t7mlcwspyetp5h2tztugp9lfyql";
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_pasted_invoice_is_read_before_a_wallet_pays_it() {
+    let (alice, _) = user(NIP06_WORDS).await;
+    let read = |invoice: String| alice.send(Command::DecodeInvoice { invoice });
+    match read(format!("LIGHTNING:{}", fake_invoice(50).to_uppercase())).await {
+        Ok(Reply::Invoice { invoice }) => {
+            assert_eq!(invoice.amount, Some(50));
+            assert_eq!(
+                invoice.description.as_deref(),
+                Some("Flash dev mint: fake payment")
+            );
+        }
+        other => panic!("not read: {other:?}"),
+    }
+    match read(DONATION.to_owned()).await {
+        Ok(Reply::Invoice { invoice }) => {
+            assert_eq!(invoice.amount, None, "the payer chooses");
+            assert_eq!(
+                invoice.description.as_deref(),
+                Some("Please consider supporting this project")
+            );
+        }
+        other => panic!("not read: {other:?}"),
+    }
+    match read("lnbc-not-an-invoice".to_owned()).await {
+        Err(EngineError::Invalid { message }) => {
+            assert!(message.contains("not a Lightning invoice"), "{message}")
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn mints_by_lightning_then_sends_a_token_another_user_receives() {
     let mint = mint().await;
@@ -79,6 +114,47 @@ async fn mints_by_lightning_then_sends_a_token_another_user_receives() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn the_history_shows_the_newest_first_and_reads_further_back_on_request() {
+    let mint = mint().await;
+    let (alice, _) = user(NIP06_WORDS).await;
+    add_mint(&alice, &mint).await;
+    for amount in [10, 20, 30] {
+        fund(&alice, &mint, amount).await;
+    }
+    send_token(&alice, &mint, 5, None).await;
+    let history = |limit| alice.send(Command::History { limit });
+
+    match history(2).await {
+        Ok(Reply::History {
+            entries,
+            more,
+            problems,
+        }) => {
+            assert!(problems.is_empty(), "{problems:?}");
+            assert_eq!(entries.len(), 2);
+            assert!(more, "older movements exist");
+            assert!(entries[0].time >= entries[1].time, "newest first");
+        }
+        other => panic!("no history: {other:?}"),
+    }
+    match history(50).await {
+        Ok(Reply::History { entries, more, .. }) => {
+            let mut amounts: Vec<_> = entries.iter().map(|entry| entry.amount).collect();
+            amounts.sort_unstable();
+            assert_eq!(amounts, [5, 10, 20, 30]);
+            assert!(!more, "everything is shown");
+        }
+        other => panic!("no history: {other:?}"),
+    }
+    for limit in [0, flash_worker::protocol::HISTORY_MAX + 1] {
+        assert!(
+            matches!(history(limit).await, Err(EngineError::Invalid { .. })),
+            "{limit}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn pays_an_invoice_showing_the_fee_reserve_and_getting_change_back() {
     let mint = mint().await;
     let (alice, _) = user(NIP06_WORDS).await;
@@ -89,6 +165,7 @@ async fn pays_an_invoice_showing_the_fee_reserve_and_getting_change_back() {
         .send(Command::QuoteMelt {
             mint: mint.url().to_string(),
             invoice: format!("lightning:{}", fake_invoice(50)),
+            amount: None,
         })
         .await
     {
@@ -253,9 +330,20 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
         .send(Command::QuoteMelt {
             mint: url.clone(),
             invoice: "lnbc-not-an-invoice".into(),
+            amount: None,
         })
         .await;
     assert!(ecash_message(not_an_invoice).contains("not a Lightning invoice"));
+
+    // An invoice that leaves the amount to the payer needs one.
+    let amountless = alice
+        .send(Command::QuoteMelt {
+            mint: url.clone(),
+            invoice: DONATION.into(),
+            amount: None,
+        })
+        .await;
+    assert!(ecash_message(amountless).contains("say how many sat to pay"));
 
     let has_money = alice.send(Command::RemoveMint { url: url.clone() }).await;
     assert!(ecash_message(has_money).contains("20 sat"));
@@ -396,6 +484,7 @@ async fn an_invoice_for_another_network_is_refused_before_paying() {
         .send(Command::QuoteMelt {
             mint: mint.url().to_string(),
             invoice: testnet,
+            amount: None,
         })
         .await;
     let message = ecash_message(refused);

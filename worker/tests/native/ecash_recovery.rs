@@ -178,6 +178,7 @@ async fn paying_interrupted_at_any_step_is_paid_once_or_not_at_all() {
             .send(Command::QuoteMelt {
                 mint: world.mint.url().to_string(),
                 invoice: fake_invoice(50),
+                amount: None,
             })
             .await
         {
