@@ -6,7 +6,7 @@ import { createRandomSecretKey, getPubKeyFromPrivKey } from "@cashu/cashu-ts";
 import { nip19 } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, go, ownContexts, restoreWallet, npub } from "./fixtures";
+import { test, expect, go, ownContexts, pickDevMint, restoreWallet, npub } from "./fixtures";
 import { devMint, payFromOutside, receiveToken, sendToken } from "./cashu-ts";
 
 // A fresh seed for every user: the tests share one dev mint, and a seed
@@ -34,14 +34,6 @@ async function user(browser: Browser, baseURL: string | undefined): Promise<Page
 async function npubOf(page: Page): Promise<string> {
   await go(page, "Home");
   return (await npub(page).getAttribute("data-npub"))!;
-}
-
-/** Picks the dev mint in a wallet select ("Receive into", "Pay from"),
- * which starts on the Lightning account. */
-async function pickDevMint(page: Page, label: string) {
-  const select = page.getByLabel(label);
-  const mint = await select.locator("option", { hasText: "Flash dev mint" }).getAttribute("value");
-  await select.selectOption(mint!);
 }
 
 async function fund(page: Page, amount: number) {

@@ -110,3 +110,11 @@ export async function fakeExtension(page: Page, secret: Uint8Array): Promise<Ret
   }, getPublicKey(secret));
   return signed;
 }
+
+/** Picks the dev mint in a wallet select ("Receive into", "Pay from"),
+ * which starts on the Lightning account. */
+export async function pickDevMint(page: Page, label: string) {
+  const select = page.getByLabel(label);
+  const mint = await select.locator("option", { hasText: "Flash dev mint" }).getAttribute("value");
+  await select.selectOption(mint!);
+}
