@@ -46,7 +46,7 @@ pub use spa::SpaError;
 ///
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
-    let spa = spa::Spa::load(&config.dist)?;
+    let spa = spa::Spa::load(&config.dist, config.dev)?;
     Ok(assemble(spa, None, None, config))
 }
 
@@ -80,7 +80,8 @@ fn assemble(
     ));
 
     let app = dynamic.merge(spa.into_router());
-    security::with_security_headers(app, content_security_policy)
+    let hsts = security::served_over_https(config);
+    security::with_security_headers(app, content_security_policy, hsts)
 }
 
 /// Why the server could not start.
@@ -142,7 +143,7 @@ impl App {
     /// loopback unless `config.dev_public` is set ([`StartError::PublicDev`]).
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         // Check the app is built before starting anything.
-        let spa = spa::Spa::load(&config.dist)?;
+        let spa = spa::Spa::load(&config.dist, config.dev)?;
         let dev = if config.dev {
             Some(DevServices::start(config).await?)
         } else {
