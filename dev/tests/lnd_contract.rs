@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 const LIGHTNING: &str = include_str!("../contracts/lnd/lightning.swagger.json");
 const ROUTER: &str = include_str!("../contracts/lnd/router.swagger.json");
+const INVOICES: &str = include_str!("../contracts/lnd/invoices.swagger.json");
 
 /// How long a stream may take to deliver its next line.
 const WAIT: Duration = Duration::from_secs(20);
@@ -48,11 +49,16 @@ impl Contract {
 }
 
 /// Swagger lets an object carry fields it does not name; LND's answers carry
-/// only named ones, so the stand-in's must too.
+/// only named ones, so the stand-in's must too (a message that names none,
+/// such as `invoicesrpcCancelInvoiceResp`, is `{}`).
 fn forbid_unnamed_fields(schema: &mut Value) {
     match schema {
         Value::Object(object) => {
-            if object.contains_key("properties") && !object.contains_key("additionalProperties") {
+            let names_none =
+                object.get("type") == Some(&json!("object")) && !object.contains_key("$ref");
+            if (object.contains_key("properties") || names_none)
+                && !object.contains_key("additionalProperties")
+            {
                 object.insert("additionalProperties".to_owned(), Value::Bool(false));
             }
             object.values_mut().for_each(forbid_unnamed_fields);
@@ -163,6 +169,7 @@ impl Lines {
 async fn every_answer_of_the_stand_in_follows_lnds_contract() {
     let lightning = Contract::parse(LIGHTNING);
     let router = Contract::parse(ROUTER);
+    let invoices_rpc = Contract::parse(INVOICES);
     let network = Network::new();
     let payee = LndStandIn::spawn(network.add_node("payee").unwrap())
         .await
@@ -268,6 +275,99 @@ async fn every_answer_of_the_stand_in_follows_lnds_contract() {
     .await;
     assert_eq!(status, 404);
     assert_follows(&error, &unknown);
+
+    // Cancelling: an open invoice, then the same again (success both
+    // times); a payment to it then fails as LND's would, and the
+    // subscription says nothing of it (LND tells it only of invoices added
+    // or settled: the next line is the next invoice added).
+    let cancelled = lightning_invoice(&payee_rest, "cancelled").await;
+    assert_eq!(
+        invoices.next().await["result"]["r_hash"],
+        cancelled["r_hash"]
+    );
+    let cancel = invoices_rpc.answer("post", "/v2/invoices/cancel", "200");
+    let cancel_error = invoices_rpc.answer("post", "/v2/invoices/cancel", "default");
+    for _ in 0..2 {
+        let (status, answer) = json_of(
+            payee_rest
+                .post(
+                    "/v2/invoices/cancel",
+                    json!({ "payment_hash": cancelled["r_hash"] }),
+                )
+                .await,
+        )
+        .await;
+        assert_eq!((status, &answer), (200, &json!({})));
+        assert_follows(&cancel, &answer);
+    }
+    let (status, looked_up) = json_of(
+        payee_rest
+            .get(&format!(
+                "/v1/invoice/{}",
+                STANDARD
+                    .decode(cancelled["r_hash"].as_str().unwrap())
+                    .unwrap()
+                    .to_lower_hex_string()
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, looked_up["state"].as_str()),
+        (200, Some("CANCELED"))
+    );
+    let refused = Lines::new(
+        payer_rest
+            .post(
+                "/v2/router/send",
+                json!({ "payment_request": cancelled["payment_request"], "fee_limit_msat": "5000" }),
+            )
+            .await,
+    )
+    .next()
+    .await;
+    assert_follows(&payment_line, &refused);
+    assert_eq!(
+        (
+            refused["result"]["status"].as_str(),
+            refused["result"]["failure_reason"].as_str()
+        ),
+        (
+            Some("FAILED"),
+            Some("FAILURE_REASON_INCORRECT_PAYMENT_DETAILS")
+        )
+    );
+    let next = lightning_invoice(&payee_rest, "after the cancel").await;
+    let line = invoices.next().await;
+    assert_follows(&invoice_line, &line);
+    assert_eq!(line["result"]["r_hash"], next["r_hash"]);
+    // A settled invoice, an unknown one, a hash of the wrong length: LND's
+    // registry errors, passed on as gRPC's UNKNOWN.
+    for (hash, message) in [
+        (added["r_hash"].clone(), "invoice already settled"),
+        (json!(STANDARD.encode([7; 32])), "unable to locate invoice"),
+        (
+            json!(STANDARD.encode([7; 5])),
+            "invalid hash length of 5, want 32",
+        ),
+    ] {
+        let (status, refused) = json_of(
+            payee_rest
+                .post("/v2/invoices/cancel", json!({ "payment_hash": hash }))
+                .await,
+        )
+        .await;
+        assert_eq!(
+            (
+                status,
+                refused["code"].as_i64(),
+                refused["message"].as_str()
+            ),
+            (500, Some(2), Some(message))
+        );
+        assert_follows(&cancel_error, &refused);
+    }
+
     let anonymous = client(&payee)
         .get(format!("{}/v1/getinfo", payee.url()))
         .send()
@@ -278,10 +378,27 @@ async fn every_answer_of_the_stand_in_follows_lnds_contract() {
     assert_follows(&error, &refused);
 }
 
+/// A new invoice of 1 sat on `rest`'s node, as `POST /v1/invoices` answers.
+async fn lightning_invoice(rest: &Rest, memo: &str) -> Value {
+    let (status, added) = json_of(
+        rest.post(
+            "/v1/invoices",
+            json!({ "memo": memo, "value_msat": "1000", "expiry": "600" }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{added}");
+    added
+}
+
 #[test]
 fn the_strict_contract_refuses_a_field_lnd_does_not_name() {
     let validator = Contract::parse(LIGHTNING).answer("get", "/v1/getinfo", "200");
     assert!(validator.is_valid(&json!({ "identity_pubkey": "02ab" })));
     assert!(!validator.is_valid(&json!({ "identity_pub_key": "02ab" })));
     assert!(!validator.is_valid(&json!({ "chains": [{ "chain": "bitcoin", "net": "regtest" }] })));
+    let cancelled = Contract::parse(INVOICES).answer("post", "/v2/invoices/cancel", "200");
+    assert!(cancelled.is_valid(&json!({})));
+    assert!(!cancelled.is_valid(&json!({ "canceled": true })));
 }

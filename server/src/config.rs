@@ -8,6 +8,7 @@ use std::{
     io,
     net::{Ipv4Addr, SocketAddr},
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 use clap::{builder::BoolishValueParser, Parser};
@@ -111,7 +112,15 @@ pub struct Args {
     )]
     pub behind_proxy: Option<bool>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy); flags and environment variables win over it
+    /// Seconds an API request may take to answer before it is answered 503 "timeout" (an account's event stream, once open, lasts longer); a payment answers "pending" after 5 s, so keep this above that [default: 30]
+    #[arg(long, env = "FLASH_REQUEST_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: Option<u64>,
+
+    /// Requests the server works on at once; more are answered 503 "overloaded" with Retry-After at once rather than queued [default: 512]
+    #[arg(long, env = "FLASH_MAX_CONCURRENT_REQUESTS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_concurrent_requests: Option<u64>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy, request_timeout, max_concurrent_requests); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -140,6 +149,10 @@ pub struct Config {
     pub max_amount_sat: Option<u64>,
     /// The API's rate limits.
     pub rates: RateConfig,
+    /// How long an API request may take to answer.
+    pub request_timeout: Duration,
+    /// How many requests are worked on at once.
+    pub max_concurrent_requests: usize,
 }
 
 /// Where LND is and the files that let the server use it.
@@ -164,6 +177,12 @@ impl Default for Config {
             lnd: None,
             max_amount_sat: None,
             rates: RateConfig::default(),
+            // Well above what any route needs (a payment answers within 5 s).
+            request_timeout: Duration::from_secs(30),
+            // Each request may wait for the database (16 connections) or the
+            // Lightning node; past this many, queueing more only makes every
+            // answer slower.
+            max_concurrent_requests: 512,
         }
     }
 }
@@ -187,6 +206,9 @@ pub enum ConfigError {
 
     #[error("LND needs all three of --lnd-url, --lnd-macaroon and --lnd-cert (or none)")]
     IncompleteLnd,
+
+    #[error("{setting} must be at least 1")]
+    Zero { setting: &'static str },
 }
 
 impl Config {
@@ -238,6 +260,27 @@ impl Config {
                     .or(file.behind_proxy)
                     .unwrap_or(default.rates.behind_proxy),
             },
+            request_timeout: match args.request_timeout.or(file.request_timeout) {
+                Some(0) => {
+                    return Err(ConfigError::Zero {
+                        setting: "request_timeout",
+                    })
+                }
+                Some(secs) => Duration::from_secs(secs),
+                None => default.request_timeout,
+            },
+            max_concurrent_requests: match args
+                .max_concurrent_requests
+                .or(file.max_concurrent_requests)
+            {
+                Some(0) => {
+                    return Err(ConfigError::Zero {
+                        setting: "max_concurrent_requests",
+                    })
+                }
+                Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                None => default.max_concurrent_requests,
+            },
         })
     }
 }
@@ -279,6 +322,8 @@ struct ConfigFile {
     account_rate: Option<Rate>,
     address_rate: Option<Rate>,
     behind_proxy: Option<bool>,
+    request_timeout: Option<u64>,
+    max_concurrent_requests: Option<u64>,
 }
 
 impl ConfigFile {
@@ -319,7 +364,9 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 15] = [
+    const VARS: [&str; 17] = [
+        "FLASH_REQUEST_TIMEOUT",
+        "FLASH_MAX_CONCURRENT_REQUESTS",
         "FLASH_ACCOUNT_RATE",
         "FLASH_ADDRESS_RATE",
         "FLASH_MAX_AMOUNT_SAT",
@@ -545,6 +592,33 @@ mod tests {
         );
         assert!("10".parse::<Rate>().is_err());
         assert!("0/5".parse::<Rate>().is_err());
+    }
+
+    #[test]
+    fn the_request_timeout_and_concurrency_come_from_flag_environment_or_file() {
+        let defaults = config_from(&[], &[]).unwrap();
+        assert_eq!(defaults.request_timeout, Duration::from_secs(30));
+        assert_eq!(defaults.max_concurrent_requests, 512);
+        let file = toml_file("request_timeout = 7\nmax_concurrent_requests = 64\n");
+        let path = file.path().to_str().unwrap();
+        let from_file = config_from(&["--config", path], &[]).unwrap();
+        assert_eq!(
+            (from_file.request_timeout, from_file.max_concurrent_requests),
+            (Duration::from_secs(7), 64)
+        );
+        let from_env = config_from(
+            &["--config", path, "--max-concurrent-requests", "8"],
+            &[("FLASH_REQUEST_TIMEOUT", "2")],
+        )
+        .unwrap();
+        assert_eq!(
+            (from_env.request_timeout, from_env.max_concurrent_requests),
+            (Duration::from_secs(2), 8)
+        );
+        let zero = toml_file("request_timeout = 0\n");
+        let err = config_from(&["--config", zero.path().to_str().unwrap()], &[]).unwrap_err();
+        assert_eq!(err.to_string(), "request_timeout must be at least 1");
+        assert!(Args::try_parse_from(["server", "--request-timeout", "0"]).is_err());
     }
 
     #[test]

@@ -25,10 +25,12 @@ mod security;
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
+    error_handling::HandleErrorLayer,
     http::{header, HeaderValue},
     routing::get,
-    Router,
+    BoxError, Router,
 };
+use tower::{limit::GlobalConcurrencyLimitLayer, ServiceBuilder};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::Offered;
@@ -39,14 +41,15 @@ pub use flash_dev::DevMintError;
 pub use spa::SpaError;
 
 /// Builds the HTTP application: health check, `/api`, and the SPA for
-/// everything else, all wrapped in the security headers.
+/// everything else, all under the concurrency limit and wrapped in the
+/// security headers.
 ///
 /// This starts no services, so it never serves the dev endpoints, whatever
 /// `config.dev` says: [`App::start`] does that.
 ///
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
-    let spa = spa::Spa::load(&config.dist)?;
+    let spa = spa::Spa::load(&config.dist, config.dev)?;
     Ok(assemble(spa, None, None, config))
 }
 
@@ -67,7 +70,12 @@ fn assemble(
 
     let mut dynamic = Router::new().route("/healthz", get(health::healthz)).nest(
         "/api",
-        api::router(offered, accounts, limits::RateLimits::new(config.rates)),
+        api::router(
+            offered,
+            accounts,
+            limits::RateLimits::new(config.rates),
+            config.request_timeout,
+        ),
     );
     if let Some(dev) = dev {
         dynamic = dynamic.merge(dev.router());
@@ -79,8 +87,22 @@ fn assemble(
         HeaderValue::from_static("no-store"),
     ));
 
-    let app = dynamic.merge(spa.into_router());
-    security::with_security_headers(app, content_security_policy)
+    // Past the limit a request is answered at once (503 and Retry-After)
+    // rather than queued. One limit for every route: each request holds a
+    // permit until its answer's head is ready, so an event stream, once
+    // open, holds none.
+    let app = dynamic.merge(spa.into_router()).layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|err: BoxError| async move {
+                api::ApiError::shed(err)
+            }))
+            .load_shed()
+            .layer(GlobalConcurrencyLimitLayer::new(
+                config.max_concurrent_requests,
+            )),
+    );
+    let hsts = security::served_over_https(config);
+    security::with_security_headers(app, content_security_policy, hsts)
 }
 
 /// Why the server could not start.
@@ -142,7 +164,7 @@ impl App {
     /// loopback unless `config.dev_public` is set ([`StartError::PublicDev`]).
     pub async fn start(config: &Config) -> Result<Self, StartError> {
         // Check the app is built before starting anything.
-        let spa = spa::Spa::load(&config.dist)?;
+        let spa = spa::Spa::load(&config.dist, config.dev)?;
         let dev = if config.dev {
             Some(DevServices::start(config).await?)
         } else {

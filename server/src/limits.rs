@@ -27,6 +27,14 @@ use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota};
 
 use crate::{api::ApiError, auth::Signer};
 
+/// The largest request body `/api` accepts: 64 KiB. Its bodies are small
+/// JSON (the largest, a payment, is a BOLT11 invoice, which fits in a QR
+/// code's 4 KB, and an idempotency key), so this leaves room for every one,
+/// a signed NOSTR event at the size relays commonly accept included, and
+/// keeps what one request can make the server buffer far below memory's
+/// concern.
+pub const MAX_BODY: usize = 64 * 1024;
+
 /// How many tracked clients make a sweep of idle ones worth it.
 const SWEEP_AT: usize = 10_000;
 /// The least time between two sweeps.

@@ -7,7 +7,8 @@
 //!
 //! It is a stand-in: the tests validate each of its answers against the
 //! contract's schemas, so the server's LND client, which they drive against
-//! it, speaks what LND speaks.
+//! it, speaks what LND speaks. It can also be [taken down](LndStandIn::set_down)
+//! for a while, as a node that restarts is.
 
 use std::{
     convert::Infallible,
@@ -33,8 +34,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::{
     net::TcpListener,
-    sync::{broadcast, mpsc},
-    task::JoinHandle,
+    sync::{broadcast, mpsc, watch},
+    task::{JoinHandle, JoinSet},
 };
 
 use super::network::{
@@ -44,6 +45,7 @@ use super::network::{
 
 /// gRPC status codes LND answers with (and the HTTP status grpc-gateway
 /// maps each to).
+const UNKNOWN: (i32, StatusCode) = (2, StatusCode::INTERNAL_SERVER_ERROR);
 const INVALID_ARGUMENT: (i32, StatusCode) = (3, StatusCode::BAD_REQUEST);
 const NOT_FOUND: (i32, StatusCode) = (5, StatusCode::NOT_FOUND);
 const ALREADY_EXISTS: (i32, StatusCode) = (6, StatusCode::CONFLICT);
@@ -68,6 +70,7 @@ pub struct LndStandIn {
     url: String,
     macaroon_hex: String,
     certificate_der: Vec<u8>,
+    up: watch::Sender<bool>,
     server: JoinHandle<()>,
 }
 
@@ -93,15 +96,18 @@ impl LndStandIn {
         getrandom::fill(&mut macaroon)?;
         let macaroon_hex = hex(&macaroon);
         let router = router(node, macaroon_hex.clone());
+        let (up, is_up) = watch::channel(true);
         let server = tokio::spawn(serve_tls(
             listener,
             tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
             router,
+            is_up,
         ));
         Ok(Self {
             url: format!("https://{addr}"),
             macaroon_hex,
             certificate_der,
+            up,
             server,
         })
     }
@@ -136,6 +142,14 @@ impl LndStandIn {
     pub fn addr(&self) -> Option<SocketAddr> {
         self.url.strip_prefix("https://")?.parse().ok()
     }
+
+    /// While `down`, the stand-in answers nothing: it closes the
+    /// connections it has and every new one at once, as a node that
+    /// stopped (or a network that dropped) does. Back up, it answers again
+    /// at the same address.
+    pub fn set_down(&self, down: bool) {
+        self.up.send_replace(!down);
+    }
 }
 
 impl Drop for LndStandIn {
@@ -144,20 +158,45 @@ impl Drop for LndStandIn {
     }
 }
 
-async fn serve_tls(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor, router: Router) {
-    while let Ok((tcp, _)) = listener.accept().await {
-        let acceptor = acceptor.clone();
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
-        tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let _ = builder
-                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                .await;
-        });
+async fn serve_tls(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    mut up: watch::Receiver<bool>,
+) {
+    // Dropping the set (when the stand-in stops) closes every connection.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, _)) = accepted else { return };
+                if !*up.borrow() {
+                    continue; // dropped: closed at once
+                }
+                let acceptor = acceptor.clone();
+                let service = hyper_util::service::TowerToHyperService::new(router.clone());
+                connections.spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let builder = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    );
+                    let _ = builder
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+            changed = up.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if !*up.borrow_and_update() {
+                    connections.abort_all();
+                }
+            }
+            Some(_) = connections.join_next() => {}
+        }
     }
 }
 
@@ -177,6 +216,7 @@ fn router(node: Node, macaroon_hex: String) -> Router {
         .route("/v1/invoices", post(add_invoice))
         .route("/v1/invoice/{r_hash_str}", get(lookup_invoice))
         .route("/v1/invoices/subscribe", get(subscribe_invoices))
+        .route("/v2/invoices/cancel", post(cancel_invoice))
         .route("/v2/router/send", post(send_payment))
         .route("/v2/router/track/{payment_hash}", get(track_payment))
         .route_layer(middleware::from_fn_with_state(stand.clone(), macaroon))
@@ -300,8 +340,9 @@ struct SubscribeInvoices {
     settle_index: Option<String>,
 }
 
-/// Invoices settled after `settle_index` first, then every change to this
-/// node's invoices as it happens, as LND does.
+/// Invoices settled after `settle_index` first, then each invoice of this
+/// node added or settled, as it happens, as LND does (it tells this
+/// subscription nothing of invoices accepted or cancelled).
 async fn subscribe_invoices(
     State(stand): State<Stand>,
     Query(query): Query<SubscribeInvoices>,
@@ -326,7 +367,10 @@ async fn subscribe_invoices(
         }
         loop {
             match updates.recv().await {
-                Ok(Update::Invoice(invoice)) if invoice.node == name => {
+                Ok(Update::Invoice(invoice))
+                    if invoice.node == name
+                        && matches!(invoice.state, InvoiceState::Open | InvoiceState::Settled) =>
+                {
                     if !send_line(&lines, json!({ "result": invoice_json(&invoice) })).await {
                         return;
                     }
@@ -336,6 +380,35 @@ async fn subscribe_invoices(
             }
         }
     })
+}
+
+/// `invoicesrpcCancelInvoiceMsg`.
+#[derive(Deserialize)]
+struct CancelInvoice {
+    payment_hash: Option<String>,
+}
+
+/// Cancels an open invoice; one cancelled already is success, a settled one
+/// an error. LND passes its invoice registry's errors on as they are, which
+/// gRPC reports as UNKNOWN (HTTP 500).
+async fn cancel_invoice(
+    State(stand): State<Stand>,
+    body: Result<Json<CancelInvoice>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(request)) = body else {
+        return rpc_error(INVALID_ARGUMENT, "invalid request body");
+    };
+    let Some(bytes) = decode_bytes(request.payment_hash.as_deref().unwrap_or_default()) else {
+        return rpc_error(INVALID_ARGUMENT, "invalid payment hash encoding");
+    };
+    let Ok(hash) = <[u8; 32]>::try_from(bytes.as_slice()) else {
+        let message = format!("invalid hash length of {}, want 32", bytes.len());
+        return rpc_error(UNKNOWN, &message);
+    };
+    match stand.node.cancel_invoice(&hash) {
+        Ok(_) => Json(json!({})).into_response(),
+        Err(err) => rpc_error(UNKNOWN, &err.to_string()),
+    }
 }
 
 /// The fields of `routerrpcSendPaymentRequest` that `POST /v2/router/send`

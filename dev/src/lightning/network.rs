@@ -155,6 +155,12 @@ pub enum NetworkError {
     PaymentInFlight,
     #[error("invoice is already paid")]
     AlreadyPaid,
+    /// LND's words for an invoice it does not have.
+    #[error("unable to locate invoice")]
+    InvoiceNotFound,
+    /// LND's words for cancelling an invoice that was paid.
+    #[error("invoice already settled")]
+    InvoiceSettled,
     #[error("the invoice's description is too long")]
     DescriptionTooLong,
     #[error("could not sign the invoice: {0}")]
@@ -489,6 +495,47 @@ impl Node {
             .payments
             .get(&(self.name.clone(), *payment_hash))
             .cloned()
+    }
+
+    /// Cancels this node's invoice of `payment_hash`, as LND's
+    /// CancelInvoice does: an open invoice is cancelled, and every payment
+    /// to it from then on fails at its payer with incorrect payment details;
+    /// a payment this node holds for it fails back the same way. An invoice
+    /// cancelled already stays so (success); a settled one is refused.
+    pub fn cancel_invoice(&self, payment_hash: &[u8; 32]) -> Result<Invoice, NetworkError> {
+        let mut state = self.network.lock();
+        let mut invoice = state
+            .invoices
+            .get(payment_hash)
+            .filter(|invoice| invoice.node == self.name)
+            .cloned()
+            .ok_or(NetworkError::InvoiceNotFound)?;
+        match invoice.state {
+            InvoiceState::Settled => return Err(NetworkError::InvoiceSettled),
+            InvoiceState::Canceled => return Ok(invoice),
+            InvoiceState::Open | InvoiceState::Accepted => {}
+        }
+        let mut updates = Vec::new();
+        if invoice.state == InvoiceState::Accepted {
+            let held = state.payments.iter_mut().find(|(key, payment)| {
+                key.1 == *payment_hash && payment.status == PaymentStatus::InFlight
+            });
+            if let Some((_, payment)) = held {
+                payment.status = PaymentStatus::Failed;
+                payment.failure_reason = FailureReason::IncorrectPaymentDetails;
+                payment.fee_msat = 0;
+                updates.push(Update::Payment(payment.clone()));
+            }
+        }
+        invoice.state = InvoiceState::Canceled;
+        invoice.amount_paid_msat = 0;
+        state.invoices.insert(*payment_hash, invoice.clone());
+        drop(state);
+        updates.push(Update::Invoice(invoice.clone()));
+        for update in updates {
+            self.network.publish(update);
+        }
+        Ok(invoice)
     }
 
     /// While `holding`, payments to this node's invoices stay in flight

@@ -1,6 +1,7 @@
 //! Receiving: invoices of the server's node for a user, written down before
 //! the node is asked for them, and credited exactly once when paid (by the
-//! node's invoice subscription, or by another user inside the ledger).
+//! node's invoice subscription, or by another user inside the ledger, after
+//! which the node's invoice is cancelled so no one outside pays it again).
 
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
@@ -266,7 +267,8 @@ pub enum Credited {
 /// Credits a payment the node settled to the invoice's owner, once, and
 /// moves the subscription's cursor past it, in one transaction. An invoice
 /// another user already paid inside the ledger is credited again: whoever
-/// paid it through the node paid the owner too.
+/// paid it through the node (before [`cancel_at_node`] could) paid the
+/// owner too.
 pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, InvoiceError> {
     if invoice.state != InvoiceState::Settled {
         return Ok(Credited::Nothing);
@@ -329,6 +331,64 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
     }
     tx.commit().await?;
     Ok(credited)
+}
+
+/// Cancels at the node the invoice of `hash`, which another user paid
+/// inside the ledger, so no one outside pays it again; then notes that
+/// nothing is left to do for it. An invoice the node has settled (paid from
+/// outside first: [`credit`] credits that too) or cancelled already, or no
+/// longer knows, is left as it is and noted done as well.
+pub async fn cancel_at_node(accounts: &Accounts, hash: PaymentHash) -> Result<(), InvoiceError> {
+    let node = accounts.node.as_ref().ok_or(InvoiceError::NoNode)?;
+    if let Err(err) = node.lightning.cancel_invoice(hash).await {
+        let over = match node.lightning.lookup_invoice(hash).await {
+            Ok(None) => true,
+            Ok(Some(invoice)) => {
+                matches!(
+                    invoice.state,
+                    InvoiceState::Settled | InvoiceState::Canceled
+                )
+            }
+            Err(_) => false,
+        };
+        if !over {
+            return Err(err.into());
+        }
+    }
+    let mut tx = accounts.ledger.begin().await?;
+    sqlx::query("UPDATE account_invoices SET cancel_at_node = 0 WHERE payment_hash = $1")
+        .bind(hash.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`cancel_at_node`] for every unexpired invoice paid inside the ledger
+/// that the node may still have open (its cancel failed, or the server
+/// stopped before it): each is cancelled again, which changes nothing for
+/// one cancelled already. Stops at a node that cannot be reached. Returns
+/// how many are done with.
+pub async fn cancel_paid_inside(accounts: &Accounts) -> Result<usize, InvoiceError> {
+    // A minute's grace for the node's clock, which decides when it expires.
+    let rows = sqlx::query(
+        "SELECT payment_hash FROM account_invoices \
+         WHERE cancel_at_node = 1 AND expires_at > $1 ORDER BY expires_at LIMIT 1000",
+    )
+    .bind(database::now() - 60)
+    .fetch_all(accounts.ledger.db().pool())
+    .await?;
+    let mut done = 0;
+    for row in rows {
+        let hash: String = row.try_get(0)?;
+        let hash = hash.parse::<PaymentHash>()?;
+        match cancel_at_node(accounts, hash).await {
+            Ok(()) => done += 1,
+            Err(err @ InvoiceError::Node(LightningError::Unreachable(_))) => return Err(err),
+            Err(err) => tracing::warn!(%hash, "cancelling an invoice paid inside: {err}"),
+        }
+    }
+    Ok(done)
 }
 
 /// The node's settle index the subscription has credited up to.

@@ -2,7 +2,9 @@
 //! shows the fee.
 //!
 //! To another user's invoice on this server the payment settles inside the
-//! ledger, at once and without fee, never through the node. To anyone else
+//! ledger, at once and without fee, never through the node; the node's
+//! invoice is then cancelled, so no one outside pays it again (what fails or
+//! a crash interrupts, the background work cancels later). To anyone else
 //! it goes through the node: the amount and a fee reserve are taken from the
 //! balance and the payment written pending, in one transaction, before the
 //! node hears of it; when the node says how it ended, the unused reserve
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{
+    invoices,
     ledger::{self, Entry, EntryKind, Line},
     AccountId, Accounts, LedgerError, Node,
 };
@@ -369,7 +372,18 @@ pub async fn pay(
         }
         Err(err) => return Err(err),
     }
-    if checked.internal_payee.is_none() {
+    if checked.internal_payee.is_some() {
+        // Its own task, so it goes on if the client goes away; the answer
+        // waits for it only so long (what it leaves, the background work
+        // finishes), and does not depend on it: the payment is done.
+        let (of_payment, hash) = (accounts.clone(), checked.payment_hash);
+        let cancelling = tokio::spawn(async move {
+            if let Err(err) = invoices::cancel_at_node(&of_payment, hash).await {
+                tracing::warn!(%hash, "cancelling at the node an invoice paid inside: {err}");
+            }
+        });
+        let _ = tokio::time::timeout(ANSWER_WITHIN, cancelling).await;
+    } else {
         let node = accounts.node.clone().ok_or(PaymentError::NoNode)?;
         let (done, verdict) = tokio::sync::oneshot::channel();
         let sending = Sending {
@@ -458,8 +472,8 @@ async fn insert_payment(
     }
 }
 
-/// To another user: the invoice settles, the money moves, in one
-/// transaction.
+/// To another user: the invoice settles (marked to be cancelled at the
+/// node), the money moves, in one transaction.
 async fn pay_internal(
     accounts: &Accounts,
     payer: &AccountId,
@@ -471,8 +485,8 @@ async fn pay_internal(
     let amount_msat = msat(checked.amount_msat)?;
     let mut tx = accounts.ledger.begin().await?;
     let settled = sqlx::query(
-        "UPDATE account_invoices SET state = 'settled', received_msat = $1, settled_at = $2 \
-         WHERE payment_hash = $3 AND state = 'open' AND expires_at > $2",
+        "UPDATE account_invoices SET state = 'settled', received_msat = $1, settled_at = $2, \
+         cancel_at_node = 1 WHERE payment_hash = $3 AND state = 'open' AND expires_at > $2",
     )
     .bind(amount_msat)
     .bind(database::now())

@@ -1,6 +1,8 @@
 //! The accounts' background work: crediting the invoices the node settles
 //! (from the subscription's cursor on, so invoices paid while no server ran
-//! are credited at start) and finishing payments nobody is following.
+//! are credited at start), finishing payments nobody is following, and
+//! cancelling at the node the invoices users paid each other inside the
+//! ledger that a failed call or a crash left open there.
 //!
 //! Several instances may share the database; the work runs in exactly one,
 //! the holder of a lease in the database. The holder renews it every
@@ -25,7 +27,8 @@ const LEASE: Duration = Duration::from_secs(6);
 const RENEW_EVERY: Duration = Duration::from_secs(2);
 /// How often a waiting instance tries to take the lease.
 const TRY_EVERY: Duration = Duration::from_millis(500);
-/// How often the holder looks for payments nobody finished.
+/// How often the holder looks for payments nobody finished (and for
+/// invoices paid inside still to cancel at the node).
 const RECOVER_EVERY: Duration = Duration::from_secs(5);
 /// A broken subscription is opened again after this.
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
@@ -59,6 +62,7 @@ async fn run(accounts: Accounts, holder: String) {
                     }
                     () = credit_invoices(&accounts) => {}
                     () = recover_payments(&accounts) => {}
+                    () = cancel_paid_inside(&accounts) => {}
                 }
             }
             Ok(false) => {}
@@ -145,6 +149,20 @@ async fn recover_payments(accounts: &Accounts) {
     loop {
         if let Err(err) = payments::recover(accounts, &following).await {
             tracing::warn!("finishing pending payments: {err}");
+        }
+        tokio::time::sleep(RECOVER_EVERY).await;
+    }
+}
+
+/// Cancels at the node the invoices paid inside the ledger that may still
+/// be open there: at once (what the last run or a failed call left), then
+/// as often as payments are recovered.
+async fn cancel_paid_inside(accounts: &Accounts) {
+    loop {
+        match invoices::cancel_paid_inside(accounts).await {
+            Ok(0) => {}
+            Ok(done) => tracing::info!(done, "invoices paid inside are no longer open at the node"),
+            Err(err) => tracing::warn!("cancelling invoices paid inside at the node: {err}"),
         }
         tokio::time::sleep(RECOVER_EVERY).await;
     }

@@ -2,17 +2,20 @@
 //! JSON body, so clients can branch on `error` and show `message` to a
 //! developer.
 
+use std::time::Duration;
+
 use axum::{
     extract::rejection::{JsonRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Json,
+    BoxError, Json,
 };
 use serde::Serialize;
 
 use crate::{
     accounts::{InvoiceError, LedgerError, PaymentError},
     auth::AuthError,
+    limits::MAX_BODY,
 };
 
 /// Why an API request failed. Handlers return it as their `Err`.
@@ -53,6 +56,47 @@ pub(crate) enum ApiError {
     /// A payment was refused or could not be started.
     #[error(transparent)]
     Payment(#[from] PaymentError),
+
+    /// The request's body is over the API's limit.
+    #[error("the request body is over {MAX_BODY} bytes")]
+    PayloadTooLarge,
+
+    /// The answer took longer than the server allows.
+    #[error(
+        "no answer within {secs} s: what the request did by then stands (a payment goes on; \
+         send it again with the same idempotency key to see it)"
+    )]
+    Timeout { secs: u64 },
+
+    /// The server is working on as many requests as it takes at once.
+    #[error("the server is busy: try again in a moment")]
+    Overloaded,
+
+    /// A layer of the server failed in a way it does not name.
+    #[error("the server failed: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The error of a request the API's timeout cut short.
+    pub(crate) fn late(err: BoxError, timeout: Duration) -> Self {
+        if err.is::<tower::timeout::error::Elapsed>() {
+            Self::Timeout {
+                secs: timeout.as_secs(),
+            }
+        } else {
+            Self::Internal(err.to_string())
+        }
+    }
+
+    /// The error of a request the server's concurrency limit turned away.
+    pub(crate) fn shed(err: BoxError) -> Self {
+        if err.is::<tower::load_shed::error::Overloaded>() {
+            Self::Overloaded
+        } else {
+            Self::Internal(err.to_string())
+        }
+    }
 }
 
 impl ApiError {
@@ -78,12 +122,18 @@ impl ApiError {
                 PaymentError::Ledger(err) => ledger_status(err),
                 _ => StatusCode::BAD_REQUEST,
             },
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Timeout { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The body's `error`: what a client branches on.
     fn code(&self) -> &'static str {
         match self {
+            Self::Body(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                "payload_too_large"
+            }
             Self::Query(_) | Self::Body(_) | Self::BadRequest(_) => "bad_request",
             Self::NotFound { .. } => "not_found",
             Self::Auth(err) => err.code(),
@@ -112,6 +162,10 @@ impl ApiError {
                 PaymentError::Unknown(_) => "not_found",
                 PaymentError::Ledger(err) => ledger_code(err),
             },
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Timeout { .. } => "timeout",
+            Self::Overloaded => "overloaded",
+            Self::Internal(_) => "internal",
         }
     }
 }
@@ -156,10 +210,12 @@ impl IntoResponse for ApiError {
             }
             Self::Invoice(InvoiceError::Node(err)) => tracing::warn!("Lightning node: {err}"),
             Self::Auth(AuthError::Database(err)) => tracing::error!("NIP-98 replay check: {err}"),
+            Self::Internal(err) => tracing::error!("{err}"),
             _ => {}
         }
         let retry_after = match self {
             Self::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            Self::Overloaded => Some(1),
             _ => None,
         };
         let body = ErrorBody {

@@ -10,10 +10,20 @@ mod openapi;
 
 use std::time::Duration;
 
-use axum::{extract::OriginalUri, http::StatusCode, middleware, routing::get, Router};
-use tower_http::timeout::TimeoutLayer;
+use axum::{
+    body::Body,
+    error_handling::HandleErrorLayer,
+    extract::OriginalUri,
+    http::{header, Response, StatusCode},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    BoxError, Router,
+};
+use tower::ServiceBuilder;
+use tower_http::limit::{RequestBodyLimitLayer, ResponseBody};
 
-use crate::limits::RateLimits;
+use crate::limits::{RateLimits, MAX_BODY};
 
 pub use config::Offered;
 pub(crate) use error::{ApiError, ErrorBody};
@@ -23,11 +33,14 @@ pub(crate) use error::{ApiError, ErrorBody};
 /// unknown path.
 ///
 /// Every request is counted against its client address's rate limit first,
-/// and given [`TIMEOUT`] to answer (a stream's body may last longer).
+/// refused if its body is over [`MAX_BODY`], and given `timeout` to answer
+/// (a stream's body, such as the account's events, may last longer: only
+/// the answer's head must come in time).
 pub(crate) fn router(
     offered: Offered,
     accounts: Option<crate::accounts::Accounts>,
     limits: RateLimits,
+    timeout: Duration,
 ) -> Router {
     let mut router = Router::new()
         .route("/config", get(config::config).with_state(offered))
@@ -40,18 +53,38 @@ pub(crate) fn router(
         );
     }
     router
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            TIMEOUT,
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(move |err: BoxError| async move {
+                    ApiError::late(err, timeout)
+                }))
+                .timeout(timeout),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .map_response(in_json)
+                .layer(RequestBodyLimitLayer::new(MAX_BODY)),
+        )
         .layer(middleware::from_fn_with_state(
             limits,
             RateLimits::per_address,
         ))
 }
 
-/// The longest any API request may take to answer.
-pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// The body limit refuses a body announced too long in plain text; the API
+/// answers it in its own JSON, like every other error.
+fn in_json(response: Response<ResponseBody<Body>>) -> axum::response::Response {
+    let refused_by_limit = response.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|kind| kind.as_bytes().starts_with(b"text/plain"));
+    if refused_by_limit {
+        ApiError::PayloadTooLarge.into_response()
+    } else {
+        response.into_response()
+    }
+}
 
 // `OriginalUri` rather than `Uri`: inside the nested router the `/api` prefix
 // has been stripped, but the message should name the path the client asked for.

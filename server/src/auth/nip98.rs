@@ -24,8 +24,8 @@ use nostr::{
 use crate::database::{self, Database};
 
 /// The largest request body an account route reads (its hash is checked, so
-/// it is read whole).
-pub const MAX_BODY: usize = 64 * 1024;
+/// it is read whole): the API's limit.
+pub use crate::limits::MAX_BODY;
 
 /// How long a NIP-98 event stays acceptable; replay records older than this
 /// are pruned, since the clock check refuses those events anyway.

@@ -222,6 +222,16 @@ impl Lightning for Lnd {
         }
     }
 
+    async fn cancel_invoice(&self, hash: PaymentHash) -> Result<(), LightningError> {
+        let body = json!({ "payment_hash": STANDARD.encode(hash.0) });
+        let request = self
+            .request(Method::POST, "/v2/invoices/cancel")
+            .json(&body);
+        // `invoicesrpcCancelInvoiceResp` has no fields.
+        self.call::<serde::de::IgnoredAny>(request).await?;
+        Ok(())
+    }
+
     async fn subscribe_invoices(
         &self,
         settle_index: u64,

@@ -150,6 +150,11 @@ pub trait Lightning: Send + Sync + fmt::Debug {
     /// `None` when the node has no invoice of this hash.
     async fn lookup_invoice(&self, hash: PaymentHash) -> Result<Option<Invoice>, LightningError>;
 
+    /// Cancels the node's invoice of `hash`: every payment to it from then on
+    /// fails at its payer. An invoice cancelled already is success; a
+    /// settled (or unknown) one is an `Err`.
+    async fn cancel_invoice(&self, hash: PaymentHash) -> Result<(), LightningError>;
+
     /// Every invoice settled after `settle_index`, then every change as it
     /// happens (invoices added or settled).
     async fn subscribe_invoices(&self, settle_index: u64)

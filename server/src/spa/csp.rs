@@ -4,13 +4,19 @@
 //! any injected `<script>` steal a wallet). Trunk's build does emit one
 //! trusted inline script, the `<script type="module">` that loads the wasm,
 //! so the policy allows exactly that script by the SHA-256 of its text.
+//!
+//! The app connects to secure origins only (`https:`, `wss:`). Plain `ws:`
+//! and `http:` to this machine are for `--dev` alone, whose relay listens
+//! on loopback without TLS: in production they would let any page script
+//! talk to whatever listens on the user's own machine.
 
 use axum::http::HeaderValue;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use sha2::{Digest, Sha256};
 
-/// Builds the policy that lets the inline scripts of `index_html` run.
-pub(super) fn content_security_policy(index_html: &[u8]) -> HeaderValue {
+/// Builds the policy that lets the inline scripts of `index_html` run, and
+/// with `dev` the dev services on loopback be reached.
+pub(super) fn content_security_policy(index_html: &[u8], dev: bool) -> HeaderValue {
     let mut script_hashes = Vec::new();
     for script in inline_scripts(index_html) {
         let source = format!("'sha256-{}'", BASE64.encode(Sha256::digest(script)));
@@ -25,6 +31,14 @@ pub(super) fn content_security_policy(index_html: &[u8]) -> HeaderValue {
         .collect::<Vec<_>>()
         .join(" ");
 
+    // NOSTR relays and mints are chosen by the user, so any secure origin is
+    // allowed; in dev, the relay on this machine (plain ws:, and NIP-11 over
+    // plain http:) too.
+    let connect_src = if dev {
+        "connect-src 'self' https: wss: ws: http://127.0.0.1:* http://localhost:*"
+    } else {
+        "connect-src 'self' https: wss:"
+    };
     let policy = [
         "default-src 'self'".to_owned(),
         // 'wasm-unsafe-eval' allows compiling WebAssembly, not JS `eval`.
@@ -33,10 +47,7 @@ pub(super) fn content_security_policy(index_html: &[u8]) -> HeaderValue {
         // QR codes and avatars are drawn into data: and blob: URLs.
         "img-src 'self' data: blob:".to_owned(),
         "font-src 'self'".to_owned(),
-        // NOSTR relays and mints are chosen by the user, so any secure
-        // origin (and plain ws: for a relay on the local machine) is allowed;
-        // a relay on this machine answers NIP-11 over plain http:.
-        "connect-src 'self' https: wss: ws: http://127.0.0.1:* http://localhost:*".to_owned(),
+        connect_src.to_owned(),
         "worker-src 'self'".to_owned(),
         "manifest-src 'self'".to_owned(),
         "object-src 'none'".to_owned(),
@@ -143,7 +154,7 @@ mod tests {
     use super::*;
 
     fn policy_for(html: &str) -> String {
-        let value = content_security_policy(html.as_bytes());
+        let value = content_security_policy(html.as_bytes(), false);
         value.to_str().map(str::to_owned).unwrap_or_default()
     }
 

@@ -51,11 +51,12 @@ pub struct Spa {
 
 impl Spa {
     /// Reads `dist/index.html` to derive the Content-Security-Policy that lets
-    /// exactly its inline scripts run.
+    /// exactly its inline scripts run (and, for `dev`, reach the dev
+    /// services on this machine).
     ///
     /// This happens once, at startup: after rebuilding the app, restart the
     /// server so the policy follows the new loader script.
-    pub fn load(dist: &Path) -> Result<Self, SpaError> {
+    pub fn load(dist: &Path, dev: bool) -> Result<Self, SpaError> {
         let index = dist.join("index.html");
         let html = std::fs::read(&index).map_err(|source| match source.kind() {
             io::ErrorKind::NotFound => SpaError::NotBuilt {
@@ -69,7 +70,7 @@ impl Spa {
 
         Ok(Self {
             dist: dist.to_owned(),
-            content_security_policy: csp::content_security_policy(&html),
+            content_security_policy: csp::content_security_policy(&html, dev),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The server's LND client against the LND stand-in of a dev node, on the
-//! dev Lightning network: invoices it creates are paid by another node,
-//! payments it sends arrive, and a node it should not trust is refused.
+//! dev Lightning network: invoices it creates are paid by another node (or
+//! refused to it once cancelled), payments it sends arrive, and a node it
+//! should not trust is refused.
 
 use std::{str::FromStr, time::Duration};
 
@@ -312,6 +313,78 @@ async fn a_payment_the_payee_holds_stays_in_flight_until_it_settles_or_fails() {
         payment_update(&mut second, true).await,
         PaymentStatus::Failed { .. }
     ));
+}
+
+#[tokio::test]
+async fn an_invoice_we_cancel_is_refused_to_its_payers_and_a_settled_one_stays_settled() {
+    use flash_dev::lightning::{FailureReason, PaymentStatus as Sent};
+    let nodes = nodes().await;
+    let cancelled = nodes
+        .ours
+        .add_invoice(memo("cancelled", 3_000))
+        .await
+        .unwrap();
+    // Twice: the second changes nothing and is no error.
+    for _ in 0..2 {
+        nodes
+            .ours
+            .cancel_invoice(cancelled.payment_hash)
+            .await
+            .unwrap();
+    }
+    let looked_up = nodes
+        .ours
+        .lookup_invoice(cancelled.payment_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(looked_up.state, InvoiceState::Canceled);
+    let refused = nodes.outside.pay(&cancelled.bolt11, None, 10_000).unwrap();
+    assert_eq!(
+        (refused.status, refused.failure_reason),
+        (Sent::Failed, FailureReason::IncorrectPaymentDetails)
+    );
+
+    // A payment our node holds for an invoice it cancels fails back.
+    nodes.ours_node.hold_payments(true);
+    let held = nodes.ours.add_invoice(memo("held", 2_000)).await.unwrap();
+    let payment = nodes.outside.pay(&held.bolt11, None, 10_000).unwrap();
+    assert_eq!(payment.status, Sent::InFlight);
+    nodes.ours.cancel_invoice(held.payment_hash).await.unwrap();
+    let failed = nodes.outside.track_payment(&held.payment_hash.0).unwrap();
+    assert_eq!(
+        (failed.status, failed.failure_reason),
+        (Sent::Failed, FailureReason::IncorrectPaymentDetails)
+    );
+    nodes.ours_node.hold_payments(false);
+
+    let paid = nodes.ours.add_invoice(memo("paid", 1_000)).await.unwrap();
+    let payment = nodes.outside.pay(&paid.bolt11, None, 10_000).unwrap();
+    assert_eq!(payment.status, Sent::Succeeded);
+    let err = nodes
+        .ours
+        .cancel_invoice(paid.payment_hash)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LightningError::Refused { message, .. } if message == "invoice already settled"),
+        "{err:?}"
+    );
+    let still = nodes
+        .ours
+        .lookup_invoice(paid.payment_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (still.state, still.amount_paid_msat),
+        (InvoiceState::Settled, 1_000)
+    );
+    assert!(nodes
+        .ours
+        .cancel_invoice(PaymentHash([7; 32]))
+        .await
+        .is_err());
 }
 
 #[tokio::test]

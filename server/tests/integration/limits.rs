@@ -1,19 +1,25 @@
 //! The rate limits of a real `server` process behind a (pretend) proxy: a
 //! flood from one account or one address is refused with 429 and
 //! `Retry-After` while other users still get answers, and a flood from
-//! thousands of addresses leaves its memory bounded.
+//! thousands of addresses leaves its memory bounded. And the API's other
+//! limits: a body over 64 KiB, an answer over the timeout (which an event
+//! stream outlives), and requests past the concurrency limit are each
+//! refused with their reason.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     http::{header, Method, Request, StatusCode},
 };
+use flash_dev::lightning::InvoiceTerms;
+use flash_server::{App, Config};
 use futures_util::{stream, StreamExt};
+use serde_json::Value;
 
 use crate::support::{
     self,
-    lightning::{Api, User},
+    lightning::{dev_fee_msat, eventually, Api, Lightning, User},
     Server,
 };
 
@@ -142,4 +148,182 @@ async fn a_flood_is_refused_while_other_users_are_answered_and_memory_stays_boun
     let grown_kib = resident_kib(&server).saturating_sub(before_kib);
     eprintln!("5000 distinct addresses grew the server by {grown_kib} KiB");
     assert!(grown_kib < 32 * 1024, "grew by {grown_kib} KiB");
+}
+
+fn sqlite(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("limits.sqlite3").display())
+}
+
+fn json(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(body)))
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_refused_with_413_and_says_so() {
+    let dist = support::built_dist();
+    let data = tempfile::tempdir().unwrap();
+    let app = App::start(&Config {
+        dist: dist.path().to_owned(),
+        database: Some(sqlite(&data)),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let oversized = format!(r#"{{"description": "{}"}}"#, "x".repeat(65 * 1024));
+    // Announced by its length (refused unread, whatever the route), and
+    // streamed without one.
+    let to_config = Request::post("/api/config")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, oversized.len())
+        .body(Body::from(oversized.clone()))
+        .unwrap();
+    let announced = Request::post("/api/account/invoices")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, oversized.len())
+        .body(Body::from(oversized.clone()))
+        .unwrap();
+    let chunks: Vec<Result<Bytes, std::io::Error>> = oversized
+        .as_bytes()
+        .chunks(8 * 1024)
+        .map(|chunk| Ok(Bytes::copy_from_slice(chunk)))
+        .collect();
+    let streamed = Request::post("/api/account/invoices")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream::iter(chunks)))
+        .unwrap();
+    for (how, request) in [
+        ("announced to a route that reads no body", to_config),
+        ("announced", announced),
+        ("streamed", streamed),
+    ] {
+        let (status, headers, body) = support::send(&app.router(), request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{how}");
+        assert_eq!(
+            support::header(&headers, header::CONTENT_TYPE),
+            "application/json",
+            "{how}"
+        );
+        let refused = json(&body);
+        assert_eq!(refused["error"], "payload_too_large", "{how}: {refused}");
+        assert!(
+            refused["message"].as_str().unwrap().contains("65536 bytes"),
+            "{how}: {refused}"
+        );
+    }
+    app.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_over_the_timeout_is_a_clear_error_the_payment_goes_on_and_the_event_stream_outlives_it(
+) {
+    let dist = support::built_dist();
+    let data = tempfile::tempdir().unwrap();
+    let lightning = Lightning::start().await;
+    let app = App::start(&Config {
+        request_timeout: Duration::from_secs(2),
+        ..lightning.config(&sqlite(&data), &dist)
+    })
+    .await
+    .unwrap();
+    let api = Api::InProcess(app.router());
+    let alice = User::new();
+    alice.receive_from(&api, &lightning.outside, 50_000).await;
+    let mut events = alice.events(&app.router()).await;
+    assert_eq!(events.next().await["balance_msat"], 50_000);
+
+    // A payment the payee holds waits 5 s for the node's verdict before it
+    // answers "pending": longer than this server's timeout.
+    lightning.outside.hold_payments(true);
+    let held = lightning
+        .outside
+        .add_invoice(InvoiceTerms::new(10_000, "slow"))
+        .unwrap();
+    let (status, late) = alice.pay(&api, &held.bolt11, "slow").await;
+    assert_eq!(
+        (status, late["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("timeout")),
+        "{late}"
+    );
+    assert!(
+        late["message"].as_str().unwrap().contains("within 2 s"),
+        "{late}"
+    );
+    // The payment went on: asked again with its key, it is pending.
+    let (status, pending) = alice.pay(&api, &held.bolt11, "slow").await;
+    assert_eq!(
+        (status, pending["state"].as_str()),
+        (StatusCode::ACCEPTED, Some("pending")),
+        "{pending}"
+    );
+
+    // The event stream, open since before that request, still tells of
+    // what happens after it.
+    lightning.outside.settle_held().unwrap();
+    let after = 50_000 - 10_000 - dev_fee_msat(10_000);
+    let mut seen = Vec::new();
+    while seen.last() != Some(&after) {
+        seen.push(events.next().await["balance_msat"].as_i64().unwrap());
+        assert!(seen.len() < 4, "{seen:?}");
+    }
+    app.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_concurrency_limit_a_request_is_turned_away_at_once_with_retry_after() {
+    let dist = support::built_dist();
+    let data = tempfile::tempdir().unwrap();
+    let lightning = Lightning::start().await;
+    let app = App::start(&Config {
+        max_concurrent_requests: 1,
+        ..lightning.config(&sqlite(&data), &dist)
+    })
+    .await
+    .unwrap();
+    let api = Api::InProcess(app.router());
+    let alice = User::new();
+    alice.receive_from(&api, &lightning.outside, 20_000).await;
+    lightning.outside.hold_payments(true);
+    let held = lightning
+        .outside
+        .add_invoice(InvoiceTerms::new(5_000, "held"))
+        .unwrap();
+
+    // While the payment's request waits for the node's verdict, it is the
+    // one request the server takes: the others are turned away.
+    let paying = alice.pay(&api, &held.bolt11, "held");
+    let meanwhile = async {
+        eventually("the payment reaches the node", || async {
+            lightning.ours.track_payment(&held.payment_hash).is_some()
+        })
+        .await;
+        let mut answers = Vec::new();
+        for path in ["/api/config", "/"] {
+            answers.push((path, support::get(&app.router(), path).await));
+        }
+        lightning.outside.settle_held().unwrap();
+        answers
+    };
+    let ((status, paid), answers) = tokio::join!(paying, meanwhile);
+    assert_eq!(
+        (status, paid["state"].as_str()),
+        (StatusCode::OK, Some("succeeded")),
+        "{paid}"
+    );
+    for (path, (status, headers, body)) in answers {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(
+            support::header(&headers, header::RETRY_AFTER),
+            "1",
+            "{path}"
+        );
+        assert_eq!(json(&body)["error"], "overloaded", "{path}");
+        // Still with the security headers.
+        assert!(
+            headers.contains_key(header::CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+    }
+    let (status, _, _) = support::get(&app.router(), "/api/config").await;
+    assert_eq!(status, StatusCode::OK, "answered again once the payment is");
+    app.shutdown();
 }

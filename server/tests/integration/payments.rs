@@ -2,12 +2,13 @@
 //! on a dev Lightning network reached through the LND stand-in by the
 //! server's production LND client, on SQLite and on PostgreSQL: receiving
 //! from outside, paying outside with the unused fee reserve back, paying
-//! another user inside the ledger, payments the payee holds, retries, bad
+//! another user inside the ledger (the node's invoice then cancelled, so
+//! no one outside pays it again), payments the payee holds, retries, bad
 //! invoices, and invoices paid while no server ran.
 
 use axum::http::{Method, StatusCode};
 use bitcoin::hex::DisplayHex;
-use flash_dev::lightning::InvoiceTerms;
+use flash_dev::lightning::{FailureReason, InvoiceState, InvoiceTerms, PaymentStatus};
 use flash_server::{
     accounts::{AccountId, Ledger},
     App, Database,
@@ -196,24 +197,34 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
             lightning.ours.track_payment(&hash).is_none(),
             "{name}: never through the node"
         );
-        assert!(
-            lightning
-                .ours
-                .lookup_invoice(&hash)
-                .unwrap()
-                .amount_paid_msat
-                == 0,
+        // The node's invoice is cancelled: someone outside who pays it too
+        // is refused, as any node refuses a cancelled invoice's payer.
+        let at_node = lightning.ours.lookup_invoice(&hash).unwrap();
+        assert_eq!(
+            (at_node.state, at_node.amount_paid_msat),
+            (InvoiceState::Canceled, 0),
             "{name}"
         );
-
-        // Someone outside pays it too, through the node: Bob gets that as
-        // well rather than the money staying with the node.
-        lightning.outside.pay(bolt11, None, 100_000).unwrap();
-        eventually(
-            "the outside payment of a paid invoice is credited",
-            || async { bob.balance(&api).await == 24_000 },
-        )
-        .await;
+        let refused = lightning.outside.pay(bolt11, None, 100_000).unwrap();
+        assert_eq!(
+            (refused.status, refused.failure_reason),
+            (
+                PaymentStatus::Failed,
+                FailureReason::IncorrectPaymentDetails
+            ),
+            "{name}"
+        );
+        // Bob is credited once: a payment after it is credited, and nothing
+        // else came with it.
+        bob.receive_from(&api, &lightning.outside, 1_000).await;
+        assert_eq!(bob.balance(&api).await, 13_000, "{name}");
+        let path = format!("/api/account/invoices/{}", invoice["id"].as_str().unwrap());
+        let (_, seen) = bob.call(&api, Method::GET, &path, None).await;
+        assert_eq!(
+            (seen["state"].as_str(), seen["received_msat"].as_i64()),
+            (Some("settled"), Some(12_000)),
+            "{name}"
+        );
 
         // Paid once: again (another key) is refused, and so is one's own.
         let (status, again) = alice.pay(&api, bolt11, "lunch-again").await;
@@ -232,6 +243,87 @@ async fn two_users_pay_each_other_inside_the_server_instantly_and_without_fee() 
             "{name}"
         );
         assert_eq!(alice.balance(&api).await, 18_000, "{name}");
+        app.shutdown();
+    }
+}
+
+fn bolt11(invoice: &Value) -> &str {
+    invoice["bolt11"].as_str().unwrap()
+}
+
+fn payment_hash(invoice: &Value) -> [u8; 32] {
+    bitcoin::hex::FromHex::from_hex(invoice["payment_hash"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invoice_paid_inside_while_the_node_was_down_is_cancelled_at_the_next_start() {
+    let dist = support::built_dist();
+    for (name, url, _dir) in support::database_urls().await {
+        let lightning = Lightning::start().await;
+        let app = lightning.server(&url, &dist).await;
+        let api = Api::InProcess(app.router());
+        let (alice, bob) = (User::new(), User::new());
+        alice.receive_from(&api, &lightning.outside, 30_000).await;
+        let paid_outside_too = bob.invoice(&api, 5_000, "paid from outside too").await;
+        let left_open = bob.invoice(&api, 7_000, "left open").await;
+
+        // Alice pays both while the server cannot reach its node: paid all
+        // the same, but the node's invoices stay open.
+        lightning.stand_in.set_down(true);
+        for (invoice, key) in [(&paid_outside_too, "first"), (&left_open, "second")] {
+            let (status, paid) = alice.pay(&api, bolt11(invoice), key).await;
+            assert_eq!(
+                (status, paid["state"].as_str()),
+                (StatusCode::OK, Some("succeeded")),
+                "{name}: {paid}"
+            );
+        }
+        assert_eq!(bob.balance(&api).await, 12_000, "{name}");
+        app.shutdown();
+        for invoice in [&paid_outside_too, &left_open] {
+            let at_node = lightning.ours.lookup_invoice(&payment_hash(invoice));
+            assert_eq!(at_node.unwrap().state, InvoiceState::Open, "{name}");
+        }
+        // While no server runs, someone outside pays the first.
+        let paid = lightning
+            .outside
+            .pay(bolt11(&paid_outside_too), None, 100_000)
+            .unwrap();
+        assert_eq!(paid.status, PaymentStatus::Succeeded, "{name}");
+        lightning.stand_in.set_down(false);
+
+        let app = lightning.server(&url, &dist).await;
+        let api = Api::InProcess(app.router());
+        eventually("the invoice left open is cancelled at the node", || async {
+            lightning
+                .ours
+                .lookup_invoice(&payment_hash(&left_open))
+                .is_some_and(|invoice| invoice.state == InvoiceState::Canceled)
+        })
+        .await;
+        let refused = lightning
+            .outside
+            .pay(bolt11(&left_open), None, 100_000)
+            .unwrap();
+        assert_eq!(
+            (refused.status, refused.failure_reason),
+            (
+                PaymentStatus::Failed,
+                FailureReason::IncorrectPaymentDetails
+            ),
+            "{name}"
+        );
+        // The outside payment that came first is Bob's too: nothing stays
+        // with the node.
+        eventually("the outside payment is credited", || async {
+            bob.balance(&api).await == 17_000
+        })
+        .await;
+        assert_eq!(alice.balance(&api).await, 18_000, "{name}");
+        let ledger = Ledger::open(Database::open(&url).await.unwrap())
+            .await
+            .unwrap();
+        support::assert_balanced(&ledger, name).await;
         app.shutdown();
     }
 }

@@ -195,6 +195,7 @@ async fn every_response_carries_the_security_headers() {
         "/send",
         "/flash-app-0123456789abcdef_bg.wasm",
         "/missing.wasm",
+        "/api/config",
         "/api/nope",
         "/healthz",
     ] {
@@ -213,6 +214,83 @@ async fn every_response_carries_the_security_headers() {
             "no-referrer",
             "{path}"
         );
+        assert_eq!(
+            header(
+                &headers,
+                header::HeaderName::from_static("cross-origin-opener-policy")
+            ),
+            "same-origin",
+            "{path}"
+        );
+        let permissions = header(
+            &headers,
+            header::HeaderName::from_static("permissions-policy"),
+        );
+        for allowed in ["camera=(self)", "nfc=(self)"] {
+            assert!(permissions.contains(allowed), "{path}: {permissions}");
+        }
+        for denied in ["microphone=()", "geolocation=()"] {
+            assert!(permissions.contains(denied), "{path}: {permissions}");
+        }
+        // Served over plain HTTP (no https public URL): no HSTS.
+        assert!(
+            headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_clients_reach_the_server_over_https() {
+    let dist = built_dist();
+    let router = |public_url: &str| {
+        flash_server::router(&Config {
+            dist: dist.path().to_owned(),
+            public_url: Some(public_url.to_owned()),
+            ..Config::default()
+        })
+        .unwrap()
+    };
+    let behind_tls = router("https://wallet.example");
+    for path in ["/", "/send", "/api/config", "/api/nope", "/healthz"] {
+        let (_, headers, _) = get(&behind_tls, path).await;
+        assert_eq!(
+            header(&headers, header::STRICT_TRANSPORT_SECURITY),
+            "max-age=31536000",
+            "{path}"
+        );
+    }
+    let (_, headers, _) = get(&router("http://wallet.example"), "/").await;
+    assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+}
+
+/// The sources of `connect-src` in the policy `app` serves with the app.
+async fn connect_sources(app: &axum::Router) -> Vec<String> {
+    let (_, headers, _) = get(app, "/").await;
+    let csp = header(&headers, header::CONTENT_SECURITY_POLICY);
+    csp.split(';')
+        .map(str::trim)
+        .find_map(|directive| directive.strip_prefix("connect-src "))
+        .unwrap_or_else(|| panic!("no connect-src in {csp}"))
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn in_production_the_app_connects_to_secure_origins_only_and_in_dev_to_loopback_too() {
+    let dist = built_dist();
+    let production = connect_sources(&app(dist.path())).await;
+    assert_eq!(production, ["'self'", "https:", "wss:"]);
+    let dev = flash_server::router(&Config {
+        dist: dist.path().to_owned(),
+        dev: true,
+        ..Config::default()
+    })
+    .unwrap();
+    let dev = connect_sources(&dev).await;
+    for source in ["ws:", "http://127.0.0.1:*", "http://localhost:*"] {
+        assert!(dev.iter().any(|dev| dev == source), "{dev:?}");
     }
 }
 

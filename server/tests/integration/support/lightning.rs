@@ -64,15 +64,19 @@ impl Lightning {
         }
     }
 
-    /// A server in this process on `database`, using this network's node.
-    pub async fn server(&self, database: &str, dist: &TempDir) -> App {
-        let config = Config {
+    /// The settings of a server on `database`, using this network's node.
+    pub fn config(&self, database: &str, dist: &TempDir) -> Config {
+        Config {
             dist: dist.path().to_owned(),
             database: Some(database.to_owned()),
             lnd: Some(self.lnd_files()),
             ..Config::default()
-        };
-        App::start(&config).await.unwrap()
+        }
+    }
+
+    /// A server in this process on `database`, using this network's node.
+    pub async fn server(&self, database: &str, dist: &TempDir) -> App {
+        App::start(&self.config(database, dist)).await.unwrap()
     }
 
     /// The arguments that start the `server` binary on `database` with this

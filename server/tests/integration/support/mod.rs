@@ -108,7 +108,9 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 15] = [
+pub const VARS: [&str; 17] = [
+    "FLASH_REQUEST_TIMEOUT",
+    "FLASH_MAX_CONCURRENT_REQUESTS",
     "FLASH_ACCOUNT_RATE",
     "FLASH_ADDRESS_RATE",
     "FLASH_MAX_AMOUNT_SAT",
