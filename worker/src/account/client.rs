@@ -209,7 +209,14 @@ async fn refusal(response: reqwest::Response) -> AccountError {
     let status = response.status();
     match bounded_body(response).await {
         Ok(body) => match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(error) => AccountError::refused(&error.error, &error.message),
+            Ok(error) => match error.error.as_str() {
+                // The server gave up waiting on its own work (a payment
+                // goes on): not a refusal, and not known to be nothing.
+                "timeout" => AccountError::TimedOut,
+                // Turned away before anything was done.
+                "overloaded" => AccountError::Unreachable("the server is busy".to_owned()),
+                code => AccountError::refused(code, &error.message),
+            },
             // A proxy's page, say, in front of a server that is down.
             Err(_) if status.is_server_error() => {
                 AccountError::Unreachable(format!("the server answered {status}"))

@@ -76,6 +76,7 @@ impl AccountError {
                 "the server did not accept your signature"
             }
             "unavailable" => "the server is having trouble: try again in a moment",
+            "payload_too_large" => "this request is larger than the server takes",
             _ => server_message,
         };
         Self::Refused {

@@ -136,6 +136,38 @@ async fn a_refusal_keeps_the_servers_code_in_the_users_words() {
 }
 
 #[tokio::test]
+async fn a_server_that_gave_up_waiting_or_was_busy_is_no_refusal() {
+    // A payment the server timed out on goes on: it must stay written
+    // down for the next try, as an unanswered one does.
+    let (origin, _) = stand_in(Answer::Status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        r#"{"error":"timeout","message":"no answer within 30 s"}"#,
+    ))
+    .await;
+    let error = client(origin, &Keys::generate())
+        .pay("lnbcrt1…", None, "key-3")
+        .await
+        .unwrap_err();
+    assert_eq!(error, AccountError::TimedOut);
+    assert!(
+        error.to_string().contains("unless the history says so"),
+        "{error}"
+    );
+
+    let (origin, _) = stand_in(Answer::Status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        r#"{"error":"overloaded","message":"too many requests at once"}"#,
+    ))
+    .await;
+    let error = client(origin, &Keys::generate())
+        .pay("lnbcrt1…", None, "key-4")
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "unreachable");
+    assert!(error.to_string().contains("the server is busy"), "{error}");
+}
+
+#[tokio::test]
 async fn garbage_is_an_error_not_a_balance() {
     let cases = [
         Answer::Json("not json at all"),
