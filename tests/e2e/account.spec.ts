@@ -205,39 +205,45 @@ test("an invoice that leaves the amount to the payer is paid with the amount typ
   await expect(alice.getByTestId("melted")).toContainText("Paid 100 sat");
 });
 
-test("an eCash payment the payee holds stays pending across a reload, and settles once the payee does", async ({ browser, baseURL, request }) => {
-  const alice = await user(browser, baseURL);
-  await receiveFromOutside(alice, request, 2000);
-  await addDevMint(alice);
-  await moveToEcash(alice, 1000);
-  await request.post("/api/dev/lightning/hold", { data: { hold: true } });
-  try {
-    await go(alice, "Send");
-    await alice.getByRole("radio", { name: "Lightning invoice" }).check();
-    await pickDevMint(alice, "Pay from");
-    await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(await outsideInvoice(request, 300));
-    await alice.getByRole("button", { name: "Review payment" }).click();
-    await alice.getByRole("button", { name: "Pay", exact: true }).click();
-    await expect(alice.getByRole("button", { name: "Paying…" })).toBeVisible();
-    // The mint's payment reached the payee, who holds it; the tab closes.
-    await expect.poll(async () => (await (await request.get("/api/dev/lightning/held")).json()).held).toBe(1);
-    await alice.reload();
-    await unlock(alice);
-    await go(alice, "Home");
+// The payee settles (the fee is 1.3 sat, charged by the mint as 2 sat; the
+// rest of the reserve comes back) or fails it (all of it comes back).
+for (const { settle, ends, left } of [
+  { settle: true, ends: "done", left: 698 },
+  { settle: false, ends: "failed", left: 1000 },
+]) {
+  test(`an eCash payment the payee holds stays pending across a reload, and ends ${ends} once the payee decides`, async ({ browser, baseURL, request }) => {
+    const alice = await user(browser, baseURL);
+    await receiveFromOutside(alice, request, 2000);
+    await addDevMint(alice);
+    await moveToEcash(alice, 1000);
+    await request.post("/api/dev/lightning/hold", { data: { hold: true } });
+    try {
+      await go(alice, "Send");
+      await alice.getByRole("radio", { name: "Lightning invoice" }).check();
+      await pickDevMint(alice, "Pay from");
+      await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(await outsideInvoice(request, 300));
+      await alice.getByRole("button", { name: "Review payment" }).click();
+      await alice.getByRole("button", { name: "Pay", exact: true }).click();
+      await expect(alice.getByRole("button", { name: "Paying…" })).toBeVisible();
+      // The mint's payment reached the payee, who holds it; the tab closes.
+      await expect.poll(async () => (await (await request.get("/api/dev/lightning/held")).json()).held).toBe(1);
+      await alice.reload();
+      await unlock(alice);
+      await go(alice, "Home");
 
-    const payment = alice.getByTestId("history-entry").filter({ hasText: "−300 sat" });
-    await expect(payment).toHaveAttribute("data-state", "pending");
-    await expect(alice.getByTestId("pending")).toBeVisible();
-    expect((await (await request.post("/api/dev/lightning/release", { data: { settle: true } })).json()).released).toBe(1);
-    // No reload: the engine asks the mint again until the payment settled.
-    await expect(payment).toHaveAttribute("data-state", "done", { timeout: 30_000 });
-    await expect(alice.getByTestId("pending")).toHaveCount(0);
-    // 1.3 sat of fee, charged by the mint as 2 sat; the rest came back.
-    await expect(alice.getByTestId("ecash-balance")).toHaveText("eCash: 698 sat");
-  } finally {
-    await request.post("/api/dev/lightning/hold", { data: { hold: false } });
-  }
-});
+      const payment = alice.getByTestId("history-entry").filter({ hasText: "−300 sat" });
+      await expect(payment).toHaveAttribute("data-state", "pending");
+      await expect(alice.getByTestId("pending")).toBeVisible();
+      expect((await (await request.post("/api/dev/lightning/release", { data: { settle } })).json()).released).toBe(1);
+      // No reload: the engine asks the mint again until the payment ended.
+      await expect(payment).toHaveAttribute("data-state", ends, { timeout: 30_000 });
+      await expect(alice.getByTestId("pending")).toHaveCount(0);
+      await expect(alice.getByTestId("ecash-balance")).toHaveText(`eCash: ${left} sat`);
+    } finally {
+      await request.post("/api/dev/lightning/hold", { data: { hold: false } });
+    }
+  });
+}
 
 test("money moves from the account into eCash and back, each in one step", async ({ browser, baseURL, request }) => {
   const alice = await user(browser, baseURL);

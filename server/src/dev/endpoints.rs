@@ -29,6 +29,7 @@ pub(super) fn routes(config: DevConfig, outside: Node) -> Router {
         // The older name, kept for what already uses it.
         .route("/invoice", get(outside_invoice))
         .route("/lightning/invoice", get(outside_invoice))
+        .route("/pay", post(outside_pays))
         .route("/lightning/pay", post(outside_pays))
         .route("/lightning/hold", post(outside_holds))
         .route("/lightning/release", post(outside_releases))
@@ -79,8 +80,8 @@ struct Paid {
     status: &'static str,
 }
 
-/// `POST /api/dev/lightning/pay`: the outside world pays an invoice (an
-/// account's), as a newcomer's friend would.
+/// `POST /api/dev/lightning/pay` (or `/api/dev/pay`): the outside world
+/// pays an invoice (an account's), as a newcomer's friend would.
 async fn outside_pays(
     State(outside): State<Node>,
     body: Result<Json<PayRequest>, JsonRejection>,
