@@ -12,6 +12,12 @@ use crate::engine::describe;
 /// How often a frame of the video is looked at.
 const SAMPLE_MS: u64 = 200;
 
+/// The most parts an animated code may claim. A large eCash token needs
+/// tens; the fountain decoder's work and memory grow with the count a code
+/// claims (as its square, for mixed parts), so a crafted code claiming
+/// millions would freeze the page.
+const MAX_PARTS: usize = 1000;
+
 /// A "Scan QR code" button that opens the camera and hands over the text
 /// of the first code it reads.
 #[component]
@@ -76,6 +82,13 @@ pub fn ScanButton(on_scan: Callback<String>) -> impl IntoView {
                     on_scan.run(text);
                 }
                 Some(Read::Fragment) => reading_animation.set(true),
+                Some(Read::TooManyParts(claimed)) => {
+                    stop();
+                    problem.set(Some(format!(
+                        "This animated code claims {claimed} parts; a payment or token needs at \
+                         most {MAX_PARTS}, so it was not read"
+                    )));
+                }
                 _ => {}
             }
         },
@@ -159,6 +172,20 @@ enum Read {
     Fragment,
     /// Nothing usable (a broken or foreign fragment).
     Nothing,
+    /// A fragment claiming more parts than [`MAX_PARTS`]: refused unread.
+    TooManyParts(usize),
+}
+
+/// How many parts the fragment `ur:bytes/SEQ-COUNT/…` says its message
+/// has; `None` for a single-part code or one without a readable count (the
+/// decoder refuses those). A count too large for `usize` claims the most.
+fn claimed_parts(code: &str) -> Option<usize> {
+    let (indices, _) = code.strip_prefix("ur:bytes/")?.split_once('/')?;
+    let (_, count) = indices.split_once('-')?;
+    if count.is_empty() || !count.bytes().all(|digit| digit.is_ascii_digit()) {
+        return None;
+    }
+    Some(count.parse().unwrap_or(usize::MAX))
 }
 
 /// Adds `code` to what has been read: a plain code is whole; a BC-UR
@@ -168,6 +195,11 @@ fn whole_text(code: &str, fragments: &mut ur::Decoder) -> Read {
     let lower = code.to_ascii_lowercase();
     if !lower.starts_with("ur:bytes/") {
         return Read::Whole(code.to_owned());
+    }
+    // `ur:bytes/SEQ-COUNT/…`: checked before any decoding (the decoder
+    // refuses a fragment whose own count differs from its address's).
+    if let Some(claimed) = claimed_parts(&lower).filter(|claimed| *claimed > MAX_PARTS) {
+        return Read::TooManyParts(claimed);
     }
     let message = match ur::decode(&lower) {
         Ok((ur::ur::Kind::SinglePart, message)) => message,
