@@ -22,7 +22,9 @@ phase "clippy (wasm32)" cargo clippy -p flash-worker -p flash-app --target wasm3
 phase "native tests (cargo test, with a throwaway PostgreSQL)" \
     env FLASH_TEST_POSTGRES=required pg_virtualenv cargo test --workspace --exclude flash-app
 
-phase "engine browser tests (wasm-bindgen-test, headless Chromium)" cargo_browser_test
+# The library's own tests and the one browser test binary (tests/browser/);
+# the benchmarks are run by their scripts.
+phase "engine browser tests (wasm-bindgen-test, headless Chromium)" cargo_browser_test --lib --test browser
 
 phase "build the app (trunk, release)" build_app
 phase "build the server" build_server

@@ -23,7 +23,7 @@
 //!
 //! Both pass the same behaviour tests (`worker/tests/event_store_behaviour`).
 //! Where this store differs from the in-memory one, its own tests say so
-//! (`worker/tests/event_store_browser.rs`):
+//! (`worker/tests/browser/event_store.rs`):
 //!
 //! - a deletion (NIP-09) that arrives before the event it deletes is still
 //!   honoured when the event arrives;

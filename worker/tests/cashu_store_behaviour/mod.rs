@@ -1,6 +1,6 @@
 //! The eCash store's own behaviour, written once and run on every
 //! persistence: natively in memory (`tests/native/cashu_store.rs`) and in headless
-//! Chromium on IndexedDB (`tests/cashu_store_browser.rs`). cdk's conformance
+//! Chromium on IndexedDB (`tests/browser/cashu_store.rs`). cdk's conformance
 //! suite runs beside it in both.
 #![allow(dead_code)] // Each test file uses its own part of this.
 

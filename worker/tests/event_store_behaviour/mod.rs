@@ -1,6 +1,6 @@
 //! How an event database must behave, written once and run on each one:
 //! natively on nostr-sdk's `MemoryDatabase` (`tests/native/event_store.rs`) and in
-//! headless Chromium on our IndexedDB store (`tests/event_store_browser.rs`).
+//! headless Chromium on our IndexedDB store (`tests/browser/event_store.rs`).
 //!
 //! Each test takes a fresh, empty database.
 

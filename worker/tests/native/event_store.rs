@@ -1,6 +1,6 @@
 //! The event-database behaviour on nostr-sdk's `MemoryDatabase`, the
 //! in-memory database the native engine and tests use. The same behaviour
-//! runs on our IndexedDB store in `tests/event_store_browser.rs`.
+//! runs on our IndexedDB store in `tests/browser/event_store.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use crate::event_store_behaviour;

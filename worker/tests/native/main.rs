@@ -6,7 +6,7 @@
 //! (and `async_test!` directly). Run one module with
 //! `cargo test -p flash-worker --test native NAME::`.
 //!
-//! The browser tests (`tests/*_browser.rs`, `tests/browser.rs`,
+//! The browser tests (`tests/browser/`, and the benchmarks
 //! `tests/bench_*.rs`) are their own targets, built for wasm32 only.
 #![cfg(not(target_arch = "wasm32"))]
 // Test code: a failed unwrap is a failed test.

@@ -9,9 +9,6 @@ use flash_worker::protocol::{
 };
 use support::{engine, request};
 
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
 async_test! {
     fn every_message_survives_the_wire() {
         let messages = [

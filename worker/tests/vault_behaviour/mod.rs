@@ -1,6 +1,6 @@
 //! The vault's behaviour, written once and run on every store: natively on
 //! the in-memory store (`tests/native/vault.rs`) and in headless Chromium on
-//! IndexedDB (`tests/vault_browser.rs`).
+//! IndexedDB (`tests/browser/vault.rs`).
 //!
 //! Each test takes fresh, empty stores, or a function that opens the same
 //! store again (a reload).

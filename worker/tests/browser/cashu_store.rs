@@ -2,14 +2,9 @@
 //! cdk's wallet-database conformance suite, the shared behaviour tests, the
 //! upgrade of a profile database made before the store existed, and a look
 //! at the raw database to check that no secret is stored in the clear.
-#![cfg(target_arch = "wasm32")]
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod cashu_store_behaviour;
-mod fresh_profile;
-
-use cashu_store_behaviour as behaviour;
+use crate::cashu_store_behaviour as behaviour;
+use crate::fresh_profile::profile_id;
 use flash_worker::ecash::store::indexeddb::IndexedDbPersistence;
 use flash_worker::ecash::store::CashuStore;
 use flash_worker::storage::schema::profile_database;
@@ -17,15 +12,12 @@ use flash_worker::storage::schema::CASHU as OBJECT_STORE;
 use flash_worker::storage::StoreError;
 use flash_worker::vault::seal::{random_key, Key};
 use flash_worker::vault::{IndexedDbStore, VaultStore};
-use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_dedicated_worker);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 async fn open(id: &str, key: &Key) -> CashuStore<IndexedDbPersistence> {
     let persistence = IndexedDbPersistence::open(id, key.clone()).await.unwrap();

@@ -1,25 +1,17 @@
 //! The vault on IndexedDB, in a dedicated worker in headless Chromium: the
 //! shared behaviour tests, plus a look at the raw database to check that no
 //! secret is stored in the clear.
-#![cfg(target_arch = "wasm32")]
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod fresh_profile;
-mod vault_behaviour;
-
+use crate::fresh_profile::profile_id;
+use crate::vault_behaviour as behaviour;
+use crate::vault_behaviour::{kdf, PASS};
 use flash_worker::storage::schema::profile_database;
 use flash_worker::vault::{IndexedDbStore, Vault, VaultStore};
-use fresh_profile::profile_id;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use js_sys::Uint8Array;
-use vault_behaviour as behaviour;
-use vault_behaviour::{kdf, PASS};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_dedicated_worker);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 async fn open(id: &str) -> IndexedDbStore {
     IndexedDbStore::open(id).await.unwrap()

@@ -2,22 +2,16 @@
 //! Chromium: the behaviour every event database must have (shared with the
 //! in-memory database), then what only this store does — persistence,
 //! batching, pruning, and where it is stricter than the in-memory one.
-#![cfg(target_arch = "wasm32")]
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod event_store_behaviour;
-mod fresh_profile;
 
 use std::sync::Arc;
 
-use event_store_behaviour as behaviour;
-use event_store_behaviour::{event, ids, save, Database, T};
+use crate::event_store_behaviour as behaviour;
+use crate::event_store_behaviour::{event, ids, save, Database, T};
+use crate::fresh_profile::profile_id;
 use flash_worker::events::{EventStoreOptions, IndexedDbEvents};
 use flash_worker::profiles::indexeddb::IndexedDbProfiles;
 use flash_worker::profiles::ProfileStores;
 use flash_worker::storage::schema::events_database;
-use fresh_profile::profile_id;
 use futures::future::join_all;
 use indexed_db_futures::database::Database as IdbDatabase;
 use indexed_db_futures::prelude::*;
@@ -25,9 +19,7 @@ use indexed_db_futures::transaction::TransactionMode;
 use js_sys::{Array, Object, Reflect};
 use nostr_sdk::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_dedicated_worker);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 use SaveEventStatus::{Rejected, Success};
 

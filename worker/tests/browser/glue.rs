@@ -1,19 +1,12 @@
 //! The worker glue in a real dedicated worker in headless Chromium.
-#![cfg(target_arch = "wasm32")]
-// Test code: a failed unwrap is a failed test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
+use crate::support::{engine, request};
 use flash_worker::browser::dispatch;
 use flash_worker::protocol::{
     Command, EngineError, EngineStatus, Event, FromEngine, Reply, RequestId,
 };
-use support::{engine, request};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-
-wasm_bindgen_test_configure!(run_in_dedicated_worker);
+use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]
 async fn a_request_posted_as_a_string_is_answered() {
