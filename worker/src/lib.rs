@@ -8,6 +8,7 @@
 //!   `flash-protocol` crate (the only part the app compiles).
 //! - [`engine`] (feature `engine`): target-neutral logic, tested natively.
 //! - [`account`]: the Lightning account this server holds, over NIP-98.
+//! - [`fetch`]: fetching from untrusted web servers, bounded in time and size.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`invoice`]: a Lightning invoice as pasted or scanned, for either wallet.
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
@@ -35,6 +36,9 @@ pub mod engine;
 
 #[cfg(feature = "engine")]
 pub mod events;
+
+#[cfg(feature = "engine")]
+pub mod fetch;
 
 #[cfg(feature = "engine")]
 pub mod identity;

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use nostr::nips::nip98::HttpMethod;
 use nostr::{NostrSigner, Url};
 use serde::de::DeserializeOwned;
@@ -16,6 +15,7 @@ use serde_json::json;
 use super::api::{self, ErrorBody};
 use super::changes::Changes;
 use super::{nip98, AccountError};
+use crate::fetch::{self, FetchError};
 
 /// How long one request may take. The server answers a payment within
 /// 5 s (pending, if the network has not settled it by then).
@@ -229,18 +229,14 @@ async fn refusal(response: reqwest::Response) -> AccountError {
 
 /// The body, refused past [`MAX_ANSWER`] without reading the rest.
 async fn bounded_body(response: reqwest::Response) -> Result<Vec<u8>, AccountError> {
-    let mut body = Vec::new();
-    let mut chunks = response.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(unreachable)?;
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(AccountError::BadAnswer(format!(
-                "an answer over {MAX_ANSWER} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    fetch::bounded_body(response, MAX_ANSWER)
+        .await
+        .map_err(|error| match error {
+            FetchError::TooLarge(max) => {
+                AccountError::BadAnswer(format!("an answer over {max} bytes"))
+            }
+            other => AccountError::Unreachable(other.to_string()),
+        })
 }
 
 fn unreachable(error: reqwest::Error) -> AccountError {

@@ -1,9 +1,10 @@
 //! NIP-05: `name@domain` names a public key when
 //! `https://domain/.well-known/nostr.json?name=name` says so.
 //!
-//! Lookups go through cdk's HTTP client, which is the browser's `fetch` in
-//! the worker and a native client in tests, with a time limit; redirects
-//! are refused, as NIP-05 requires. Answers are kept for the session.
+//! Lookups go through [`crate::fetch`] (the browser's `fetch` in the
+//! worker), one deadline over the whole exchange and the body capped as it
+//! streams in; a redirect is refused, as NIP-05 requires. Answers are kept
+//! for the session.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,11 +14,14 @@ use std::time::Duration;
 use nostr::{PublicKey, RelayUrl};
 use serde_json::Value;
 
-/// How long a domain has to answer.
-const LOOKUP_TIMEOUT: Duration = Duration::from_secs(8);
+use crate::fetch::{self, FetchError, Limits};
 
-/// The most of a `nostr.json` read: some domains list every user they have.
-const MAX_BODY: usize = 1 << 20;
+/// How long a domain has to answer, and the most of a `nostr.json` read
+/// (some domains list every user they have).
+const LIMITS: Limits = Limits {
+    deadline: Duration::from_secs(8),
+    max_bytes: 1 << 20,
+};
 
 /// A NIP-05 address, lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -175,33 +179,39 @@ impl Nip05Cache {
 }
 
 async fn lookup(address: &Address) -> Result<Resolved, Nip05Error> {
-    let url = address.url();
+    lookup_within(address, LIMITS).await
+}
+
+/// [`lookup`] within `limits`.
+pub async fn lookup_within(address: &Address, limits: Limits) -> Result<Resolved, Nip05Error> {
     let unreachable = |reason: String| Nip05Error::Unreachable {
         address: address.shown(),
         domain: address.domain.clone(),
         reason,
     };
-    let client = cdk_http_client::HttpClient::builder()
-        .no_redirects()
-        .build()
-        .map_err(|error| unreachable(error.to_string()))?;
-    let request = client.get(&url);
-    let response = async_utility::time::timeout(Some(LOOKUP_TIMEOUT), request.send())
-        .await
-        .ok_or_else(|| Nip05Error::TimedOut {
-            address: address.shown(),
-            domain: address.domain.clone(),
-        })?
-        .map_err(|error| unreachable(network_reason(&error.to_string())))?;
-    match response.status() {
+    let client = fetch::client().map_err(|error| unreachable(error.to_string()))?;
+    let answer = match fetch::get(&client, &address.url(), &[], limits).await {
+        Ok(answer) => answer,
+        Err(FetchError::TimedOut(_)) => {
+            return Err(Nip05Error::TimedOut {
+                address: address.shown(),
+                domain: address.domain.clone(),
+            })
+        }
+        Err(FetchError::TooLarge(_)) => return Err(address.bad_answer()),
+        Err(FetchError::Redirected) => {
+            return Err(unreachable(
+                "it answered with a redirect, which NIP-05 ignores".to_owned(),
+            ))
+        }
+        Err(FetchError::Network(error)) => return Err(unreachable(network_reason(&error))),
+    };
+    match answer.status {
         200..=299 => {}
         404 => return Err(address.not_found()),
         status => return Err(unreachable(format!("it answered HTTP {status}"))),
     }
-    let body = response.text().await.map_err(|_| address.bad_answer())?;
-    if body.len() > MAX_BODY {
-        return Err(address.bad_answer());
-    }
+    let body = String::from_utf8(answer.body).map_err(|_| address.bad_answer())?;
     read(address, &body)
 }
 

@@ -1,32 +1,45 @@
 //! What a relay says about itself: its NIP-11 information document, fetched
 //! over HTTP(S) from the relay's own address.
 
-use cdk_http_client::HttpClient;
+use std::time::Duration;
+
 use nostr::nips::nip11::RelayInformationDocument;
 use nostr::RelayUrl;
 
+use crate::fetch::{self, Limits};
 use crate::protocol::RelayInfo;
+
+/// How long a relay has to answer, and the most of its document read (a
+/// real one is a few KiB).
+const LIMITS: Limits = Limits {
+    deadline: Duration::from_secs(8),
+    max_bytes: 64 * 1024,
+};
 
 /// Asks the relay at `url` for its information document.
 pub async fn fetch(url: &RelayUrl) -> Result<RelayInfo, String> {
-    let address = document_address(url);
-    let raw = HttpClient::new()
-        .get(&address)
-        .header("Accept", "application/nostr+json")
-        .send()
-        .await
-        .map_err(|error| format!("the relay did not answer: {error}"))?;
-    if !raw.is_success() {
+    fetch_within(url, LIMITS).await
+}
+
+/// [`fetch`] within `limits`.
+pub async fn fetch_within(url: &RelayUrl, limits: Limits) -> Result<RelayInfo, String> {
+    let not_answered = |error: fetch::FetchError| format!("the relay did not answer: {error}");
+    let client = fetch::client().map_err(not_answered)?;
+    let answer = fetch::get(
+        &client,
+        &document_address(url),
+        &[("Accept", "application/nostr+json")],
+        limits,
+    )
+    .await
+    .map_err(not_answered)?;
+    if !(200..300).contains(&answer.status) {
         return Err(format!(
             "the relay has no information document (HTTP {})",
-            raw.status()
+            answer.status
         ));
     }
-    let body = raw
-        .bytes()
-        .await
-        .map_err(|error| format!("the relay's answer could not be read: {error}"))?;
-    let document: RelayInformationDocument = serde_json::from_slice(&body)
+    let document: RelayInformationDocument = serde_json::from_slice(&answer.body)
         .map_err(|error| format!("the relay's information document is not valid: {error}"))?;
     Ok(relay_info(document))
 }

@@ -33,6 +33,7 @@ mod ecash;
 mod ecash_recovery;
 mod engine;
 mod event_store;
+mod hostile_servers;
 mod identity;
 mod messaging;
 mod relays;
