@@ -27,6 +27,7 @@ use nostr_gossip_memory::prelude::NostrGossipMemory;
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
 
+use crate::events::checked::{self, Clock};
 use crate::relays::status::{Failures, RecordingTransport, RelayWatch};
 use crate::relays::RelayList;
 use dropped::{CountingPolicy, CountingTransport, Drops};
@@ -147,6 +148,8 @@ pub struct Messenger {
     /// Each recipient's inbox relays, looked up once a session.
     inboxes: RefCell<HashMap<PublicKey, Vec<RelayUrl>>>,
     drops: Arc<Drops>,
+    /// The engine's clock, which what relays send is dated against.
+    clock: Clock,
 }
 
 impl Messenger {
@@ -154,12 +157,17 @@ impl Messenger {
     /// lists. Nothing touches the network until [`Messenger::connect`].
     /// `keys`, when the user's own key is at hand, lets gift wraps open
     /// faster (see [`Opener`]).
+    ///
+    /// The pool keeps only events that match the filter of the request
+    /// they answer (nostr-sdk's `verify_subscriptions`: a relay asked for
+    /// one key's lists cannot slip in another's).
     pub async fn start(
         signer: Arc<dyn NostrSigner>,
         keys: Option<Keys>,
         me: PublicKey,
         relays: RelayList,
         database: Arc<dyn NostrDatabase>,
+        clock: Clock,
     ) -> Result<Self, MessagingError> {
         let drops = Arc::new(Drops::default());
         let failures = Arc::new(Failures::default());
@@ -173,6 +181,7 @@ impl Messenger {
                 failures: Arc::clone(&failures),
             })
             .admit_policy(CountingPolicy(Arc::clone(&drops)))
+            .opts(ClientOptions::new().verify_subscriptions(true))
             .build();
         let opener = Opener {
             signer,
@@ -192,6 +201,7 @@ impl Messenger {
             opener,
             inboxes: RefCell::default(),
             drops,
+            clock,
         };
         // Connected with the others by `connect`.
         messenger.apply_relays(relays, false).await?;
@@ -227,6 +237,16 @@ impl Messenger {
     /// Who the user is.
     pub fn me(&self) -> PublicKey {
         self.me
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by the engine's clock.
+    fn now(&self) -> Timestamp {
+        checked::now(&self.clock)
     }
 
     /// The user's relays.
@@ -488,12 +508,9 @@ impl Messenger {
             .fetch_events(filter, LOOKUP_TIMEOUT)
             .await
             .map_err(relays_error)?;
-        let newest = |kind: Kind| {
-            lists
-                .iter()
-                .filter(|event| event.kind == kind)
-                .max_by_key(|event| event.created_at)
-        };
+        let now = self.now();
+        // Whatever a relay answered: the newest by `who`, verified.
+        let newest = |kind: Kind| checked::newest(lists.iter(), &who, kind, now);
         let mut inbox: Vec<RelayUrl> = newest(Kind::InboxRelays)
             .map(|event| nip17::extract_relay_list(event).cloned().collect())
             .unwrap_or_default();
