@@ -160,7 +160,8 @@ impl Messenger {
     ///
     /// The pool keeps only events that match the filter of the request
     /// they answer (nostr-sdk's `verify_subscriptions`: a relay asked for
-    /// one key's lists cannot slip in another's).
+    /// one key's lists cannot slip in another's), and refuses those dated
+    /// ahead of `clock` (see [`CountingPolicy`]).
     pub async fn start(
         signer: Arc<dyn NostrSigner>,
         keys: Option<Keys>,
@@ -180,7 +181,10 @@ impl Messenger {
                 inner: CountingTransport(Arc::clone(&drops)),
                 failures: Arc::clone(&failures),
             })
-            .admit_policy(CountingPolicy(Arc::clone(&drops)))
+            .admit_policy(CountingPolicy {
+                drops: Arc::clone(&drops),
+                clock: Arc::clone(&clock),
+            })
             .opts(ClientOptions::new().verify_subscriptions(true))
             .build();
         let opener = Opener {
@@ -305,10 +309,13 @@ impl Messenger {
     }
 
     /// Subscribes to the user's private messages on `url`, from where the
-    /// event database leaves off.
+    /// event database leaves off, and never from later than now: a
+    /// subscription from the future would bring no live message.
     async fn subscribe(&self, url: &RelayUrl) -> Result<(), MessagingError> {
-        let since = self.newest_stored().await.map(|newest| {
-            Timestamp::from_secs(newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING))
+        let now = self.now();
+        let since = self.newest_stored(now).await.map(|newest| {
+            let since = newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING);
+            Timestamp::from_secs(since.min(now.as_secs()))
         });
         self.client
             .pool()
@@ -339,11 +346,14 @@ impl Messenger {
         }
     }
 
-    /// When the newest private message stored was dated.
-    async fn newest_stored(&self) -> Option<Timestamp> {
+    /// When the newest private message stored was dated, of those not
+    /// dated ahead of `now`: one the pool refuses today may have been kept
+    /// before it did.
+    async fn newest_stored(&self, now: Timestamp) -> Option<Timestamp> {
         let mut newest = None;
         for filter in dm_filters(self.me, None) {
-            let latest = self.client.database().query(filter.limit(1)).await.ok();
+            let filter = filter.until(checked::latest(now)).limit(1);
+            let latest = self.client.database().query(filter).await.ok();
             let dated = latest.and_then(|events| events.first().map(|event| event.created_at));
             newest = newest.max(dated);
         }
