@@ -148,7 +148,7 @@ fn browser_environment(
 ) -> Environment {
     Environment {
         // Date.now() is a whole, non-negative number of milliseconds.
-        now_ms: Box::new(|| js_sys::Date::now() as u64),
+        now_ms: std::sync::Arc::new(|| js_sys::Date::now() as u64),
         kdf: Box::new(KdfParams::recommended),
         relays,
         signer_relays,

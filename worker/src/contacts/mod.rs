@@ -18,13 +18,13 @@ pub mod nip05;
 pub mod search;
 
 use std::cell::{Cell, RefCell};
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use nostr::nips::nip01::Coordinate;
 use nostr_sdk::prelude::*;
 
+use crate::events::checked::{self, Clock};
 use crate::protocol::ProfileFields;
 use metadata::EditError;
 use nip05::Nip05Cache;
@@ -78,10 +78,12 @@ pub struct Directory {
     asked: RefCell<HashSet<PublicKey>>,
     /// Serialises replacing the user's profile and follow list.
     publishing: futures::lock::Mutex<()>,
+    /// The engine's clock: events dated ahead of it are nobody's newest.
+    clock: Clock,
 }
 
 impl Directory {
-    pub fn new(client: Client, me: PublicKey, relays: Vec<RelayUrl>) -> Self {
+    pub fn new(client: Client, me: PublicKey, relays: Vec<RelayUrl>, clock: Clock) -> Self {
         Self {
             client,
             me,
@@ -91,6 +93,7 @@ impl Directory {
             profile_checked: Cell::new(false),
             asked: RefCell::default(),
             publishing: futures::lock::Mutex::new(()),
+            clock,
         }
     }
 
@@ -103,11 +106,17 @@ impl Directory {
         &self.relays
     }
 
-    /// The newest event of `kind` by `author` in the database.
+    /// Now, by the engine's clock.
+    fn now(&self) -> Timestamp {
+        checked::now(&self.clock)
+    }
+
+    /// The newest event of `kind` by `author` in the database (see
+    /// [`checked::newest`]).
     pub async fn newest(&self, author: PublicKey, kind: Kind) -> Option<Event> {
         let filter = Filter::new().author(author).kind(kind);
         let events = self.client.database().query(filter).await.ok()?;
-        events.into_iter().max_by_key(|event| event.created_at)
+        checked::newest(events.iter(), &author, kind, self.now()).cloned()
     }
 
     /// The newest profiles of `authors` in the database.
@@ -121,19 +130,18 @@ impl Directory {
         let Ok(events) = self.client.database().query(filter).await else {
             return HashMap::new();
         };
-        let mut newest: HashMap<PublicKey, Event> = HashMap::with_capacity(authors.len());
+        let mut by_author: HashMap<PublicKey, Vec<Event>> = HashMap::with_capacity(authors.len());
         for event in events {
-            match newest.entry(event.pubkey) {
-                Entry::Occupied(mut kept) if kept.get().created_at < event.created_at => {
-                    kept.insert(event);
-                }
-                Entry::Occupied(_) => {}
-                Entry::Vacant(slot) => {
-                    slot.insert(event);
-                }
-            }
+            by_author.entry(event.pubkey).or_default().push(event);
         }
-        newest
+        let now = self.now();
+        by_author
+            .into_iter()
+            .filter_map(|(author, events)| {
+                let newest = checked::newest(&events, &author, Kind::Metadata, now)?;
+                Some((author, newest.clone()))
+            })
+            .collect()
     }
 
     /// Asks the user's relays and `hints` for what `filter` names; what
@@ -356,8 +364,13 @@ impl Directory {
         let Ok(events) = self.client.database().query(filter).await else {
             return Vec::new();
         };
+        let now = self.now();
         let mut found: Vec<Event> = Vec::new();
-        for event in events {
+        // Verified when they arrived; one dated ahead is nobody's newest.
+        for event in events
+            .into_iter()
+            .filter(|event| checked::not_ahead(event, now))
+        {
             let profile = metadata::Profile::from_content(&event.content);
             let haystack = [&profile.name, &profile.display_name, &profile.nip05]
                 .into_iter()
@@ -415,7 +428,13 @@ impl Directory {
             .query(filter)
             .await
             .map_err(|error| ContactsError::Database(error.to_string()))?;
-        let newest = events.into_iter().max_by_key(|event| event.created_at);
+        let newest = checked::newest(
+            events.iter(),
+            &coordinate.public_key,
+            coordinate.kind,
+            self.now(),
+        )
+        .cloned();
         match (newest, fetched) {
             (Some(event), _) => Ok(Some(event)),
             (None, Ok(())) => Ok(None),

@@ -63,6 +63,7 @@ impl<P: ProfileStores> Engine<P> {
             messenger.client().clone(),
             messenger.me(),
             messenger.relays().to_vec(),
+            std::sync::Arc::clone(messenger.clock()),
         ));
         *current = Some((Rc::downgrade(&messenger), Rc::clone(&directory)));
         Ok(directory)

@@ -323,7 +323,8 @@ impl<P: ProfileStores> Engine<P> {
             Ok(relays) => relays,
             Err(error) => return self.messaging_failed(error),
         };
-        let messenger = match Messenger::start(signer, keys, me, relays, database).await {
+        let clock = Arc::clone(&self.env.now_ms);
+        let messenger = match Messenger::start(signer, keys, me, relays, database, clock).await {
             Ok(messenger) => messenger,
             Err(error) => return self.messaging_failed(error),
         };

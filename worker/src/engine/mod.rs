@@ -46,7 +46,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// What the engine needs from its surroundings.
 pub struct Environment {
     /// Milliseconds since the Unix epoch (`Date.now()` in the browser).
-    pub now_ms: Box<dyn Fn() -> u64>,
+    /// Shared with the relay pool, which dates what relays send by it.
+    pub now_ms: crate::events::checked::Clock,
     /// Argon2id parameters for new vaults and passphrases: the recommended
     /// ones in the app, fast ones in tests.
     pub kdf: Box<dyn Fn() -> Result<KdfParams, SealError>>,

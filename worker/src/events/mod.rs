@@ -9,6 +9,9 @@
 //! message's text, must never be saved here; it is not a signed event, and
 //! storing it would put private words in the clear on disk.
 //!
+//! What relays send is checked before the engine takes it as someone's own
+//! (by the author asked for, verified, not dated ahead): [`checked`].
+//!
 //! # Implementations
 //!
 //! - In the browser (wasm32): [`IndexedDbEvents`], one IndexedDB database per
@@ -46,6 +49,7 @@
 
 #[cfg(any(target_arch = "wasm32", test))]
 mod batch;
+pub mod checked;
 #[cfg(target_arch = "wasm32")]
 mod indexeddb;
 #[cfg(any(target_arch = "wasm32", test))]

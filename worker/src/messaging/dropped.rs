@@ -1,15 +1,16 @@
 //! Counting what relays send that nostr-sdk throws away.
 //!
 //! nostr-sdk verifies every event a relay sends (id and signature) and
-//! drops the bad ones, as well as expired or unreadable ones, with a log
-//! line and nothing else. To tell the user a relay misbehaves, two counters
-//! bracket that check without repeating it: the transport counts the frames
-//! that carry an event (a prefix test, no parsing), and the admission
-//! policy, which nostr-sdk consults only for events that passed
-//! verification, counts the admitted ones. The difference is what was
-//! dropped. A relay's frames are handled one after another, so the count is
-//! exact whenever no frame is being handled, and at most one per relay
-//! ahead while one is.
+//! drops the bad ones, as well as expired or unreadable ones and those
+//! that match no filter of their request, with a log line and nothing
+//! else; the admission policy refuses those dated in the future. To tell
+//! the user a relay misbehaves, two counters bracket those checks without
+//! repeating them: the transport counts the frames that carry an event (a
+//! prefix test, no parsing), and the admission policy, which nostr-sdk
+//! consults only for events that passed verification, counts the ones it
+//! admits. The difference is what was dropped. A relay's frames are
+//! handled one after another, so the count is exact whenever no frame is
+//! being handled, and at most one per relay ahead while one is.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use nostr_sdk::pool::ConnectionMode;
 use nostr_sdk::prelude::{
     AdmitPolicy, AdmitStatus, BoxedFuture, Event, PolicyError, RelayUrl, SubscriptionId, Url,
 };
+
+use crate::events::checked::{self, Clock};
 
 /// Events received and events admitted, across the relays of a session.
 #[derive(Debug, Default)]
@@ -73,20 +76,40 @@ impl WebSocketTransport for CountingTransport {
     }
 }
 
-/// Admits every event, counting them: nostr-sdk asks only about events
-/// whose id and signature it verified.
-#[derive(Debug)]
-pub struct CountingPolicy(pub Arc<Drops>);
+/// Admits every event not dated ahead of the engine's clock (beyond
+/// [`checked::CLOCK_SKEW`]), counting those admitted: nostr-sdk asks only
+/// about events whose id and signature it verified and that match their
+/// request's filter. One dated ahead is refused, so never stored: a gift
+/// wrap from 2100 kept as the newest message would start every later
+/// subscription in 2100, and a replaceable event from then would replace
+/// every real one.
+pub struct CountingPolicy {
+    pub drops: Arc<Drops>,
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for CountingPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CountingPolicy")
+            .field("drops", &self.drops)
+            .finish_non_exhaustive()
+    }
+}
 
 impl AdmitPolicy for CountingPolicy {
     fn admit_event<'a>(
         &'a self,
         _relay_url: &'a RelayUrl,
         _subscription_id: &'a SubscriptionId,
-        _event: &'a Event,
+        event: &'a Event,
     ) -> BoxedFuture<'a, Result<AdmitStatus, PolicyError>> {
-        self.0.admitted.fetch_add(1, Ordering::Relaxed);
-        Box::pin(async { Ok(AdmitStatus::Success) })
+        let status = if checked::not_ahead(event, checked::now(&self.clock)) {
+            self.drops.admitted.fetch_add(1, Ordering::Relaxed);
+            AdmitStatus::Success
+        } else {
+            AdmitStatus::rejected("dated in the future")
+        };
+        Box::pin(async { Ok(status) })
     }
 }
 

@@ -27,6 +27,7 @@ use nostr_gossip_memory::prelude::NostrGossipMemory;
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
 
+use crate::events::checked::{self, Clock};
 use crate::relays::status::{Failures, RecordingTransport, RelayWatch};
 use crate::relays::RelayList;
 use dropped::{CountingPolicy, CountingTransport, Drops};
@@ -147,6 +148,8 @@ pub struct Messenger {
     /// Each recipient's inbox relays, looked up once a session.
     inboxes: RefCell<HashMap<PublicKey, Vec<RelayUrl>>>,
     drops: Arc<Drops>,
+    /// The engine's clock, which what relays send is dated against.
+    clock: Clock,
 }
 
 impl Messenger {
@@ -154,12 +157,18 @@ impl Messenger {
     /// lists. Nothing touches the network until [`Messenger::connect`].
     /// `keys`, when the user's own key is at hand, lets gift wraps open
     /// faster (see [`Opener`]).
+    ///
+    /// The pool keeps only events that match the filter of the request
+    /// they answer (nostr-sdk's `verify_subscriptions`: a relay asked for
+    /// one key's lists cannot slip in another's), and refuses those dated
+    /// ahead of `clock` (see [`CountingPolicy`]).
     pub async fn start(
         signer: Arc<dyn NostrSigner>,
         keys: Option<Keys>,
         me: PublicKey,
         relays: RelayList,
         database: Arc<dyn NostrDatabase>,
+        clock: Clock,
     ) -> Result<Self, MessagingError> {
         let drops = Arc::new(Drops::default());
         let failures = Arc::new(Failures::default());
@@ -172,7 +181,11 @@ impl Messenger {
                 inner: CountingTransport(Arc::clone(&drops)),
                 failures: Arc::clone(&failures),
             })
-            .admit_policy(CountingPolicy(Arc::clone(&drops)))
+            .admit_policy(CountingPolicy {
+                drops: Arc::clone(&drops),
+                clock: Arc::clone(&clock),
+            })
+            .opts(ClientOptions::new().verify_subscriptions(true))
             .build();
         let opener = Opener {
             signer,
@@ -192,6 +205,7 @@ impl Messenger {
             opener,
             inboxes: RefCell::default(),
             drops,
+            clock,
         };
         // Connected with the others by `connect`.
         messenger.apply_relays(relays, false).await?;
@@ -227,6 +241,16 @@ impl Messenger {
     /// Who the user is.
     pub fn me(&self) -> PublicKey {
         self.me
+    }
+
+    /// The engine's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by the engine's clock.
+    fn now(&self) -> Timestamp {
+        checked::now(&self.clock)
     }
 
     /// The user's relays.
@@ -285,10 +309,13 @@ impl Messenger {
     }
 
     /// Subscribes to the user's private messages on `url`, from where the
-    /// event database leaves off.
+    /// event database leaves off, and never from later than now: a
+    /// subscription from the future would bring no live message.
     async fn subscribe(&self, url: &RelayUrl) -> Result<(), MessagingError> {
-        let since = self.newest_stored().await.map(|newest| {
-            Timestamp::from_secs(newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING))
+        let now = self.now();
+        let since = self.newest_stored(now).await.map(|newest| {
+            let since = newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING);
+            Timestamp::from_secs(since.min(now.as_secs()))
         });
         self.client
             .pool()
@@ -319,11 +346,14 @@ impl Messenger {
         }
     }
 
-    /// When the newest private message stored was dated.
-    async fn newest_stored(&self) -> Option<Timestamp> {
+    /// When the newest private message stored was dated, of those not
+    /// dated ahead of `now`: one the pool refuses today may have been kept
+    /// before it did.
+    async fn newest_stored(&self, now: Timestamp) -> Option<Timestamp> {
         let mut newest = None;
         for filter in dm_filters(self.me, None) {
-            let latest = self.client.database().query(filter.limit(1)).await.ok();
+            let filter = filter.until(checked::latest(now)).limit(1);
+            let latest = self.client.database().query(filter).await.ok();
             let dated = latest.and_then(|events| events.first().map(|event| event.created_at));
             newest = newest.max(dated);
         }
@@ -488,12 +518,9 @@ impl Messenger {
             .fetch_events(filter, LOOKUP_TIMEOUT)
             .await
             .map_err(relays_error)?;
-        let newest = |kind: Kind| {
-            lists
-                .iter()
-                .filter(|event| event.kind == kind)
-                .max_by_key(|event| event.created_at)
-        };
+        let now = self.now();
+        // Whatever a relay answered: the newest by `who`, verified.
+        let newest = |kind: Kind| checked::newest(lists.iter(), &who, kind, now);
         let mut inbox: Vec<RelayUrl> = newest(Kind::InboxRelays)
             .map(|event| nip17::extract_relay_list(event).cloned().collect())
             .unwrap_or_default();

@@ -130,7 +130,7 @@ impl Messenger {
             Err(_) => return self.relays_settled.set(false),
         };
         let current = self.relays.borrow().clone();
-        let settled = match current.newer_published(&published) {
+        let settled = match current.newer_published(&published, &self.me, self.now()) {
             Some(newer) => newer,
             None if !current.is_settled() => current.dated(Timestamp::now().as_secs()),
             None => return,

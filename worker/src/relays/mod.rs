@@ -18,8 +18,10 @@ pub mod info;
 pub mod status;
 
 use nostr::nips::nip65::RelayMetadata;
-use nostr::{Event, EventBuilder, Kind, RelayUrl, Tag, TagKind, Timestamp};
+use nostr::{Event, EventBuilder, Kind, PublicKey, RelayUrl, Tag, TagKind, Timestamp};
 use serde::{Deserialize, Serialize};
+
+use crate::events::checked;
 
 /// Why the relay list cannot be changed as asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,15 +212,16 @@ impl RelayList {
     }
 
     /// The list another device published, if it is newer than this one:
-    /// the user's newest NIP-65 list, its read relays being the inbox.
-    pub fn newer_published(&self, events: &[Event]) -> Option<Self> {
-        let newest = |kind: Kind| {
-            events
-                .iter()
-                .filter(|event| event.kind == kind)
-                .max_by_key(|event| event.created_at)
-        };
-        let relay_list = newest(Kind::RelayList)?;
+    /// `me`'s newest NIP-65 list among `events` as of `now` (see
+    /// [`checked::newest`]: another key's list, or one dated ahead, is
+    /// never the user's), its read relays being the inbox.
+    pub fn newer_published(
+        &self,
+        events: &[Event],
+        me: &PublicKey,
+        now: Timestamp,
+    ) -> Option<Self> {
+        let relay_list = checked::newest(events, me, Kind::RelayList, now)?;
         if relay_list.created_at.as_secs() <= self.updated_at {
             return None;
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use flash_worker::profiles::memory::MemoryProfiles;
+use flash_worker::profiles::ProfileStores;
 use flash_worker::protocol::{
     ChatMessage, Command, ConversationSummary, Delivery, EngineError, MessageCursor,
     MessagingState, Reply,
@@ -23,6 +24,7 @@ use nostr_relay_builder::prelude::{
     LocalRelay, MemoryDatabase, MemoryDatabaseOptions, NostrDatabase, RelayBuilder,
 };
 use nostr_sdk::Client;
+use support::hostile::{HostileRelay, Seen};
 use support::messaging::{
     extension_user, free_port, message, new_user, new_user_in, relay, returning_user, scenario,
     StoppableRelay, User,
@@ -727,4 +729,176 @@ fn forgeries(id: &str, event: &NostrEvent) -> Vec<String> {
         .into_iter()
         .map(|forged| serde_json::json!(["EVENT", id, forged]).to_string())
         .collect()
+}
+
+/// 2100-01-01, in seconds: far beyond any clock's skew.
+const YEAR_2100: u64 = 4_102_444_800;
+
+/// A gift wrap from `from` to `to` that opens, dated `created_at` (NIP-59
+/// wraps are backdated, never dated ahead).
+async fn gift_wrap_dated(from: &Keys, to: PublicKey, text: &str, created_at: u64) -> NostrEvent {
+    let rumor = EventBuilder::private_msg_rumor(to, text).build(from.public_key());
+    let seal = EventBuilder::seal(from, &to, rumor)
+        .await
+        .expect("sealed")
+        .sign_with_keys(from)
+        .expect("signed");
+    let wrapper = Keys::generate();
+    let content = nostr::nips::nip44::encrypt(
+        wrapper.secret_key(),
+        &to,
+        seal.as_json(),
+        nostr::nips::nip44::Version::V2,
+    )
+    .expect("encrypted");
+    EventBuilder::new(Kind::GiftWrap, content)
+        .tag(Tag::public_key(to))
+        .custom_created_at(nostr::Timestamp::from_secs(created_at))
+        .sign_with_keys(&wrapper)
+        .expect("signed")
+}
+
+/// Whether `filter` asks for gift wraps to `who`.
+fn asks_for_wraps_to(filter: &nostr::Filter, who: &PublicKey) -> bool {
+    let to = nostr::SingleLetterTag::lowercase(nostr::Alphabet::P);
+    filter
+        .kinds
+        .as_ref()
+        .is_some_and(|kinds| kinds.contains(&Kind::GiftWrap))
+        && filter
+            .generic_tags
+            .get(&to)
+            .is_some_and(|keys| keys.contains(&who.to_hex()))
+}
+
+/// No filter the engine sent starts after now.
+fn no_since_after_now(seen: &Seen) {
+    let now = nostr::Timestamp::now();
+    for filter in &seen.filters {
+        if let Some(since) = filter.since {
+            assert!(
+                since <= now,
+                "a request from {since} (now {now}): {filter:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_gift_wrap_dated_2100_is_refused_and_live_messages_still_arrive() {
+    scenario(async {
+        let alice_keys = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
+        let alice_key = alice_keys.public_key();
+        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        let future = gift_wrap_dated(&bob_keys, alice_key, "from 2100", YEAR_2100).await;
+        let now = nostr::Timestamp::now().as_secs();
+        let marker = gift_wrap_dated(&bob_keys, alice_key, "from now", now - 60).await;
+        // The hostile relay answers Alice's subscription with the wrap from
+        // 2100, then a message of today: once that one is in, the first
+        // was taken or refused.
+        let lies =
+            [future.clone(), marker].map(|event| serde_json::to_value(&event).expect("JSON"));
+        let hostile = HostileRelay::start(move |filter| {
+            if asks_for_wraps_to(filter, &alice_key) {
+                lies.to_vec()
+            } else {
+                Vec::new()
+            }
+        })
+        .await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), hostile.url.clone()];
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&honest), BOB_WORDS).await;
+        alice
+            .until_message(|message| message.text == "from now")
+            .await;
+        bob.until_ready(1).await;
+
+        // Refused: not kept, so not the newest message stored either.
+        let store = browser
+            .open_events(support::PROFILE, alice_key)
+            .await
+            .expect("the event store");
+        let kept = store.event_by_id(&future.id).await.expect("read");
+        assert!(kept.is_none(), "kept: {kept:?}");
+
+        // After a reload, every subscription starts at the latest now.
+        let before = hostile
+            .seen()
+            .filters
+            .iter()
+            .filter(|filter| asks_for_wraps_to(filter, &alice_key))
+            .count();
+        alice.lock_and_unlock().await;
+        alice
+            .until_seen(&hostile, |_, seen| {
+                let asked = seen.filters.iter();
+                asked.filter(|f| asks_for_wraps_to(f, &alice_key)).count() > before
+            })
+            .await;
+        alice.until_ready(2).await;
+        no_since_after_now(&hostile.seen());
+
+        // And Bob's next message arrives live.
+        bob.deliver(&alice.npub, "still here").await;
+        alice
+            .until_message(|message| message.text == "still here")
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_gift_wrap_dated_2100_kept_before_does_not_stop_live_messages() {
+    scenario(async {
+        let alice_key = Keys::parse(NIP06_NSEC)
+            .expect("the NIP-06 key")
+            .public_key();
+        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        // A relay that only listens, to see the requests.
+        let listening = HostileRelay::start(|_| Vec::new()).await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), listening.url.clone()];
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&honest), BOB_WORDS).await;
+        alice.until_ready(2).await;
+        bob.until_ready(1).await;
+
+        // Kept by a build that took it, while Alice was away.
+        alice.engine.handle(Command::Lock).await.expect("locked");
+        alice
+            .until_state(|state| *state == MessagingState::Off)
+            .await;
+        let future = gift_wrap_dated(&bob_keys, alice_key, "from 2100", YEAR_2100).await;
+        let store = browser
+            .open_events(support::PROFILE, alice_key)
+            .await
+            .expect("the event store");
+        store.save_event(&future).await.expect("kept");
+        let before = listening.seen().filters.len();
+        alice
+            .engine
+            .handle(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+            .expect("unlocked");
+        alice
+            .until_seen(&listening, |_, seen| {
+                let asked = seen.filters[before..].iter();
+                asked.filter(|f| asks_for_wraps_to(f, &alice_key)).count() > 0
+            })
+            .await;
+        alice.until_ready(2).await;
+        no_since_after_now(&listening.seen());
+
+        bob.deliver(&alice.npub, "still here").await;
+        alice
+            .until_message(|message| message.text == "still here")
+            .await;
+    })
+    .await;
 }

@@ -8,7 +8,9 @@
 
 use crate::support;
 
+use std::cell::OnceCell;
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 use std::time::Duration;
 
 use flash_worker::profiles::memory::MemoryProfiles;
@@ -16,9 +18,10 @@ use flash_worker::protocol::{
     Command, Delivery, EngineError, RelayAuth, RelayConnection, RelayView, Reply,
 };
 use nostr::nips::nip65::{self, RelayMetadata};
-use nostr::{Filter, Kind, PublicKey, RelayUrl};
+use nostr::{Filter, JsonUtil, Kind, PublicKey, RelayUrl};
 use nostr_relay_builder::prelude::{RelayBuilder, RelayBuilderNip42, RelayBuilderNip42Mode};
 use nostr_sdk::Client;
+use support::hostile::{Held, HostileRelay};
 use support::messaging::{closed_relay, new_user, relay, relay_from, scenario, User};
 use support::{BOB_WORDS, NIP06_WORDS, PASSPHRASE};
 use tokio::task::spawn_local;
@@ -434,6 +437,170 @@ async fn what_a_relay_says_about_itself_is_read_from_its_address_over_http() {
             Err(EngineError::Invalid { message }) => assert!(!message.is_empty()),
             other => panic!("information from nowhere: {other:?}"),
         }
+    })
+    .await;
+}
+
+/// A key that is neither Alice's nor Bob's: the hostile relay's own.
+fn eve() -> nostr::Keys {
+    nostr::Keys::generate()
+}
+
+/// Whether `filter` asks for `who`'s events of `kind`.
+fn asks_for(filter: &Filter, who: &PublicKey, kind: Kind) -> bool {
+    let by = filter
+        .authors
+        .as_ref()
+        .is_some_and(|authors| authors.contains(who));
+    let of = filter
+        .kinds
+        .as_ref()
+        .is_some_and(|kinds| kinds.contains(&kind));
+    by && of
+}
+
+/// `event` as JSON, its author changed to `who`: its id and signature no
+/// longer match.
+fn forged_as(event: &nostr::Event, who: &PublicKey) -> serde_json::Value {
+    let mut forged = serde_json::to_value(event).expect("an event is JSON");
+    forged["pubkey"] = who.to_hex().into();
+    forged
+}
+
+fn now_plus(seconds: u64) -> nostr::Timestamp {
+    nostr::Timestamp::from_secs(nostr::Timestamp::now().as_secs() + seconds)
+}
+
+#[tokio::test]
+async fn a_relay_list_by_another_key_is_never_adopted_nor_signed() {
+    scenario(async {
+        let me = nostr::Keys::parse(support::NIP06_NSEC).expect("the NIP-06 key");
+        let alice_key = me.public_key();
+        // Asked for Alice's relay list, the hostile relay answers with
+        // another key's, newer than anything, naming its own relay; and
+        // with one that claims to be Alice's and is not signed by her.
+        let evil = RelayUrl::parse("wss://evil.example").expect("url");
+        let hostile = HostileRelay::start(move |filter| {
+            if !asks_for(filter, &alice_key, Kind::RelayList) {
+                return Vec::new();
+            }
+            let theirs = nostr::EventBuilder::relay_list([(evil.clone(), None)])
+                .custom_created_at(now_plus(1))
+                .sign_with_keys(&eve())
+                .expect("signed");
+            let claimed = forged_as(&theirs, &alice_key);
+            vec![serde_json::to_value(&theirs).expect("JSON"), claimed]
+        })
+        .await;
+        // The honest relay answers only after the hostile one did.
+        let (_honest, honest_url) = relay().await;
+        let honest = Held::before(&honest_url).await;
+        let relays = [honest.url.clone(), hostile.url.clone()];
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+
+        // The relay list is settled on the hostile relay, the first to
+        // answer: adopted, or made Alice's own and given to it.
+        alice
+            .until_seen(&hostile, |alice, seen| {
+                let adopted = alice.relays.iter().any(|view| view.url.contains("evil"));
+                let given = seen
+                    .given
+                    .iter()
+                    .any(|event| event.pubkey == alice_key && event.kind == Kind::RelayList);
+                adopted || given
+            })
+            .await;
+        // Alice's relays are the ones she had.
+        let listed = alice.command(Command::ListRelays).await.expect("listed");
+        let mut urls: Vec<&str> = listed.iter().map(|view| view.url.as_str()).collect();
+        urls.sort();
+        let mut expected = relays.iter().map(String::as_str).collect::<Vec<_>>();
+        expected.sort();
+        assert_eq!(urls, expected);
+        // Both ready: each was given Alice's lists.
+        honest.open();
+        alice.until_ready(2).await;
+        // And nothing she signed names the evil relay, on either relay.
+        let list = published(&honest.url, &alice.npub, Kind::RelayList)
+            .await
+            .expect("a 10002");
+        assert_eq!(
+            relay_list(&list),
+            expected
+                .iter()
+                .map(|url| (url.to_string(), None))
+                .collect::<Vec<_>>()
+        );
+        let signed = hostile
+            .seen()
+            .given
+            .into_iter()
+            .filter(|event| event.pubkey == alice_key);
+        for event in signed.chain(std::iter::once(list)) {
+            assert!(!event.as_json().contains("evil.example"), "{event:?}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_forged_inbox_list_does_not_redirect_a_message() {
+    scenario(async {
+        use nostr::nips::nip06::FromMnemonic;
+        let bob_key = nostr::Keys::from_mnemonic(BOB_WORDS, None)
+            .expect("Bob's key")
+            .public_key();
+        // Asked where Bob receives messages, the hostile relay answers
+        // with another key's inbox list and a forged one of Bob's, both
+        // newer than his and naming the hostile relay alone.
+        let own_url: Rc<OnceCell<String>> = Rc::default();
+        let hostile = HostileRelay::start({
+            let own_url = Rc::clone(&own_url);
+            move |filter| {
+                let Some(url) = own_url.get() else {
+                    return Vec::new();
+                };
+                if !asks_for(filter, &bob_key, Kind::InboxRelays) {
+                    return Vec::new();
+                }
+                let there = nostr::Tag::custom(nostr::TagKind::Relay, [url.clone()]);
+                let theirs = nostr::EventBuilder::new(Kind::InboxRelays, "")
+                    .tag(there)
+                    .custom_created_at(now_plus(1))
+                    .sign_with_keys(&eve())
+                    .expect("signed");
+                vec![
+                    serde_json::to_value(&theirs).expect("JSON"),
+                    forged_as(&theirs, &bob_key),
+                ]
+            }
+        })
+        .await;
+        own_url.set(hostile.url.clone()).expect("set once");
+        let (_honest, honest) = relay().await;
+        // Both use both relays: Bob's inbox is on both.
+        let relays = [honest.clone(), hostile.url.clone()];
+        let mut alice = new_user(&relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(2).await;
+        bob.until_ready(2).await;
+
+        let delivery = alice.deliver(&bob.npub, "for Bob's inbox").await;
+        assert_eq!(
+            delivery,
+            Delivery::Sent {
+                accepted: 2,
+                tried: 2
+            }
+        );
+        bob.until_message(|message| message.text == "for Bob's inbox")
+            .await;
+        // The hostile relay was asked, and lied.
+        assert!(hostile.seen().filters.iter().any(|filter| asks_for(
+            filter,
+            &bob_key,
+            Kind::InboxRelays
+        )));
     })
     .await;
 }

@@ -7,10 +7,12 @@ pub mod ecash;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod gate;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod hostile;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod messaging;
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use flash_worker::engine::{Engine, Environment};
 use flash_worker::profiles::memory::MemoryProfiles;
@@ -38,13 +40,23 @@ macro_rules! async_test {
     };
 }
 
-/// A clock the test sets, in milliseconds.
-#[derive(Clone, Default)]
-pub struct Clock(Rc<Cell<u64>>);
+/// A clock the test moves, in milliseconds, from the time the test
+/// started: relays date events by the real clock, and the engine refuses
+/// those dated ahead of its own.
+#[derive(Clone)]
+pub struct Clock(Arc<AtomicU64>);
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self(Arc::new(AtomicU64::new(
+            nostr::Timestamp::now().as_secs() * 1000,
+        )))
+    }
+}
 
 impl Clock {
     pub fn advance(&self, ms: u64) {
-        self.0.set(self.0.get() + ms);
+        self.0.fetch_add(ms, Ordering::SeqCst);
     }
 }
 
@@ -80,13 +92,12 @@ pub fn started_engine_in(browser: &MemoryProfiles) -> TestEngine {
 pub fn started_engine_with_relays(browser: &MemoryProfiles, relays: Vec<String>) -> TestEngine {
     let (sender, events) = mpsc::unbounded();
     let clock = Clock::default();
-    clock.advance(1_700_000_000_000);
     let now = clock.clone();
     let engine = Engine::new(
         browser.new_tab(),
         sender,
         Environment {
-            now_ms: Box::new(move || now.0.get()),
+            now_ms: Arc::new(move || now.0.load(Ordering::SeqCst)),
             kdf: Box::new(KdfParams::for_tests),
             signer_relays: relays.clone(),
             relays,
