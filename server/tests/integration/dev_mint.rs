@@ -218,17 +218,7 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
         .expect_err("a token is received once");
 
     let invoice = outside_invoice(&dev, "api/dev/invoice", 20).await;
-    let quote = alice
-        .melt_quote(PaymentMethod::BOLT11, invoice.to_string(), None, None)
-        .await
-        .expect("melt quote");
-    let melted = alice
-        .prepare_melt(&quote.id, Default::default())
-        .await
-        .expect("prepare the melt")
-        .confirm()
-        .await
-        .expect("the mint's node pays the outside invoice");
+    let melted = melt(&alice, &invoice, None).await;
     assert_eq!(melted.state(), MeltQuoteState::Paid);
     assert_eq!(melted.amount(), Amount::from(20));
     // The network's fee: 1 sat + 0.1 % of 20 sats, charged as 2 sats.
@@ -237,27 +227,31 @@ async fn wallets_mint_send_receive_and_melt_through_the_servers_mint() {
 
     // An invoice that leaves the amount to the payer, paid with 10 sats.
     let invoice = amountless_outside_invoice(&dev).await;
-    let quote = alice
-        .melt_quote(
-            PaymentMethod::BOLT11,
-            invoice.to_string(),
-            Some(MeltOptions::new_amountless(10_000)),
-            None,
-        )
+    let melted = melt(&alice, &invoice, Some(MeltOptions::new_amountless(10_000))).await;
+    assert_eq!(melted.amount(), Amount::from(10));
+    // 1 sat + 0.1 % of 10 sats, charged as 2 sats.
+    assert_eq!(melted.fee_paid(), Amount::from(2));
+    assert_eq!(balance(&alice).await, 38 - 10 - 2);
+}
+
+/// `wallet` pays `invoice` through the mint, which pays it across the dev
+/// network.
+async fn melt(
+    wallet: &Wallet,
+    invoice: &cdk::Bolt11Invoice,
+    options: Option<MeltOptions>,
+) -> cdk::types::FinalizedMelt {
+    let quote = wallet
+        .melt_quote(PaymentMethod::BOLT11, invoice.to_string(), options, None)
         .await
-        .expect("a melt quote with the payer's amount");
-    assert_eq!(quote.amount, Amount::from(10));
-    let melted = alice
+        .expect("melt quote");
+    wallet
         .prepare_melt(&quote.id, Default::default())
         .await
         .expect("prepare the melt")
         .confirm()
         .await
-        .expect("the mint's node pays the amount chosen");
-    assert_eq!(melted.amount(), Amount::from(10));
-    // 1 sat + 0.1 % of 10 sats, charged as 2 sats.
-    assert_eq!(melted.fee_paid(), Amount::from(2));
-    assert_eq!(balance(&alice).await, 38 - 10 - 2);
+        .expect("the mint's node pays the invoice")
 }
 
 /// An invoice of the outside world without an amount.
