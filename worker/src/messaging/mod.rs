@@ -127,6 +127,16 @@ const SUBSCRIPTION: &str = "flash-dms";
 /// Relay status changes queued for the messaging loop: a few per relay.
 const MONITOR_CHANNEL: usize = 256;
 
+/// The largest private-message event read: a NIP-44 payload holds at most
+/// 65,535 bytes, so the biggest real gift wrap (a seal of a sealed rumor)
+/// is about 88 KiB of base64 plus its tags. Anyone can send the user kind
+/// 1059, so anything larger is refused before it is stored or opened.
+const MAX_PRIVATE_EVENT: u32 = 96 * 1024;
+
+/// The largest relay message read at all: a follow list of 10,000 people
+/// is about 750 KiB; nostr-sdk's default is 5 MB.
+const MAX_RELAY_MESSAGE: u32 = 1024 * 1024;
+
 /// The user's connection to their relays, for private messages.
 pub struct Messenger {
     client: Client,
@@ -185,7 +195,11 @@ impl Messenger {
                 drops: Arc::clone(&drops),
                 clock: Arc::clone(&clock),
             })
-            .opts(ClientOptions::new().verify_subscriptions(true))
+            .opts(
+                ClientOptions::new()
+                    .verify_subscriptions(true)
+                    .relay_limits(relay_limits()),
+            )
             .build();
         let opener = Opener {
             signer,
@@ -679,6 +693,18 @@ fn decrypt_with(
     };
     let plaintext = nip44_v2::decrypt_to_bytes(key, &payload).ok()?;
     String::from_utf8(plaintext).ok()
+}
+
+/// What the pool reads from relays at most: see [`MAX_PRIVATE_EVENT`] and
+/// [`MAX_RELAY_MESSAGE`].
+fn relay_limits() -> RelayLimits {
+    let mut limits = RelayLimits::default();
+    limits.messages.max_size = Some(MAX_RELAY_MESSAGE);
+    limits.events = limits
+        .events
+        .set_max_size_per_kind(Kind::GiftWrap, Some(MAX_PRIVATE_EVENT))
+        .set_max_size_per_kind(Kind::EncryptedDirectMessage, Some(MAX_PRIVATE_EVENT));
+    limits
 }
 
 /// What brings the user's private messages, from `since` on: gift wraps to

@@ -902,3 +902,44 @@ async fn a_gift_wrap_dated_2100_kept_before_does_not_stop_live_messages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_gift_wrap_of_a_megabyte_is_refused_unread() {
+    scenario(async {
+        let alice_key = Keys::parse(NIP06_NSEC)
+            .expect("the NIP-06 key")
+            .public_key();
+        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        let now = nostr::Timestamp::now().as_secs();
+        // Validly signed, addressed to Alice, and far larger than any
+        // NIP-44 payload can be.
+        let huge = EventBuilder::new(Kind::GiftWrap, "A".repeat(1_000_000))
+            .tag(Tag::public_key(alice_key))
+            .sign_with_keys(&Keys::generate())
+            .expect("signed");
+        let marker = gift_wrap_dated(&bob_keys, alice_key, "after the flood", now - 60).await;
+        let lies = [huge.clone(), marker].map(|event| serde_json::to_value(&event).expect("JSON"));
+        let hostile = HostileRelay::start(move |filter| {
+            if asks_for_wraps_to(filter, &alice_key) {
+                lies.to_vec()
+            } else {
+                Vec::new()
+            }
+        })
+        .await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let mut alice = new_user_in(&browser, &[honest, hostile.url.clone()], NIP06_WORDS).await;
+        // Sent after the huge one: once it is in, the huge one was handled.
+        alice
+            .until_message(|message| message.text == "after the flood")
+            .await;
+        let store = browser
+            .open_events(support::PROFILE, alice_key)
+            .await
+            .expect("the event store");
+        let kept = store.event_by_id(&huge.id).await.expect("read");
+        assert!(kept.is_none(), "a 1 MB gift wrap was kept");
+    })
+    .await;
+}
