@@ -736,6 +736,39 @@ const YEAR_2100: u64 = 4_102_444_800;
 
 /// A gift wrap from `from` to `to` that opens, dated `created_at` (NIP-59
 /// wraps are backdated, never dated ahead).
+/// Alice's public key and Bob's keys (the NIP-06 and Bob's test words).
+fn alice_and_bob() -> (PublicKey, Keys) {
+    let alice = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
+    let bob = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+    (alice.public_key(), bob)
+}
+
+/// A hostile relay answering every request for wraps to `to` with
+/// `wraps`, in order.
+async fn relay_pushing(to: PublicKey, wraps: Vec<NostrEvent>) -> HostileRelay {
+    let lies: Vec<_> = wraps
+        .iter()
+        .map(|event| serde_json::to_value(event).expect("JSON"))
+        .collect();
+    HostileRelay::start(move |filter| {
+        if asks_for_wraps_to(filter, &to) {
+            lies.clone()
+        } else {
+            Vec::new()
+        }
+    })
+    .await
+}
+
+/// Whether `browser` keeps the event `id` in `user`'s store.
+async fn kept(browser: &MemoryProfiles, user: PublicKey, id: &nostr::EventId) -> bool {
+    let store = browser
+        .open_events(support::PROFILE, user)
+        .await
+        .expect("the event store");
+    store.event_by_id(id).await.expect("read").is_some()
+}
+
 async fn gift_wrap_dated(from: &Keys, to: PublicKey, text: &str, created_at: u64) -> NostrEvent {
     let rumor = EventBuilder::private_msg_rumor(to, text).build(from.public_key());
     let seal = EventBuilder::seal(from, &to, rumor)
@@ -787,25 +820,14 @@ fn no_since_after_now(seen: &Seen) {
 #[tokio::test]
 async fn a_gift_wrap_dated_2100_is_refused_and_live_messages_still_arrive() {
     scenario(async {
-        let alice_keys = Keys::parse(NIP06_NSEC).expect("the NIP-06 key");
-        let alice_key = alice_keys.public_key();
-        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        let (alice_key, bob_keys) = alice_and_bob();
         let future = gift_wrap_dated(&bob_keys, alice_key, "from 2100", YEAR_2100).await;
         let now = nostr::Timestamp::now().as_secs();
         let marker = gift_wrap_dated(&bob_keys, alice_key, "from now", now - 60).await;
         // The hostile relay answers Alice's subscription with the wrap from
         // 2100, then a message of today: once that one is in, the first
         // was taken or refused.
-        let lies =
-            [future.clone(), marker].map(|event| serde_json::to_value(&event).expect("JSON"));
-        let hostile = HostileRelay::start(move |filter| {
-            if asks_for_wraps_to(filter, &alice_key) {
-                lies.to_vec()
-            } else {
-                Vec::new()
-            }
-        })
-        .await;
+        let hostile = relay_pushing(alice_key, vec![future.clone(), marker]).await;
         let (_honest, honest) = relay().await;
         let browser = MemoryProfiles::new();
         let relays = [honest.clone(), hostile.url.clone()];
@@ -817,12 +839,10 @@ async fn a_gift_wrap_dated_2100_is_refused_and_live_messages_still_arrive() {
         bob.until_ready(1).await;
 
         // Refused: not kept, so not the newest message stored either.
-        let store = browser
-            .open_events(support::PROFILE, alice_key)
-            .await
-            .expect("the event store");
-        let kept = store.event_by_id(&future.id).await.expect("read");
-        assert!(kept.is_none(), "kept: {kept:?}");
+        assert!(
+            !kept(&browser, alice_key, &future.id).await,
+            "the wrap from 2100 was kept"
+        );
 
         // After a reload, every subscription starts at the latest now.
         let before = hostile
@@ -853,10 +873,7 @@ async fn a_gift_wrap_dated_2100_is_refused_and_live_messages_still_arrive() {
 #[tokio::test]
 async fn a_gift_wrap_dated_2100_kept_before_does_not_stop_live_messages() {
     scenario(async {
-        let alice_key = Keys::parse(NIP06_NSEC)
-            .expect("the NIP-06 key")
-            .public_key();
-        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        let (alice_key, bob_keys) = alice_and_bob();
         // A relay that only listens, to see the requests.
         let listening = HostileRelay::start(|_| Vec::new()).await;
         let (_honest, honest) = relay().await;
@@ -906,10 +923,7 @@ async fn a_gift_wrap_dated_2100_kept_before_does_not_stop_live_messages() {
 #[tokio::test]
 async fn a_gift_wrap_of_a_megabyte_is_refused_unread() {
     scenario(async {
-        let alice_key = Keys::parse(NIP06_NSEC)
-            .expect("the NIP-06 key")
-            .public_key();
-        let bob_keys = Keys::from_mnemonic(BOB_WORDS, None).expect("Bob's key");
+        let (alice_key, bob_keys) = alice_and_bob();
         let now = nostr::Timestamp::now().as_secs();
         // Validly signed, addressed to Alice, and far larger than any
         // NIP-44 payload can be.
@@ -918,15 +932,7 @@ async fn a_gift_wrap_of_a_megabyte_is_refused_unread() {
             .sign_with_keys(&Keys::generate())
             .expect("signed");
         let marker = gift_wrap_dated(&bob_keys, alice_key, "after the flood", now - 60).await;
-        let lies = [huge.clone(), marker].map(|event| serde_json::to_value(&event).expect("JSON"));
-        let hostile = HostileRelay::start(move |filter| {
-            if asks_for_wraps_to(filter, &alice_key) {
-                lies.to_vec()
-            } else {
-                Vec::new()
-            }
-        })
-        .await;
+        let hostile = relay_pushing(alice_key, vec![huge.clone(), marker]).await;
         let (_honest, honest) = relay().await;
         let browser = MemoryProfiles::new();
         let mut alice = new_user_in(&browser, &[honest, hostile.url.clone()], NIP06_WORDS).await;
@@ -934,12 +940,10 @@ async fn a_gift_wrap_of_a_megabyte_is_refused_unread() {
         alice
             .until_message(|message| message.text == "after the flood")
             .await;
-        let store = browser
-            .open_events(support::PROFILE, alice_key)
-            .await
-            .expect("the event store");
-        let kept = store.event_by_id(&huge.id).await.expect("read");
-        assert!(kept.is_none(), "a 1 MB gift wrap was kept");
+        assert!(
+            !kept(&browser, alice_key, &huge.id).await,
+            "a 1 MB gift wrap was kept"
+        );
     })
     .await;
 }
