@@ -28,6 +28,8 @@ pub enum InvoiceError {
         found: &'static str,
         expected: &'static str,
     },
+    #[error("this invoice leaves the amount to the payer: say how many sat to pay")]
+    AmountNeeded,
 }
 
 /// The invoice in `text`, if it is one for `network`.
@@ -46,6 +48,19 @@ pub fn read(text: &str, network: &Currency) -> Result<Bolt11Invoice, InvoiceErro
         });
     }
     Ok(invoice)
+}
+
+/// The sat the payer chose, for an invoice that leaves the amount to them
+/// ([`InvoiceError::AmountNeeded`] without one); `None` for an invoice that
+/// names its own amount, which is the one paid whatever `amount` says.
+pub fn payer_amount(
+    invoice: &Bolt11Invoice,
+    amount: Option<u64>,
+) -> Result<Option<u64>, InvoiceError> {
+    match invoice.amount_milli_satoshis() {
+        Some(_) => Ok(None),
+        None => amount.map(Some).ok_or(InvoiceError::AmountNeeded),
+    }
 }
 
 /// What `invoice` asks for, as the user reads it before paying.

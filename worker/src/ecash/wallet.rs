@@ -76,8 +76,6 @@ pub enum EcashError {
     Token(#[from] TokenError),
     #[error("the amount must be more than 0 sat")]
     ZeroAmount,
-    #[error("this invoice leaves the amount to the payer: say how many sat to pay")]
-    AmountNeeded,
     #[error("not enough eCash at {mint}: {available} sat available")]
     InsufficientFunds { mint: String, available: u64 },
     #[error("this token was already spent: someone received it before you")]
@@ -451,13 +449,11 @@ impl Wallets {
     ) -> Result<MeltQuote, EcashError> {
         let wallet = self.wallet(mint)?;
         let invoice = invoice::read(invoice, &self.network)?;
-        let options = match (invoice.amount_milli_satoshis(), amount) {
-            (None, None) => return Err(EcashError::AmountNeeded),
-            (None, Some(0)) => return Err(EcashError::ZeroAmount),
+        let options = match invoice::payer_amount(&invoice, amount)? {
+            None => None,
+            Some(0) => return Err(EcashError::ZeroAmount),
             // Beyond any mint's limit anyway: the mint says so.
-            (None, Some(amount)) => Some(MeltOptions::new_amountless(amount.saturating_mul(1000))),
-            // The invoice's own amount is the one paid.
-            (Some(_), _) => None,
+            Some(amount) => Some(MeltOptions::new_amountless(amount.saturating_mul(1000))),
         };
         let quote = wallet
             .melt_quote(

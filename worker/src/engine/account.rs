@@ -291,13 +291,9 @@ impl<P: ProfileStores> Engine<P> {
         amount: Option<u64>,
     ) -> Result<(String, Option<u64>), EngineError> {
         let invoice = invoice::read(invoice, &self.env.network)?;
-        let amount_msat = match invoice.amount_milli_satoshis() {
-            // The invoice's own amount is the one paid.
-            Some(_) => None,
-            None => Some(payment_msat(amount.ok_or_else(|| {
-                invalid("this invoice leaves the amount to the payer: say how many sat to pay")
-            })?)?),
-        };
+        let amount_msat = invoice::payer_amount(&invoice, amount)?
+            .map(payment_msat)
+            .transpose()?;
         Ok((invoice.to_string(), amount_msat))
     }
 
