@@ -6,6 +6,7 @@ use flash_protocol::{AccountQuote, Command, EcashState, InvoiceDetails, MeltQuot
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, Engine};
+use crate::mints::{amount_of, AmountField};
 use crate::qr::ScanButton;
 use crate::wallets::{Wallet, WalletPicker};
 
@@ -32,10 +33,7 @@ pub fn PayInvoice() -> impl IntoView {
         if !needs_amount() {
             return Ok(None);
         }
-        match amount.get().trim().parse::<u64>() {
-            Ok(sat) if sat > 0 => Ok(Some(sat)),
-            _ => Err(()),
-        }
+        amount_of(&amount.get()).map(Some).ok_or(())
     };
     let quote = command_action(
         |(wallet, invoice, amount): &(Wallet, String, Option<u64>)| match wallet {
@@ -68,12 +66,7 @@ pub fn PayInvoice() -> impl IntoView {
                 Ok(details) => view! { <InvoiceSummary details/> }.into_any(),
                 Err(error) => view! { <p class="hint warning" data-testid="invoice-problem">{error}</p> }.into_any(),
             })}
-            {move || needs_amount().then(|| view! {
-                <label class="field">
-                    <span>"Amount (sat)"</span>
-                    <input type="number" name="amount" min="1" inputmode="numeric" bind:value=amount/>
-                </label>
-            })}
+            {move || needs_amount().then(|| view! { <AmountField amount/> })}
             <button class="button" type="submit"
                 disabled=move || wallet.get() == Wallet::None || invoice.get().trim().is_empty()
                     || chosen().is_err() || quote.pending().get()>
