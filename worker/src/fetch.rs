@@ -75,14 +75,15 @@ pub async fn get(
     .await
 }
 
-/// `work`, or [`FetchError::TimedOut`] after `deadline`.
-pub async fn within<T>(
+/// `work`, or [`FetchError::TimedOut`] (in the caller's error) after
+/// `deadline`.
+pub async fn within<T, E: From<FetchError>>(
     deadline: Duration,
-    work: impl Future<Output = Result<T, FetchError>>,
-) -> Result<T, FetchError> {
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     async_utility::time::timeout(Some(deadline), work)
         .await
-        .unwrap_or(Err(FetchError::TimedOut(deadline)))
+        .unwrap_or_else(|| Err(FetchError::TimedOut(deadline).into()))
 }
 
 /// The body, refused once it passes `max_bytes`, without reading the rest.

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::api::{self, ErrorBody};
 use super::changes::Changes;
 use super::{nip98, AccountError};
-use crate::fetch::{self, FetchError};
+use crate::fetch;
 
 /// How long one request may take. The server answers a payment within
 /// 5 s (pending, if the network has not settled it by then).
@@ -190,9 +190,7 @@ fn path_segment(id: &str) -> Result<String, AccountError> {
 async fn within<T>(
     work: impl std::future::Future<Output = Result<T, AccountError>>,
 ) -> Result<T, AccountError> {
-    async_utility::time::timeout(Some(ANSWER_WITHIN), work)
-        .await
-        .unwrap_or(Err(AccountError::TimedOut))
+    fetch::within(ANSWER_WITHIN, work).await
 }
 
 /// A successful answer's body as `T`, or the server's refusal.
@@ -229,14 +227,7 @@ async fn refusal(response: reqwest::Response) -> AccountError {
 
 /// The body, refused past [`MAX_ANSWER`] without reading the rest.
 async fn bounded_body(response: reqwest::Response) -> Result<Vec<u8>, AccountError> {
-    fetch::bounded_body(response, MAX_ANSWER)
-        .await
-        .map_err(|error| match error {
-            FetchError::TooLarge(max) => {
-                AccountError::BadAnswer(format!("an answer over {max} bytes"))
-            }
-            other => AccountError::Unreachable(other.to_string()),
-        })
+    Ok(fetch::bounded_body(response, MAX_ANSWER).await?)
 }
 
 fn unreachable(error: reqwest::Error) -> AccountError {

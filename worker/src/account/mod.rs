@@ -15,6 +15,8 @@ pub mod pending;
 
 pub use client::AccountClient;
 
+use crate::fetch::FetchError;
+
 /// The code of [`AccountError::NotOffered`].
 pub const NOT_OFFERED: &str = "not_offered";
 
@@ -35,6 +37,18 @@ pub enum AccountError {
     BadAnswer(String),
     #[error("your signer did not sign the request: {0}")]
     Signer(String),
+}
+
+/// A fetch's limits in the account's words: past its deadline the server
+/// did not answer in time, past its size it answered no API.
+impl From<FetchError> for AccountError {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::TimedOut(_) => Self::TimedOut,
+            FetchError::TooLarge(max) => Self::BadAnswer(format!("an answer over {max} bytes")),
+            other => Self::Unreachable(other.to_string()),
+        }
+    }
 }
 
 impl AccountError {
