@@ -355,12 +355,10 @@ pub async fn cancel_at_node(accounts: &Accounts, hash: PaymentHash) -> Result<()
             return Err(err.into());
         }
     }
-    let mut tx = accounts.ledger.begin().await?;
     sqlx::query("UPDATE account_invoices SET cancel_at_node = 0 WHERE payment_hash = $1")
         .bind(hash.to_string())
-        .execute(&mut *tx)
+        .execute(accounts.ledger.db().pool())
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
