@@ -2,24 +2,26 @@
 //!
 //! The user's key stays in a remote signer (a "bunker": nsec.app, Amber, a
 //! server of theirs…); the engine asks it over NOSTR relays to sign and to
-//! encrypt. [`BunkerSigner`] wraps `nostr-connect`'s client:
+//! encrypt. [`BunkerSigner`] is one such connection, over a
+//! [`RemoteSigner`] (the requests and answers themselves):
 //!
 //! - [`BunkerSigner::connect`] takes the `bunker://` link the signer shows and
-//!   makes a fresh app key for this connection;
+//!   makes a fresh app key for this connection; the link's secret is spent
+//!   by its one `connect` request;
 //! - [`NostrConnectOffer`] serves the other direction: a `nostrconnect://`
 //!   code this app shows for the user's signer app to scan, and the wait for
 //!   the signer's answer;
 //! - [`BunkerSigner::to_secret_bytes`] and [`BunkerSigner::reconnect`] carry
-//!   the connection across reloads: the bytes hold the bunker's secret and the
-//!   app key, so the engine seals them in the vault.
+//!   the connection across reloads: the bytes hold the app key, so the
+//!   engine seals them in the vault. A reconnection sends no `connect` and
+//!   no secret: the remote signer already knows the app key, and current
+//!   NIP-46 lets it ignore a secret used before.
 //!
-//! `nostr-connect` 0.44 follows an older NIP-46 for `nostrconnect://` (no
-//! secret in the code, an "ack" answer), which current signer apps do not
-//! speak, so [`NostrConnectOffer`] does that first exchange itself, with
-//! `nostr`'s NIP-46 messages and NIP-44 and a `nostr-relay-pool` connection.
-//! Once the signer has answered with the code's secret, the connection is
-//! the same as a `bunker://` link to that signer, and is kept and reconnected
-//! the same way.
+//! [`NostrConnectOffer`] does the first exchange of a `nostrconnect://` code
+//! with `nostr`'s NIP-46 messages, NIP-44 and a `nostr-relay-pool`
+//! connection. Once the signer has answered with the code's secret, the
+//! connection is the same as a `bunker://` link to that signer whose secret
+//! is spent, and is kept and reconnected the same way.
 //!
 //! Every exchange is bounded by the timeout given when connecting. The timer
 //! is `async-utility`'s: tokio natively, gloo (the browser's `setTimeout`) on
@@ -27,23 +29,22 @@
 
 use std::collections::HashMap;
 use std::fmt::{self, Write};
-use std::future::Future;
 use std::time::Duration;
 
 use nostr::nips::nip44;
-use nostr::nips::nip46::{NostrConnectMessage, NostrConnectURI};
+use nostr::nips::nip46::{NostrConnectMessage, NostrConnectRequest, NostrConnectURI};
 use nostr::{
-    Event, EventId, Filter, JsonUtil, Keys, Kind, NostrSigner, PublicKey, RelayMessage, RelayUrl,
-    SecretKey, ToBech32, UnsignedEvent, Url,
+    Event, Filter, JsonUtil, Keys, Kind, PublicKey, RelayMessage, RelayUrl, SecretKey, ToBech32,
+    UnsignedEvent, Url,
 };
-use nostr_connect::client::NostrConnect;
-use nostr_connect::error::Error as ConnectError;
 use nostr_relay_pool::{
     RelayOptions, RelayPool, RelayPoolNotification, RelayStatus, SubscribeOptions,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use zeroize::{Zeroize, Zeroizing};
+
+use super::remote::RemoteSigner;
 
 /// The longest text from a remote signer quoted in an error.
 const MAX_QUOTED: usize = 200;
@@ -115,12 +116,8 @@ pub enum BunkerError {
 ///
 /// Dropping it closes its relay connections.
 pub struct BunkerSigner {
-    client: NostrConnect,
-    /// The remote signer's own key: the one it talks with, maybe not the user's.
-    remote_signer: PublicKey,
+    signer: RemoteSigner,
     relays: Vec<RelayUrl>,
-    /// The `bunker://` link's secret, sent again on every reconnection.
-    secret: Option<Zeroizing<String>>,
     /// The user's key, for which the remote signer signs.
     user: PublicKey,
     timeout: Duration,
@@ -131,22 +128,22 @@ impl fmt::Debug for BunkerSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BunkerSigner")
             .field("user", &self.user)
-            .field("remote_signer", &self.remote_signer)
+            .field("remote_signer", &self.signer.remote_signer())
             .field("relays", &self.relays)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
-/// What [`BunkerSigner::to_secret_bytes`] keeps, as JSON.
+/// What [`BunkerSigner::to_secret_bytes`] keeps, as JSON. (Connections
+/// saved before the link's secret was known to be one-time also hold it as
+/// `secret`; it is read past and never sent again.)
 #[derive(Serialize, Deserialize)]
 struct Saved {
     v: u8,
     /// The remote signer's public key, hex.
     remote_signer: String,
     relays: Vec<String>,
-    /// The `bunker://` link's secret.
-    secret: Option<String>,
     /// The app-side secret key, hex.
     app_key: String,
     /// The user's public key, hex.
@@ -155,7 +152,6 @@ struct Saved {
 
 impl Drop for Saved {
     fn drop(&mut self) {
-        self.secret.zeroize();
         self.app_key.zeroize();
     }
 }
@@ -172,8 +168,29 @@ impl BunkerSigner {
         uri: &str,
         timeout: Duration,
     ) -> Result<(BunkerSigner, PublicKey), BunkerError> {
-        let uri = parse_uri(uri)?;
-        Self::start(uri, Keys::generate(), None, timeout).await
+        let NostrConnectURI::Bunker {
+            remote_signer_public_key,
+            relays,
+            secret,
+        } = parse_uri(uri)?
+        else {
+            return Err(BunkerError::BadUri {
+                reason: "it should start with bunker:// — copy it again from your signer"
+                    .to_owned(),
+            });
+        };
+        let secret = secret.map(Zeroizing::new);
+        let handshake = Handshake::Connect {
+            secret: secret.as_ref().map(|secret| secret.as_str()),
+        };
+        Self::start(
+            &relays,
+            remote_signer_public_key,
+            Keys::generate(),
+            handshake,
+            timeout,
+        )
+        .await
     }
 
     /// Connects again from [`to_secret_bytes`](Self::to_secret_bytes)' bytes
@@ -211,24 +228,26 @@ impl BunkerSigner {
             SecretKey::from_hex(&saved.app_key).map_err(|_| bad_saved("the app key is damaged"))?;
         let user =
             PublicKey::from_hex(&saved.user).map_err(|_| bad_saved("the user's key is damaged"))?;
-        let uri = NostrConnectURI::Bunker {
-            remote_signer_public_key: remote_signer,
-            relays,
-            secret: saved.secret.clone(),
-        };
-        Self::start(uri, Keys::new(app_key), Some(user), timeout).await
+        let handshake = Handshake::Known { user };
+        Self::start(
+            &relays,
+            remote_signer,
+            Keys::new(app_key),
+            handshake,
+            timeout,
+        )
+        .await
     }
 
-    /// What [`reconnect`](Self::reconnect) needs after a reload: the bunker's
-    /// link with its secret, the app's secret key and the user's public key,
-    /// as JSON. Secret: seal it.
+    /// What [`reconnect`](Self::reconnect) needs after a reload: the remote
+    /// signer and its relays, the app's secret key and the user's public
+    /// key, as JSON. Secret: seal it.
     pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
         let saved = Saved {
             v: SAVED_VERSION,
-            remote_signer: self.remote_signer.to_hex(),
+            remote_signer: self.signer.remote_signer().to_hex(),
             relays: self.relays.iter().map(ToString::to_string).collect(),
-            secret: self.secret.as_ref().map(|secret| secret.to_string()),
-            app_key: self.client.local_keys().secret_key().to_secret_hex(),
+            app_key: self.signer.app_keys().secret_key().to_secret_hex(),
             user: self.user.to_hex(),
         };
         // Room enough that the buffer never grows, leaving no copy behind.
@@ -249,36 +268,18 @@ impl BunkerSigner {
         &self.relays
     }
 
-    /// The NIP-46 client, a [`NostrSigner`] for the user's key (for the
-    /// messaging code and nostr-sdk). Its clones share this connection; its
-    /// own requests are bounded by `nostr-connect`'s per-request timeout,
-    /// which is this signer's.
-    pub fn as_signer(&self) -> &NostrConnect {
-        &self.client
+    /// The NIP-46 client, a [`NostrSigner`](nostr::NostrSigner) for the
+    /// user's key (for the messaging code and nostr-sdk), which checks every
+    /// answer as [`sign`](Self::sign) does. Its clones share this connection
+    /// and its timeout.
+    pub fn as_signer(&self) -> &RemoteSigner {
+        &self.signer
     }
 
     /// Has the remote signer sign `unsigned`, which must be authored by the
     /// user's key; checks the signature and that the event is the one asked.
     pub async fn sign(&self, unsigned: UnsignedEvent) -> Result<Event, BunkerError> {
-        if unsigned.pubkey != self.user {
-            return Err(BunkerError::WrongAuthor {
-                user: npub(&self.user),
-            });
-        }
-        let expected = EventId::new(
-            &unsigned.pubkey,
-            &unsigned.created_at,
-            &unsigned.kind,
-            &unsigned.tags,
-            &unsigned.content,
-        );
-        let event = self.request(self.client.sign_event(unsigned)).await?;
-        if event.id != expected || event.pubkey != self.user || event.verify().is_err() {
-            return Err(BunkerError::Protocol {
-                reason: "its signature is not for the event it was asked to sign".to_owned(),
-            });
-        }
-        Ok(event)
+        self.signer.sign(unsigned).await
     }
 
     /// NIP-44 encrypts `plaintext` from the user to `peer`.
@@ -287,8 +288,11 @@ impl BunkerSigner {
         peer: &PublicKey,
         plaintext: &str,
     ) -> Result<String, BunkerError> {
-        self.request(self.client.nip44_encrypt(peer, plaintext))
-            .await
+        let request = NostrConnectRequest::Nip44Encrypt {
+            public_key: *peer,
+            text: plaintext.to_owned(),
+        };
+        self.signer.crypt(request).await
     }
 
     /// NIP-44 decrypts `payload` sent between `peer` and the user.
@@ -297,97 +301,79 @@ impl BunkerSigner {
         peer: &PublicKey,
         payload: &str,
     ) -> Result<String, BunkerError> {
-        self.request(self.client.nip44_decrypt(peer, payload)).await
+        let request = NostrConnectRequest::Nip44Decrypt {
+            public_key: *peer,
+            ciphertext: payload.to_owned(),
+        };
+        self.signer.crypt(request).await
     }
 
     /// Closes the relay connections now rather than when dropped.
     pub async fn disconnect(self) {
-        self.client.shutdown().await;
+        self.signer.shutdown().await;
     }
 
+    /// Joins the remote signer's relays, does `handshake` and learns (or
+    /// checks) the user's key, all within `timeout`.
     async fn start(
-        uri: NostrConnectURI,
+        relays: &[RelayUrl],
+        remote_signer: PublicKey,
         app_keys: Keys,
-        expected_user: Option<PublicKey>,
+        handshake: Handshake<'_>,
         timeout: Duration,
     ) -> Result<(BunkerSigner, PublicKey), BunkerError> {
-        if uri.relays().is_empty() {
+        if relays.is_empty() {
             return Err(BunkerError::BadUri {
                 reason: "it names no relay to reach the signer through".to_owned(),
             });
         }
-        let secret = uri.secret().map(|secret| Zeroizing::new(secret.to_owned()));
-        let relays = uri.relays().to_vec();
-        let client = NostrConnect::new(uri, app_keys, timeout, None).map_err(|error| {
-            BunkerError::BadUri {
-                reason: error.to_string(),
+        let signer = RemoteSigner::open(relays, remote_signer, app_keys, timeout).await?;
+        let exchange = async {
+            if let Handshake::Connect { secret } = handshake {
+                signer.connect(secret).await?;
             }
-        })?;
-        let handshake = async {
-            // Joins the relays, sends `connect` and waits for its answer.
-            let bunker = client.bunker_uri().await.map_err(connect_error)?;
-            let user = client
-                .get_public_key()
-                .await
-                .map_err(|e| signer_error(&e))?;
-            Ok::<_, BunkerError>((bunker, user))
+            signer.user().await
         };
-        let outcome = match async_utility::time::timeout(Some(timeout), handshake).await {
-            Some(Ok(answer)) => Ok(answer),
-            Some(Err(BunkerError::Timeout { .. })) | None => {
-                Err(timed_out(&client.status().await, timeout))
-            }
-            Some(Err(error)) => Err(error),
-        };
-        let (bunker, user) = match outcome {
-            Ok(answer) => answer,
-            Err(error) => {
-                client.shutdown().await;
-                return Err(error);
-            }
-        };
-        if let Some(before) = expected_user.filter(|before| *before != user) {
-            client.shutdown().await;
-            return Err(BunkerError::DifferentUser {
-                before: npub(&before),
-                now: npub(&user),
-            });
-        }
-        let Some(remote_signer) = bunker.remote_signer_public_key().copied() else {
-            client.shutdown().await;
-            return Err(BunkerError::Protocol {
-                reason: "it did not say who it is".to_owned(),
-            });
-        };
-        let signer = BunkerSigner {
-            client,
-            remote_signer,
-            relays,
-            secret,
-            user,
-            timeout,
-        };
-        Ok((signer, user))
-    }
-
-    /// Awaits a request to the remote signer, bounded by the timeout.
-    async fn request<T>(
-        &self,
-        request: impl Future<Output = Result<T, nostr::signer::SignerError>>,
-    ) -> Result<T, BunkerError> {
-        match async_utility::time::timeout(Some(self.timeout), request).await {
-            Some(Ok(answer)) => Ok(answer),
-            Some(Err(error)) => match signer_error(&error) {
-                BunkerError::Timeout { .. } => Err(self.timed_out().await),
-                other => Err(other),
+        let outcome = match async_utility::time::timeout(Some(timeout), exchange).await {
+            Some(Ok(user)) => match handshake {
+                Handshake::Known { user: before } if before != user => {
+                    Err(BunkerError::DifferentUser {
+                        before: npub(&before),
+                        now: npub(&user),
+                    })
+                }
+                _ => Ok(user),
             },
-            None => Err(self.timed_out().await),
+            Some(Err(error)) => Err(error),
+            None => Err(timed_out(&signer.status().await, timeout)),
+        };
+        match outcome {
+            Ok(user) => Ok((
+                BunkerSigner {
+                    signer,
+                    relays: relays.to_vec(),
+                    user,
+                    timeout,
+                },
+                user,
+            )),
+            Err(error) => {
+                signer.shutdown().await;
+                Err(error)
+            }
         }
     }
+}
 
-    async fn timed_out(&self) -> BunkerError {
-        timed_out(&self.client.status().await, self.timeout)
-    }
+/// What a connection does first.
+#[derive(Clone, Copy)]
+enum Handshake<'a> {
+    /// A new `bunker://` link: `connect`, with its secret if it has one.
+    Connect { secret: Option<&'a str> },
+    /// A `nostrconnect://` code the signer answered: already connected.
+    Answered,
+    /// A connection saved before a reload: already connected, for `user`.
+    Known { user: PublicKey },
 }
 
 /// A `nostrconnect://` code for the user's signer app to scan (NIP-46's
@@ -523,13 +509,15 @@ impl NostrConnectOffer {
                 })
             }
         };
-        // The secret answered the code; per NIP-46 it is not used again.
-        let uri = NostrConnectURI::Bunker {
-            remote_signer_public_key: remote_signer,
-            relays: self.relays.clone(),
-            secret: None,
-        };
-        BunkerSigner::start(uri, self.app_keys.clone(), None, timeout).await
+        // The answer with the secret was the connection: nothing more to send.
+        BunkerSigner::start(
+            &self.relays,
+            remote_signer,
+            self.app_keys.clone(),
+            Handshake::Answered,
+            timeout,
+        )
+        .await
     }
 
     /// Subscribes to what is sent to the app key, and waits until a relay
@@ -656,7 +644,7 @@ fn random_secret() -> Result<Zeroizing<String>, BunkerError> {
     Ok(secret)
 }
 
-async fn relay_status(pool: &RelayPool) -> HashMap<RelayUrl, RelayStatus> {
+pub(super) async fn relay_status(pool: &RelayPool) -> HashMap<RelayUrl, RelayStatus> {
     pool.relays()
         .await
         .into_iter()
@@ -665,11 +653,10 @@ async fn relay_status(pool: &RelayPool) -> HashMap<RelayUrl, RelayStatus> {
 }
 
 /// An upper bound of `saved`'s JSON length: the keys and names take under
-/// 300 bytes, and a character of the relays or the secret at most 6 (`\u001f`).
+/// 300 bytes, and a character of the relays at most 6 (`\u001f`).
 fn room_for(saved: &Saved) -> usize {
     let relays: usize = saved.relays.iter().map(|relay| relay.len() + 3).sum();
-    let secret = saved.secret.as_ref().map_or(0, String::len);
-    300 + 6 * (relays + secret)
+    300 + 6 * relays
 }
 
 fn parse_uri(uri: &str) -> Result<NostrConnectURI, BunkerError> {
@@ -693,7 +680,7 @@ fn parse_uri(uri: &str) -> Result<NostrConnectURI, BunkerError> {
 }
 
 /// A timeout, told apart from relays that could not be reached at all.
-fn timed_out(status: &HashMap<RelayUrl, RelayStatus>, timeout: Duration) -> BunkerError {
+pub(super) fn timed_out(status: &HashMap<RelayUrl, RelayStatus>, timeout: Duration) -> BunkerError {
     if !status.is_empty()
         && status
             .values()
@@ -714,46 +701,18 @@ fn timed_out(status: &HashMap<RelayUrl, RelayStatus>, timeout: Duration) -> Bunk
     }
 }
 
-fn connect_error(error: ConnectError) -> BunkerError {
-    match error {
-        ConnectError::Timeout => BunkerError::Timeout { seconds: 0 },
-        ConnectError::Response(reason) => BunkerError::Refused {
-            reason: quote(&reason),
-        },
-        ConnectError::Pool(error) => BunkerError::Relay {
-            reason: quote(&error.to_string()),
-        },
-        other => BunkerError::Protocol {
-            reason: quote(&other.to_string()),
-        },
-    }
-}
-
-/// `nostr-connect`'s signer errors are its own errors' text: a timeout is
-/// "timeout", a refusal the remote signer's own words.
-fn signer_error(error: &nostr::signer::SignerError) -> BunkerError {
-    let text = error.to_string();
-    if text == ConnectError::Timeout.to_string() {
-        BunkerError::Timeout { seconds: 0 }
-    } else {
-        BunkerError::Refused {
-            reason: quote(&text),
-        }
-    }
-}
-
 fn bad_saved(reason: &str) -> BunkerError {
     BunkerError::BadSaved {
         reason: reason.to_owned(),
     }
 }
 
-fn npub(key: &PublicKey) -> String {
+pub(super) fn npub(key: &PublicKey) -> String {
     key.to_bech32().unwrap_or_else(|_| key.to_hex())
 }
 
 /// Text from outside, cut to a readable length.
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),
@@ -770,8 +729,7 @@ mod tests {
         let saved = Saved {
             v: SAVED_VERSION,
             remote_signer: key.public_key().to_hex(),
-            relays: vec!["wss://relay.example.com/\"\u{1}".to_owned(); 3],
-            secret: Some("\u{1f}\"\\é".repeat(40)),
+            relays: vec!["wss://relay.example.com/\"\u{1f}\\é".to_owned(); 3],
             app_key: key.secret_key().to_secret_hex(),
             user: key.public_key().to_hex(),
         };

@@ -9,6 +9,7 @@
 //! with an extension's key as with any other.
 
 pub mod bunker;
+pub mod remote;
 
 use std::collections::HashMap;
 use std::fmt;

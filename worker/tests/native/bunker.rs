@@ -16,14 +16,16 @@ use flash_worker::signer::bunker::{BunkerError, BunkerSigner, NostrConnectOffer}
 use futures::StreamExt;
 use nostr::nips::nip44;
 use nostr::nips::nip46::{NostrConnectMessage, NostrConnectMetadata, NostrConnectURI};
-use nostr::{EventBuilder, Keys, PublicKey, Url};
+use nostr::{
+    EventBuilder, Filter, JsonUtil, Keys, Kind, NostrSigner, PublicKey, RelayMessage, Tag, Url,
+};
 use nostr_connect::prelude::{
     NostrConnectKeys, NostrConnectRemoteSigner, NostrConnectRequest, NostrConnectSignerActions,
 };
 use nostr_relay_builder::prelude::{
     BoxedFuture, Event, LocalRelay, PolicyResult, RelayBuilder, RelayUrl, WritePolicy,
 };
-use nostr_relay_pool::{RelayOptions, RelayPool};
+use nostr_relay_pool::{RelayOptions, RelayPool, RelayPoolNotification, SubscribeOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -32,17 +34,17 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 /// For the tests that expect a timeout.
 const SHORT: Duration = Duration::from_secs(2);
 
-/// Reports the author of every event the relay receives.
+/// Reports every event the relay receives, before passing it on.
 #[derive(Debug)]
-struct Authors(mpsc::UnboundedSender<PublicKey>);
+struct Received(mpsc::UnboundedSender<Event>);
 
-impl WritePolicy for Authors {
+impl WritePolicy for Received {
     fn admit_event<'a>(
         &'a self,
         event: &'a Event,
         _addr: &'a SocketAddr,
     ) -> BoxedFuture<'a, PolicyResult> {
-        let _ = self.0.send(event.pubkey);
+        let _ = self.0.send(event.clone());
         Box::pin(async { PolicyResult::Accept })
     }
 }
@@ -50,19 +52,48 @@ impl WritePolicy for Authors {
 struct Relay {
     relay: LocalRelay,
     url: RelayUrl,
-    authors: mpsc::UnboundedReceiver<PublicKey>,
+    received: mpsc::UnboundedReceiver<Event>,
 }
 
 async fn relay() -> Relay {
-    let (tell, authors) = mpsc::unbounded_channel();
-    let relay = LocalRelay::new(RelayBuilder::default().write_policy(Authors(tell)));
+    let (tell, received) = mpsc::unbounded_channel();
+    let relay = LocalRelay::new(RelayBuilder::default().write_policy(Received(tell)));
     relay.run().await.unwrap();
     let url = relay.url().await;
     Relay {
         relay,
         url,
-        authors,
+        received,
     }
+}
+
+/// The NIP-46 requests to `signer` the relay has received since last asked,
+/// read with the signer's key.
+fn requests_to(relay: &mut Relay, signer: &Keys) -> Vec<NostrConnectRequest> {
+    let mut requests = Vec::new();
+    while let Ok(event) = relay.received.try_recv() {
+        if event.kind != Kind::NostrConnect || event.pubkey == signer.public_key() {
+            continue;
+        }
+        let Ok(json) = nip44::decrypt(signer.secret_key(), &event.pubkey, &event.content) else {
+            continue;
+        };
+        if let Ok(request) = NostrConnectMessage::from_json(json).and_then(|m| m.to_request()) {
+            requests.push(request);
+        }
+    }
+    requests
+}
+
+/// The `connect` requests among `requests`, by their secret.
+fn connects(requests: &[NostrConnectRequest]) -> Vec<Option<String>> {
+    requests
+        .iter()
+        .filter_map(|request| match request {
+            NostrConnectRequest::Connect { secret, .. } => Some(secret.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Approves everything but, when `sign` is false, signing.
@@ -112,7 +143,14 @@ async fn bunker(relay: &mut Relay, secret: Option<&str>, approve: Approve) -> Bu
         signer.serve(approve).await.unwrap();
     });
     let signer_key = keys.signer.public_key();
-    while relay.authors.recv().await.expect("the relay stopped") != signer_key {}
+    while relay
+        .received
+        .recv()
+        .await
+        .expect("the relay stopped")
+        .pubkey
+        != signer_key
+    {}
     Bunker {
         signer: keys.signer,
         user: keys.user,
@@ -227,11 +265,16 @@ async fn connects_signs_encrypts_and_reconnects_after_a_reload() {
         "and yours"
     );
 
-    // The saved bytes hold the secrets; Debug shows none of them.
+    // The link's secret went once, with the one `connect`.
+    let requests = requests_to(&mut relay, &bunker.signer);
+    assert_eq!(connects(&requests), [Some("s3cret".to_owned())]);
+
+    // The saved bytes hold the app key and not the spent secret; Debug
+    // shows neither.
     let saved = signer.to_secret_bytes();
     let saved_text = String::from_utf8(saved.to_vec()).unwrap();
-    assert!(saved_text.contains("s3cret"));
-    let app_key = signer.as_signer().local_keys().secret_key().to_secret_hex();
+    assert!(!saved_text.contains("s3cret"), "{saved_text}");
+    let app_key = signer.as_signer().app_keys().secret_key().to_secret_hex();
     assert!(saved_text.contains(&app_key));
     let debug = format!("{signer:?}");
     assert!(
@@ -244,7 +287,7 @@ async fn connects_signs_encrypts_and_reconnects_after_a_reload() {
     let (again, user_again) = BunkerSigner::reconnect(&saved, TIMEOUT).await.unwrap();
     assert_eq!(user_again, user);
     assert_eq!(
-        again.as_signer().local_keys().public_key(),
+        again.as_signer().app_keys().public_key(),
         Keys::parse(&app_key).unwrap().public_key()
     );
     let event = again
@@ -253,6 +296,15 @@ async fn connects_signs_encrypts_and_reconnects_after_a_reload() {
         .unwrap();
     event.verify().unwrap();
     assert_eq!(event.pubkey, user);
+    // Reconnected without `connect`: the bunker already knows the app key.
+    let requests = requests_to(&mut relay, &bunker.signer);
+    assert!(connects(&requests).is_empty(), "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .any(|request| matches!(request, NostrConnectRequest::SignEvent(_))),
+        "{requests:?}"
+    );
     bunker.serving.abort();
 }
 
@@ -518,6 +570,185 @@ async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging()
 /// The permissions the `nostrconnect://` tests ask for.
 const PERMS: &[&str] = &["sign_event:13", "nip44_encrypt"];
 
+/// How [`hand_written_bunker`] behaves besides answering.
+#[derive(Clone, Copy, PartialEq)]
+enum Conduct {
+    /// Before each answer, sends the app key what anyone could: from a
+    /// stranger, an event that is not NIP-44 and a well-formed answer to
+    /// the same request; from itself, an event the app cannot decrypt.
+    Noisy,
+    /// Signs another event than the one asked.
+    Lying,
+}
+
+/// A strict remote signer written here, serving `user` on `relay`: it
+/// refuses a `connect` whose secret it has seen before, as current NIP-46
+/// lets signers do. Returns its `bunker://` link, whose secret is "once",
+/// once it listens, and the task serving it.
+async fn hand_written_bunker(
+    relay: &Relay,
+    user: Keys,
+    conduct: Conduct,
+) -> (String, JoinHandle<()>) {
+    let signer = Keys::generate();
+    let stranger = Keys::generate();
+    let pool = RelayPool::default();
+    pool.add_relay(&relay.url, RelayOptions::default())
+        .await
+        .unwrap();
+    pool.try_connect(TIMEOUT).await;
+    let mut notifications = pool.notifications();
+    let requests = Filter::new()
+        .kind(Kind::NostrConnect)
+        .pubkey(signer.public_key());
+    let subscription = pool
+        .subscribe(requests, SubscribeOptions::default())
+        .await
+        .unwrap()
+        .val;
+    loop {
+        if let Ok(RelayPoolNotification::Message {
+            message: RelayMessage::EndOfStoredEvents(id),
+            ..
+        }) = notifications.recv().await
+        {
+            if *id == subscription {
+                break;
+            }
+        }
+    }
+    let uri = format!(
+        "bunker://{}?relay={}&secret=once",
+        signer.public_key().to_hex(),
+        relay.url
+    );
+    let serving = tokio::spawn(async move {
+        let mut spent = false;
+        while let Ok(notification) = notifications.recv().await {
+            let RelayPoolNotification::Event { event, .. } = notification else {
+                continue;
+            };
+            let app = event.pubkey;
+            let Ok(json) = nip44::decrypt(signer.secret_key(), &app, &event.content) else {
+                continue;
+            };
+            let Ok(message) = NostrConnectMessage::from_json(json) else {
+                continue;
+            };
+            let id = message.id().to_owned();
+            let Ok(request) = message.to_request() else {
+                continue;
+            };
+            let (result, error) = match request {
+                NostrConnectRequest::Connect { secret, .. }
+                    if secret.as_deref() == Some("once") && !spent =>
+                {
+                    spent = true;
+                    (Some("ack".to_owned()), None)
+                }
+                NostrConnectRequest::Connect { .. } => {
+                    (None, Some("this secret was used before".to_owned()))
+                }
+                NostrConnectRequest::GetPublicKey => (Some(user.public_key().to_hex()), None),
+                NostrConnectRequest::SignEvent(unsigned) => {
+                    let unsigned = match conduct {
+                        Conduct::Lying => {
+                            EventBuilder::text_note("not what you asked").build(user.public_key())
+                        }
+                        Conduct::Noisy => unsigned,
+                    };
+                    (
+                        Some(unsigned.sign_with_keys(&user).unwrap().as_json()),
+                        None,
+                    )
+                }
+                _ => (None, Some("not supported here".to_owned())),
+            };
+            if conduct == Conduct::Noisy {
+                let not_nip44 = EventBuilder::new(Kind::NostrConnect, "garbage")
+                    .tag(Tag::public_key(app))
+                    .sign_with_keys(&stranger)
+                    .unwrap();
+                let forged = EventBuilder::text_note("forged")
+                    .sign_with_keys(&stranger)
+                    .unwrap();
+                let forged_answer = NostrConnectMessage::Response {
+                    id: id.clone(),
+                    result: Some(forged.as_json()),
+                    error: None,
+                };
+                let forged_answer = EventBuilder::nostr_connect(&stranger, app, forged_answer)
+                    .unwrap()
+                    .sign_with_keys(&stranger)
+                    .unwrap();
+                let undecryptable = EventBuilder::new(Kind::NostrConnect, "AAAA")
+                    .tag(Tag::public_key(app))
+                    .sign_with_keys(&signer)
+                    .unwrap();
+                for noise in [not_nip44, forged_answer, undecryptable] {
+                    pool.send_event(&noise).await.unwrap();
+                }
+            }
+            let answer = NostrConnectMessage::Response { id, result, error };
+            let answer = EventBuilder::nostr_connect(&signer, app, answer)
+                .unwrap()
+                .sign_with_keys(&signer)
+                .unwrap();
+            pool.send_event(&answer).await.unwrap();
+        }
+    });
+    (uri, serving)
+}
+
+#[tokio::test]
+async fn answers_from_strangers_and_undecryptable_ones_are_passed_over() {
+    let relay = relay().await;
+    let user = Keys::generate();
+    let (uri, serving) = hand_written_bunker(&relay, user.clone(), Conduct::Noisy).await;
+    let (signer, me) = BunkerSigner::connect(&uri, TIMEOUT).await.unwrap();
+    assert_eq!(me, user.public_key());
+
+    // Signed through nostr's signer interface, as messaging signs.
+    let unsigned = EventBuilder::text_note("the real one").build(me);
+    let event = signer.as_signer().sign_event(unsigned).await.unwrap();
+    event.verify().unwrap();
+    assert_eq!((event.pubkey, event.content.as_str()), (me, "the real one"));
+    let peer = Keys::generate().public_key();
+    let error = signer.nip44_encrypt(&peer, "hello").await.unwrap_err();
+    assert!(
+        matches!(&error, BunkerError::Refused { reason } if reason == "not supported here"),
+        "{error:?}"
+    );
+
+    // After a reload this strict signer would refuse the spent secret: the
+    // reconnection does not send it, and goes on signing.
+    let saved = signer.to_secret_bytes();
+    signer.disconnect().await;
+    let (again, _) = BunkerSigner::reconnect(&saved, TIMEOUT).await.unwrap();
+    let event = again
+        .sign(EventBuilder::text_note("after the reload").build(me))
+        .await
+        .unwrap();
+    assert_eq!(event.content, "after the reload");
+    serving.abort();
+}
+
+#[tokio::test]
+async fn an_event_signed_other_than_asked_is_refused_through_the_signer_interface() {
+    let relay = relay().await;
+    let (uri, serving) = hand_written_bunker(&relay, Keys::generate(), Conduct::Lying).await;
+    let (signer, me) = BunkerSigner::connect(&uri, TIMEOUT).await.unwrap();
+    let unsigned = EventBuilder::text_note("what I asked").build(me);
+    let error = signer.as_signer().sign_event(unsigned).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("not for the event it was asked to sign"),
+        "{error}"
+    );
+    serving.abort();
+}
+
 async fn open_code(relay: &Relay) -> NostrConnectOffer {
     NostrConnectOffer::open(&[relay.url.to_string()], "Flash", PERMS, TIMEOUT)
         .await
@@ -547,7 +778,7 @@ async fn a_signer_app_that_scans_the_code_connects_and_reconnects_after_a_reload
     assert_eq!(user, bunker.user.public_key());
     assert_eq!(signer.public_key(), user);
     assert_eq!(signer.relays(), [relay.url.clone()]);
-    assert_eq!(signer.as_signer().local_keys().public_key(), code.app);
+    assert_eq!(signer.as_signer().app_keys().public_key(), code.app);
     assert_eq!(
         saved_remote_signer(&signer),
         bunker.signer.public_key().to_hex()
