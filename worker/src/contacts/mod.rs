@@ -1,11 +1,13 @@
 //! Profiles and contacts: the user's profile (kind 0), who they follow
 //! (kind 3), other people's profiles, NIP-05 addresses, and search.
 //!
-//! Everything goes through the messaging relay pool (nostr-sdk's `Client`
+//! Everything goes through the messaging relay pools (nostr-sdk's `Client`
 //! over the profile's event database): what relays send lands in the
 //! database, so every read looks there first and asks the relays only to
 //! refresh. Lookups ask the user's relays, the relay hints of the code the
-//! user pasted, and for one person, the relays their NIP-65 list names.
+//! user pasted, and for one person, the relays their NIP-65 list names;
+//! relays that are not the user's are asked through the pool without a
+//! signer, so none of them can have the user sign in (NIP-42).
 //!
 //! - [`metadata`]: reading and editing kind 0 without losing other fields;
 //! - [`follows`]: changing kind 3 without losing anyone;
@@ -25,6 +27,7 @@ use nostr::nips::nip01::Coordinate;
 use nostr_sdk::prelude::*;
 
 use crate::events::checked::{self, Clock};
+use crate::messaging::connected_in;
 use crate::protocol::ProfileFields;
 use metadata::EditError;
 use nip05::Nip05Cache;
@@ -64,7 +67,10 @@ pub enum ContactsError {
 
 /// This session's view of profiles and contacts, over the messaging pool.
 pub struct Directory {
+    /// The pool of the user's relays, with the user's signer.
     client: Client,
+    /// The pool without a signer, for every other relay.
+    strangers: Client,
     me: PublicKey,
     /// The user's relays: where their profile and follow list go.
     relays: Vec<RelayUrl>,
@@ -83,9 +89,16 @@ pub struct Directory {
 }
 
 impl Directory {
-    pub fn new(client: Client, me: PublicKey, relays: Vec<RelayUrl>, clock: Clock) -> Self {
+    pub fn new(
+        client: Client,
+        strangers: Client,
+        me: PublicKey,
+        relays: Vec<RelayUrl>,
+        clock: Clock,
+    ) -> Self {
         Self {
             client,
+            strangers,
             me,
             relays,
             nip05: Nip05Cache::default(),
@@ -153,34 +166,48 @@ impl Directory {
     /// a stale hint would then hide a profile the user's relays hold.
     /// [`Directory::refresh_profiles`] asks a person's own relays itself.
     pub async fn fetch(&self, filter: Filter, hints: &[RelayUrl]) -> Result<(), ContactsError> {
-        let mut asked = self.connected_of(&self.relays).await;
-        for hinted in self.connect_hints(hints).await {
-            if !asked.contains(&hinted) {
-                asked.push(hinted);
-            }
-        }
-        if asked.is_empty() {
+        let own = connected_in(&self.client, &self.relays).await;
+        let others: Vec<RelayUrl> = hints
+            .iter()
+            .filter(|url| !self.relays.contains(url))
+            .cloned()
+            .collect();
+        let others = self.connect_hints(&others).await;
+        if own.is_empty() && others.is_empty() {
             return Err(ContactsError::Offline);
         }
-        self.client
-            .fetch_events_from(&asked, filter, FETCH_TIMEOUT)
-            .await
-            .map(drop)
-            .map_err(|error| ContactsError::Relays(error.to_string()))
+        let ask = |pool: &Client, urls: Vec<RelayUrl>| {
+            let (pool, filter) = (pool.clone(), filter.clone());
+            async move {
+                if urls.is_empty() {
+                    return None;
+                }
+                Some(pool.fetch_events_from(urls, filter, FETCH_TIMEOUT).await)
+            }
+        };
+        let (mine, theirs) = futures::join!(ask(&self.client, own), ask(&self.strangers, others));
+        match (mine, theirs) {
+            (Some(Ok(_)), _) | (_, Some(Ok(_))) => Ok(()),
+            (Some(Err(error)), _) | (_, Some(Err(error))) => {
+                Err(ContactsError::Relays(error.to_string()))
+            }
+            (None, None) => Err(ContactsError::Offline),
+        }
     }
 
-    /// Of `hints`, those connected, after trying to connect each.
+    /// Of `hints`, relays that are not the user's, those connected in the
+    /// strangers' pool, after trying to connect each.
     async fn connect_hints(&self, hints: &[RelayUrl]) -> Vec<RelayUrl> {
         // All at once: each may take its whole connection timeout.
         let tries = hints.iter().map(|url| async move {
-            if self.client.add_relay(url).await.unwrap_or(false) {
+            if self.strangers.add_relay(url).await.unwrap_or(false) {
                 let _ = self
-                    .client
+                    .strangers
                     .try_connect_relay(url, HINT_CONNECT_TIMEOUT)
                     .await;
             }
             let connected = self
-                .client
+                .strangers
                 .relay(url)
                 .await
                 .is_ok_and(|relay| relay.is_connected());
@@ -190,14 +217,6 @@ impl Directory {
             .await
             .into_iter()
             .flatten()
-            .collect()
-    }
-
-    async fn connected_of(&self, urls: &[RelayUrl]) -> Vec<RelayUrl> {
-        let pool = self.client.relays().await;
-        urls.iter()
-            .filter(|url| pool.get(*url).is_some_and(Relay::is_connected))
-            .cloned()
             .collect()
     }
 
@@ -327,7 +346,7 @@ impl Directory {
     /// Signs `builder` and sends it to the user's connected relays; at least
     /// one must take it. The database keeps it either way.
     async fn publish(&self, builder: EventBuilder) -> Result<(), ContactsError> {
-        let connected = self.connected_of(&self.relays).await;
+        let connected = connected_in(&self.client, &self.relays).await;
         if connected.is_empty() {
             return Err(ContactsError::Offline);
         }

@@ -61,6 +61,7 @@ impl<P: ProfileStores> Engine<P> {
         }
         let directory = Rc::new(Directory::new(
             messenger.client().clone(),
+            messenger.strangers().clone(),
             messenger.me(),
             messenger.relays().to_vec(),
             std::sync::Arc::clone(messenger.clock()),

@@ -139,7 +139,13 @@ const MAX_RELAY_MESSAGE: u32 = 1024 * 1024;
 
 /// The user's connection to their relays, for private messages.
 pub struct Messenger {
+    /// The pool of the user's own relays, with the user's signer: the only
+    /// relays that may have the user sign a NIP-42 sign-in.
     client: Client,
+    /// The pool of relays that are not the user's (recipients' inboxes,
+    /// hints in pasted codes), without a signer: a sign-in there would tie
+    /// the user's key to the wraps just sent, and prompt extension users.
+    strangers: Client,
     me: PublicKey,
     /// The user's relays, read (their inbox) and write.
     relays: RefCell<RelayList>,
@@ -182,25 +188,31 @@ impl Messenger {
     ) -> Result<Self, MessagingError> {
         let drops = Arc::new(Drops::default());
         let failures = Arc::new(Failures::default());
-        let client = Client::builder()
+        // Both pools keep what they fetch in the one database, and check
+        // what relays send alike.
+        let pool = || {
+            Client::builder()
+                .database(Arc::clone(&database))
+                .websocket_transport(RecordingTransport {
+                    inner: CountingTransport(Arc::clone(&drops)),
+                    failures: Arc::clone(&failures),
+                })
+                .admit_policy(CountingPolicy {
+                    drops: Arc::clone(&drops),
+                    clock: Arc::clone(&clock),
+                })
+                .opts(
+                    ClientOptions::new()
+                        .verify_subscriptions(true)
+                        .relay_limits(relay_limits()),
+                )
+        };
+        let client = pool()
             .signer(Arc::clone(&signer))
-            .database(database)
             .gossip(NostrGossipMemory::unbounded())
             .monitor(Monitor::new(MONITOR_CHANNEL))
-            .websocket_transport(RecordingTransport {
-                inner: CountingTransport(Arc::clone(&drops)),
-                failures: Arc::clone(&failures),
-            })
-            .admit_policy(CountingPolicy {
-                drops: Arc::clone(&drops),
-                clock: Arc::clone(&clock),
-            })
-            .opts(
-                ClientOptions::new()
-                    .verify_subscriptions(true)
-                    .relay_limits(relay_limits()),
-            )
             .build();
+        let strangers = pool().build();
         let opener = Opener {
             signer,
             own: keys
@@ -209,6 +221,7 @@ impl Messenger {
         };
         let messenger = Self {
             client,
+            strangers,
             me,
             relays: RefCell::default(),
             lists: RefCell::default(),
@@ -252,6 +265,11 @@ impl Messenger {
         &self.client
     }
 
+    /// The pool without a signer, for relays that are not the user's.
+    pub fn strangers(&self) -> &Client {
+        &self.strangers
+    }
+
     /// Who the user is.
     pub fn me(&self) -> PublicKey {
         self.me
@@ -274,12 +292,7 @@ impl Messenger {
 
     /// The user's relays connected right now.
     pub async fn connected(&self) -> Vec<RelayUrl> {
-        let pool = self.client.relays().await;
-        self.relays()
-            .iter()
-            .filter(|url| pool.get(*url).is_some_and(Relay::is_connected))
-            .cloned()
-            .collect()
+        connected_in(&self.client, &self.relays()).await
     }
 
     /// How many events the relays sent that failed verification or could
@@ -472,43 +485,56 @@ impl Messenger {
             }
             Err(_) => return Outcome::Unreachable,
         };
-        let reachable = self.reachable(&theirs).await;
-        if reachable.is_empty() {
+        // The user's own relays among theirs are used as they are; the
+        // others only through the pool without a signer.
+        let mine = self.relays();
+        let (own, foreign): (Vec<RelayUrl>, Vec<RelayUrl>) =
+            theirs.iter().cloned().partition(|url| mine.contains(url));
+        let own = connected_in(&self.client, &own).await;
+        let foreign = self.reachable(&foreign).await;
+        if own.is_empty() && foreign.is_empty() {
             return Outcome::Unreachable;
         }
-        let sent = match self.client.send_event_to(&reachable, wrap).await {
-            Ok(sent) => sent,
-            Err(_) => return Outcome::Unreachable,
-        };
-        if sent.success.is_empty() {
+        let mut accepted = 0;
+        let mut reasons = Vec::new();
+        for (pool, urls) in [(&self.client, &own), (&self.strangers, &foreign)] {
+            if urls.is_empty() {
+                continue;
+            }
+            if let Ok(sent) = pool.send_event_to(urls, wrap).await {
+                accepted += sent.success.len();
+                reasons.extend(sent.failed.into_values());
+            }
+        }
+        if accepted == 0 {
             // A relay still connected answered no; one that went away may
             // take it when it is back.
-            let pool = self.client.relays().await;
-            let answered = reachable
-                .iter()
-                .any(|url| pool.get(url).is_some_and(Relay::is_connected));
-            if !answered {
+            let answered = !connected_in(&self.client, &own).await.is_empty()
+                || !connected_in(&self.strangers, &foreign).await.is_empty();
+            if !answered || reasons.is_empty() {
                 return Outcome::Unreachable;
             }
-            let reasons = sent.failed.values().cloned().collect::<Vec<_>>().join("; ");
-            return Outcome::Refused(format!("no relay accepted the message: {reasons}"));
+            return Outcome::Refused(format!(
+                "no relay accepted the message: {}",
+                reasons.join("; ")
+            ));
         }
         Outcome::Sent {
-            accepted: sent.success.len(),
+            accepted,
             tried: theirs.len(),
         }
     }
 
-    /// Of `urls`, those connected, after trying to connect the ones the
-    /// user does not use (added just to deliver there).
+    /// Of `urls`, relays that are not the user's, those connected in the
+    /// strangers' pool, after trying to connect them.
     async fn reachable(&self, urls: &[RelayUrl]) -> Vec<RelayUrl> {
         let mut reachable = Vec::with_capacity(urls.len());
         for url in urls {
-            if self.client.add_relay(url).await.unwrap_or(false) {
+            if self.strangers.add_relay(url).await.unwrap_or(false) {
                 // Not connecting leaves it out, below.
-                let _ = self.client.try_connect_relay(url, CONNECT_TIMEOUT).await;
+                let _ = self.strangers.try_connect_relay(url, CONNECT_TIMEOUT).await;
             }
-            let relay = self.client.relay(url).await;
+            let relay = self.strangers.relay(url).await;
             if relay.is_ok_and(|relay| relay.is_connected()) {
                 reachable.push(url.clone());
             }
@@ -626,6 +652,7 @@ impl Messenger {
     /// Disconnects from every relay.
     pub async fn stop(&self) {
         self.client.shutdown().await;
+        self.strangers.shutdown().await;
     }
 }
 
@@ -697,6 +724,15 @@ fn decrypt_with(
 
 /// What the pool reads from relays at most: see [`MAX_PRIVATE_EVENT`] and
 /// [`MAX_RELAY_MESSAGE`].
+/// Of `urls`, those connected in `pool`.
+pub async fn connected_in(pool: &Client, urls: &[RelayUrl]) -> Vec<RelayUrl> {
+    let relays = pool.relays().await;
+    urls.iter()
+        .filter(|url| relays.get(*url).is_some_and(Relay::is_connected))
+        .cloned()
+        .collect()
+}
+
 fn relay_limits() -> RelayLimits {
     let mut limits = RelayLimits::default();
     limits.messages.max_size = Some(MAX_RELAY_MESSAGE);

@@ -2,7 +2,8 @@
 //! process: a relay added connects, is announced in the user's relay lists
 //! (NIP-65 kind 10002, NIP-17 kind 10050) and carries messages; removed,
 //! it is dropped and the lists say so; a relay that refuses connections
-//! says why; a relay that requires NIP-42 authentication gets it; bad
+//! says why; a relay of the user's that requires NIP-42 authentication
+//! gets it, and a recipient's relay does not; bad
 //! addresses are refused with a reason; and the list is kept across a lock.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -302,6 +303,39 @@ async fn messages_go_through_a_relay_that_requires_authentication() {
         bob.deliver(&alice.npub, "come in").await;
         alice
             .until_message(|message| message.text == "come in")
+            .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_recipients_relay_that_asks_for_a_sign_in_gets_none() {
+    scenario(async {
+        let (_shared, shared) = relay().await;
+        let builder = RelayBuilder::default().nip42(RelayBuilderNip42 {
+            mode: RelayBuilderNip42Mode::Write,
+        });
+        let (_door, door) = relay_from(builder).await;
+        let mut alice = new_user(std::slice::from_ref(&shared), NIP06_WORDS).await;
+        let mut bob = new_user(&[shared.clone(), door.clone()], BOB_WORDS).await;
+        // Bob signs in to his own relay to publish his lists there.
+        bob.until_relay(&door, |view| view.auth == RelayAuth::Authenticated)
+            .await;
+        alice.until_ready(1).await;
+        bob.until_ready(2).await;
+
+        // Bob's inbox is both relays; Alice uses only her own. The one that
+        // is not hers asks her to sign in before it takes the message: she
+        // does not, so only the shared relay takes it.
+        let delivery = alice.deliver(&bob.npub, "no sign-in for you").await;
+        assert_eq!(
+            delivery,
+            Delivery::Sent {
+                accepted: 1,
+                tried: 2
+            }
+        );
+        bob.until_message(|message| message.text == "no sign-in for you")
             .await;
     })
     .await;
