@@ -7,10 +7,11 @@ use crate::cashu_store_behaviour as behaviour;
 use crate::fresh_profile::profile_id;
 use flash_worker::ecash::store::indexeddb::IndexedDbPersistence;
 use flash_worker::ecash::store::CashuStore;
+use flash_worker::ecash::store::Persistence;
 use flash_worker::storage::schema::profile_database;
 use flash_worker::storage::schema::CASHU as OBJECT_STORE;
 use flash_worker::storage::StoreError;
-use flash_worker::vault::seal::{random_key, Key};
+use flash_worker::vault::seal::{random_key, seal, Key};
 use flash_worker::vault::{IndexedDbStore, VaultStore};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -176,10 +177,23 @@ async fn no_secret_is_readable_in_the_raw_database() {
     // 2 mints, a keyset, its keys, 4 proofs, 2 quotes, a transaction,
     // 2 counters, a saga, a key-value record and a P2PK key.
     assert_eq!(records.len(), 16);
-    // The check can see what is in the clear: keys are.
-    assert!(records
-        .iter()
-        .any(|(key, _)| key == "mint/https://mint.example.com"));
+    // Keys are hashes: no quote id (a bearer credential at mints without
+    // NUT-20), mint URL or proof Y can be read from them.
+    for (key, _) in &records {
+        assert!(
+            key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit()),
+            "{key} is not a hash"
+        );
+    }
+    for clear in ["mint-quote-1", "melt-quote-1", "mint.example.com"] {
+        for (key, value) in &records {
+            assert!(!key.contains(clear), "{clear} names {key}");
+            assert!(
+                !contains(value, clear.as_bytes()),
+                "{clear} is in clear in {key}"
+            );
+        }
+    }
     let mut secrets_checked = 0;
     for hex in secrets.proof_secrets.iter().chain([&secrets.quote_key]) {
         assert_eq!(hex.len(), 64, "a secret is 32 bytes in hex");
@@ -207,18 +221,19 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
     drop(store);
 
     // Another key opens nothing; the error names the first record.
+    let records = raw_records(&id).await;
     let other = IndexedDbPersistence::open(&id, random_key().unwrap())
         .await
         .unwrap();
     let error = CashuStore::open(other).await.unwrap_err();
-    assert!(error.to_string().contains("\"counter/"), "{error}");
+    assert!(
+        error.to_string().contains(&format!("\"{}", records[0].0)),
+        "{error}"
+    );
 
     // A value copied under another key does not open there either.
-    let records = raw_records(&id).await;
-    let (_, proof_value) = records
-        .iter()
-        .find(|(key, _)| key.starts_with("proof/"))
-        .unwrap();
+    let (_, proof_value) = &records[0];
+    let moved = "0".repeat(64);
     let db = Database::open(profile_database(&id)).await.unwrap();
     let tx = db
         .transaction(OBJECT_STORE)
@@ -227,7 +242,7 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
         .unwrap();
     let raw = tx.object_store(OBJECT_STORE).unwrap();
     raw.put(JsValue::from(Uint8Array::from(proof_value.as_slice())))
-        .with_key("proof/moved")
+        .with_key(moved.as_str())
         .without_key_type()
         .primitive()
         .unwrap()
@@ -241,12 +256,62 @@ async fn another_key_or_a_moved_record_is_refused_by_name() {
     match error {
         cdk_common::database::Error::Database(error) => assert_eq!(
             *error.downcast::<StoreError>().unwrap(),
-            StoreError::Malformed {
-                name: "proof/moved".into()
-            }
+            StoreError::Malformed { name: moved }
         ),
         other => panic!("expected a store error, got {other}"),
     }
+    delete(&id).await;
+}
+
+#[wasm_bindgen_test]
+async fn records_kept_under_clear_keys_are_read_and_moved_to_hashed_keys() {
+    let (id, key) = (profile_id("test-cashu"), random_key().unwrap());
+    let store = open(&id, &key).await;
+    let (keyset, _) = behaviour::fill(&store).await;
+    let before = behaviour::dump(&store, keyset).await;
+    drop(store);
+
+    // Rewritten as the store kept them before: each record under its own
+    // key, sealed for that key.
+    let persistence = IndexedDbPersistence::open(&id, key.clone()).await.unwrap();
+    let loaded = persistence.load().await.unwrap();
+    drop(persistence);
+    let db = Database::open(profile_database(&id)).await.unwrap();
+    let tx = db
+        .transaction(OBJECT_STORE)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    let raw = tx.object_store(OBJECT_STORE).unwrap();
+    raw.clear().unwrap().await.unwrap();
+    for (record_key, record) in &loaded {
+        let json = serde_json::to_vec(record).unwrap();
+        let sealed = seal(&key, &format!("cashu/{record_key}"), &json).unwrap();
+        raw.put(JsValue::from(Uint8Array::from(sealed.as_slice())))
+            .with_key(record_key.as_str())
+            .without_key_type()
+            .primitive()
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    drop(raw);
+    tx.commit().await.unwrap();
+    db.close();
+    assert!(raw_records(&id)
+        .await
+        .iter()
+        .all(|(key, _)| key.contains('/')));
+
+    // Opened, every record is there, and kept under its hash only.
+    let store = open(&id, &key).await;
+    assert_eq!(behaviour::dump(&store, keyset).await, before);
+    drop(store);
+    let records = raw_records(&id).await;
+    assert_eq!(records.len(), loaded.len());
+    assert!(records.iter().all(|(key, _)| !key.contains('/')));
+    let store = open(&id, &key).await;
+    assert_eq!(behaviour::dump(&store, keyset).await, before);
     delete(&id).await;
 }
 
