@@ -190,6 +190,8 @@ pub enum Command {
     ReceiveToken { token: String, trust_mint: bool },
     /// Take back a sent token nobody has redeemed yet; [`Reply::Ecash`].
     ReclaimToken { mint: String, send: String },
+    /// A sent token nobody has redeemed yet, shown again; [`Reply::Token`].
+    ShowSentToken { mint: String, send: String },
     /// Find the user's eCash at every trusted mint from the seed (NUT-13);
     /// progress arrives as [`Event::Restoring`]; [`Reply::Restored`].
     RestoreEcash,
@@ -354,6 +356,7 @@ impl std::fmt::Debug for Command {
             Command::InspectToken { .. } => "InspectToken",
             Command::ReceiveToken { .. } => "ReceiveToken",
             Command::ReclaimToken { .. } => "ReclaimToken",
+            Command::ShowSentToken { .. } => "ShowSentToken",
             Command::RestoreEcash => "RestoreEcash",
             Command::CheckProofs => "CheckProofs",
             Command::EcashHistory => "EcashHistory",
@@ -910,7 +913,7 @@ pub struct EcashEntry {
     pub state: EcashState,
     pub memo: Option<String>,
     /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
-    /// takes back.
+    /// takes back and [`Command::ShowSentToken`] shows again.
     pub reclaim: Option<String>,
 }
 
@@ -993,7 +996,7 @@ pub struct HistoryEntry {
     pub state: EcashState,
     pub memo: Option<String>,
     /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
-    /// takes back.
+    /// takes back and [`Command::ShowSentToken`] shows again.
     pub reclaim: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! One history of the user's money: the Lightning account's movements and
 //! eCash's (every mint, melt, send and receive), newest first; a token sent
-//! and not yet redeemed can be taken back.
+//! and not yet redeemed can be shown again (to pass it on after all) or
+//! taken back.
 
 use flash_protocol::{
     Command, EcashState, HistoryEntry, MovementKind, Reply, WalletKind, HISTORY_MAX,
@@ -8,6 +9,7 @@ use flash_protocol::{
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, ActionError, CommandAction};
+use crate::send::token::Token;
 
 /// How many movements the history shows at first, and how many more each
 /// "Show older" adds.
@@ -30,11 +32,16 @@ pub fn History() -> impl IntoView {
         mint: mint.clone(),
         send: send.clone(),
     });
+    let show = command_action(|(mint, send): &(String, String)| Command::ShowSentToken {
+        mint: mint.clone(),
+        send: send.clone(),
+    });
     Effect::new(move |_| {
         if let Some(Ok(_)) = reclaim.value().get() {
             list.dispatch(shown.get_untracked());
         }
     });
+    let actions = Actions { reclaim, show };
     view! {
         <section class="card stack" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
@@ -46,7 +53,7 @@ pub fn History() -> impl IntoView {
                     } else {
                         view! {
                             <ol class="history" data-testid="history">
-                                {entries.into_iter().map(|entry| view! { <Entry entry reclaim/> }).collect_view()}
+                                {entries.into_iter().map(|entry| view! { <Entry entry actions/> }).collect_view()}
                             </ol>
                             {(more && shown.get_untracked() < HISTORY_MAX).then(|| view! {
                                 <button class="button small secondary"
@@ -60,12 +67,24 @@ pub fn History() -> impl IntoView {
                 _ => view! { <ActionError action=list/> }.into_any(),
             }}
             <ActionError action=reclaim/>
+            <ActionError action=show/>
         </section>
+        {move || match show.value().get() {
+            Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
+            _ => None,
+        }}
     }
 }
 
+/// What can be done with a sent token not yet redeemed, by mint and send.
+#[derive(Clone, Copy)]
+struct Actions {
+    reclaim: CommandAction<(String, String)>,
+    show: CommandAction<(String, String)>,
+}
+
 #[component]
-fn Entry(entry: HistoryEntry, reclaim: CommandAction<(String, String)>) -> impl IntoView {
+fn Entry(entry: HistoryEntry, actions: Actions) -> impl IntoView {
     let (label, sign) = match entry.kind {
         MovementKind::LightningIn => ("Received by Lightning", "+"),
         MovementKind::TokenIn => ("Received eCash", "+"),
@@ -102,8 +121,14 @@ fn Entry(entry: HistoryEntry, reclaim: CommandAction<(String, String)>) -> impl 
                 {format!(" · {state}")}
                 {entry.memo.clone().map(|memo| format!(" · {memo}"))}
             </span>
-            {take_back.map(|input| view! {
-                <button class="button small secondary" on:click=move |_| { reclaim.dispatch(input.clone()); }>"Take back"</button>
+            {take_back.map(|input| {
+                let again = input.clone();
+                view! {
+                    <span class="row">
+                        <button class="button small secondary" on:click=move |_| { actions.show.dispatch(again.clone()); }>"Show token"</button>
+                        <button class="button small secondary" on:click=move |_| { actions.reclaim.dispatch(input.clone()); }>"Take back"</button>
+                    </span>
+                }
             })}
         </li>
     }

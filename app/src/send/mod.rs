@@ -2,7 +2,7 @@
 //! pay a Lightning invoice from the account or a mint.
 
 mod lightning;
-mod token;
+pub mod token;
 
 use leptos::prelude::*;
 

@@ -50,8 +50,10 @@ pub fn SendToken() -> impl IntoView {
     }
 }
 
+/// A token to pass on: its text, QR, copy, and a private message to send it
+/// in. Also what the history shows again for a token not yet redeemed.
 #[component]
-fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
+pub fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
     let to = RwSignal::new(String::new());
     let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
         to: vec![to.clone()],

@@ -21,8 +21,8 @@ use cdk::nuts::{
     SpendingConditions, State,
 };
 use cdk::wallet::types::{
-    KeysetLoadPolicy, MeltSagaState, Transaction, TransactionDirection, TransactionStatus,
-    WalletSagaState,
+    KeysetLoadPolicy, MeltSagaState, OperationData, SendOperationData, Transaction,
+    TransactionDirection, TransactionStatus, WalletSagaState,
 };
 use cdk::wallet::{
     BaseHttpClient, MeltOutcome, ReceiveOptions, SendOptions, Wallet, WalletBuilder,
@@ -621,15 +621,53 @@ impl Wallets {
     /// Takes back a sent token nobody redeemed. Returns the sat reclaimed.
     pub async fn reclaim(&self, mint: &str, send: &str) -> Result<u64, EcashError> {
         let wallet = self.wallet(mint)?;
-        let operation = uuid::Uuid::from_str(send).map_err(|_| EcashError::Refused {
-            mint: wallet.mint_url.to_string(),
-            reason: "that is not a sent token of this wallet".to_owned(),
-        })?;
+        let operation = send_operation(&wallet.mint_url, send)?;
         let amount = wallet
             .revoke_send(operation)
             .await
             .map_err(|error| from_cdk(&wallet.mint_url, error))?;
         Ok(amount.into())
+    }
+
+    /// The token of a send nobody redeemed yet, again, with its amount and
+    /// fee: the user may have closed it before passing it on. cdk keeps it,
+    /// sealed with the rest of the store, until the send is redeemed or
+    /// taken back.
+    pub async fn sent_token(
+        &self,
+        mint: &str,
+        send: &str,
+    ) -> Result<(String, u64, u64), EcashError> {
+        let wallet = self.wallet(mint)?;
+        let operation = send_operation(&wallet.mint_url, send)?;
+        let gone = || EcashError::Refused {
+            mint: wallet.mint_url.to_string(),
+            reason: "that token was redeemed or taken back: there is nothing to show".to_owned(),
+        };
+        let saga = self
+            .store
+            .get_saga(&operation)
+            .await
+            .map_err(store_error)?
+            .filter(|saga| saga.mint_url == wallet.mint_url)
+            .ok_or_else(gone)?;
+        let OperationData::Send(SendOperationData {
+            amount,
+            token: Some(token),
+            ..
+        }) = saga.data
+        else {
+            return Err(gone());
+        };
+        let fee = self
+            .store
+            .list_transactions(Some(wallet.mint_url.clone()), None, None)
+            .await
+            .map_err(store_error)?
+            .iter()
+            .find(|transaction| transaction.saga_id == Some(operation))
+            .map_or(0, |transaction| transaction.fee.into());
+        Ok((token, amount.into(), fee))
     }
 
     /// NUT-09/NUT-13 restore at every trusted mint; `progress` hears after
@@ -712,6 +750,14 @@ async fn explain_shortfall(wallet: &Wallet, error: cdk::Error) -> EcashError {
         },
         other => other,
     }
+}
+
+/// The send `send` names, as the history gave it.
+fn send_operation(mint: &MintUrl, send: &str) -> Result<uuid::Uuid, EcashError> {
+    uuid::Uuid::from_str(send).map_err(|_| EcashError::Refused {
+        mint: mint.to_string(),
+        reason: "that is not a sent token of this wallet".to_owned(),
+    })
 }
 
 fn entry(transaction: &Transaction) -> EcashEntry {

@@ -77,6 +77,9 @@ impl<P: ProfileStores> Engine<P> {
                 self.receive_token(ecash, &token, trust_mint).await
             }
             Command::ReclaimToken { mint, send } => self.reclaim_token(ecash, &mint, &send).await,
+            Command::ShowSentToken { mint, send } => {
+                self.show_sent_token(ecash, &mint, &send).await
+            }
             Command::RestoreEcash => self.restore_ecash(ecash).await,
             Command::CheckProofs => self.check_proofs(ecash).await,
             Command::EcashHistory => self.ecash_history(ecash).await,
@@ -324,6 +327,17 @@ impl<P: ProfileStores> Engine<P> {
         let wallets = self.wallets(ecash).await?;
         patiently(mint, wallets.reclaim(mint, send)).await?;
         self.ecash_reply(ecash).await
+    }
+
+    async fn show_sent_token(
+        &self,
+        ecash: &EcashService,
+        mint: &str,
+        send: &str,
+    ) -> Result<Reply, EngineError> {
+        let wallets = self.wallets(ecash).await?;
+        let (token, amount, fee) = wallets.sent_token(mint, send).await?;
+        Ok(Reply::Token { token, amount, fee })
     }
 
     async fn restore_ecash(&self, ecash: &EcashService) -> Result<Reply, EngineError> {

@@ -269,6 +269,7 @@ impl<P: ProfileStores> Engine<P> {
             | Command::InspectToken { .. }
             | Command::ReceiveToken { .. }
             | Command::ReclaimToken { .. }
+            | Command::ShowSentToken { .. }
             | Command::RestoreEcash
             | Command::CheckProofs
             | Command::EcashHistory

@@ -225,12 +225,12 @@ async fn a_token_locked_to_an_npub_is_received_only_by_that_npub() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_sent_token_nobody_redeemed_is_taken_back() {
+async fn a_sent_token_nobody_redeemed_is_shown_again_and_taken_back() {
     let mint = mint().await;
     let (alice, _) = user(NIP06_WORDS).await;
     add_mint(&alice, &mint).await;
     fund(&alice, &mint, 50).await;
-    send_token(&alice, &mint, 20, None).await;
+    let token = send_token(&alice, &mint, 20, None).await;
     assert_eq!(balance(&alice).await, 30);
 
     let history = match alice.send(Command::EcashHistory).await {
@@ -247,6 +247,20 @@ async fn a_sent_token_nobody_redeemed_is_taken_back() {
         .clone()
         .expect("a pending send can be taken back");
 
+    // Closed before it was passed on, it can be shown again.
+    let show = Command::ShowSentToken {
+        mint: mint.url().to_string(),
+        send: send.clone(),
+    };
+    match alice.send(show.clone()).await {
+        Ok(Reply::Token {
+            token: again,
+            amount,
+            ..
+        }) => assert_eq!((again, amount), (token, 20)),
+        other => panic!("not shown: {other:?}"),
+    }
+
     let reclaimed = alice
         .send(Command::ReclaimToken {
             mint: mint.url().to_string(),
@@ -258,6 +272,9 @@ async fn a_sent_token_nobody_redeemed_is_taken_back() {
         "{reclaimed:?}"
     );
     assert_eq!(balance(&alice).await, 50);
+    // Taken back, there is no token to show any more.
+    let gone = ecash_message(alice.send(show).await);
+    assert!(gone.contains("redeemed or taken back"), "{gone}");
 }
 
 #[tokio::test(flavor = "current_thread")]
