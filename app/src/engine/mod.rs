@@ -21,8 +21,12 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-/// The loader script that starts the engine inside the worker.
-const ENGINE_SCRIPT: &str = "/engine.js";
+/// The `<meta>` of `index.html` naming the loader script that starts the
+/// engine inside the worker. The name carries the loader's content hash,
+/// which covers the engine's own (see `scripts/post-build.sh`), so the page
+/// that loaded this app starts the engine of the same build, whatever a
+/// cache holds.
+const ENGINE_META: &str = r#"meta[name="flash-engine"]"#;
 
 /// Why a request got no answer from the engine.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -107,13 +111,18 @@ pub fn provide_engine() -> Engine {
             }
         }
     });
-    match Worker::new(ENGINE_SCRIPT) {
-        Ok(worker) => connect(engine, &client, worker),
-        Err(error) => status.set(EngineStatus::Failed {
+    match engine_script().map(|script| Worker::new(&script)) {
+        Some(Ok(worker)) => connect(engine, &client, worker),
+        Some(Err(error)) => status.set(EngineStatus::Failed {
             message: format!(
                 "This browser could not start the engine: {}",
                 describe(&error)
             ),
+        }),
+        None => status.set(EngineStatus::Failed {
+            message:
+                "This page does not say where its engine is: it is not a complete build of Flash."
+                    .to_owned(),
         }),
     }
     provide_context(engine);
@@ -261,6 +270,13 @@ impl Engine {
             other => Err(RequestError::Unexpected(format!("{other:?}"))),
         }
     }
+}
+
+/// Where the engine's loader is, as the page names it.
+fn engine_script() -> Option<String> {
+    let meta = document().query_selector(ENGINE_META).ok()??;
+    meta.get_attribute("content")
+        .filter(|script| !script.is_empty())
 }
 
 /// The worker and the requests still waiting for an answer.
