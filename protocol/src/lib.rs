@@ -3,11 +3,17 @@
 //! Every message crosses `postMessage` as a JSON string, so both sides share
 //! exactly these types and nothing else:
 //!
+//! 0. The engine's first message is a [`Hello`] naming the protocol it
+//!    speaks; the app goes on only if that is its own [`PROTOCOL_VERSION`].
 //! 1. The engine announces itself with [`Event::Started`] once it listens.
 //! 2. The app sends [`ToEngine::Request`]s, each with a fresh [`RequestId`].
 //! 3. The engine answers every request with one [`FromEngine::Response`]
 //!    carrying the same id, and pushes [`FromEngine::Event`]s whenever its
 //!    state changes.
+
+mod handshake;
+
+pub use handshake::{Hello, PROTOCOL_VERSION};
 
 use serde::{Deserialize, Serialize};
 

@@ -25,7 +25,7 @@ test("an engine that fails to load shows the error screen with the reason", asyn
   // No service worker: the failure must come from the network, not a cache.
   const context = await browser.newContext({ baseURL, serviceWorkers: "block" });
   // Routed on the context so the worker's own requests are covered too.
-  await context.route("**/flash-worker_bg.wasm", (route) => route.abort("failed"));
+  await context.route("**/flash-worker-*_bg.wasm", (route) => route.abort("failed"));
   const page = await context.newPage();
   await page.goto("/");
   const failure = page.getByTestId("engine-failed");

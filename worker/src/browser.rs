@@ -1,9 +1,10 @@
 //! Browser glue: runs the [`Engine`] inside a dedicated Web Worker.
 //!
 //! The worker's loader script (`public/engine.js`) instantiates this module
-//! and calls [`start`]; from then on every `message` event goes through
-//! [`dispatch`], every answer and pushed event goes back with `postMessage`,
-//! and a timer drives auto-lock.
+//! and calls [`start`], which first says which protocol this engine speaks
+//! (the app talks only to an engine of its own); from then on every
+//! `message` event goes through [`dispatch`], every answer and pushed event
+//! goes back with `postMessage`, and a timer drives auto-lock.
 
 use std::rc::Rc;
 
@@ -17,7 +18,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use crate::engine::{Engine, Environment};
 use crate::profiles::indexeddb::IndexedDbProfiles;
 use crate::profiles::ProfileStores;
-use crate::protocol::{encode, EngineError, EngineStatus, Event, FromEngine};
+use crate::protocol::{encode, EngineError, EngineStatus, Event, FromEngine, Hello};
 use crate::vault::KdfParams;
 
 /// How often auto-lock is checked: a lock is at most this late.
@@ -37,6 +38,10 @@ const NIP46_RELAY: &str = "wss://relay.nsec.app";
 /// Starts the engine in the current worker. Called once by the loader script.
 #[wasm_bindgen]
 pub fn start() {
+    // Before anything else can be posted (even a panic's report), so the
+    // app reads it first.
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    post_text(&scope, &encode(&Hello::ours()));
     std::panic::set_hook(Box::new(report_panic));
     spawn_local(run());
 }
@@ -221,9 +226,13 @@ fn missing_capability(scope: &DedicatedWorkerGlobalScope) -> Option<String> {
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, message: &FromEngine) {
+    post_text(scope, &encode(message));
+}
+
+fn post_text(scope: &DedicatedWorkerGlobalScope, text: &str) {
     // postMessage of a string only fails if the worker is closing, when no
     // one is left to tell.
-    let _ = scope.post_message(&JsValue::from_str(&encode(message)));
+    let _ = scope.post_message(&JsValue::from_str(text));
 }
 
 /// Tells the app the engine crashed, then lets the panic abort the module.

@@ -1,25 +1,32 @@
 //! The app's side of the engine: spawns the worker, sends [`Command`]s and
 //! turns what comes back into signals the screens read.
 //!
-//! The engine announces itself with [`Event::Started`] once it listens;
-//! requests made before that wait in a queue, because a message posted to a
-//! worker that has no handler yet is dropped.
+//! The engine's first message is a [`Hello`] naming its protocol: an engine
+//! of another build (after a deploy) is stopped before the app sends it
+//! anything, and the user is asked to reload. Then the engine announces
+//! itself with [`Event::Started`] once it listens; requests made before that
+//! wait in a queue, because a message posted to a worker that has no
+//! handler yet is dropped.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use flash_protocol::{
-    decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Identity,
-    LightningAccount, MessagingState, RelayView, Reply, RequestId, SignerKind, ToEngine,
+    decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Hello,
+    Identity, LightningAccount, MessagingState, RelayView, Reply, RequestId, SignerKind, ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-/// The loader script that starts the engine inside the worker.
-const ENGINE_SCRIPT: &str = "/engine.js";
+/// The `<meta>` of `index.html` naming the loader script that starts the
+/// engine inside the worker. The name carries the loader's content hash,
+/// which covers the engine's own (see `scripts/post-build.sh`), so the page
+/// that loaded this app starts the engine of the same build, whatever a
+/// cache holds.
+const ENGINE_META: &str = r#"meta[name="flash-engine"]"#;
 
 /// Why a request got no answer from the engine.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -32,9 +39,22 @@ pub enum RequestError {
     Unexpected(String),
 }
 
+/// What the engine's [`Hello`] said about the protocol it speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Greeting {
+    /// Nothing heard yet.
+    Awaited,
+    /// This build's protocol: the app talks to it.
+    Ours,
+    /// Another build's engine, stopped unheard. `protocol` is the one it
+    /// named, `None` for an engine from before the handshake.
+    Other { protocol: Option<String> },
+}
+
 /// Handle on the engine, shared with every component through context.
 #[derive(Clone, Copy)]
 pub struct Engine {
+    greeting: RwSignal<Greeting>,
     status: RwSignal<EngineStatus>,
     /// `None` until the engine has said who the user is.
     identity: RwSignal<Option<Identity>>,
@@ -62,6 +82,7 @@ pub fn provide_engine() -> Engine {
     let status = RwSignal::new(EngineStatus::Starting);
     let client = Rc::new(Client::default());
     let engine = Engine {
+        greeting: RwSignal::new(Greeting::Awaited),
         status,
         identity: RwSignal::new(None),
         messaging: RwSignal::new(MessagingState::Off),
@@ -90,13 +111,18 @@ pub fn provide_engine() -> Engine {
             }
         }
     });
-    match Worker::new(ENGINE_SCRIPT) {
-        Ok(worker) => connect(engine, &client, worker),
-        Err(error) => status.set(EngineStatus::Failed {
+    match engine_script().map(|script| Worker::new(&script)) {
+        Some(Ok(worker)) => connect(engine, &client, worker),
+        Some(Err(error)) => status.set(EngineStatus::Failed {
             message: format!(
                 "This browser could not start the engine: {}",
                 describe(&error)
             ),
+        }),
+        None => status.set(EngineStatus::Failed {
+            message:
+                "This page does not say where its engine is: it is not a complete build of Flash."
+                    .to_owned(),
         }),
     }
     provide_context(engine);
@@ -109,6 +135,11 @@ pub fn use_engine() -> Engine {
 }
 
 impl Engine {
+    /// Whether the engine speaks this build's protocol, once it has said.
+    pub fn greeting(&self) -> ReadSignal<Greeting> {
+        self.greeting.read_only()
+    }
+
     /// The engine's status, kept current by the engine's events.
     pub fn status(&self) -> ReadSignal<EngineStatus> {
         self.status.read_only()
@@ -241,6 +272,13 @@ impl Engine {
     }
 }
 
+/// Where the engine's loader is, as the page names it.
+fn engine_script() -> Option<String> {
+    let meta = document().query_selector(ENGINE_META).ok()??;
+    meta.get_attribute("content")
+        .filter(|script| !script.is_empty())
+}
+
 /// The worker and the requests still waiting for an answer.
 #[derive(Default)]
 struct Client {
@@ -294,6 +332,15 @@ impl Client {
         self.pending.borrow_mut().clear();
         self.queued.borrow_mut().clear();
     }
+
+    /// Ends the worker. Called before anything was sent to it, so it has
+    /// opened no profile and holds no lock.
+    fn stop(&self) {
+        if let Some(worker) = self.worker.take() {
+            worker.terminate();
+        }
+        self.abandon_all();
+    }
 }
 
 fn connect(engine: Engine, client: &Rc<Client>, worker: Worker) {
@@ -303,11 +350,16 @@ fn connect(engine: Engine, client: &Rc<Client>, worker: Worker) {
             let Some(text) = event.data().as_string() else {
                 return;
             };
-            match decode::<FromEngine>(&text) {
-                Ok(message) => receive(engine, &client, message),
-                Err(error) => engine.status.set(EngineStatus::Failed {
-                    message: format!("The engine sent something the app cannot read: {error}"),
-                }),
+            match engine.greeting.get_untracked() {
+                Greeting::Awaited => greet(engine, &client, &text),
+                Greeting::Ours => match decode::<FromEngine>(&text) {
+                    Ok(message) => receive(engine, &client, message),
+                    Err(error) => engine.status.set(EngineStatus::Failed {
+                        message: format!("The engine sent something the app cannot read: {error}"),
+                    }),
+                },
+                // Stopped already; what it posted before the end is not read.
+                Greeting::Other { .. } => {}
             }
         })
     };
@@ -331,6 +383,23 @@ fn connect(engine: Engine, client: &Rc<Client>, worker: Worker) {
     on_message.forget();
     on_error.forget();
     client.worker.replace(Some(worker));
+}
+
+/// Reads the engine's first message, which must be a [`Hello`] naming this
+/// build's protocol; any other engine is stopped at once.
+fn greet(engine: Engine, client: &Client, text: &str) {
+    let hello = decode::<Hello>(text).ok();
+    if hello.as_ref().is_some_and(Hello::is_ours) {
+        engine.greeting.set(Greeting::Ours);
+        return;
+    }
+    client.stop();
+    engine.status.set(EngineStatus::Failed {
+        message: "The engine is from another version of Flash.".to_owned(),
+    });
+    engine.greeting.set(Greeting::Other {
+        protocol: hello.map(|hello| hello.protocol),
+    });
 }
 
 fn receive(engine: Engine, client: &Client, message: FromEngine) {

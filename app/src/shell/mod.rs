@@ -1,6 +1,6 @@
 //! The frame around every screen: top bar with the engine's status, the
-//! navigation bar, the update banner, and the screen shown when the engine
-//! cannot run.
+//! navigation bar, the update banner, and the screens shown when the engine
+//! cannot run or is from another version.
 
 mod copy_button;
 mod icons;
@@ -9,11 +9,11 @@ mod segmented;
 pub use copy_button::CopyButton;
 pub use segmented::Segmented;
 
-use flash_protocol::{EngineStatus, Identity};
+use flash_protocol::{EngineStatus, Identity, PROTOCOL_VERSION};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::engine::use_engine;
+use crate::engine::{use_engine, Greeting};
 use crate::lock::Unlock;
 use crate::pwa::UpdateBanner;
 use crate::welcome::Welcome;
@@ -67,6 +67,8 @@ const DESTINATIONS: [Destination; 7] = [
 /// What the frame shows in place of the routed screens.
 #[derive(Clone, PartialEq)]
 enum Gate {
+    /// The engine is from another build: the page must be reloaded.
+    Outdated(Option<String>),
     /// The engine cannot run: say why instead of showing a dead page.
     Failed(String),
     /// The engine has not yet said who the user is.
@@ -83,15 +85,18 @@ enum Gate {
 #[component]
 pub fn Shell(children: ChildrenFn) -> impl IntoView {
     let engine = use_engine();
-    let (status, identity) = (engine.status(), engine.identity());
-    let gate = Memo::new(move |_| match (status.get(), identity.get()) {
-        (EngineStatus::Failed { message }, _) => Gate::Failed(message),
-        (_, None) => Gate::Starting,
-        (_, Some(Identity::None)) => Gate::Welcome,
-        (_, Some(Identity::Elsewhere)) => Gate::Elsewhere,
-        (_, Some(Identity::Locked { npub })) => Gate::Locked(npub),
-        (_, Some(Identity::Unlocked { .. })) => Gate::Open,
-    });
+    let (greeting, status, identity) = (engine.greeting(), engine.status(), engine.identity());
+    let gate = Memo::new(
+        move |_| match (greeting.get(), status.get(), identity.get()) {
+            (Greeting::Other { protocol }, _, _) => Gate::Outdated(protocol),
+            (_, EngineStatus::Failed { message }, _) => Gate::Failed(message),
+            (_, _, None) => Gate::Starting,
+            (_, _, Some(Identity::None)) => Gate::Welcome,
+            (_, _, Some(Identity::Elsewhere)) => Gate::Elsewhere,
+            (_, _, Some(Identity::Locked { npub })) => Gate::Locked(npub),
+            (_, _, Some(Identity::Unlocked { .. })) => Gate::Open,
+        },
+    );
     view! {
         <div class="shell">
             <header class="topbar">
@@ -101,6 +106,7 @@ pub fn Shell(children: ChildrenFn) -> impl IntoView {
             <UpdateBanner/>
             <main class="content">
                 {move || match gate.get() {
+                    Gate::Outdated(engine) => view! { <EngineOutdated engine/> }.into_any(),
                     Gate::Failed(message) => view! { <EngineFailed message/> }.into_any(),
                     Gate::Starting => view! { <p class="muted" role="status">"Starting…"</p> }.into_any(),
                     Gate::Welcome => view! { <Welcome/> }.into_any(),
@@ -135,10 +141,13 @@ fn TabBar() -> impl IntoView {
     }
 }
 
-/// The engine's live status, from its last answer or event.
+/// The engine's live status, from its last answer or event, and the
+/// protocol it speaks once it has said it is this build's.
 #[component]
 fn EngineBadge() -> impl IntoView {
-    let status = use_engine().status();
+    let engine = use_engine();
+    let (greeting, status) = (engine.greeting(), engine.status());
+    let protocol = move || (greeting.get() == Greeting::Ours).then_some(PROTOCOL_VERSION);
     let state = move || match status.get() {
         EngineStatus::Starting => "starting",
         EngineStatus::Ready { .. } => "ready",
@@ -150,7 +159,8 @@ fn EngineBadge() -> impl IntoView {
         EngineStatus::Failed { .. } => "Stopped",
     };
     view! {
-        <span class="badge" data-testid="engine-status" data-state=state role="status">
+        <span class="badge" data-testid="engine-status" data-state=state data-protocol=protocol
+            role="status">
             <span class="dot" aria-hidden="true"></span>
             {label}
         </span>
@@ -185,17 +195,41 @@ fn OpenElsewhere() -> impl IntoView {
 
 #[component]
 fn EngineFailed(message: String) -> impl IntoView {
-    let reload = |_| {
-        let _ = window().location().reload();
-    };
     view! {
         <section class="screen failure" role="alert" data-testid="engine-failed">
             <h1>"Flash could not start"</h1>
             <p class="failure-message">{message}</p>
             <p>"Your wallet data is untouched. Reloading often helps; if it keeps happening, the message above tells what the browser refused."</p>
-            <button class="button" on:click=reload>"Reload"</button>
+            <ReloadButton/>
         </section>
     }
+}
+
+/// This page and the engine it started come from different builds; the app
+/// stopped the engine before sending it anything.
+#[component]
+fn EngineOutdated(engine: Option<String>) -> impl IntoView {
+    let engine = engine.unwrap_or_else(|| "unknown".to_owned());
+    view! {
+        <section class="screen failure" role="alert" data-testid="engine-outdated">
+            <h1>"Flash was updated"</h1>
+            <p>"This page and its engine come from different versions of Flash, so they were kept from talking to each other. Reload to run the new version of both."</p>
+            <p class="muted failure-message">
+                {format!("App protocol {PROTOCOL_VERSION}, engine protocol {engine}.")}
+            </p>
+            <p>"Your wallet data is untouched."</p>
+            <ReloadButton/>
+        </section>
+    }
+}
+
+#[component]
+fn ReloadButton() -> impl IntoView {
+    let reload = |_| {
+        // Only fails in a detached document, which no one sees.
+        let _ = window().location().reload();
+    };
+    view! { <button class="button" on:click=reload>"Reload"</button> }
 }
 
 /// A screen's title and a line saying what it will hold.

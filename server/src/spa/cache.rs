@@ -1,10 +1,11 @@
 //! Cache-Control for files served from `dist/`.
 //!
-//! Trunk puts a content hash into the names of the files it generates, so a
-//! hashed file never changes: browsers may keep it forever. Everything else
-//! (`index.html`, `sw.js`, the manifest, icons, unhashed worker files) keeps
-//! its name across releases, so browsers must revalidate it on every use;
-//! ServeDir answers `If-Modified-Since` with a cheap 304.
+//! Trunk puts a content hash into the names of the files it generates, and
+//! the build's post-build hook into the engine's (its loader, glue and wasm),
+//! so a hashed file never changes: browsers may keep it forever. Everything
+//! else (`index.html`, `sw.js`, the manifest, icons) keeps its name across
+//! releases, so browsers must revalidate it on every use; ServeDir answers
+//! `If-Modified-Since` with a cheap 304.
 
 use axum::{
     extract::Request,
@@ -74,6 +75,10 @@ mod tests {
             "/main-0123456789abcdef.css",
             "/flash-app-44d7e92c2e783e2_bg.wasm",
             "/snippets/x/inline0-0123456789abcdef0123.js",
+            // The engine's, named by scripts/post-build.sh.
+            "/engine-0123456789abcdef.js",
+            "/flash-worker-0123456789abcdef.js",
+            "/flash-worker-0123456789abcdef_bg.wasm",
         ] {
             assert!(is_hashed_asset(path), "{path} should count as hashed");
         }
@@ -87,9 +92,6 @@ mod tests {
             "/send",
             "/sw.js",
             "/manifest.webmanifest",
-            "/engine.js",
-            "/flash-worker.js",
-            "/flash-worker_bg.wasm",
             "/icons/icon-192.png",
             // Too short, or not lowercase hex: not a Trunk hash.
             "/app-0123456789a.js",

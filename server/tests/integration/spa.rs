@@ -53,6 +53,27 @@ async fn hashed_js_is_javascript_and_cached_forever() {
 }
 
 #[tokio::test]
+async fn the_engines_hashed_files_are_cached_forever() {
+    let dist = built_dist();
+    let app = app(dist.path());
+    for (path, content_type) in [
+        ("/engine-0123456789abcdef.js", "text/javascript"),
+        ("/flash-worker-0123456789abcdef.js", "text/javascript"),
+        ("/flash-worker-0123456789abcdef_bg.wasm", "application/wasm"),
+    ] {
+        let (status, headers, _) = get(&app, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(
+            header(&headers, header::CONTENT_TYPE),
+            content_type,
+            "{path}"
+        );
+        // A new build names new files, so an old copy is never asked for.
+        assert_eq!(header(&headers, header::CACHE_CONTROL), IMMUTABLE, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn manifest_is_a_web_app_manifest_and_revalidated() {
     let dist = built_dist();
     let (status, headers, _) = get(&app(dist.path()), "/manifest.webmanifest").await;
@@ -68,7 +89,7 @@ async fn manifest_is_a_web_app_manifest_and_revalidated() {
 async fn files_with_stable_names_are_revalidated() {
     let dist = built_dist();
     let app = app(dist.path());
-    for path in ["/", "/index.html", "/sw.js", "/engine.js"] {
+    for path in ["/", "/index.html", "/sw.js"] {
         let (status, headers, _) = get(&app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         // A cached sw.js or index.html would pin users to an old release.

@@ -41,6 +41,7 @@ pub fn index_html() -> String {
 <head>
   <meta charset="utf-8">
   <title>Flash</title>
+  <meta name="flash-engine" content="/engine-0123456789abcdef.js">
   <link rel="manifest" href="/manifest.webmanifest">
   <link rel="modulepreload" href="/flash-app-0123456789abcdef.js" crossorigin="anonymous">
   <script type="module">{LOADER}</script>
@@ -55,7 +56,7 @@ pub fn index_html() -> String {
 pub fn built_dist() -> TempDir {
     let dist = tempfile::tempdir().expect("create temp dist");
     let index = index_html();
-    let files: [(&str, &[u8]); 7] = [
+    let files: [(&str, &[u8]); 9] = [
         ("index.html", index.as_bytes()),
         ("flash-app-0123456789abcdef_bg.wasm", WASM),
         ("flash-app-0123456789abcdef_bg.wasm.br", WASM_BROTLI),
@@ -65,7 +66,12 @@ pub fn built_dist() -> TempDir {
         ),
         ("manifest.webmanifest", br#"{"name":"Flash"}"#),
         ("sw.js", b"self.addEventListener('fetch', () => {});"),
-        ("engine.js", b"export const engine = 1;"),
+        (
+            "engine-0123456789abcdef.js",
+            b"importScripts('./flash-worker-0123456789abcdef.js');",
+        ),
+        ("flash-worker-0123456789abcdef.js", b"let wasm_bindgen;"),
+        ("flash-worker-0123456789abcdef_bg.wasm", WASM),
     ];
     for (name, contents) in files {
         std::fs::write(dist.path().join(name), contents).expect("write dist file");
