@@ -7,6 +7,7 @@ use crate::account::AccountError;
 use crate::contacts::ContactsError;
 use crate::ecash::wallet::EcashError;
 use crate::invoice::InvoiceError;
+use crate::messaging::at_rest::AtRestError;
 use crate::protocol::EngineError;
 use crate::relays::RelayListError;
 use crate::signer::bunker::BunkerError;
@@ -76,6 +77,17 @@ impl From<BunkerError> for EngineError {
     fn from(error: BunkerError) -> Self {
         Self::RemoteSigner {
             reason: error.to_string(),
+        }
+    }
+}
+
+impl From<AtRestError> for EngineError {
+    fn from(error: AtRestError) -> Self {
+        match error {
+            AtRestError::Vault(error) => error.into(),
+            other => Self::Messaging {
+                reason: other.to_string(),
+            },
         }
     }
 }

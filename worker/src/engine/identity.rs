@@ -572,6 +572,27 @@ impl<P: ProfileStores> Engine<P> {
         self.identity_of(vault).await
     }
 
+    /// Starts the session of a profile whose key is in the page's extension
+    /// and which has no passphrase: nothing to unlock, so it starts as the
+    /// profile opens. Does nothing for any other profile.
+    pub(super) async fn resume_keyless(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
+        if vault.state() == VaultState::Empty
+            && read_public(vault, SIGNER).await?.as_deref() == Some(EXTENSION)
+        {
+            self.resume_extension(vault).await?;
+        }
+        Ok(())
+    }
+
+    /// Messaging with the page's extension, for the vault's npub.
+    async fn resume_extension(&self, vault: &Vault<P::Store>) -> Result<(), EngineError> {
+        let npub = read_public(vault, NPUB).await?;
+        if let Some(me) = npub.and_then(|npub| PublicKey::parse(&npub).ok()) {
+            self.use_extension(me);
+        }
+        Ok(())
+    }
+
     /// Loads the identity's signer from an unlocked vault: the imported
     /// key or the mnemonic's NIP-06 key, the remote signer to reconnect
     /// (in the background), or the page's extension.
@@ -584,13 +605,7 @@ impl<P: ProfileStores> Engine<P> {
                 }
                 return Ok(());
             }
-            Some(EXTENSION) => {
-                let npub = read_public(vault, NPUB).await?;
-                if let Some(me) = npub.and_then(|npub| PublicKey::parse(&npub).ok()) {
-                    self.use_extension(me);
-                }
-                return Ok(());
-            }
+            Some(EXTENSION) => return self.resume_extension(vault).await,
             _ => return Ok(()),
         }
         let keys = if let Some(secret) = vault.secret(NSEC).await? {

@@ -11,8 +11,9 @@
 //! waits in the outbox. Locking stops it and forgets every decrypted word.
 //!
 //! Records kept in the profile's vault:
-//! - public `messaging/outbox`: the messages not delivered yet, as the
-//!   signed gift wraps the relays will get (see [`crate::messaging::outbox`]);
+//! - the outbox: the messages not delivered yet, as the signed gift wraps
+//!   the relays will get (see [`crate::messaging::outbox`]), sealed as
+//!   [`crate::messaging::at_rest`] says;
 //! - secret `messaging/read`: how far the user has read each conversation,
 //!   sealed because it lists who they talk to.
 
@@ -32,6 +33,7 @@ use zeroize::Zeroizing;
 
 use super::identity::{opened, opened_mut, BUNKER_TIMEOUT};
 use super::Engine;
+use crate::messaging::at_rest::{KeySource, OutboxKey};
 use crate::messaging::history::{History, ReadMarker, SentReceipts};
 use crate::messaging::outbox::{Outbox, Sealed};
 use crate::messaging::room::Room;
@@ -44,8 +46,6 @@ use crate::protocol::{
 use crate::signer::bunker::BunkerSigner;
 use crate::vault::{Vault, VaultStore};
 
-/// The vault's record of undelivered messages (public: gift wraps).
-const OUTBOX: &str = "messaging/outbox";
 /// The vault's record of read markers (secret).
 const READ: &str = "messaging/read";
 /// The vault's record of how far sent messages got (secret, like the
@@ -324,19 +324,21 @@ impl<P: ProfileStores> Engine<P> {
             Err(error) => return self.messaging_failed(error),
         };
         let clock = Arc::clone(&self.env.now_ms);
+        let outbox_signer = Arc::clone(&signer);
         let messenger = match Messenger::start(signer, keys, me, relays, database, clock).await {
             Ok(messenger) => messenger,
             Err(error) => return self.messaging_failed(error),
         };
-        let (read, sent, outbox) = match self.stored_messaging().await {
-            Ok(stored) => stored,
-            Err(error) => return self.messaging_failed(error),
-        };
+        let (read, sent, outbox_key, outbox) =
+            match self.stored_messaging(&*outbox_signer, &me).await {
+                Ok(stored) => stored,
+                Err(error) => return self.messaging_failed(error),
+            };
         let mut history = History::with_stored(read, sent);
         for message in messenger.history().await {
             history.file(&message.room.npubs(), chat_message(&message));
         }
-        let mut waiting = Outbox::default();
+        let mut waiting = Outbox::kept_under(outbox_key);
         for sealed in outbox {
             // The user's copy names the message and holds its text; one
             // that does not open is still delivered, under its wrap's id.
@@ -374,22 +376,62 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     /// The read markers, the sent receipts and the outbox as the vault
-    /// keeps them. Markers or receipts that cannot be read are forgotten
-    /// (messages show as unread again, or without their delivery); an
-    /// outbox that cannot be read is an error, never overwritten.
+    /// keeps them, with what the outbox is kept under (asked of `signer`
+    /// for a profile without a passphrase). Markers or receipts that cannot
+    /// be read are forgotten (messages show as unread again, or without
+    /// their delivery); an outbox that cannot be read is an error, never
+    /// overwritten. An outbox kept in the clear before is kept sealed now.
     async fn stored_messaging(
         &self,
-    ) -> Result<(BTreeMap<String, ReadMarker>, SentReceipts, Vec<Sealed>), String> {
-        let guard = self.vault.lock().await;
-        let vault = opened(&guard).map_err(|error| error.to_string())?;
+        signer: &dyn NostrSigner,
+        me: &PublicKey,
+    ) -> Result<
+        (
+            BTreeMap<String, ReadMarker>,
+            SentReceipts,
+            OutboxKey,
+            Vec<Sealed>,
+        ),
+        String,
+    > {
+        let source = {
+            let guard = self.vault.lock().await;
+            let vault = opened(&guard).map_err(|error| error.to_string())?;
+            KeySource::of(vault)
+                .await
+                .map_err(|error| error.to_string())?
+        };
+        // Outside the vault's lock: an extension may wait for the user.
+        let (key, new_wrapped) = source
+            .key(signer, me)
+            .await
+            .map_err(|error| error.to_string())?;
+        let mut guard = self.vault.lock().await;
+        let vault = opened_mut(&mut guard).map_err(|error| error.to_string())?;
+        if let Some(wrapped) = new_wrapped {
+            OutboxKey::keep_wrapped(vault, &wrapped)
+                .await
+                .map_err(|error| error.to_string())?;
+        }
         let read = secret_json(vault, READ).await;
         let sent = secret_json(vault, SENT).await;
-        let outbox = match vault.public(OUTBOX).await.map_err(|e| e.to_string())? {
-            Some(record) => Outbox::parse_record(&record)
-                .map_err(|error| format!("the outbox cannot be read: {error}"))?,
-            None => Vec::new(),
-        };
-        Ok((read, sent, outbox))
+        let kept = key.read(vault).await.map_err(|error| error.to_string())?;
+        let mut outbox = Vec::new();
+        let kept_record = kept.record.as_ref().map(|record| record.as_slice());
+        for record in [kept_record, kept.in_the_clear.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            let sealed = Outbox::parse_record(record)
+                .map_err(|error| format!("the outbox cannot be read: {error}"))?;
+            outbox.extend(sealed);
+        }
+        if kept.in_the_clear.is_some() {
+            key.write(vault, &Outbox::record_of(&outbox), true)
+                .await
+                .map_err(|error| format!("the outbox could not be sealed: {error}"))?;
+        }
+        Ok((read, sent, key, outbox))
     }
 
     /// Writes the outbox, as it is when the vault is free, unless messaging
@@ -400,11 +442,12 @@ impl<P: ProfileStores> Engine<P> {
             return Err(stopped());
         }
         let vault = opened_mut(&mut guard)?;
-        let record = self.outbox.borrow().to_record();
-        vault
-            .put_public(OUTBOX, &record)
-            .await
-            .map_err(EngineError::from)
+        let (record, key) = {
+            let outbox = self.outbox.borrow();
+            (outbox.to_record(), outbox.key().cloned())
+        };
+        let key = key.ok_or_else(stopped)?;
+        Ok(key.write(vault, &record, false).await?)
     }
 
     /// Writes the read markers, under the same condition as the outbox.

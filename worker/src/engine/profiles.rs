@@ -50,6 +50,9 @@ impl<P: ProfileStores> Engine<P> {
             *vault = Some(opened);
             *self.current.borrow_mut() = Some(id.clone());
             self.end_session().await;
+            if let Some(opened) = vault.as_ref() {
+                self.resume_keyless(opened).await?;
+            }
         }
         let identity = match vault.as_ref() {
             Some(vault) => self.identity_of(vault).await?,

@@ -9,6 +9,7 @@
 //! encrypted; [`Messenger::history`] decrypts them once per session and
 //! nothing decrypted is stored.
 
+pub mod at_rest;
 pub mod dropped;
 pub mod history;
 pub mod outbox;

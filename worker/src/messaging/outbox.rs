@@ -1,9 +1,12 @@
 //! The outbox: messages sealed and kept until a relay takes them.
 //!
 //! A message is gift-wrapped when the user sends it, and those signed gift
-//! wraps are what is kept: already encrypted for the relays, they reveal no
-//! more at rest than they will on any relay (the recipient's key, in the
-//! clear as NIP-59 needs), so the record needs no sealing of its own.
+//! wraps are what is kept: already encrypted for the relays. Each still
+//! names its recipient in the clear, as NIP-59 needs on a relay but nothing
+//! needs on the user's device, so the record is kept sealed (see
+//! [`super::at_rest`]).
+
+use super::at_rest::OutboxKey;
 
 use std::collections::HashSet;
 
@@ -40,14 +43,29 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<
 }
 
 /// What waits, by message id (the rumor's), in the order it was sent.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Outbox {
     waiting: Vec<(String, Sealed)>,
     /// Being delivered right now: not started again until that ends.
     sending: HashSet<String>,
+    /// What the record is kept under; `None` outside a messaging session.
+    kept_under: Option<OutboxKey>,
 }
 
 impl Outbox {
+    /// An empty outbox whose record is kept under `key`.
+    pub fn kept_under(key: OutboxKey) -> Self {
+        Self {
+            kept_under: Some(key),
+            ..Self::default()
+        }
+    }
+
+    /// What the record is kept under, this session.
+    pub fn key(&self) -> Option<&OutboxKey> {
+        self.kept_under.as_ref()
+    }
+
     pub fn add(&mut self, id: String, sealed: Sealed) {
         if self.get(&id).is_none() {
             self.waiting.push((id, sealed));
@@ -94,8 +112,13 @@ impl Outbox {
     /// The stored record: the sealed messages, in order.
     pub fn to_record(&self) -> Vec<u8> {
         let sealed: Vec<&Sealed> = self.waiting.iter().map(|(_, sealed)| sealed).collect();
+        Self::record_of(&sealed)
+    }
+
+    /// The record of `sealed`, as [`Outbox::to_record`] writes it.
+    pub fn record_of(sealed: &[impl Serialize]) -> Vec<u8> {
         // Events and strings always serialise.
-        serde_json::to_vec(&sealed).unwrap_or_default()
+        serde_json::to_vec(sealed).unwrap_or_default()
     }
 
     /// The sealed messages of a stored record.

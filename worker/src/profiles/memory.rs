@@ -55,6 +55,17 @@ impl MemoryProfiles {
         browser.cashu.entry(id.to_owned()).or_default().clone()
     }
 
+    /// Every vault record of profile `id` as stored, for tests that check
+    /// what is at rest.
+    pub fn vault_records(&self, id: &str) -> BTreeMap<String, Vec<u8>> {
+        let browser = self.browser.borrow();
+        browser
+            .profiles
+            .get(id)
+            .map(MemoryStore::snapshot)
+            .unwrap_or_default()
+    }
+
     /// Another tab of the same browser.
     pub fn new_tab(&self) -> Self {
         Self::in_browser(Rc::clone(&self.browser))

@@ -26,10 +26,10 @@ use nostr_relay_builder::prelude::{
 use nostr_sdk::Client;
 use support::hostile::{HostileRelay, Seen};
 use support::messaging::{
-    extension_user, free_port, message, new_user, new_user_in, relay, returning_user, scenario,
-    StoppableRelay, User,
+    extension_user, extension_user_in, free_port, message, new_user, new_user_in, relay,
+    returning_extension_user, returning_user, scenario, StoppableRelay, User,
 };
-use support::{BOB_WORDS, CAROL_WORDS, NIP06_NSEC, NIP06_WORDS, PASSPHRASE};
+use support::{BOB_WORDS, CAROL_WORDS, NIP06_NSEC, NIP06_WORDS, PASSPHRASE, PROFILE};
 use tokio::task::spawn_local;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -480,8 +480,10 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
         assert_eq!(waiting.text, "are you there?");
 
         // The tab closes with the message unsent; the relay comes back; the
-        // tab opens again and the outbox sends it.
+        // tab opens again and the outbox sends it. Meanwhile nothing at rest
+        // says whom it is for, nor what it says.
         drop(alice);
+        nothing_at_rest_names(&alices_browser, &bob.npub, "are you there?");
         let _relay = relay_at(port, &database);
         let mut alice = returning_user(&alices_browser, &relays).await;
         let delivered = alice
@@ -510,6 +512,59 @@ async fn a_message_sent_with_every_relay_down_is_kept_and_sent_after_a_restart()
             (received.id, received.conversation),
             (sent.id, alice.npub.clone())
         );
+    })
+    .await;
+}
+
+/// Checks that no vault record of `browser`'s profile holds `npub`'s key
+/// (hex, as a gift wrap names its recipient) or `text`.
+fn nothing_at_rest_names(browser: &MemoryProfiles, npub: &str, text: &str) {
+    let hex = PublicKey::parse(npub).expect("an npub").to_hex();
+    let records = browser.vault_records(PROFILE);
+    assert!(!records.is_empty());
+    for (name, value) in records {
+        let value = String::from_utf8_lossy(&value);
+        assert!(!value.contains(&hex), "{name} names the recipient");
+        assert!(!value.contains(text), "{name} holds the text");
+    }
+}
+
+#[tokio::test]
+async fn an_extension_users_undelivered_message_is_kept_sealed_and_sent_after_a_restart() {
+    scenario(async {
+        let (port, database) = (free_port(), relay_database());
+        let mut relay = relay_at(port, &database);
+        let relays = [relay.url().to_owned()];
+        let alices_browser = MemoryProfiles::new();
+        let keys = Keys::generate();
+        let mut alice = extension_user_in(&alices_browser, &relays, keys.clone()).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
+
+        relay.stop();
+        alice.until_ready(0).await;
+        let sent = alice.send(&bob.npub, "sealed without a passphrase").await;
+        alice
+            .until_message(|message| {
+                message.id == sent.id && message.delivery == Some(Delivery::Waiting)
+            })
+            .await;
+        drop(alice);
+        // No passphrase, so no vault key: the outbox is sealed under a key
+        // of its own, which only the extension unwraps.
+        nothing_at_rest_names(&alices_browser, &bob.npub, "sealed without a passphrase");
+
+        let _relay = relay_at(port, &database);
+        let mut alice = returning_extension_user(&alices_browser, &relays, keys).await;
+        alice
+            .until_message(|message| {
+                message.id == sent.id && matches!(message.delivery, Some(Delivery::Sent { .. }))
+            })
+            .await;
+        bob.lock_and_unlock().await;
+        bob.until_message(|message| message.text == "sealed without a passphrase")
+            .await;
     })
     .await;
 }

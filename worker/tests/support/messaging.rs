@@ -85,9 +85,13 @@ pub async fn returning_user(browser: &MemoryProfiles, relays: &[String]) -> User
 
 /// A user signed in with a NIP-07 extension holding `keys`.
 pub async fn extension_user(relays: &[String], keys: Keys) -> User {
-    let mut user = User::in_new_tab(&MemoryProfiles::new(), relays, None).await;
-    user.npub = keys.public_key().to_bech32().expect("npub");
-    user.extension = Some(keys.clone());
+    extension_user_in(&MemoryProfiles::new(), relays, keys).await
+}
+
+/// A user signing in with a NIP-07 extension holding `keys`, in a new tab
+/// of `browser`.
+pub async fn extension_user_in(browser: &MemoryProfiles, relays: &[String], keys: Keys) -> User {
+    let mut user = returning_extension_user(browser, relays, keys.clone()).await;
     let sign_in = Command::SignInWithExtension {
         pubkey: keys.public_key().to_hex(),
     };
@@ -96,6 +100,19 @@ pub async fn extension_user(relays: &[String], keys: Keys) -> User {
         matches!(signed_in, Ok(Reply::Identity { .. })),
         "{signed_in:?}"
     );
+    user
+}
+
+/// A user whose key is in a NIP-07 extension holding `keys` coming back: a
+/// new tab of `browser` (no passphrase to unlock with).
+pub async fn returning_extension_user(
+    browser: &MemoryProfiles,
+    relays: &[String],
+    keys: Keys,
+) -> User {
+    let mut user = User::in_new_tab(browser, relays, Some(PROFILE.into())).await;
+    user.npub = keys.public_key().to_bech32().expect("npub");
+    user.extension = Some(keys);
     user
 }
 
