@@ -1,10 +1,12 @@
 //! Private messages: NIP-17 (gift-wrapped, sealed with NIP-44, sent only
 //! to each recipient's inbox relays) both ways, and NIP-04 (kind 4) read.
 //!
-//! The relay pool is nostr-sdk's `Client` over the profile's event
-//! database, with the in-memory gossip store: without it,
-//! `send_private_msg` would publish to every write relay and tell them who
-//! talks to whom. Everything relays send that verifies is kept in the
+//! The relay pools are nostr-sdk's `Client`s over the profile's event
+//! database, without gossip routing: every request and event goes to relays
+//! named for it (the user's own, or a recipient's inbox through the pool
+//! without a signer), never to relays nostr-sdk picked from other people's
+//! lists, which would join the signing pool and could ask the user to sign
+//! in, or learn who talks to whom. Everything relays send that verifies is kept in the
 //! database as it came, so private messages are kept as gift wraps, still
 //! encrypted; [`Messenger::history`] decrypts them once per session and
 //! nothing decrypted is stored.
@@ -24,7 +26,6 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use nostr::nips::nip44::v2::{self as nip44_v2, ConversationKey};
-use nostr_gossip_memory::prelude::NostrGossipMemory;
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
 
@@ -210,7 +211,6 @@ impl Messenger {
         };
         let client = pool()
             .signer(Arc::clone(&signer))
-            .gossip(NostrGossipMemory::unbounded())
             .monitor(Monitor::new(MONITOR_CHANNEL))
             .build();
         let strangers = pool().build();
@@ -544,9 +544,9 @@ impl Messenger {
     }
 
     /// Where `who` receives private messages: their NIP-17 inbox relays
-    /// (kind 10050), else the read relays of their NIP-65 list. Looked up
-    /// once a session: relay lists rarely change, and a lookup waits on
-    /// every relay asked.
+    /// (kind 10050), else the read relays of their NIP-65 list, as the
+    /// user's connected relays hold them. Looked up once a session: relay
+    /// lists rarely change, and a lookup waits on every relay asked.
     async fn inbox_relays(&self, who: PublicKey) -> Result<Vec<RelayUrl>, MessagingError> {
         if let Some(known) = self.inboxes.borrow().get(&who) {
             return Ok(known.clone());
@@ -556,7 +556,7 @@ impl Messenger {
             .kinds([Kind::InboxRelays, Kind::RelayList]);
         let lists = self
             .client
-            .fetch_events(filter, LOOKUP_TIMEOUT)
+            .fetch_events_from(self.connected().await, filter, LOOKUP_TIMEOUT)
             .await
             .map_err(relays_error)?;
         let now = self.now();
