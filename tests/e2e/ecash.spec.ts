@@ -6,7 +6,7 @@ import { createRandomSecretKey, getPubKeyFromPrivKey } from "@cashu/cashu-ts";
 import { nip19 } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, go, ownContexts, pickDevMint, restoreWallet, npub } from "./fixtures";
+import { test, expect, go, ownContexts, pickDevMint, restoreWallet, npub, unlock } from "./fixtures";
 import { devMint, payFromOutside, receiveToken, sendToken } from "./cashu-ts";
 
 // A fresh seed for every user: the tests share one dev mint, and a seed
@@ -94,6 +94,25 @@ test("a user mints by Lightning and sends a token that another user receives", a
   await expectBalance(alice, 60);
   await expect(alice.getByTestId("history")).toContainText("Sent eCash");
   await expect(alice.getByTestId("history")).toContainText("Received by Lightning");
+});
+
+test("a token closed before it was passed on is shown again from the history, also after a reload, then taken back", async ({ browser, baseURL }) => {
+  const alice = await user(browser, baseURL);
+  await fund(alice, 100);
+  const token = await createToken(alice, 30);
+
+  // The tab closes with the token not passed on yet.
+  await alice.reload();
+  await unlock(alice);
+  await go(alice, "Home");
+  const sent = alice.getByTestId("history-entry").filter({ hasText: "Sent eCash" });
+  await expect(sent).toHaveAttribute("data-state", "pending");
+  await sent.getByRole("button", { name: "Show token" }).click();
+  await expect(alice.getByTestId("token")).toHaveText(token);
+  await expect(alice.getByTestId("token-qr")).toBeVisible();
+
+  await sent.getByRole("button", { name: "Take back" }).click();
+  await expectBalance(alice, 100);
 });
 
 test("a token too large for one QR code is shown as an animated sequence of codes", async ({ browser, baseURL }) => {
