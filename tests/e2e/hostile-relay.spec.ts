@@ -94,10 +94,21 @@ class HostileRelay {
     await new Promise((resolve) => this.http.close(resolve));
   }
 
-  /** Resolves once `condition` holds, checked after every message received. */
-  until(condition: () => boolean): Promise<void> {
+  /**
+   * Resolves once `condition` holds, checked after every message received;
+   * fails, saying it waited for `what`, if it does not within `ms`.
+   */
+  until(what: string, condition: () => boolean, ms = 30_000): Promise<void> {
     if (condition()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(() => (condition() ? (resolve(), true) : false)));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the hostile relay waited ${ms} ms for ${what}`)), ms);
+      this.waiters.push(() => {
+        if (!condition()) return false;
+        clearTimeout(timer);
+        resolve();
+        return true;
+      });
+    });
   }
 
   private wake() {
@@ -285,7 +296,7 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
     server.pause();
     try {
       const asked = hostile.reqs.length;
-      const ownListAsked = hostile.until(() =>
+      const ownListAsked = hostile.until("the app to ask for the user's relay list", () =>
         hostile!.reqs
           .slice(asked)
           .some((req) => req.filters.some((f) => f.kinds?.includes(10002) && f.authors?.includes(me))),
@@ -300,7 +311,7 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
     const given = hostile.received.length;
     const listGiven = () =>
       hostile!.received.slice(given).find((event) => event.kind === 10002 && event.pubkey === me);
-    await hostile.until(() => listGiven() !== undefined);
+    await hostile.until("the app to give it the user's relay list", () => listGiven() !== undefined);
     const ownList = listGiven()!;
     expect(ownList.tags.map((tag) => tag[1]).sort()).toEqual([...urls].sort());
     await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
@@ -363,7 +374,9 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
     await expect(texts(page, ".mine")).toHaveText(["Hi Bob, are you there?"]);
     await expect(texts(page, ".theirs")).toHaveText(["after the flood", "still there?"]);
     await expect(page.getByTestId("messaging-status")).toContainText("Connected to 2 relays.", { timeout: 30_000 });
-    await hostile.until(() => hostile!.reqs.some((req) => req.at >= flooded && req.filters.some((f) => f.kinds?.includes(1059))));
+    await hostile.until("the app to subscribe again to the user's gift wraps", () =>
+      hostile!.reqs.some((req) => req.at >= flooded && req.filters.some((f) => f.kinds?.includes(1059))),
+    );
     await honest.publish(nip17.wrapEvent(bob, { publicKey: me, relayUrl: honestUrl }, "welcome back"));
     await expect(texts(page, ".theirs")).toHaveText(["after the flood", "still there?", "welcome back"], {
       timeout: 5_000,
