@@ -4,7 +4,8 @@
 //
 // - asked for the user's own relay list (kind 10002, authors = [user]), it
 //   answers with another key's list, and with one under the user's key with
-//   a bad signature, both dated a second ahead and naming wss://evil.example;
+//   a bad signature, both dated a second ahead and naming wss://evil.example
+//   beside the user's two relays;
 // - asked where Bob receives messages (kind 10050, authors = [Bob]), it
 //   answers with inbox lists naming wss://evil.example, one signed by
 //   another key and one under Bob's key with a bad signature;
@@ -73,9 +74,15 @@ class HostileRelay {
   private readonly wss = new WebSocketServer({ server: this.http, maxPayload: 2 * 1024 * 1024 });
   url = "";
 
+  /**
+   * `me` is the app's user, `bob` their correspondent; the relay list it
+   * forges for the user names the evil relay beside `relays` (so that, were
+   * it adopted, this relay would still be used, and see what follows).
+   */
   constructor(
     private readonly me: string,
     private readonly bob: string,
+    private readonly relays: string[],
   ) {
     this.wss.on("connection", (socket: WebSocket, _request: IncomingMessage) => {
       socket.on("message", (data) => this.answer(socket, String(data)));
@@ -135,7 +142,8 @@ class HostileRelay {
         const asks = (kind: number, author: string) =>
           (filter.kinds ?? []).includes(kind) && (filter.authors ?? []).includes(author);
         if (asks(10002, this.me)) {
-          for (const lie of forgeries(10002, this.me, [["r", EVIL]])) send("EVENT", id, lie);
+          const named = [EVIL, ...this.relays, this.url].map((url) => ["r", url]);
+          for (const lie of forgeries(10002, this.me, named)) send("EVENT", id, lie);
         }
         if (asks(10050, this.bob)) {
           for (const lie of forgeries(10050, this.bob, [["relay", EVIL]])) send("EVENT", id, lie);
@@ -270,7 +278,7 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
     await page.goto("/");
     await restoreWallet(page, generateSeedWords());
     const me = nip19.decode((await npub(page).getAttribute("data-npub"))!).data as string;
-    hostile = new HostileRelay(me, bobKey);
+    hostile = new HostileRelay(me, bobKey, [honestUrl]);
     await hostile.listen();
     const flood = await junk(me);
 
