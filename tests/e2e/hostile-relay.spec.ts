@@ -258,8 +258,9 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
   request,
   server,
 }) => {
-  // About 35 s on a 2-core machine, most of it the flood being taken in.
-  test.setTimeout(180_000);
+  // 35 to 60 s on a busy 2-core machine, most of it the flood being taken
+  // in (20 to 35 s).
+  test.setTimeout(240_000);
   const { relay: honest, url: honestUrl } = await devRelay(request);
   const bob = generateSecretKey();
   const bobKey = getPublicKey(bob);
@@ -352,7 +353,7 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
     const flooded = nowSecs();
     const marker = JSON.stringify(nip17.wrapEvent(bob, { publicKey: me }, "after the flood"));
     const { started, written } = await hostile.push([...flood, marker]);
-    await expect(texts(page, ".theirs")).toHaveText(["after the flood"], { timeout: 120_000 });
+    await expect(texts(page, ".theirs")).toHaveText(["after the flood"], { timeout: 150_000 });
     const ingested = performance.now();
     console.log(
       `flood of ${JUNK_WRAPS} junk wraps (one dated 2100) and ${LARGE_WRAPS} of ~1 MB: ` +
