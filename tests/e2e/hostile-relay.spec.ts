@@ -298,8 +298,10 @@ test("a hostile relay beside an honest one: forged relay lists are not adopted, 
       .poll(async () => (await relayRows.evaluateAll((rows) => rows.map((row) => row.getAttribute("data-url")))).sort())
       .toEqual([...urls].sort());
 
-    // Next session, the honest relay is slow to answer: the hostile one is
-    // the first the app asks for the relay list the user published.
+    // Next session, the honest relay is slow to answer (the dev server, its
+    // relay with it, is paused while the wallet unlocks): the hostile one is
+    // the first the app asks for the relay list the user published. The app
+    // needs nothing from the server to unlock.
     await page.reload();
     await expect(page.getByRole("button", { name: "Unlock" })).toBeVisible();
     server.pause();
