@@ -19,7 +19,7 @@ const SERVER_BIN =
  * @param {string} [dist] the directory of the built app to serve
  * @param {{ listen?: string, args?: string[] }} [options] where to listen
  *   (a free port by default) and further flags (`--database …`, say)
- * @returns {Promise<{ url: string, stop(): Promise<void>, kill(): Promise<void> }>}
+ * @returns {Promise<{ url: string, stop(): Promise<void>, kill(): Promise<void>, pause(): void, resume(): void }>}
  */
 export async function startServer(dist = BUILT_DIST, { listen = "127.0.0.1:0", args = [] } = {}) {
   const child = spawn(SERVER_BIN, ["--dev", "--listen", listen, "--dist", dist, ...args], {
@@ -37,8 +37,23 @@ export async function startServer(dist = BUILT_DIST, { listen = "127.0.0.1:0", a
   return {
     url,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) {
+        // A paused process would hold the signal until resumed.
+        child.kill("SIGCONT");
+        child.kill("SIGTERM");
+      }
       await exited;
+    },
+    /**
+     * Stops the process without ending it (SIGSTOP): connections to it are
+     * accepted by the system and then wait, as at a server too busy to
+     * answer, until `resume`.
+     */
+    pause() {
+      child.kill("SIGSTOP");
+    },
+    resume() {
+      child.kill("SIGCONT");
     },
     /** Kills the process at once, as a crash would. */
     async kill() {
