@@ -264,11 +264,8 @@ test("nothing secret, no message text and no correspondent's key in the outbox i
     }
     // Dave published his inbox list, and the event store keeps it as it
     // came: his key there is public. Anywhere else — in the outbox above
-    // all, which shows whom the user writes to — it must not be readable.
-    // KNOWN FAILURE on this branch: the outbox is a public vault record
-    // (`public/messaging/outbox`) holding the gift wraps in the clear, with
-    // Dave's key in their `p` tags (issue 11, item 10); sealing it is under
-    // way on main.
+    // all, which shows whom the user writes to (its gift wraps name Dave in
+    // their `p` tags) — it must not be readable.
     expect
       .soft(
         dump.found["Dave's key"].filter((where) => !where.startsWith("indexedDB flash-events-")),
