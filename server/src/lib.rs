@@ -27,6 +27,7 @@ use std::{net::SocketAddr, sync::Arc};
 use axum::{
     error_handling::HandleErrorLayer,
     http::{header, HeaderValue},
+    middleware,
     routing::get,
     BoxError, Router,
 };
@@ -68,15 +69,21 @@ fn assemble(
     };
     let content_security_policy = spa.content_security_policy().clone();
 
+    let limits = limits::RateLimits::new(config.rates);
+    // Counted against the client's address like the API.
+    let well_known = accounts.clone().map(|accounts| {
+        accounts::well_known_router(accounts).layer(middleware::from_fn_with_state(
+            limits.clone(),
+            limits::RateLimits::per_address,
+        ))
+    });
     let mut dynamic = Router::new().route("/healthz", get(health::healthz)).nest(
         "/api",
-        api::router(
-            offered,
-            accounts,
-            limits::RateLimits::new(config.rates),
-            config.request_timeout,
-        ),
+        api::router(offered, accounts, limits, config.request_timeout),
     );
+    if let Some(well_known) = well_known {
+        dynamic = dynamic.merge(well_known);
+    }
     if let Some(dev) = dev {
         dynamic = dynamic.merge(dev.router());
     }

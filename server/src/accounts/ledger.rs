@@ -39,6 +39,11 @@ impl AccountId {
         Self("system:pending_outgoing".to_owned())
     }
 
+    /// The NOSTR public key (hex) of a user's account id as stored.
+    pub fn pubkey_of(stored: &str) -> Option<&str> {
+        stored.strip_prefix("user:")
+    }
+
     /// An id as the database stores it.
     pub(crate) fn from_stored(id: String) -> Self {
         Self(id)

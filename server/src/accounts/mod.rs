@@ -7,6 +7,7 @@ pub mod events;
 pub mod history;
 pub mod invoices;
 pub mod ledger;
+pub mod names;
 pub mod payments;
 pub mod worker;
 
@@ -30,6 +31,7 @@ use crate::{
 };
 pub use invoices::InvoiceError;
 pub use ledger::{AccountId, Ledger, LedgerError};
+pub use names::NameError;
 pub use payments::PaymentError;
 pub use worker::Worker;
 
@@ -112,6 +114,9 @@ pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
         .route("/payments/{id}", get(payments::get_route))
         .route("/events", get(events::stream_route))
         .route("/history", get(history::history_route))
+        .route("/name", get(names::get_route).put(names::set_route))
+        // Not DELETE: NIP-98 signs GET, POST, PUT and PATCH only.
+        .route("/name/release", post(names::release_route))
         // The last layer runs first: the signature, then the signer's limit.
         .route_layer(middleware::from_fn_with_state(
             limits,
@@ -121,6 +126,14 @@ pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
             accounts.auth.clone(),
             Nip98::require,
         ))
+        .with_state(accounts)
+}
+
+/// The routes at `/.well-known` the accounts answer for anyone (no
+/// signature): NIP-05 for users' names.
+pub fn well_known_router(accounts: Accounts) -> Router {
+    Router::new()
+        .route("/.well-known/nostr.json", get(names::nip05_route))
         .with_state(accounts)
 }
 

@@ -13,7 +13,7 @@ use axum::{
 use serde::Serialize;
 
 use crate::{
-    accounts::{InvoiceError, LedgerError, PaymentError},
+    accounts::{InvoiceError, LedgerError, NameError, PaymentError},
     auth::AuthError,
     limits::MAX_BODY,
 };
@@ -56,6 +56,10 @@ pub(crate) enum ApiError {
     /// A payment was refused or could not be started.
     #[error(transparent)]
     Payment(#[from] PaymentError),
+
+    /// A name was refused, or the account has none.
+    #[error(transparent)]
+    Name(#[from] NameError),
 
     /// The request's body is over the API's limit.
     #[error("the request body is over {MAX_BODY} bytes")]
@@ -122,6 +126,7 @@ impl ApiError {
                 PaymentError::Ledger(err) => ledger_status(err),
                 _ => StatusCode::BAD_REQUEST,
             },
+            Self::Name(err) => err.status(),
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -162,6 +167,7 @@ impl ApiError {
                 PaymentError::Unknown(_) => "not_found",
                 PaymentError::Ledger(err) => ledger_code(err),
             },
+            Self::Name(err) => err.code(),
             Self::PayloadTooLarge => "payload_too_large",
             Self::Timeout { .. } => "timeout",
             Self::Overloaded => "overloaded",
@@ -205,7 +211,8 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Ledger(LedgerError::Database(err))
             | Self::Invoice(InvoiceError::Ledger(LedgerError::Database(err)))
-            | Self::Payment(PaymentError::Ledger(LedgerError::Database(err))) => {
+            | Self::Payment(PaymentError::Ledger(LedgerError::Database(err)))
+            | Self::Name(NameError::Ledger(LedgerError::Database(err))) => {
                 tracing::error!("ledger: {err}")
             }
             Self::Invoice(InvoiceError::Node(err)) => tracing::warn!("Lightning node: {err}"),

@@ -23,6 +23,9 @@ use utoipa::{
         crate::accounts::payments::get_route,
         crate::accounts::events::stream_route,
         crate::accounts::history::history_route,
+        crate::accounts::names::get_route,
+        crate::accounts::names::set_route,
+        crate::accounts::names::release_route,
     ),
     modifiers(&Nip98Scheme),
     tags(

@@ -18,7 +18,7 @@ use flash_server::{
 use nostr::{nips::nip98::HttpMethod, EventBuilder, JsonUtil, Keys, Kind, Tag, Timestamp, Url};
 use tempfile::TempDir;
 
-use crate::support::{self, header_for, signed};
+use crate::support::{self, header_for, signed, ORIGIN};
 
 /// The databases every ledger test runs on (see [`support::database_urls`]).
 async fn databases() -> Vec<(&'static str, Database, Option<TempDir>)> {
@@ -151,8 +151,6 @@ async fn a_retried_payment_moves_the_money_once() {
         );
     }
 }
-
-const ORIGIN: &str = "http://127.0.0.1:8080";
 
 #[tokio::test]
 async fn nip98_refuses_each_wrong_signature_with_its_reason() {

@@ -265,6 +265,10 @@ fn postgres_url(name: &str) -> Option<String> {
     )
 }
 
+/// The origin a server started with the default `Config` names itself by,
+/// which NIP-98 events must name.
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
 /// A NIP-98 `Authorization` header for `method url` (with `body`'s hash),
 /// signed by `keys` at `at`.
 pub fn signed(
