@@ -178,7 +178,6 @@ pub async fn create_invoice(
     account: &AccountId,
     request: CreateInvoice,
 ) -> Result<InvoiceView, InvoiceError> {
-    let node = accounts.node.as_ref().ok_or(InvoiceError::NoNode)?;
     if request.description.len() > MAX_DESCRIPTION_BYTES {
         return Err(InvoiceError::DescriptionTooLong);
     }
@@ -186,12 +185,37 @@ pub async fn create_invoice(
     if !(60..=MAX_EXPIRY_SECS).contains(&expiry_secs) {
         return Err(InvoiceError::ExpiryOutOfRange);
     }
+    let description = Description::Memo(request.description.clone());
+    add_invoice(
+        accounts,
+        account,
+        request.amount_msat,
+        description,
+        request.description,
+        expiry_secs,
+    )
+    .await
+}
+
+/// Writes down an invoice of `amount_msat` for `account`, described to the
+/// payer by `description` and to the user by `shown`, then asks the node
+/// for it (see [`create_invoice`]).
+pub async fn add_invoice(
+    accounts: &Accounts,
+    account: &AccountId,
+    amount_msat: u64,
+    description: Description,
+    shown: String,
+    expiry_secs: u64,
+) -> Result<InvoiceView, InvoiceError> {
+    let node = accounts.node.as_ref().ok_or(InvoiceError::NoNode)?;
     let max_msat = accounts.limits.max_amount_msat;
-    if request.amount_msat > max_msat {
+    if amount_msat > max_msat {
         return Err(InvoiceError::AmountTooLarge { max_msat });
     }
-    let amount_msat = i64::try_from(request.amount_msat)
-        .map_err(|_| InvoiceError::AmountTooLarge { max_msat })?;
+    let requested_msat = amount_msat;
+    let amount_msat =
+        i64::try_from(amount_msat).map_err(|_| InvoiceError::AmountTooLarge { max_msat })?;
 
     let mut preimage = [0u8; 32];
     getrandom::fill(&mut preimage).map_err(LedgerError::from)?;
@@ -209,7 +233,7 @@ pub async fn create_invoice(
     .bind(payment_hash.to_string())
     .bind(account.as_str())
     .bind(amount_msat)
-    .bind(&request.description)
+    .bind(&shown)
     .bind(now)
     .bind(expires_at)
     .execute(&mut *tx)
@@ -219,8 +243,8 @@ pub async fn create_invoice(
     let added = node
         .lightning
         .add_invoice(NewInvoice {
-            amount_msat: request.amount_msat,
-            description: Description::Memo(request.description.clone()),
+            amount_msat: requested_msat,
+            description,
             expiry_secs,
             preimage,
         })
@@ -243,7 +267,7 @@ pub async fn create_invoice(
         payment_hash: payment_hash.to_string(),
         bolt11: Some(added.bolt11),
         amount_msat,
-        description: request.description,
+        description: shown,
         state: "open",
         received_msat: 0,
         created_at: now,

@@ -7,6 +7,7 @@ pub mod events;
 pub mod history;
 pub mod invoices;
 pub mod ledger;
+pub mod lnurl;
 pub mod names;
 pub mod payments;
 pub mod worker;
@@ -129,11 +130,13 @@ pub fn router(accounts: Accounts, limits: RateLimits) -> Router {
         .with_state(accounts)
 }
 
-/// The routes at `/.well-known` the accounts answer for anyone (no
-/// signature): NIP-05 for users' names.
+/// The routes the accounts answer for anyone (no signature): NIP-05 for
+/// users' names, and LNURL-pay to them (their Lightning addresses).
 pub fn well_known_router(accounts: Accounts) -> Router {
     Router::new()
         .route("/.well-known/nostr.json", get(names::nip05_route))
+        .route("/.well-known/lnurlp/{name}", get(lnurl::pay_request_route))
+        .route("/lnurlp/{name}/callback", get(lnurl::callback_route))
         .with_state(accounts)
 }
 

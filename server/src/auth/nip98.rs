@@ -122,6 +122,11 @@ impl Nip98 {
         Self { origin, db }
     }
 
+    /// The server's public origin.
+    pub fn origin(&self) -> &Url {
+        &self.origin
+    }
+
     /// Middleware: verifies the request's NIP-98 header and hands the
     /// handler its [`Signer`], or answers 401 with the reason.
     pub async fn require(

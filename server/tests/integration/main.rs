@@ -12,6 +12,7 @@ mod dev_mint;
 mod dev_relay;
 mod lightning;
 mod limits;
+mod lnurl;
 mod names;
 mod openapi;
 mod payments;

@@ -5,44 +5,25 @@
 use std::sync::Arc;
 
 use axum::{
-    body::Body,
-    http::{header, Method, Request, StatusCode},
+    http::{header, Method, StatusCode},
     Router,
 };
 use flash_server::{App, Config};
-use nostr::{nips::nip98::HttpMethod, Keys, Timestamp};
 use serde_json::{json, Value};
 
-use crate::support::{self, signed, ORIGIN};
+use crate::support::{
+    self,
+    lightning::{Api, User},
+};
 
-/// `method` on `/api/account/name`, signed by `keys`, with `body`; POST is
-/// the release.
-async fn name(
-    router: &Router,
-    keys: &Keys,
-    method: Method,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let (path, nip98_method) = match method {
-        Method::GET => ("/api/account/name", HttpMethod::GET),
-        Method::PUT => ("/api/account/name", HttpMethod::PUT),
-        _ => ("/api/account/name/release", HttpMethod::POST),
+/// `method` on `/api/account/name` by `user`, with `body`; POST is the
+/// release.
+async fn name(api: &Api, user: &User, method: Method, body: Option<Value>) -> (StatusCode, Value) {
+    let path = match method {
+        Method::POST => "/api/account/name/release",
+        _ => "/api/account/name",
     };
-    let url = format!("{ORIGIN}{path}");
-    let bytes = body.map(|body| body.to_string().into_bytes());
-    let authorization = signed(keys, &url, nip98_method, bytes.as_deref(), Timestamp::now());
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, authorization);
-    if bytes.is_some() {
-        request = request.header(header::CONTENT_TYPE, "application/json");
-    }
-    let request = request
-        .body(bytes.map(Body::from).unwrap_or_else(Body::empty))
-        .unwrap();
-    let (status, _, body) = support::send(router, request).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    user.call(api, method, path, body).await
 }
 
 /// What `/.well-known/nostr.json` answers for `query`, and its CORS header.
@@ -65,11 +46,12 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
         };
         let app = Arc::new(App::start(&config).await.unwrap());
         let router = app.router();
-        let (alice, bob) = (Keys::generate(), Keys::generate());
+        let (alice, bob) = (User::new(), User::new());
+        let api = Api::InProcess(router.clone());
         let relays = json!(["wss://relay.example.com"]);
 
         // Before any name: none, and NIP-05 knows nobody.
-        let (status, error) = name(&router, &alice, Method::GET, None).await;
+        let (status, error) = name(&api, &alice, Method::GET, None).await;
         assert_eq!(
             (status, error["error"].as_str()),
             (StatusCode::NOT_FOUND, Some("not_found")),
@@ -77,13 +59,13 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
         );
 
         let body = json!({ "name": " Alice ", "relays": relays });
-        let (status, taken) = name(&router, &alice, Method::PUT, Some(body)).await;
+        let (status, taken) = name(&api, &alice, Method::PUT, Some(body)).await;
         assert_eq!(status, StatusCode::OK, "{db}: {taken}");
         assert_eq!(taken, json!({ "name": "alice", "relays": relays }), "{db}");
-        let (_, shown) = name(&router, &alice, Method::GET, None).await;
+        let (_, shown) = name(&api, &alice, Method::GET, None).await;
         assert_eq!(shown["name"], "alice", "{db}");
         let (answer, origin) = nip05(&router, "?name=alice").await;
-        let alice_hex = alice.public_key().to_hex();
+        let alice_hex = alice.pubkey();
         assert_eq!(
             answer,
             json!({ "names": { "alice": alice_hex }, "relays": { alice_hex.clone(): relays } }),
@@ -113,8 +95,7 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
             ("bób", "name_invalid"),
             (&"b".repeat(33), "name_invalid"),
         ] {
-            let (status, error) =
-                name(&router, &bob, Method::PUT, Some(json!({ "name": bad }))).await;
+            let (status, error) = name(&api, &bob, Method::PUT, Some(json!({ "name": bad }))).await;
             let expected = if code == "name_taken" {
                 StatusCode::CONFLICT
             } else {
@@ -131,7 +112,7 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
             );
         }
         let plain = json!({ "name": "bob", "relays": ["ws://relay.example.com"] });
-        let (status, error) = name(&router, &bob, Method::PUT, Some(plain)).await;
+        let (status, error) = name(&api, &bob, Method::PUT, Some(plain)).await;
         assert_eq!(
             (status, error["error"].as_str()),
             (StatusCode::BAD_REQUEST, Some("relays_invalid")),
@@ -151,7 +132,7 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
         // Alice changes her name: the old one is free, and Bob takes it.
         let renamed = json!({ "name": "alice.w" });
         assert_eq!(
-            name(&router, &alice, Method::PUT, Some(renamed)).await.1["name"],
+            name(&api, &alice, Method::PUT, Some(renamed)).await.1["name"],
             "alice.w",
             "{db}"
         );
@@ -165,19 +146,19 @@ async fn a_name_is_the_users_nip05_address_unique_changeable_and_given_up() {
             json!({ "names": {} }),
             "{db}"
         );
-        let (status, _) = name(&router, &bob, Method::PUT, Some(json!({ "name": "alice" }))).await;
+        let (status, _) = name(&api, &bob, Method::PUT, Some(json!({ "name": "alice" }))).await;
         assert_eq!(status, StatusCode::OK, "{db}");
         assert_eq!(
             nip05(&router, "?name=alice").await.0["names"]["alice"],
-            bob.public_key().to_hex(),
+            bob.pubkey(),
             "{db}"
         );
 
         // Given up, it is gone.
-        let (status, _) = name(&router, &alice, Method::POST, None).await;
+        let (status, _) = name(&api, &alice, Method::POST, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{db}");
         assert_eq!(
-            name(&router, &alice, Method::GET, None).await.1["error"],
+            name(&api, &alice, Method::GET, None).await.1["error"],
             "not_found",
             "{db}"
         );

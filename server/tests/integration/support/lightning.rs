@@ -152,6 +152,11 @@ impl User {
         }
     }
 
+    /// Their public key, hex.
+    pub fn pubkey(&self) -> String {
+        self.keys.public_key().to_hex()
+    }
+
     /// A user whose requests a proxy forwards from `address`.
     pub fn at(address: &str) -> Self {
         Self {
@@ -178,6 +183,7 @@ impl User {
         let body = body.map(|body| body.to_string().into_bytes());
         let nip98_method = match method.as_str() {
             "POST" => HttpMethod::POST,
+            "PUT" => HttpMethod::PUT,
             _ => HttpMethod::GET,
         };
         let url = format!("{}{path}", api.origin());
@@ -202,8 +208,13 @@ impl User {
         }
         let request = request.body(Bytes::from(body.unwrap_or_default())).unwrap();
         let (status, body) = api.send(request).await;
-        let json = serde_json::from_slice(&body)
-            .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
+        // An answer without a body (204) reads as null.
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)))
+        };
         (status, json)
     }
 
