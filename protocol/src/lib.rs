@@ -242,6 +242,15 @@ pub enum Command {
         invoice: String,
         amount: Option<u64>,
     },
+    /// The user's name at this server, if they have one; [`Reply::Name`].
+    GetName,
+    /// Take `name` at this server: `name@<server>` becomes the user's
+    /// Lightning address and NOSTR address (NIP-05, naming their relays),
+    /// replacing the name they had. Refused with the server's code
+    /// (`name_taken`, `name_reserved`, `name_invalid`); [`Reply::Name`].
+    SetName { name: String },
+    /// Give the name up (anyone may take it then); [`Reply::Name`].
+    ReleaseName,
     /// Move `amount` sat from the account into eCash at `mint`: the account
     /// pays the mint's invoice, then the eCash is minted; [`Reply::Moved`].
     /// Each step is written down before its network call, so a closed tab
@@ -373,6 +382,9 @@ impl std::fmt::Debug for Command {
             Command::AwaitAccountInvoice { .. } => "AwaitAccountInvoice",
             Command::QuoteAccountPayment { .. } => "QuoteAccountPayment",
             Command::PayFromAccount { .. } => "PayFromAccount",
+            Command::GetName => "GetName",
+            Command::SetName { .. } => "SetName",
+            Command::ReleaseName => "ReleaseName",
             Command::MoveToEcash { .. } => "MoveToEcash",
             Command::MoveToAccount { .. } => "MoveToAccount",
             Command::History { .. } => "History",
@@ -592,6 +604,10 @@ pub enum Reply {
     },
     EcashHistory {
         entries: Vec<EcashEntry>,
+    },
+    /// `None`: no name (or no account at this server).
+    Name {
+        name: Option<AccountName>,
     },
     /// `None`: this server offers no account.
     Account {
@@ -940,6 +956,15 @@ pub enum EcashState {
     Pending,
     Done,
     Failed,
+}
+
+/// The user's name at this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountName {
+    pub name: String,
+    /// `name@host`: their Lightning address (LUD-16) and NOSTR address
+    /// (NIP-05).
+    pub address: String,
 }
 
 /// The user's Lightning account at this server.

@@ -1,6 +1,7 @@
 //! Settings: appearance and what the app knows about itself.
 
 mod ecash;
+mod name;
 mod profiles;
 mod security;
 mod storage;
@@ -22,6 +23,7 @@ pub fn Settings() -> impl IntoView {
         <section class="screen">
             <h1>"Settings"</h1>
             <IdentityCard/>
+            <name::NameSettings/>
             <security::Security/>
             <ecash::EcashSettings/>
             <RelaysLink/>

@@ -19,6 +19,12 @@ pub struct Account {
     pub balance_msat: i64,
 }
 
+/// `GET`/`PUT /api/account/name`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Name {
+    pub name: String,
+}
+
 /// An invoice of the account.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Invoice {

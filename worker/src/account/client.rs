@@ -63,6 +63,37 @@ impl AccountClient {
         self.call(HttpMethod::GET, "/api/account", None).await
     }
 
+    /// The account's name; `None` when it has none.
+    pub async fn name(&self) -> Result<Option<api::Name>, AccountError> {
+        match self.call(HttpMethod::GET, "/api/account/name", None).await {
+            Ok(name) => Ok(Some(name)),
+            Err(AccountError::Refused { code, .. }) if code == "not_found" => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes `name`, naming `relays` (for NIP-05).
+    pub async fn set_name(&self, name: &str, relays: &[String]) -> Result<api::Name, AccountError> {
+        let body = json!({ "name": name, "relays": relays });
+        self.call(HttpMethod::PUT, "/api/account/name", Some(body))
+            .await
+    }
+
+    /// Gives the name up.
+    pub async fn release_name(&self) -> Result<(), AccountError> {
+        self.call(HttpMethod::POST, "/api/account/name/release", None)
+            .await
+    }
+
+    /// The host of the server, as addresses at it name it.
+    pub fn host(&self) -> String {
+        match (self.origin.host_str(), self.origin.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => String::new(),
+        }
+    }
+
     /// A new invoice of the account.
     pub async fn create_invoice(
         &self,
@@ -153,6 +184,7 @@ impl AccountClient {
         within(async {
             let request = match method {
                 HttpMethod::POST => self.http.post(url),
+                HttpMethod::PUT => self.http.put(url),
                 _ => self.http.get(url),
             };
             let request = request.header("authorization", authorization);
@@ -198,7 +230,11 @@ async fn read<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Acc
     if !response.status().is_success() {
         return Err(refusal(response).await);
     }
-    let body = bounded_body(response).await?;
+    // An answer with nothing to say (204) reads as `null`, as `()` does.
+    let body = match response.status() {
+        reqwest::StatusCode::NO_CONTENT => b"null".to_vec(),
+        _ => bounded_body(response).await?,
+    };
     serde_json::from_slice(&body).map_err(|error| AccountError::BadAnswer(error.to_string()))
 }
 

@@ -22,8 +22,8 @@ use crate::account::{AccountClient, AccountError, NOT_OFFERED};
 use crate::invoice;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    AccountInvoice, AccountPayment, AccountQuote, Command, EcashState, EngineError, Event,
-    LightningAccount, Reply,
+    AccountInvoice, AccountName, AccountPayment, AccountQuote, Command, EcashState, EngineError,
+    Event, LightningAccount, Reply,
 };
 use crate::vault::VaultState;
 
@@ -81,9 +81,50 @@ impl<P: ProfileStores> Engine<P> {
             Command::PayFromAccount { invoice, amount } => {
                 self.pay_from_account(account, &invoice, amount).await
             }
+            Command::GetName => self.name(account, None).await,
+            Command::SetName { name } => self.name(account, Some(Some(&name))).await,
+            Command::ReleaseName => self.name(account, Some(None)).await,
             // The dispatch routes only account commands here.
             other => Err(invalid(format!("not an account command: {other:?}"))),
         }
+    }
+
+    /// The user's name after `change`: `None` reads it, `Some(Some(name))`
+    /// takes `name` (naming the user's relays for NIP-05), `Some(None)`
+    /// gives it up.
+    async fn name(
+        &self,
+        account: &AccountService,
+        change: Option<Option<&str>>,
+    ) -> Result<Reply, EngineError> {
+        let Some(opened) = self.account(account).await? else {
+            return Ok(Reply::Name { name: None });
+        };
+        let client = &opened.client;
+        let name = match change {
+            None => client.name().await?,
+            Some(Some(name)) => {
+                let relays: Vec<String> = self
+                    .stored_relays()
+                    .await?
+                    .urls()
+                    .iter()
+                    .map(ToString::to_string)
+                    .filter(|url| url.starts_with("wss://"))
+                    .collect();
+                Some(client.set_name(name, &relays).await?)
+            }
+            Some(None) => {
+                client.release_name().await?;
+                None
+            }
+        };
+        Ok(Reply::Name {
+            name: name.map(|name| AccountName {
+                address: format!("{}@{}", name.name, client.host()),
+                name: name.name,
+            }),
+        })
     }
 
     async fn account_reply(&self, account: &AccountService) -> Result<Reply, EngineError> {

@@ -284,7 +284,10 @@ impl<P: ProfileStores> Engine<P> {
             | Command::CreateAccountInvoice { .. }
             | Command::AwaitAccountInvoice { .. }
             | Command::QuoteAccountPayment { .. }
-            | Command::PayFromAccount { .. }) => {
+            | Command::PayFromAccount { .. }
+            | Command::GetName
+            | Command::SetName { .. }
+            | Command::ReleaseName) => {
                 let session = self.session();
                 session
                     .run(self.answer_account(&session.account, command))
