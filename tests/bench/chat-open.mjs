@@ -1,5 +1,5 @@
 // Opening a long conversation (a benchmark program, not a test): 5,000
-// NIP-17 private messages from one nostr-tools key to a user of the app,
+// (or the count given) NIP-17 private messages from one nostr-tools key to a user of the app,
 // published to the dev relay while the app listens; in headless Chromium,
 // the time from the click on the conversation to the first paint of its
 // messages, once they have all arrived; then after a reload, with the
@@ -9,6 +9,7 @@
 // restoring the same user, with a server of its own.
 //
 //   cd tests && npm run bench:chat        (after a release build of dist/)
+//   cd tests && npm run bench:chat -- 20000    (another count; FLASH_BENCH_RUNS=1 for one run)
 import { finalizeEvent, generateSecretKey, getPublicKey, nip59 } from "nostr-tools";
 import { generateSeedWords, privateKeyFromSeedWords } from "nostr-tools/nip06";
 import { Relay, useWebSocketImplementation } from "nostr-tools/relay";
@@ -16,8 +17,8 @@ import WebSocket from "ws";
 import { chromium } from "@playwright/test";
 import { CHROMIUM, startServer } from "../support/server.mjs";
 
-const RUNS = 3;
-const MESSAGES = 5_000;
+const RUNS = Number(process.env.FLASH_BENCH_RUNS ?? 3);
+const MESSAGES = Number(process.argv[2] ?? 5_000);
 // The dev relay takes 60 events a minute from one connection: each batch
 // is published through a connection of its own.
 const BATCH = 50;
@@ -74,7 +75,7 @@ function recordPaints() {
   }).observe(document, { subtree: true, childList: true });
 }
 
-/** 5,000 messages over the last 30 days from `sender` to `recipient`, sealed and gift-wrapped. */
+/** `MESSAGES` messages over the last 30 days from `sender` to `recipient`, sealed and gift-wrapped. */
 function giftWraps(sender, recipient) {
   const now = Math.floor(Date.now() / 1000);
   const wraps = [];
@@ -154,7 +155,7 @@ try {
         .getByTestId("conversation")
         .getByTestId("unread")
         .filter({ hasText: String(MESSAGES) })
-        .waitFor({ timeout: 300_000 });
+        .waitFor({ timeout: 60_000 + MESSAGES * 60 });
       const listed = performance.now() - started;
       fresh.push(await openConversation(page));
 
