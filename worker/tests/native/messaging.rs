@@ -1160,3 +1160,86 @@ async fn a_message_sent_after_ten_thousand_junk_wraps_arrives_live_and_the_junk_
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_index_is_sealed_and_a_history_kept_without_one_is_indexed_at_the_next_unlock() {
+    use flash_worker::vault::VaultStore;
+
+    scenario(async {
+        let (relay, url) = relay().await;
+        let relays = [url];
+        let browser = MemoryProfiles::new();
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
+        for n in 0..3 {
+            bob.deliver(&alice.npub, &format!("secret words {n}")).await;
+        }
+        for n in 0..3 {
+            let text = format!("secret words {n}");
+            alice.until_message(|message| message.text == text).await;
+        }
+
+        // Written a moment later, and nothing in it is in clear: not a
+        // word, not who wrote.
+        let vault = browser.open(support::PROFILE).await.expect("the vault");
+        let index = |name: &str| {
+            ["list", "known", "thread/", "unwritten"]
+                .iter()
+                .any(|record| name.starts_with(&format!("secret/messaging/{record}")))
+        };
+        while !vault
+            .snapshot()
+            .keys()
+            .any(|name| name == "secret/messaging/list")
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let bob_hex = PublicKey::parse(&bob.npub).expect("Bob's key").to_hex();
+        for (name, record) in vault.snapshot() {
+            let record = String::from_utf8_lossy(&record);
+            for clear in ["secret words", bob.npub.as_str(), bob_hex.as_str()] {
+                assert!(
+                    !name.contains(clear) && !record.contains(clear),
+                    "{name} holds {clear}"
+                );
+            }
+        }
+
+        // As an earlier build left it: the history in the event store, no
+        // index; and no relay to send it again.
+        alice.engine.handle(Command::Lock).await.expect("locked");
+        alice
+            .until_state(|state| *state == MessagingState::Off)
+            .await;
+        for name in vault.snapshot().into_keys().filter(|name| index(name)) {
+            vault.delete(&name).await.expect("deleted");
+        }
+        relay.shutdown();
+        alice
+            .engine
+            .handle(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+            .expect("unlocked");
+        alice
+            .until_state(|state| matches!(state, MessagingState::Ready { .. }))
+            .await;
+        loop {
+            let (_, summaries) = alice.summaries().await;
+            if summaries.first().is_some_and(|summary| summary.unread == 3) {
+                assert_eq!(summaries.len(), 1);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let texts = alice.texts(&bob.npub).await;
+        let expected: Vec<(bool, String)> = (0..3)
+            .map(|n| (false, format!("secret words {n}")))
+            .collect();
+        assert_eq!(texts, expected);
+    })
+    .await;
+}
