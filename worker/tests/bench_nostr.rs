@@ -93,6 +93,8 @@ async fn open_gift_wraps() {
             recipient.public_key(),
             RelayList::default(),
             database,
+            // Nothing here is dated against it: no relay sends anything.
+            Arc::new(|| 0),
         )
     };
     let open_all = |keys: Option<Keys>, verify: bool| {
