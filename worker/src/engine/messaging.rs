@@ -44,7 +44,7 @@ use zeroize::Zeroizing;
 
 use super::identity::{opened, opened_mut, BUNKER_TIMEOUT};
 use super::Engine;
-use crate::messaging::history::{self, Entry, History, Listed, ReadMarker, SentReceipts, Wrap};
+use crate::messaging::history::{self, Coverage, History, Listed, ReadMarker, SentReceipts, Wrap};
 use crate::messaging::outbox::{Outbox, Sealed};
 use crate::messaging::room::Room;
 use crate::messaging::{Messenger, Outcome, PrivateMessage, Unopened};
@@ -77,6 +77,11 @@ const THREAD: &str = "messaging/thread/";
 /// How long the index's records wait after a change before they are
 /// written, so that messages arriving together are written together.
 const WRITE_DELAY: Duration = Duration::from_secs(1);
+
+/// How long after messaging starts the event database is searched for
+/// wraps the index lacks: that reads and parses the recent wraps, work the
+/// unlock's first paints need not wait behind.
+const UNINDEXED_DELAY: Duration = Duration::from_secs(2);
 
 /// What messaging starts with.
 pub enum MessagingStart {
@@ -403,6 +408,23 @@ impl<P: ProfileStores> Engine<P> {
             };
             waiting.add(id, sealed);
         }
+        // Before the list is shown: a history never indexed is indexed once
+        // (as an earlier build decrypted it at every unlock), and what the
+        // last moments of a session that ended with changes not written
+        // filed is filed again (the rest waits for `run`).
+        let coverage = self.history.borrow().coverage();
+        let since = match coverage {
+            Coverage::Never => Some(None),
+            Coverage::Unwritten => Some(messenger.recent().await),
+            Coverage::Written => None,
+        };
+        if let Some(since) = since {
+            let known = self.history.borrow().known().clone();
+            for event in messenger.stored_except(&known, since).await {
+                let opened = messenger.open(&event).await;
+                self.take_opened(Wrap::of(&event), &opened).await;
+            }
+        }
         if self.messaging_epoch.get() != epoch {
             messenger.stop().await;
             return None;
@@ -432,9 +454,13 @@ impl<P: ProfileStores> Engine<P> {
         let list: Vec<Listed> = secret_json(vault, LIST).await;
         let known = vault.secret(KNOWN).await.ok().flatten();
         let unwritten = vault.secret(UNWRITTEN).await.ok().flatten();
-        let complete = known.is_some() && unwritten.is_some_and(|record| record.is_empty());
+        let coverage = match (&known, unwritten) {
+            (None, _) => Coverage::Never,
+            (Some(_), Some(unwritten)) if unwritten.is_empty() => Coverage::Written,
+            (Some(_), _) => Coverage::Unwritten,
+        };
         let known = known.map_or_else(Default::default, |record| history::known_wraps(&record));
-        let history = History::with_stored(list, known, read, sent).complete(complete);
+        let history = History::with_stored(list, known, read, sent).covering(coverage);
         let outbox = match vault.public(OUTBOX).await.map_err(|e| e.to_string())? {
             Some(record) => Outbox::parse_record(&record)
                 .map_err(|error| format!("the outbox cannot be read: {error}"))?,
@@ -449,13 +475,18 @@ impl<P: ProfileStores> Engine<P> {
         let Some(record) = self.history.borrow().unread_thread(conversation) else {
             return;
         };
-        let entries: Vec<Entry> = {
+        let entries = {
             let guard = self.vault.lock().await;
             let Ok(vault) = opened(&guard) else {
                 return;
             };
-            secret_json(vault, &format!("{THREAD}{record}")).await
+            let stored = vault.secret(&format!("{THREAD}{record}")).await;
+            stored
+                .ok()
+                .flatten()
+                .map(|record| history::decode_thread(&record))
         };
+        let entries = entries.unwrap_or_default();
         let mut history = self.history.borrow_mut();
         // Another command may have read it meanwhile, or the wallet locked.
         if history.unread_thread(conversation).as_ref() == Some(&record) {
@@ -483,6 +514,14 @@ impl<P: ProfileStores> Engine<P> {
                 self.read_thread(&conversation).await;
             }
             self.history.borrow_mut().drop_strangers();
+        }
+        // Said before anyone is told of the message: a session that ends
+        // before the records are written leaves the next one a note to
+        // file it again.
+        if self.history.borrow().needs_mark() {
+            self.history.borrow_mut().marked();
+            self.save_secret(UNWRITTEN, Ok(vec![1]), self.messaging_epoch.get())
+                .await;
         }
         filed
     }
@@ -593,16 +632,20 @@ impl<P: ProfileStores> Engine<P> {
         let mut ready = BTreeSet::new();
         self.show_relays(messenger, &ready);
         let mut work: FuturesUnordered<LocalBoxFuture<'_, Done>> = FuturesUnordered::new();
-        let (known, complete) = {
+        let (known, coverage) = {
             let history = self.history.borrow();
-            (history.known().clone(), history.is_complete())
+            (history.known().clone(), history.coverage())
         };
-        work.push(unindexed(messenger, known, complete));
+        // What an unlock need not wait for (see `open_messaging`).
+        match coverage {
+            Coverage::Never => {}
+            Coverage::Unwritten => work.push(unindexed(messenger, known, true)),
+            Coverage::Written => work.push(unindexed(messenger, known, false)),
+        }
         let mut write_due = false;
         loop {
             if !write_due && self.history.borrow().changed() {
                 write_due = true;
-                self.save_secret(UNWRITTEN, Ok(vec![1]), epoch).await;
                 work.push(
                     async {
                         async_utility::time::sleep(WRITE_DELAY).await;
@@ -693,10 +736,14 @@ impl<P: ProfileStores> Engine<P> {
         work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
     ) {
         match done {
-            Done::Opened(wrap, Ok(message)) => self.file_arrived(&message, wrap).await,
-            Done::Opened(wrap, Err(Unopened::Junk)) => self.history.borrow_mut().junk(wrap.id),
-            // Tried again next session.
-            Done::Opened(_, Err(Unopened::SignerUnavailable)) | Done::WriteDue => {}
+            Done::Opened(wrap, opened) => {
+                if let (true, Ok(message)) = (self.take_opened(wrap, &opened).await, &opened) {
+                    self.push(Event::Message {
+                        message: chat_message(message),
+                    });
+                }
+            }
+            Done::WriteDue => {}
             Done::Unindexed(events) => {
                 let known = self.history.borrow();
                 let unknown: Vec<NostrEvent> = events
@@ -793,12 +840,17 @@ impl<P: ProfileStores> Engine<P> {
         }
     }
 
-    /// Files a message that arrived, telling the app if it is new.
-    async fn file_arrived(&self, arrived: &PrivateMessage, wrap: Wrap) {
-        if self.file(arrived, None, wrap).await {
-            self.push(Event::Message {
-                message: chat_message(arrived),
-            });
+    /// Takes what opening `wrap` gave: files its message (true if it is
+    /// new), or has it deleted if it is junk.
+    async fn take_opened(&self, wrap: Wrap, opened: &Result<PrivateMessage, Unopened>) -> bool {
+        match opened {
+            Ok(message) => self.file(message, None, wrap).await,
+            Err(Unopened::Junk) => {
+                self.history.borrow_mut().junk(wrap.id);
+                false
+            }
+            // Tried again next session.
+            Err(Unopened::SignerUnavailable) => false,
         }
     }
 
@@ -827,25 +879,22 @@ fn open(messenger: &Messenger, event: NostrEvent) -> LocalBoxFuture<'_, Done> {
     async move { Done::Opened(Wrap::of(&event), messenger.open(&event).await) }.boxed_local()
 }
 
-/// The events of the database that are not among `known`: of the recent
-/// ones (see [`Messenger::recent`]: what arrived in the last moments of the
-/// previous session, before its index was written, or was stored while the
-/// wallet was locked) unless the index may lack older ones too (not
-/// `complete`: a history kept by an earlier build, or a session that ended
-/// with changes not written, during a catch-up with old messages, say).
+/// A moment after messaging starts, the events of the database that are
+/// not among `known`: all of them (`full`), or the recent ones (see
+/// [`Messenger::recent`]; stored while the wallet was locked, say).
 fn unindexed(
     messenger: &Messenger,
     known: HashSet<EventId>,
-    complete: bool,
+    full: bool,
 ) -> LocalBoxFuture<'_, Done> {
     async move {
-        let since = if complete {
-            match messenger.recent().await {
+        async_utility::time::sleep(UNINDEXED_DELAY).await;
+        let since = match full {
+            true => None,
+            false => match messenger.recent().await {
                 Some(since) => Some(since),
                 None => return Done::Unindexed(Vec::new()),
-            }
-        } else {
-            None
+            },
         };
         Done::Unindexed(messenger.stored_except(&known, since).await)
     }

@@ -8,14 +8,16 @@
 //!
 //! - the list: per conversation, its people, subject, latest message and
 //!   unread count ([`Listed`]): all an unlock reads to paint the list;
-//! - one thread per conversation, under a random name: where each of its
+//! - one thread per conversation, under a name of its own: where each of its
 //!   messages is ([`Entry`]: the wrap's id, the message's id and time), read
 //!   when the conversation is first opened, whose pages then open only their
 //!   own wraps;
 //! - the wraps already opened (their ids), so a relay sending one again
 //!   costs no decryption.
 //!
-//! Who talks to whom is only in sealed records: thread names are random.
+//! Who talks to whom is only in sealed records: a thread is named by a
+//! digest of its first message's id, which only the conversation's people
+//! know.
 //! Plaintext lives in memory for the session (the pages opened, the list's
 //! latest messages) and, sealed, in the list's previews.
 //!
@@ -25,7 +27,8 @@
 //! are never dropped. With wraps that do not open deleted too, the event
 //! store holds, of private messages, the user's own conversations and at
 //! most that much from anyone else: a flood cannot fill the storage the
-//! eCash store needs.
+//! eCash store needs. (The relay pool stores a wrap before it can be opened:
+//! junk takes room until the next writes delete it, a second or so later.)
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -63,17 +66,32 @@ pub struct History {
     sent: SentReceipts,
     /// How far messages got this session (sending, waiting, failed).
     deliveries: HashMap<String, Delivery>,
-    /// Whether the records this history was read from cover every message
-    /// the event database held then.
-    complete: bool,
+    /// How far the records this history was read from cover the event
+    /// database.
+    coverage: Coverage,
     changes: Changes,
+}
+
+/// How far a history's records cover the event database, as the last
+/// session left them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Coverage {
+    /// Never written: a history kept by an earlier build, or none yet.
+    #[default]
+    Never,
+    /// A session ended with changes not written: it may have filed recent
+    /// messages, or older ones it was catching up with, that the records
+    /// lack.
+    Unwritten,
+    /// Every message the last session filed.
+    Written,
 }
 
 /// One conversation as the list shows it: its sealed record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listed {
     pub conversation: String,
-    /// Its thread record's name (random).
+    /// Its thread record's name.
     pub record: String,
     /// Everyone in it but the user (npubs).
     pub members: Vec<String>,
@@ -90,7 +108,7 @@ pub struct Listed {
 }
 
 /// Where one message is: its wrap, and its place in the conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The gift wrap (or NIP-04 event) that holds it.
     pub wrap: EventId,
@@ -121,6 +139,8 @@ struct Thread {
 /// What changed since the records were last written.
 #[derive(Debug, Default)]
 struct Changes {
+    /// Whether the vault says that the records lack what changed.
+    marked: bool,
     list: bool,
     known: bool,
     /// Conversations whose thread changed.
@@ -138,7 +158,7 @@ pub struct Writes {
     pub list: Option<Vec<u8>>,
     /// The known wraps, 32 bytes each, if they changed.
     pub known: Option<Vec<u8>>,
-    /// Threads by record name, serialised.
+    /// Threads by record name, in [`decode_thread`]'s form.
     pub threads: Vec<(String, Vec<u8>)>,
     /// Thread records to delete.
     pub removed: Vec<String>,
@@ -255,16 +275,14 @@ impl History {
         }
     }
 
-    /// Says whether the records it was read from cover every message the
-    /// event database holds.
-    pub fn complete(self, complete: bool) -> Self {
-        Self { complete, ..self }
+    /// Says how far the records it was read from cover the event database.
+    pub fn covering(self, coverage: Coverage) -> Self {
+        Self { coverage, ..self }
     }
 
-    /// Whether the records it was read from cover every message the event
-    /// database holds.
-    pub fn is_complete(&self) -> bool {
-        self.complete
+    /// How far the records it was read from cover the event database.
+    pub fn coverage(&self) -> Coverage {
+        self.coverage
     }
 
     /// Whether the event `wrap` was opened already.
@@ -590,6 +608,18 @@ impl History {
         }
     }
 
+    /// Whether messages were filed that the records lack, and the vault
+    /// does not say so yet.
+    pub fn needs_mark(&self) -> bool {
+        let changes = &self.changes;
+        !changes.marked && (changes.known || !changes.threads.is_empty())
+    }
+
+    /// Notes that the vault says the records lack what changed.
+    pub fn marked(&mut self) {
+        self.changes.marked = true;
+    }
+
     /// Whether anything changed since [`History::take_changes`].
     pub fn changed(&self) -> bool {
         let changes = &self.changes;
@@ -622,7 +652,7 @@ impl History {
             ) else {
                 continue;
             };
-            threads.push((listed.record.clone(), serde_json::to_vec(&thread.entries)?));
+            threads.push((listed.record.clone(), encode_thread(&thread.entries)));
         }
         Ok(Writes {
             list,
@@ -654,6 +684,50 @@ impl Thread {
         };
         (end.saturating_sub(limit), end)
     }
+}
+
+/// How long one entry is in a thread record: the wrap's id, the message's,
+/// its time, whether it is the user's, and its wrap's size. Fixed-size
+/// entries, not JSON: opening a conversation of 20,000 messages reads its
+/// thread, and this is a fraction of the JSON's size and parse.
+const ENTRY_BYTES: usize = 32 + 32 + 8 + 1 + 4;
+
+/// A thread record: its entries, one after the other.
+fn encode_thread(entries: &[Entry]) -> Vec<u8> {
+    let mut record = Vec::with_capacity(entries.len() * ENTRY_BYTES);
+    for entry in entries {
+        // Message ids are event ids (rumors' or NIP-04 events').
+        let Ok(id) = EventId::from_hex(&entry.id) else {
+            continue;
+        };
+        record.extend_from_slice(entry.wrap.as_bytes());
+        record.extend_from_slice(id.as_bytes());
+        record.extend_from_slice(&entry.at.to_be_bytes());
+        record.push(u8::from(entry.mine));
+        record.extend_from_slice(&entry.bytes.to_be_bytes());
+    }
+    record
+}
+
+/// The entries of a thread record (see [`ENTRY_BYTES`]); what is not in
+/// that form is left out.
+pub fn decode_thread(record: &[u8]) -> Vec<Entry> {
+    record
+        .chunks_exact(ENTRY_BYTES)
+        .filter_map(|entry| {
+            let (wrap, rest) = entry.split_at(32);
+            let (id, rest) = rest.split_at(32);
+            let (at, rest) = rest.split_at(8);
+            let (mine, bytes) = rest.split_at(1);
+            Some(Entry {
+                wrap: EventId::from_slice(wrap).ok()?,
+                id: EventId::from_slice(id).ok()?.to_hex(),
+                at: u64::from_be_bytes(at.try_into().ok()?),
+                mine: mine == [1],
+                bytes: u32::from_be_bytes(bytes.try_into().ok()?),
+            })
+        })
+        .collect()
 }
 
 /// The wraps a record of [`Writes::known`] lists; a damaged record is none
@@ -749,10 +823,7 @@ mod tests {
                 .find(|listed| listed.record == record)
                 .map(|listed| listed.conversation.clone())
                 .expect("a listed thread");
-            next.read_thread(
-                &conversation,
-                serde_json::from_slice(&entries).expect("parses"),
-            );
+            next.read_thread(&conversation, decode_thread(&entries));
         }
         next
     }
@@ -910,14 +981,13 @@ mod tests {
 
     #[test]
     fn the_next_unlock_lists_from_the_records_and_pages_once_the_wraps_open_again() {
+        // Message ids are event ids, as the records keep them.
+        let m = |n: u64| format!("{n:064x}");
         let mut history = History::default();
         for n in 0..5u64 {
-            file(
-                &mut history,
-                message("bob", &format!("m{n}"), 100 + n, n == 4),
-            );
+            file(&mut history, message("bob", &m(n), 100 + n, n == 4));
         }
-        file(&mut history, message("carol", "hi", 50, false));
+        file(&mut history, message("carol", &m(9), 50, false));
         let summaries = history.summaries();
         let mut next = reopened(&mut history);
         assert_eq!(next.summaries(), summaries, "the list needs no wrap opened");
@@ -925,16 +995,16 @@ mod tests {
 
         // A page asks for its own wraps, and shows what opened of them.
         let wraps = next.page_wraps("bob", None, 2);
-        let m3 = message("bob", "m3", 103, false);
-        let m4 = message("bob", "m4", 104, true);
+        let m3 = message("bob", &m(3), 103, false);
+        let m4 = message("bob", &m(4), 104, true);
         assert_eq!(wraps, [wrap_of(&m3, 1000).id, wrap_of(&m4, 1000).id]);
         next.reopened(m4);
         let (page, earlier) = next.page("bob", None, 2);
-        assert_eq!(ids(&page), ["m4"], "m3's wrap did not open");
-        assert_eq!(earlier.map(|cursor| cursor.id), Some("m3".to_owned()));
+        assert_eq!(ids(&page), [m(4)], "m3's wrap did not open");
+        assert_eq!(earlier.map(|cursor| cursor.id), Some(m(3)));
         assert!(next.knows(&wrap_of(&m3, 1000).id));
         // A message seen before is filed once, in any session.
-        assert!(!file(&mut next, message("bob", "m2", 102, false)));
+        assert!(!file(&mut next, message("bob", &m(2), 102, false)));
     }
 
     #[test]
