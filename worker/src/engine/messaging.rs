@@ -174,11 +174,9 @@ impl<P: ProfileStores> Engine<P> {
             .borrow()
             .page(&conversation, before.as_ref(), limit);
         if before.is_none() && self.history.borrow_mut().mark_read(&conversation) {
-            let epoch = self.messaging_epoch.get();
-            self.save_read_markers(epoch).await;
-            if let Some(messenger) = &messenger {
-                self.write_history(messenger, epoch).await;
-            }
+            // With the list's unread count, in one write.
+            self.write_history(messenger.as_deref(), self.messaging_epoch.get())
+                .await;
         }
         let known = self.history.borrow().about(&conversation);
         let (members, subject) = known.unwrap_or_else(|| {
@@ -526,12 +524,13 @@ impl<P: ProfileStores> Engine<P> {
         filed
     }
 
-    /// Writes the index's records that changed, then deletes from the event
-    /// database the wraps that did not open and the strangers' dropped,
-    /// unless messaging stopped since `epoch`. What is not written is
-    /// rebuilt at the next unlock from the event database (the wraps are
-    /// there), and a wrap not deleted is opened once more.
-    async fn write_history(&self, messenger: &Messenger, epoch: u64) {
+    /// Writes the index's records that changed and the read markers, then
+    /// deletes from the event database (through `messenger`, when messaging
+    /// runs) the wraps that did not open and the strangers' dropped, unless
+    /// messaging stopped since `epoch`. What is not written is rebuilt at
+    /// the next unlock from the event database (the wraps are there), and a
+    /// wrap not deleted is opened once more.
+    async fn write_history(&self, messenger: Option<&Messenger>, epoch: u64) {
         let Ok(writes) = self.history.borrow_mut().take_changes() else {
             return;
         };
@@ -541,6 +540,7 @@ impl<P: ProfileStores> Engine<P> {
             .map(|(record, entries)| (format!("{THREAD}{record}"), entries))
             .collect();
         records.extend(writes.list.map(|list| (LIST.to_owned(), list)));
+        records.extend(writes.read.map(|read| (READ.to_owned(), read)));
         records.extend(writes.known.map(|known| (KNOWN.to_owned(), known)));
         // Written with the rest: nothing is left unwritten (unless the
         // loop marks a change again).
@@ -564,7 +564,9 @@ impl<P: ProfileStores> Engine<P> {
                 let _ = vault.delete_secret(&format!("{THREAD}{record}")).await;
             }
         }
-        let _ = messenger.forget(writes.forget).await;
+        if let Some(messenger) = messenger {
+            let _ = messenger.forget(writes.forget).await;
+        }
     }
 
     /// Writes the outbox, as it is when the vault is free, unless messaging
@@ -580,12 +582,6 @@ impl<P: ProfileStores> Engine<P> {
             .put_public(OUTBOX, &record)
             .await
             .map_err(EngineError::from)
-    }
-
-    /// Writes the read markers, under the same condition as the outbox.
-    async fn save_read_markers(&self, epoch: u64) {
-        let record = serde_json::to_vec(self.history.borrow().read_markers());
-        self.save_secret(READ, record, epoch).await;
     }
 
     /// Writes the sent receipts, under the same condition as the outbox.
@@ -664,7 +660,7 @@ impl<P: ProfileStores> Engine<P> {
             let input = match woken {
                 Woken::Done(Done::WriteDue) => {
                     write_due = false;
-                    self.write_history(messenger, epoch).await;
+                    self.write_history(Some(messenger), epoch).await;
                     continue;
                 }
                 Woken::Done(done) => {

@@ -142,6 +142,8 @@ struct Changes {
     /// Whether the vault says that the records lack what changed.
     marked: bool,
     list: bool,
+    /// Whether a read marker moved.
+    read: bool,
     known: bool,
     /// Conversations whose thread changed.
     threads: BTreeSet<String>,
@@ -156,6 +158,8 @@ struct Changes {
 pub struct Writes {
     /// The list, serialised, if it changed.
     pub list: Option<Vec<u8>>,
+    /// The read markers, serialised, if one moved.
+    pub read: Option<Vec<u8>>,
     /// The known wraps, 32 bytes each, if they changed.
     pub known: Option<Vec<u8>>,
     /// Threads by record name, in [`decode_thread`]'s form.
@@ -539,6 +543,7 @@ impl History {
             return false;
         }
         self.read.insert(conversation.to_owned(), marker);
+        self.changes.read = true;
         true
     }
 
@@ -624,6 +629,7 @@ impl History {
     pub fn changed(&self) -> bool {
         let changes = &self.changes;
         changes.list
+            || changes.read
             || changes.known
             || !changes.threads.is_empty()
             || !changes.removed.is_empty()
@@ -636,6 +642,10 @@ impl History {
         let list = changes
             .list
             .then(|| serde_json::to_vec(&self.conversations.values().collect::<Vec<_>>()))
+            .transpose()?;
+        let read = changes
+            .read
+            .then(|| serde_json::to_vec(&self.read))
             .transpose()?;
         let known = changes.known.then(|| {
             let mut bytes = Vec::with_capacity(self.known.len() * 32);
@@ -656,15 +666,12 @@ impl History {
         }
         Ok(Writes {
             list,
+            read,
             known,
             threads,
             removed: changes.removed,
             forget: changes.forget,
         })
-    }
-
-    pub fn read_markers(&self) -> &BTreeMap<String, ReadMarker> {
-        &self.read
     }
 
     pub fn sent_receipts(&self) -> &SentReceipts {
@@ -896,10 +903,7 @@ mod tests {
         assert_eq!(history.summaries()[0].unread, 1);
         assert!(history.mark_read("bob"));
         assert_eq!(
-            history
-                .read_markers()
-                .get("bob")
-                .map(|m| (m.at, m.ids.len())),
+            history.read.get("bob").map(|m| (m.at, m.ids.len())),
             Some((30, 2))
         );
     }
