@@ -51,16 +51,15 @@ pub enum MessagingError {
     Signer(String),
 }
 
-/// Why an event holds no private message for the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why an event holds no private message for the user: an outcome the
+/// engine acts on, never shown, so not an error of this module's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unopened {
     /// It does not open, or holds no NIP-17 message from its seal's author:
     /// junk, a forgery, or not for the user. It never will.
-    #[error("the event holds no private message for the user")]
     Junk,
     /// The signer did not answer (an extension closed, a remote signer
     /// away): it may open in a later session.
-    #[error("the signer did not decrypt the event")]
     SignerUnavailable,
 }
 
