@@ -3,30 +3,42 @@
 //!
 //! Unlocking asks for messaging to start. [`Engine::pump_messages`], which
 //! the host runs for the engine's lifetime, then opens the profile's event
-//! database and decrypts the history kept there (gift wraps, encrypted at
-//! rest), so conversations show before any relay answers; connects the
-//! relays; and from then on files every message that arrives, delivers
+//! database and reads the sealed conversation list (see
+//! [`crate::messaging::history`]), so conversations show before any relay
+//! answers, whatever the size of the history; connects the relays; and
+//! from then on opens and files every message that arrives (once: each
+//! wrap opened is remembered, each that does not open deleted), delivers
 //! what the user sends, and each time one of the user's relays connects,
 //! subscribes there from where the database leaves off, then sends what
-//! waits in the outbox. Locking stops it and forgets every decrypted word.
+//! waits in the outbox. Opening a conversation reads its thread and opens
+//! the wraps of the page shown. Wraps the list does not know of (a history
+//! kept by an earlier build, or kept while the index was not written) are
+//! opened once, in the background. Locking stops it and forgets every
+//! decrypted word.
 //!
 //! Records kept in the profile's vault:
 //! - the outbox: the messages not delivered yet, as the signed gift wraps
 //!   the relays will get (see [`crate::messaging::outbox`]), sealed as
 //!   [`crate::messaging::at_rest`] says;
 //! - secret `messaging/read`: how far the user has read each conversation,
-//!   sealed because it lists who they talk to.
+//!   sealed because it lists who they talk to;
+//! - secret `messaging/list`, `messaging/known` and one
+//!   `messaging/thread/…` per conversation: the index of the history.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::channel::mpsc::UnboundedReceiver;
 use futures::future::LocalBoxFuture;
 use futures::stream::{self, FuturesUnordered, LocalBoxStream};
 use futures::{FutureExt, Stream, StreamExt};
+use nostr::hashes::{sha256, Hash};
 use nostr::{PublicKey, ToBech32};
-use nostr_sdk::prelude::{MonitorNotification, RelayPoolNotification, RelayStatus, RelayUrl};
+use nostr_sdk::prelude::{
+    Event as NostrEvent, EventId, MonitorNotification, RelayPoolNotification, RelayStatus, RelayUrl,
+};
 use nostr_sdk::NostrSigner;
 use tokio::sync::broadcast::{self, error::RecvError};
 use zeroize::Zeroizing;
@@ -34,10 +46,10 @@ use zeroize::Zeroizing;
 use super::identity::{opened, opened_mut, BUNKER_TIMEOUT};
 use super::Engine;
 use crate::messaging::at_rest::{KeySource, OutboxKey};
-use crate::messaging::history::{History, ReadMarker, SentReceipts};
+use crate::messaging::history::{self, Coverage, History, Listed, ReadMarker, SentReceipts, Wrap};
 use crate::messaging::outbox::{Outbox, Sealed};
 use crate::messaging::room::Room;
-use crate::messaging::{Messenger, Outcome, PrivateMessage};
+use crate::messaging::{Messenger, Outcome, PrivateMessage, Unopened};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     ChatMessage, Delivery, EngineError, Event, MessageCursor, MessagingState, Reply,
@@ -51,6 +63,25 @@ const READ: &str = "messaging/read";
 /// The vault's record of how far sent messages got (secret, like the
 /// markers: it lists when the user wrote).
 const SENT: &str = "messaging/sent";
+/// The vault's record of the conversation list (secret).
+const LIST: &str = "messaging/list";
+/// The vault's record of the wraps opened (secret: it is the list of
+/// messages the user has).
+const KNOWN: &str = "messaging/known";
+/// Whether the index may lack messages the event database holds: a change
+/// was made and not written yet (secret, with the index).
+const UNWRITTEN: &str = "messaging/unwritten";
+/// Where each conversation's thread record is, after it its name.
+const THREAD: &str = "messaging/thread/";
+
+/// How long the index's records wait after a change before they are
+/// written, so that messages arriving together are written together.
+const WRITE_DELAY: Duration = Duration::from_secs(1);
+
+/// How long after messaging starts the event database is searched for
+/// wraps the index lacks: that reads and parses the recent wraps, work the
+/// unlock's first paints need not wait behind.
+const UNINDEXED_DELAY: Duration = Duration::from_secs(2);
 
 /// What messaging starts with.
 pub enum MessagingStart {
@@ -95,9 +126,11 @@ enum Woken {
 
 /// What the loop's background work ends with.
 enum Done {
-    Opened(Option<PrivateMessage>),
-    /// The history read again after notifications were missed.
-    Reloaded(Vec<PrivateMessage>),
+    Opened(Wrap, Result<PrivateMessage, Unopened>),
+    /// Events of the database not opened so far, to open.
+    Unindexed(Vec<NostrEvent>),
+    /// Time to write what changed in the index.
+    WriteDue,
     /// One of the user's relays is ready for messages (or could not be
     /// subscribed to).
     RelayReady(RelayUrl, bool),
@@ -123,12 +156,27 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Reply, EngineError> {
         let conversation = parse_conversation(conversation)?;
         let limit = limit.clamp(1, MAX_MESSAGES_PAGE);
+        let messenger = self.messenger.borrow().clone();
+        self.read_thread(&conversation).await;
+        let wraps = self
+            .history
+            .borrow()
+            .page_wraps(&conversation, before.as_ref(), limit);
+        if let Some(messenger) = messenger.as_ref().filter(|_| !wraps.is_empty()) {
+            for event in messenger.stored(wraps).await {
+                if let Ok(message) = messenger.open(&event).await {
+                    self.history.borrow_mut().reopened(chat_message(&message));
+                }
+            }
+        }
         let (messages, earlier) = self
             .history
             .borrow()
             .page(&conversation, before.as_ref(), limit);
         if before.is_none() && self.history.borrow_mut().mark_read(&conversation) {
-            self.save_read_markers(self.messaging_epoch.get()).await;
+            // With the list's unread count, in one write.
+            self.write_history(messenger.as_deref(), self.messaging_epoch.get())
+                .await;
         }
         let known = self.history.borrow().about(&conversation);
         let (members, subject) = known.unwrap_or_else(|| {
@@ -208,9 +256,8 @@ impl<P: ProfileStores> Engine<P> {
             delivery: Some(Delivery::Sending),
             ..chat_message(&sent)
         };
-        self.history
-            .borrow_mut()
-            .file(&sent.room.npubs(), message.clone());
+        self.file(&sent, Some(Delivery::Sending), Wrap::of(&sealed.for_me))
+            .await;
         // The loop lives as long as the engine.
         let _ = self.deliveries.unbounded_send(id);
         Ok(Reply::MessageSent { message })
@@ -329,22 +376,22 @@ impl<P: ProfileStores> Engine<P> {
             Ok(messenger) => messenger,
             Err(error) => return self.messaging_failed(error),
         };
-        let (read, sent, outbox_key, outbox) =
-            match self.stored_messaging(&*outbox_signer, &me).await {
-                Ok(stored) => stored,
-                Err(error) => return self.messaging_failed(error),
-            };
-        let mut history = History::with_stored(read, sent);
-        for message in messenger.history().await {
-            history.file(&message.room.npubs(), chat_message(&message));
+        let (history, outbox_key, outbox) = match self.stored_messaging(&*outbox_signer, &me).await
+        {
+            Ok(stored) => stored,
+            Err(error) => return self.messaging_failed(error),
+        };
+        if self.messaging_epoch.get() != epoch {
+            messenger.stop().await;
+            return None;
         }
+        *self.history.borrow_mut() = history;
         let mut waiting = Outbox::kept_under(outbox_key);
         for sealed in outbox {
             // The user's copy names the message and holds its text; one
             // that does not open is still delivered, under its wrap's id.
             let id = match messenger.open(&sealed.for_me).await {
-                Some(message) => {
-                    history.file(&message.room.npubs(), chat_message(&message));
+                Ok(message) => {
                     let delivery = match &sealed.failed {
                         Some(reason) => Delivery::Failed {
                             reason: reason.clone(),
@@ -352,18 +399,36 @@ impl<P: ProfileStores> Engine<P> {
                         None => Delivery::Waiting,
                     };
                     let id = message.id.to_hex();
-                    history.set_delivery(&id, delivery);
+                    self.file(&message, Some(delivery.clone()), Wrap::of(&sealed.for_me))
+                        .await;
+                    self.history.borrow_mut().set_delivery(&id, delivery);
                     id
                 }
-                None => sealed.for_me.id.to_hex(),
+                Err(_) => sealed.for_me.id.to_hex(),
             };
             waiting.add(id, sealed);
+        }
+        // Before the list is shown: a history never indexed is indexed once
+        // (as an earlier build decrypted it at every unlock), and what the
+        // last moments of a session that ended with changes not written
+        // filed is filed again (the rest waits for `run`).
+        let coverage = self.history.borrow().coverage();
+        let since = match coverage {
+            Coverage::Never => Some(None),
+            Coverage::Unwritten => Some(messenger.recent().await),
+            Coverage::Written => None,
+        };
+        if let Some(since) = since {
+            let known = self.history.borrow().known().clone();
+            for event in messenger.stored_except(&known, since).await {
+                let opened = messenger.open(&event).await;
+                self.take_opened(Wrap::of(&event), &opened).await;
+            }
         }
         if self.messaging_epoch.get() != epoch {
             messenger.stop().await;
             return None;
         }
-        *self.history.borrow_mut() = history;
         *self.outbox.borrow_mut() = waiting;
         Some(Rc::new(messenger))
     }
@@ -375,25 +440,19 @@ impl<P: ProfileStores> Engine<P> {
         None
     }
 
-    /// The read markers, the sent receipts and the outbox as the vault
-    /// keeps them, with what the outbox is kept under (asked of `signer`
-    /// for a profile without a passphrase). Markers or receipts that cannot
-    /// be read are forgotten (messages show as unread again, or without
-    /// their delivery); an outbox that cannot be read is an error, never
-    /// overwritten. An outbox kept in the clear before is kept sealed now.
+    /// The history's index, read markers and sent receipts, and the outbox
+    /// as the vault keeps them, with what the outbox is kept under (asked
+    /// of `signer` for a profile without a passphrase). Markers or receipts
+    /// that cannot be read are forgotten (messages show as unread again, or
+    /// without their delivery), a list or known wraps that cannot be read
+    /// are rebuilt from the event database; an outbox that cannot be read
+    /// is an error, never overwritten. An outbox kept in the clear before
+    /// is kept sealed now.
     async fn stored_messaging(
         &self,
         signer: &dyn NostrSigner,
         me: &PublicKey,
-    ) -> Result<
-        (
-            BTreeMap<String, ReadMarker>,
-            SentReceipts,
-            OutboxKey,
-            Vec<Sealed>,
-        ),
-        String,
-    > {
+    ) -> Result<(History, OutboxKey, Vec<Sealed>), String> {
         let source = {
             let guard = self.vault.lock().await;
             let vault = opened(&guard).map_err(|error| error.to_string())?;
@@ -413,8 +472,18 @@ impl<P: ProfileStores> Engine<P> {
                 .await
                 .map_err(|error| error.to_string())?;
         }
-        let read = secret_json(vault, READ).await;
-        let sent = secret_json(vault, SENT).await;
+        let read: BTreeMap<String, ReadMarker> = secret_json(vault, READ).await;
+        let sent: SentReceipts = secret_json(vault, SENT).await;
+        let list: Vec<Listed> = secret_json(vault, LIST).await;
+        let known = vault.secret(KNOWN).await.ok().flatten();
+        let unwritten = vault.secret(UNWRITTEN).await.ok().flatten();
+        let coverage = match (&known, unwritten) {
+            (None, _) => Coverage::Never,
+            (Some(_), Some(unwritten)) if unwritten.is_empty() => Coverage::Written,
+            (Some(_), _) => Coverage::Unwritten,
+        };
+        let known = known.map_or_else(Default::default, |record| history::known_wraps(&record));
+        let history = History::with_stored(list, known, read, sent).covering(coverage);
         let kept = key.read(vault).await.map_err(|error| error.to_string())?;
         let mut outbox = Vec::new();
         let kept_record = kept.record.as_ref().map(|record| record.as_slice());
@@ -431,7 +500,109 @@ impl<P: ProfileStores> Engine<P> {
                 .await
                 .map_err(|error| format!("the outbox could not be sealed: {error}"))?;
         }
-        Ok((read, sent, key, outbox))
+        Ok((history, key, outbox))
+    }
+
+    /// Reads `conversation`'s thread from the vault, unless it is read or
+    /// new. A thread that cannot be read is taken as empty.
+    async fn read_thread(&self, conversation: &str) {
+        let Some(record) = self.history.borrow().unread_thread(conversation) else {
+            return;
+        };
+        let entries = {
+            let guard = self.vault.lock().await;
+            let Ok(vault) = opened(&guard) else {
+                return;
+            };
+            let stored = vault.secret(&format!("{THREAD}{record}")).await;
+            stored
+                .ok()
+                .flatten()
+                .map(|record| history::decode_thread(&record))
+        };
+        let entries = entries.unwrap_or_default();
+        let mut history = self.history.borrow_mut();
+        // Another command may have read it meanwhile, or the wallet locked.
+        if history.unread_thread(conversation).as_ref() == Some(&record) {
+            history.read_thread(conversation, entries);
+        }
+    }
+
+    /// Files `message`, which came in `wrap`, with its `delivery` if it is
+    /// the user's and known, after reading its thread; true if it is new.
+    /// Strangers over their quota lose their oldest messages then.
+    async fn file(&self, message: &PrivateMessage, delivery: Option<Delivery>, wrap: Wrap) -> bool {
+        let chat = ChatMessage {
+            delivery,
+            ..chat_message(message)
+        };
+        self.read_thread(&chat.conversation).await;
+        let first = chat.id.clone();
+        let filed = self
+            .history
+            .borrow_mut()
+            .file(&message.room.npubs(), chat, wrap, || thread_record(&first));
+        if filed && self.history.borrow().over_quota() {
+            let unread = self.history.borrow().unread_stranger_threads();
+            for (conversation, _) in unread {
+                self.read_thread(&conversation).await;
+            }
+            self.history.borrow_mut().drop_strangers();
+        }
+        // Said before anyone is told of the message: a session that ends
+        // before the records are written leaves the next one a note to
+        // file it again.
+        if self.history.borrow().needs_mark() {
+            self.history.borrow_mut().marked();
+            self.save_secret(UNWRITTEN, Ok(vec![1]), self.messaging_epoch.get())
+                .await;
+        }
+        filed
+    }
+
+    /// Writes the index's records that changed and the read markers, then
+    /// deletes from the event database (through `messenger`, when messaging
+    /// runs) the wraps that did not open and the strangers' dropped, unless
+    /// messaging stopped since `epoch`. What is not written is rebuilt at
+    /// the next unlock from the event database (the wraps are there), and a
+    /// wrap not deleted is opened once more.
+    async fn write_history(&self, messenger: Option<&Messenger>, epoch: u64) {
+        let Ok(writes) = self.history.borrow_mut().take_changes() else {
+            return;
+        };
+        let mut records: Vec<(String, Vec<u8>)> = writes
+            .threads
+            .into_iter()
+            .map(|(record, entries)| (format!("{THREAD}{record}"), entries))
+            .collect();
+        records.extend(writes.list.map(|list| (LIST.to_owned(), list)));
+        records.extend(writes.read.map(|read| (READ.to_owned(), read)));
+        records.extend(writes.known.map(|known| (KNOWN.to_owned(), known)));
+        // Written with the rest: nothing is left unwritten (unless the
+        // loop marks a change again).
+        records.push((UNWRITTEN.to_owned(), Vec::new()));
+        {
+            let mut guard = self.vault.lock().await;
+            if self.messaging_epoch.get() != epoch {
+                return;
+            }
+            let Some(vault) = guard.as_mut() else {
+                return;
+            };
+            let batch: Vec<(&str, &[u8])> = records
+                .iter()
+                .map(|(name, record)| (name.as_str(), record.as_slice()))
+                .collect();
+            if vault.put_secrets(&batch).await.is_err() {
+                return;
+            }
+            for record in &writes.removed {
+                let _ = vault.delete_secret(&format!("{THREAD}{record}")).await;
+            }
+        }
+        if let Some(messenger) = messenger {
+            let _ = messenger.forget(writes.forget).await;
+        }
     }
 
     /// Writes the outbox, as it is when the vault is free, unless messaging
@@ -448,12 +619,6 @@ impl<P: ProfileStores> Engine<P> {
         };
         let key = key.ok_or_else(stopped)?;
         Ok(key.write(vault, &record, false).await?)
-    }
-
-    /// Writes the read markers, under the same condition as the outbox.
-    async fn save_read_markers(&self, epoch: u64) {
-        let record = serde_json::to_vec(self.history.borrow().read_markers());
-        self.save_secret(READ, record, epoch).await;
     }
 
     /// Writes the sent receipts, under the same condition as the outbox.
@@ -500,7 +665,28 @@ impl<P: ProfileStores> Engine<P> {
         let mut ready = BTreeSet::new();
         self.show_relays(messenger, &ready);
         let mut work: FuturesUnordered<LocalBoxFuture<'_, Done>> = FuturesUnordered::new();
+        let (known, coverage) = {
+            let history = self.history.borrow();
+            (history.known().clone(), history.coverage())
+        };
+        // What an unlock need not wait for (see `open_messaging`).
+        match coverage {
+            Coverage::Never => {}
+            Coverage::Unwritten => work.push(unindexed(messenger, known, true)),
+            Coverage::Written => work.push(unindexed(messenger, known, false)),
+        }
+        let mut write_due = false;
         loop {
+            if !write_due && self.history.borrow().changed() {
+                write_due = true;
+                work.push(
+                    async {
+                        async_utility::time::sleep(WRITE_DELAY).await;
+                        Done::WriteDue
+                    }
+                    .boxed_local(),
+                );
+            }
             let woken = futures::select! {
                 input = inputs.next() => Woken::Input(input),
                 done = work.select_next_some() => Woken::Done(done),
@@ -509,6 +695,11 @@ impl<P: ProfileStores> Engine<P> {
                 return Ended::Stopped;
             }
             let input = match woken {
+                Woken::Done(Done::WriteDue) => {
+                    write_due = false;
+                    self.write_history(Some(messenger), epoch).await;
+                    continue;
+                }
                 Woken::Done(done) => {
                     self.finish(done, messenger, epoch, &mut ready, &mut work)
                         .await;
@@ -523,9 +714,9 @@ impl<P: ProfileStores> Engine<P> {
                 | Input::Status(Err(RecvError::Closed)) => return Ended::Stopped,
                 Input::Relay(Ok(RelayPoolNotification::Event { event, .. })) => {
                     self.show_relays(messenger, &ready);
-                    work.push(
-                        async move { Done::Opened(messenger.open(&event).await) }.boxed_local(),
-                    );
+                    if !self.history.borrow().knows(&event.id) {
+                        work.push(open(messenger, *event));
+                    }
                 }
                 Input::Relay(Ok(RelayPoolNotification::Message { .. })) => {
                     self.show_relays(messenger, &ready);
@@ -533,7 +724,11 @@ impl<P: ProfileStores> Engine<P> {
                 // Too many at once: some were missed, but every event that
                 // verified is in the database.
                 Input::Relay(Err(RecvError::Lagged(_))) => {
-                    work.push(async { Done::Reloaded(messenger.history().await) }.boxed_local());
+                    let known = self.history.borrow().known().clone();
+                    work.push(
+                        async move { Done::Unindexed(messenger.stored_except(&known, None).await) }
+                            .boxed_local(),
+                    );
                 }
                 Input::Status(Ok(MonitorNotification::StatusChanged { relay_url, status })) => {
                     self.show_relay_views(messenger);
@@ -574,8 +769,25 @@ impl<P: ProfileStores> Engine<P> {
         work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
     ) {
         match done {
-            Done::Opened(message) => message.into_iter().for_each(|m| self.file_arrived(&m)),
-            Done::Reloaded(messages) => messages.iter().for_each(|m| self.file_arrived(m)),
+            Done::Opened(wrap, opened) => {
+                if let (true, Ok(message)) = (self.take_opened(wrap, &opened).await, &opened) {
+                    self.push(Event::Message {
+                        message: chat_message(message),
+                    });
+                }
+            }
+            Done::WriteDue => {}
+            Done::Unindexed(events) => {
+                let known = self.history.borrow();
+                let unknown: Vec<NostrEvent> = events
+                    .into_iter()
+                    .filter(|event| !known.knows(&event.id))
+                    .collect();
+                drop(known);
+                for event in unknown {
+                    work.push(open(messenger, event));
+                }
+            }
             Done::RelayReady(url, subscribed) => {
                 // Not subscribed: tried again when it reconnects.
                 self.keep_settled_relays(messenger).await;
@@ -661,12 +873,17 @@ impl<P: ProfileStores> Engine<P> {
         }
     }
 
-    /// Files a message that arrived, telling the app if it is new.
-    fn file_arrived(&self, arrived: &PrivateMessage) {
-        let message = chat_message(arrived);
-        let members = arrived.room.npubs();
-        if self.history.borrow_mut().file(&members, message.clone()) {
-            self.push(Event::Message { message });
+    /// Takes what opening `wrap` gave: files its message (true if it is
+    /// new), or has it deleted if it is junk.
+    async fn take_opened(&self, wrap: Wrap, opened: &Result<PrivateMessage, Unopened>) -> bool {
+        match opened {
+            Ok(message) => self.file(message, None, wrap).await,
+            Err(Unopened::Junk) => {
+                self.history.borrow_mut().junk(wrap.id);
+                false
+            }
+            // Tried again next session.
+            Err(Unopened::SignerUnavailable) => false,
         }
     }
 
@@ -688,6 +905,41 @@ impl<P: ProfileStores> Engine<P> {
         *self.messaging_state.borrow_mut() = state.clone();
         self.push(Event::Messaging { state });
     }
+}
+
+/// Opens `event`, a private message arrived or found in the database.
+fn open(messenger: &Messenger, event: NostrEvent) -> LocalBoxFuture<'_, Done> {
+    async move { Done::Opened(Wrap::of(&event), messenger.open(&event).await) }.boxed_local()
+}
+
+/// A moment after messaging starts, the events of the database that are
+/// not among `known`: all of them (`full`), or the recent ones (see
+/// [`Messenger::recent`]; stored while the wallet was locked, say).
+fn unindexed(
+    messenger: &Messenger,
+    known: HashSet<EventId>,
+    full: bool,
+) -> LocalBoxFuture<'_, Done> {
+    async move {
+        async_utility::time::sleep(UNINDEXED_DELAY).await;
+        let since = match full {
+            true => None,
+            false => match messenger.recent().await {
+                Some(since) => Some(since),
+                None => return Done::Unindexed(Vec::new()),
+            },
+        };
+        Done::Unindexed(messenger.stored_except(&known, since).await)
+    }
+    .boxed_local()
+}
+
+/// The name of a new conversation's thread record, from its first
+/// message's id: the rumor's id is known only to the conversation's
+/// people, so the name says nothing of who is in it.
+fn thread_record(first: &str) -> String {
+    let digest = sha256::Hash::hash(format!("flash thread {first}").as_bytes());
+    digest.to_string()[..32].to_owned()
 }
 
 /// Makes `url` ready for messages (see [`Messenger::use_relay`]).

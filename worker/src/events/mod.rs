@@ -45,7 +45,9 @@
 //! the store grows past it, the oldest events (by `created_at`) are removed
 //! first, except the events of the [`EventStoreOptions::protected`] public
 //! keys (the user's own) and private-message events ([`DM_KINDS`]), which
-//! are never pruned.
+//! are never pruned: messaging bounds those itself, deleting wraps that do
+//! not open and strangers' past their quota
+//! ([`crate::messaging::history`]).
 
 #[cfg(any(target_arch = "wasm32", test))]
 mod batch;

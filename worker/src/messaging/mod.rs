@@ -8,8 +8,11 @@
 //! lists, which would join the signing pool and could ask the user to sign
 //! in, or learn who talks to whom. Everything relays send that verifies is kept in the
 //! database as it came, so private messages are kept as gift wraps, still
-//! encrypted; [`Messenger::history`] decrypts them once per session and
-//! nothing decrypted is stored.
+//! encrypted. Each wrap is opened once, when it arrives: what the
+//! conversation list needs, and where each message's wrap is, go into the
+//! sealed index (see [`history`]); a page of a conversation opens only its
+//! own wraps again. A wrap that does not open is deleted from the database,
+//! which then refuses it for good ([`Messenger::forget`]).
 
 pub mod at_rest;
 pub mod dropped;
@@ -19,13 +22,16 @@ pub mod relays;
 pub mod room;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use nostr::nips::nip44::v2::{self as nip44_v2, ConversationKey};
+use nostr::nips::nip44::{
+    self,
+    v2::{self as nip44_v2, ConversationKey},
+};
 use nostr_sdk::prelude::*;
 use tokio::sync::broadcast;
 
@@ -45,6 +51,18 @@ pub enum MessagingError {
     Relays(String),
     #[error("the message could not be sealed: {0}")]
     Signer(String),
+}
+
+/// Why an event holds no private message for the user: an outcome the
+/// engine acts on, never shown, so not an error of this module's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unopened {
+    /// It does not open, or holds no NIP-17 message from its seal's author:
+    /// junk, a forgery, or not for the user. It never will.
+    Junk,
+    /// The signer did not answer (an extension closed, a remote signer
+    /// away): it may open in a later session.
+    SignerUnavailable,
 }
 
 /// A private message, read from either side.
@@ -219,6 +237,7 @@ impl Messenger {
             own: keys
                 .filter(|keys| keys.public_key() == me)
                 .map(|keys| (keys, RefCell::default())),
+            answered: Cell::new(false),
         };
         let messenger = Self {
             client,
@@ -302,22 +321,53 @@ impl Messenger {
         self.drops.count()
     }
 
-    /// Every private message in the event database, decrypted. Messages
-    /// that do not open (not for the user, forged seals) are left out.
-    pub async fn history(&self) -> Vec<PrivateMessage> {
-        let mut messages = Vec::new();
-        for filter in dm_filters(self.me, None) {
+    /// The private-message events in the event database from `since` on,
+    /// but those in `known` (already opened).
+    pub async fn stored_except(
+        &self,
+        known: &HashSet<EventId>,
+        since: Option<Timestamp>,
+    ) -> Vec<Event> {
+        let mut unknown = Vec::new();
+        for filter in dm_filters(self.me, since) {
             // An unreadable database leaves the history to the relays.
             let Ok(events) = self.client.database().query(filter).await else {
                 continue;
             };
-            for event in events {
-                if let Some(message) = self.open(&event).await {
-                    messages.push(message);
-                }
-            }
+            unknown.extend(
+                events
+                    .into_iter()
+                    .filter(|event| !known.contains(&event.id)),
+            );
         }
-        messages
+        unknown
+    }
+
+    /// The stored events of `ids` (a page's wraps), those still there.
+    pub async fn stored(&self, ids: Vec<EventId>) -> Vec<Event> {
+        if ids.is_empty() {
+            return Vec::new();
+        }
+        let filter = Filter::new().ids(ids);
+        match self.client.database().query(filter).await {
+            Ok(events) => events.into_iter().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Deletes `ids` from the event database (wraps that do not open,
+    /// strangers' wraps over their quota). The database remembers what it
+    /// deleted and refuses it if a relay sends it again, and the pool drops
+    /// it unread: it is never opened again.
+    pub async fn forget(&self, ids: Vec<EventId>) -> Result<(), MessagingError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .database()
+            .delete(Filter::new().ids(ids))
+            .await
+            .map_err(relays_error)
     }
 
     /// Makes `url`, one of the user's relays that just connected, ready
@@ -340,11 +390,7 @@ impl Messenger {
     /// event database leaves off, and never from later than now: a
     /// subscription from the future would bring no live message.
     async fn subscribe(&self, url: &RelayUrl) -> Result<(), MessagingError> {
-        let now = self.now();
-        let since = self.newest_stored(now).await.map(|newest| {
-            let since = newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING);
-            Timestamp::from_secs(since.min(now.as_secs()))
-        });
+        let since = self.recent().await;
         self.client
             .pool()
             .subscribe_with_id_to(
@@ -372,6 +418,17 @@ impl Messenger {
                 return;
             }
         }
+    }
+
+    /// Where recent private messages start: as far before the newest
+    /// stored as a wrap received after it can be dated, and never later
+    /// than now. `None` with none stored.
+    pub async fn recent(&self) -> Option<Timestamp> {
+        let now = self.now();
+        self.newest_stored(now).await.map(|newest| {
+            let since = newest.as_secs().saturating_sub(GIFT_WRAP_BACKDATING);
+            Timestamp::from_secs(since.min(now.as_secs()))
+        })
     }
 
     /// When the newest private message stored was dated, of those not
@@ -586,19 +643,18 @@ impl Messenger {
 
     /// The private message `event` holds for the user: a NIP-17 gift wrap
     /// that unwraps and verifies, or a NIP-04 message that decrypts.
-    /// Anything else is `None`.
-    pub async fn open(&self, event: &Event) -> Option<PrivateMessage> {
+    pub async fn open(&self, event: &Event) -> Result<PrivateMessage, Unopened> {
         match event.kind {
             Kind::GiftWrap => self.open_gift_wrap(event).await,
             Kind::EncryptedDirectMessage => self.open_nip04(event).await,
-            _ => None,
+            _ => Err(Unopened::Junk),
         }
     }
 
-    async fn open_gift_wrap(&self, gift_wrap: &Event) -> Option<PrivateMessage> {
+    async fn open_gift_wrap(&self, gift_wrap: &Event) -> Result<PrivateMessage, Unopened> {
         let UnwrappedGift { sender, mut rumor } = self.opener.unwrap(gift_wrap).await?;
         if rumor.kind != Kind::PrivateDirectMessage {
-            return None;
+            return Err(Unopened::Junk);
         }
         let recipients = rumor.tags.public_keys().copied();
         let room = Room::new(self.me, recipients.chain([sender]));
@@ -608,7 +664,7 @@ impl Messenger {
             .and_then(Tag::content)
             .map(str::to_owned);
         let id = rumor.id();
-        Some(PrivateMessage {
+        Ok(PrivateMessage {
             room,
             author: sender,
             from_me: sender == self.me,
@@ -622,13 +678,18 @@ impl Messenger {
 
     /// A NIP-04 message, to or from the user. Its signature was verified
     /// when it arrived.
-    async fn open_nip04(&self, event: &Event) -> Option<PrivateMessage> {
+    async fn open_nip04(&self, event: &Event) -> Result<PrivateMessage, Unopened> {
         let from_me = event.pubkey == self.me;
         let peer = if from_me {
-            event.tags.public_keys().next().copied()?
+            event
+                .tags
+                .public_keys()
+                .next()
+                .copied()
+                .ok_or(Unopened::Junk)?
         } else {
             if !event.tags.public_keys().any(|key| *key == self.me) {
-                return None;
+                return Err(Unopened::Junk);
             }
             event.pubkey
         };
@@ -636,9 +697,9 @@ impl Messenger {
             .opener
             .signer
             .nip04_decrypt(&peer, &event.content)
-            .await
-            .ok()?;
-        Some(PrivateMessage {
+            .await;
+        let text = self.opener.answered(text)?;
+        Ok(PrivateMessage {
             room: Room::new(self.me, [peer]),
             author: event.pubkey,
             from_me,
@@ -659,42 +720,75 @@ impl Messenger {
 
 /// Opens gift wraps (NIP-59): the wrap, then the seal inside it.
 ///
-/// With the user's own key at hand, the NIP-44 conversation key between the
-/// user and each seal's author (their correspondent) is derived once and
-/// kept for the session, so opening a seal costs no key agreement: one of
-/// the two per message. The wrap's key is new for every wrap, so there is
-/// nothing to keep there. A remote signer or an extension keeps the key to
-/// itself, so each layer is a request to it.
+/// With the user's own key at hand, both layers are opened here: the
+/// NIP-44 conversation key between the user and each seal's author (their
+/// correspondent) is derived once and kept for the session, so opening a
+/// seal costs no key agreement: one of the two per message. The wrap's key
+/// is new for every wrap, so there is nothing to keep there. A remote
+/// signer or an extension keeps the key to itself, so each layer is a
+/// request to it.
 struct Opener {
     signer: Arc<dyn NostrSigner>,
     own: Option<(Keys, RefCell<HashMap<PublicKey, ConversationKey>>)>,
+    /// Whether the signer has decrypted anything this session: once it
+    /// has, its refusal means the payload does not open (a signer's error
+    /// does not say whether it is away or the payload is junk, and a
+    /// message must not be forgotten because an extension was closed).
+    answered: Cell<bool>,
 }
 
 impl Opener {
-    async fn unwrap(&self, gift_wrap: &Event) -> Option<UnwrappedGift> {
-        let seal = self
-            .signer
-            .nip44_decrypt(&gift_wrap.pubkey, &gift_wrap.content)
-            .await
-            .ok()?;
-        let seal = Event::from_json(seal).ok()?;
+    async fn unwrap(&self, gift_wrap: &Event) -> Result<UnwrappedGift, Unopened> {
+        let seal = match &self.own {
+            Some((keys, _)) => {
+                nip44::decrypt(keys.secret_key(), &gift_wrap.pubkey, &gift_wrap.content)
+                    .map_err(|_| Unopened::Junk)?
+            }
+            None => {
+                let seal = self
+                    .signer
+                    .nip44_decrypt(&gift_wrap.pubkey, &gift_wrap.content)
+                    .await;
+                self.answered(seal)?
+            }
+        };
+        let seal = Event::from_json(seal).map_err(|_| Unopened::Junk)?;
         if seal.kind != Kind::Seal || seal.verify().is_err() {
-            return None;
+            return Err(Unopened::Junk);
         }
         let rumor = match &self.own {
-            Some((keys, cache)) => decrypt_with(keys, cache, &seal.pubkey, &seal.content)?,
+            Some((keys, cache)) => decrypt_with(keys, cache, &seal.pubkey, &seal.content),
+            // The signer just answered for the wrap: a refusal now is the
+            // seal's.
             None => self
                 .signer
                 .nip44_decrypt(&seal.pubkey, &seal.content)
                 .await
-                .ok()?,
+                .ok(),
         };
-        let rumor = UnsignedEvent::from_json(rumor).ok()?;
+        let rumor = rumor.ok_or(Unopened::Junk)?;
+        let rumor = UnsignedEvent::from_json(rumor).map_err(|_| Unopened::Junk)?;
         // The seal's signature vouches for its author only.
-        (rumor.pubkey == seal.pubkey).then_some(UnwrappedGift {
+        if rumor.pubkey != seal.pubkey {
+            return Err(Unopened::Junk);
+        }
+        Ok(UnwrappedGift {
             sender: seal.pubkey,
             rumor,
         })
+    }
+
+    /// What the signer answered; its error is final once it has answered
+    /// before, or when the user's own key did the work.
+    fn answered<T, E>(&self, answer: Result<T, E>) -> Result<T, Unopened> {
+        match answer {
+            Ok(value) => {
+                self.answered.set(true);
+                Ok(value)
+            }
+            Err(_) if self.answered.get() || self.own.is_some() => Err(Unopened::Junk),
+            Err(_) => Err(Unopened::SignerUnavailable),
+        }
     }
 }
 

@@ -826,6 +826,24 @@ async fn kept(browser: &MemoryProfiles, user: PublicKey, id: &nostr::EventId) ->
 
 async fn gift_wrap_dated(from: &Keys, to: PublicKey, text: &str, created_at: u64) -> NostrEvent {
     let rumor = EventBuilder::private_msg_rumor(to, text).build(from.public_key());
+    gift_wrap_of(from, to, rumor, created_at).await
+}
+
+/// A message written at `at`, in a gift wrap dated then too.
+async fn message_written(from: &Keys, to: PublicKey, text: &str, at: u64) -> NostrEvent {
+    let rumor = EventBuilder::private_msg_rumor(to, text)
+        .custom_created_at(nostr::Timestamp::from_secs(at))
+        .build(from.public_key());
+    gift_wrap_of(from, to, rumor, at).await
+}
+
+/// `rumor` sealed by `from` and wrapped for `to`, the wrap dated `created_at`.
+async fn gift_wrap_of(
+    from: &Keys,
+    to: PublicKey,
+    rumor: nostr::UnsignedEvent,
+    created_at: u64,
+) -> NostrEvent {
     let seal = EventBuilder::seal(from, &to, rumor)
         .await
         .expect("sealed")
@@ -999,6 +1017,284 @@ async fn a_gift_wrap_of_a_megabyte_is_refused_unread() {
             !kept(&browser, alice_key, &huge.id).await,
             "a 1 MB gift wrap was kept"
         );
+    })
+    .await;
+}
+
+/// How many gift wraps to `user` `browser` keeps in their store.
+async fn wraps_kept(browser: &MemoryProfiles, user: PublicKey) -> usize {
+    let store = browser
+        .open_events(support::PROFILE, user)
+        .await
+        .expect("the event store");
+    let wraps = nostr::Filter::new().kind(Kind::GiftWrap).pubkey(user);
+    store.count(wraps).await.expect("counted")
+}
+
+/// Waits, while the engines run, until `user`'s store keeps `wanted` wraps.
+async fn until_wraps_kept(
+    browser: &MemoryProfiles,
+    user: PublicKey,
+    wanted: impl Fn(usize) -> bool,
+) {
+    while !wanted(wraps_kept(browser, user).await) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A gift wrap to `to` that verifies and opens to nothing.
+fn junk_wrap(signer: &Keys, to: PublicKey, n: u64) -> NostrEvent {
+    let now = nostr::Timestamp::now().as_secs();
+    EventBuilder::new(Kind::GiftWrap, format!("junk {n}: no NIP-44 payload"))
+        .tag(Tag::public_key(to))
+        .custom_created_at(nostr::Timestamp::from_secs(now - 3600 - n))
+        .sign_with_keys(signer)
+        .expect("signed")
+}
+
+#[tokio::test]
+async fn a_gift_wrap_that_does_not_open_is_deleted_and_never_opened_again() {
+    scenario(async {
+        let (alice_key, bob_keys) = alice_and_bob();
+        let junk = junk_wrap(&Keys::generate(), alice_key, 0);
+        let now = nostr::Timestamp::now().as_secs();
+        let marker = gift_wrap_dated(&bob_keys, alice_key, "after the junk", now - 60).await;
+        // Sent again on every subscription, in every session.
+        let hostile = relay_pushing(alice_key, vec![junk.clone(), marker]).await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), hostile.url.clone()];
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&honest), BOB_WORDS).await;
+        alice
+            .until_message(|message| message.text == "after the junk")
+            .await;
+
+        // Opened once, it is deleted; the store remembers it deleted.
+        until_wraps_kept(&browser, alice_key, |kept| kept == 1).await;
+        let store = browser
+            .open_events(support::PROFILE, alice_key)
+            .await
+            .expect("the event store");
+        assert_eq!(
+            store.check_id(&junk.id).await.expect("read"),
+            nostr_sdk::prelude::DatabaseEventStatus::Deleted
+        );
+
+        // The next session is sent it again, and the store refuses it
+        // before anything opens it.
+        let asked = hostile.seen().filters.len();
+        alice.lock_and_unlock().await;
+        alice
+            .until_seen(&hostile, |_, seen| seen.filters.len() > asked)
+            .await;
+        alice.until_ready(2).await;
+        bob.until_ready(1).await;
+        bob.deliver(&alice.npub, "still here").await;
+        alice
+            .until_message(|message| message.text == "still here")
+            .await;
+        assert!(!kept(&browser, alice_key, &junk.id).await);
+        let (_, summaries) = alice.summaries().await;
+        let listed: Vec<&str> = summaries.iter().map(|s| s.conversation.as_str()).collect();
+        assert_eq!(listed, [bob.npub.as_str()], "the junk made no conversation");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn strangers_past_their_quota_lose_their_oldest_wraps_and_a_correspondent_keeps_all() {
+    use flash_worker::messaging::history::STRANGER_MESSAGES;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    scenario(async {
+        let (alice_key, bob_keys) = alice_and_bob();
+        let now = nostr::Timestamp::now().as_secs();
+        // Bob's message is older than every stranger's, and Alice wrote to
+        // him: it stays.
+        let bobs =
+            message_written(&bob_keys, alice_key, "an old word from Bob", now - 90_000).await;
+        let strangers = [(); 3].map(|()| Keys::generate());
+        let mut flood = vec![bobs];
+        for n in 0..STRANGER_MESSAGES + 20 {
+            let from = &strangers[n % strangers.len()];
+            let at = now - 80_000 + n as u64;
+            flood.push(message_written(from, alice_key, &format!("stranger {n}"), at).await);
+        }
+        let oldest_stranger = flood[1].id;
+        let newest_stranger = flood[flood.len() - 1].id;
+        let marker = gift_wrap_dated(&bob_keys, alice_key, "after the strangers", now - 60).await;
+        flood.push(marker);
+        // Pushed once Alice has written to Bob.
+        let armed = Rc::new(Cell::new(false));
+        let lies: Vec<_> = flood
+            .iter()
+            .map(|event| serde_json::to_value(event).expect("JSON"))
+            .collect();
+        let hostile = HostileRelay::start({
+            let armed = Rc::clone(&armed);
+            move |filter| {
+                if armed.get() && asks_for_wraps_to(filter, &alice_key) {
+                    lies.clone()
+                } else {
+                    Vec::new()
+                }
+            }
+        })
+        .await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), hostile.url.clone()];
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&honest), BOB_WORDS).await;
+        alice.until_ready(2).await;
+        bob.until_ready(1).await;
+        alice.deliver(&bob.npub, "hello Bob").await;
+
+        armed.set(true);
+        alice.lock_and_unlock().await;
+        alice
+            .until_message(|message| message.text == "after the strangers")
+            .await;
+        // Alice's copy of her message, Bob's two, and the strangers' quota.
+        until_wraps_kept(&browser, alice_key, |kept| kept == STRANGER_MESSAGES + 3).await;
+        assert!(!kept(&browser, alice_key, &oldest_stranger).await);
+        assert!(kept(&browser, alice_key, &newest_stranger).await);
+        let texts = alice.texts(&bob.npub).await;
+        assert_eq!(
+            texts,
+            [
+                (false, "after the strangers".to_owned()),
+                (false, "an old word from Bob".to_owned()),
+                (true, "hello Bob".to_owned()),
+            ]
+        );
+
+        // The next unlock lists what was kept.
+        alice.lock_and_unlock().await;
+        alice.until_ready(2).await;
+        let (_, summaries) = alice.summaries().await;
+        assert_eq!(summaries.len(), 1 + strangers.len());
+        // Bob's conversation was read; none of the strangers' was.
+        let unread: usize = summaries.iter().map(|summary| summary.unread).sum();
+        assert_eq!(unread, STRANGER_MESSAGES);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_message_sent_after_ten_thousand_junk_wraps_arrives_live_and_the_junk_is_deleted() {
+    scenario(async {
+        let (alice_key, _) = alice_and_bob();
+        let junk_key = Keys::generate();
+        let flood: Vec<NostrEvent> = (0..10_000)
+            .map(|n| junk_wrap(&junk_key, alice_key, n))
+            .collect();
+        let hostile = relay_pushing(alice_key, flood).await;
+        let (_honest, honest) = relay().await;
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), hostile.url.clone()];
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(std::slice::from_ref(&honest), BOB_WORDS).await;
+        alice.until_ready(2).await;
+        bob.until_ready(1).await;
+        until_wraps_kept(&browser, alice_key, |kept| kept == 0).await;
+
+        let sent = std::time::Instant::now();
+        bob.deliver(&alice.npub, "after the flood").await;
+        alice
+            .until_message(|message| message.text == "after the flood")
+            .await;
+        assert!(
+            sent.elapsed() < Duration::from_secs(5),
+            "arrived after {:?}",
+            sent.elapsed()
+        );
+        until_wraps_kept(&browser, alice_key, |kept| kept == 1).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_index_is_sealed_and_a_history_kept_without_one_is_indexed_at_the_next_unlock() {
+    use flash_worker::vault::VaultStore;
+
+    scenario(async {
+        let (relay, url) = relay().await;
+        let relays = [url];
+        let browser = MemoryProfiles::new();
+        let mut alice = new_user_in(&browser, &relays, NIP06_WORDS).await;
+        let mut bob = new_user(&relays, BOB_WORDS).await;
+        alice.until_ready(1).await;
+        bob.until_ready(1).await;
+        for n in 0..3 {
+            bob.deliver(&alice.npub, &format!("secret words {n}")).await;
+        }
+        for n in 0..3 {
+            let text = format!("secret words {n}");
+            alice.until_message(|message| message.text == text).await;
+        }
+
+        // Written a moment later, and nothing in it is in clear: not a
+        // word, not who wrote.
+        let vault = browser.open(support::PROFILE).await.expect("the vault");
+        let index = |name: &str| {
+            ["list", "known", "thread/", "unwritten"]
+                .iter()
+                .any(|record| name.starts_with(&format!("secret/messaging/{record}")))
+        };
+        while !vault
+            .snapshot()
+            .keys()
+            .any(|name| name == "secret/messaging/list")
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let bob_hex = PublicKey::parse(&bob.npub).expect("Bob's key").to_hex();
+        for (name, record) in vault.snapshot() {
+            let record = String::from_utf8_lossy(&record);
+            for clear in ["secret words", bob.npub.as_str(), bob_hex.as_str()] {
+                assert!(
+                    !name.contains(clear) && !record.contains(clear),
+                    "{name} holds {clear}"
+                );
+            }
+        }
+
+        // As an earlier build left it: the history in the event store, no
+        // index; and no relay to send it again.
+        alice.engine.handle(Command::Lock).await.expect("locked");
+        alice
+            .until_state(|state| *state == MessagingState::Off)
+            .await;
+        for name in vault.snapshot().into_keys().filter(|name| index(name)) {
+            vault.delete(&name).await.expect("deleted");
+        }
+        relay.shutdown();
+        alice
+            .engine
+            .handle(Command::Unlock {
+                passphrase: PASSPHRASE.into(),
+            })
+            .await
+            .expect("unlocked");
+        alice
+            .until_state(|state| matches!(state, MessagingState::Ready { .. }))
+            .await;
+        loop {
+            let (_, summaries) = alice.summaries().await;
+            if summaries.first().is_some_and(|summary| summary.unread == 3) {
+                assert_eq!(summaries.len(), 1);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let texts = alice.texts(&bob.npub).await;
+        let expected: Vec<(bool, String)> = (0..3)
+            .map(|n| (false, format!("secret words {n}")))
+            .collect();
+        assert_eq!(texts, expected);
     })
     .await;
 }
