@@ -77,6 +77,13 @@ pub enum Command {
         before: Option<MessageCursor>,
         limit: usize,
     },
+    /// The messages `ids` (at most [`MAX_MESSAGES_PAGE`]) of `conversation`
+    /// that [`Event::Message`] named this session, as they are now (their
+    /// delivery too); marks nothing read. [`Reply::Messages`].
+    GetMessages {
+        conversation: String,
+        ids: Vec<String>,
+    },
     /// Send a private message to `to`: one npub, or several for a group
     /// (a NIP-17 room: the people in it are the room). `subject` names the
     /// group, or renames it. The message is sealed and kept in the outbox
@@ -343,6 +350,7 @@ impl std::fmt::Debug for Command {
             Command::DeleteProfile { .. } => "DeleteProfile",
             Command::ListConversations => "ListConversations",
             Command::OpenConversation { .. } => "OpenConversation",
+            Command::GetMessages { .. } => "GetMessages",
             Command::SendMessage { .. } => "SendMessage",
             Command::RetryMessage { .. } => "RetryMessage",
             Command::GetMyProfile { .. } => "GetMyProfile",
@@ -514,6 +522,11 @@ pub enum Reply {
     Conversations {
         messaging: MessagingState,
         conversations: Vec<ConversationSummary>,
+    },
+    /// Messages asked for by id, in the order asked; those not known are
+    /// left out.
+    Messages {
+        messages: Vec<ChatMessage>,
     },
     /// A page of one conversation, oldest message first. `earlier`, when
     /// there are older messages, asks for the page before this one.
@@ -1145,8 +1158,10 @@ pub enum Event {
     /// The identity changed without a request (e.g. auto-lock).
     Identity { identity: Identity },
     /// A private message arrived (or the copy of one the user sent), or the
-    /// delivery of one the user sent changed.
-    Message { message: ChatMessage },
+    /// delivery of one the user sent changed: which one. The page asks for
+    /// what it shows ([`Command::GetMessages`], [`Command::OpenConversation`]),
+    /// so no message's text leaves the engine unasked.
+    Message { conversation: String, id: String },
     /// The relays' state for messaging changed.
     Messaging { state: MessagingState },
     /// The user's relays changed, or how one of them is connected.

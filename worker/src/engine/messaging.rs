@@ -148,6 +148,30 @@ impl<P: ProfileStores> Engine<P> {
         })
     }
 
+    /// Tells the page that `message` is new or changed, by id only.
+    fn announce(&self, message: &ChatMessage) {
+        self.push(Event::Message {
+            conversation: message.conversation.clone(),
+            id: message.id.clone(),
+        });
+    }
+
+    /// The messages `ids` of `conversation` this session has opened.
+    pub(super) fn get_messages(
+        &self,
+        conversation: &str,
+        ids: &[String],
+    ) -> Result<Reply, EngineError> {
+        if ids.len() > MAX_MESSAGES_PAGE {
+            return Err(EngineError::Invalid {
+                message: format!("at most {MAX_MESSAGES_PAGE} messages at once"),
+            });
+        }
+        let conversation = parse_conversation(conversation)?;
+        let messages = self.history.borrow().opened(&conversation, ids);
+        Ok(Reply::Messages { messages })
+    }
+
     pub(super) async fn open_conversation(
         &self,
         conversation: &str,
@@ -771,9 +795,7 @@ impl<P: ProfileStores> Engine<P> {
         match done {
             Done::Opened(wrap, opened) => {
                 if let (true, Ok(message)) = (self.take_opened(wrap, &opened).await, &opened) {
-                    self.push(Event::Message {
-                        message: chat_message(message),
-                    });
+                    self.announce(&chat_message(message));
                 }
             }
             Done::WriteDue => {}
@@ -825,7 +847,7 @@ impl<P: ProfileStores> Engine<P> {
                 };
                 let sent = matches!(delivery, Delivery::Sent { .. });
                 if let Some(message) = self.history.borrow_mut().set_delivery(&id, delivery) {
-                    self.push(Event::Message { message });
+                    self.announce(&message);
                 }
                 if sent {
                     self.save_sent_receipts(epoch).await;
@@ -854,7 +876,7 @@ impl<P: ProfileStores> Engine<P> {
             .borrow_mut()
             .set_delivery(&id, Delivery::Sending)
         {
-            self.push(Event::Message { message });
+            self.announce(&message);
         }
         work.push(
             async move { Done::Delivered(id, messenger.deliver(&sealed).await) }.boxed_local(),

@@ -218,6 +218,7 @@ impl<P: ProfileStores> Engine<P> {
                     .run(self.open_conversation(&conversation, before, limit))
                     .await
             }
+            Command::GetMessages { conversation, ids } => self.get_messages(&conversation, &ids),
             Command::SendMessage { to, text, subject } => {
                 self.session()
                     .run(self.send_message(&to, &text, subject.as_deref()))

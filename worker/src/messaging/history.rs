@@ -516,6 +516,16 @@ impl History {
         (messages, earlier)
     }
 
+    /// Those of `ids` of `conversation` opened this session, in that order.
+    pub fn opened(&self, conversation: &str, ids: &[String]) -> Vec<ChatMessage> {
+        let Some(thread) = self.threads.get(conversation) else {
+            return Vec::new();
+        };
+        ids.iter()
+            .filter_map(|id| thread.opened.get(id).cloned())
+            .collect()
+    }
+
     /// Marks all of `conversation` read; true if that changed the marker.
     pub fn mark_read(&mut self, conversation: &str) -> bool {
         let Some(Thread { entries, .. }) = self.threads.get(conversation) else {

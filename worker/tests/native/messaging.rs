@@ -154,6 +154,10 @@ async fn two_users_exchange_private_messages_live() {
             .until_message(|message| message.text == "still there?")
             .await;
         assert_eq!(later.conversation, alice.npub);
+        // Only ids crossed to the page unasked: the words came when asked.
+        for pushed in alice.pushed.iter().chain(&bob.pushed) {
+            assert!(!pushed.contains("still there?"), "pushed unasked: {pushed}");
+        }
 
         // Someone who has published no relays cannot be reached: the
         // message says so, and waits for a retry.

@@ -43,8 +43,11 @@ pub struct User {
     pub events: UnboundedReceiver<FromEngine>,
     pub npub: String,
     pump: JoinHandle<()>,
-    /// Every message pushed, each in its latest version.
+    /// Every message pushed, each in its latest version (asked for, as
+    /// the page asks).
     pub seen: Vec<ChatMessage>,
+    /// Everything the engine pushed unasked, as it crossed to the page.
+    pub pushed: Vec<String>,
     pub state: MessagingState,
     /// The user's relays as last shown.
     pub relays: Vec<RelayView>,
@@ -157,6 +160,7 @@ impl User {
             npub: String::new(),
             pump,
             seen: Vec::new(),
+            pushed: Vec::new(),
             state: MessagingState::Off,
             relays: Vec::new(),
             extension: None,
@@ -166,7 +170,11 @@ impl User {
     /// Takes the next pushed event into the mirror, and answers the
     /// engine's requests to the extension as the page would.
     pub async fn pull(&mut self) {
-        match self.events.next().await {
+        let event = self.events.next().await;
+        if let Some(event) = &event {
+            self.pushed.push(flash_worker::protocol::encode(event));
+        }
+        match event {
             Some(FromEngine::Event(Event::ExtensionRequest { request_id, call })) => {
                 let keys = self
                     .extension
@@ -179,9 +187,19 @@ impl User {
                 };
                 self.engine.handle(answer).await.expect("answered");
             }
-            Some(FromEngine::Event(Event::Message { message })) => {
-                self.seen.retain(|seen| seen.id != message.id);
-                self.seen.push(message);
+            Some(FromEngine::Event(Event::Message { conversation, id })) => {
+                // Asked for, as the page asks: events name messages only.
+                let asked = Command::GetMessages {
+                    conversation,
+                    ids: vec![id],
+                };
+                let Ok(Reply::Messages { messages }) = self.engine.handle(asked).await else {
+                    panic!("a message named but not given");
+                };
+                for message in messages {
+                    self.seen.retain(|seen| seen.id != message.id);
+                    self.seen.push(message);
+                }
             }
             Some(FromEngine::Event(Event::Messaging { state })) => {
                 if let MessagingState::Failed { reason } = &state {
