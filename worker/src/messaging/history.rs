@@ -38,8 +38,10 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{ChatMessage, ConversationSummary, Delivery, MessageCursor};
 
 /// How many messages from strangers are kept: enough for a week of a
-/// well-known user's unsolicited mail.
-pub const STRANGER_MESSAGES: usize = 500;
+/// well-known user's unsolicited mail, and for a new device's history from
+/// a correspondent whose conversation shows as the user's only once the
+/// user's own copies arrive (the quota drops a stranger's oldest first).
+pub const STRANGER_MESSAGES: usize = 1_000;
 
 /// How many bytes of strangers' wraps are kept: a real message is a
 /// kilobyte or two, a junk one up to 96 KiB (the largest the pool reads).
