@@ -45,7 +45,7 @@ use zeroize::Zeroizing;
 
 use super::identity::{opened, opened_mut, BUNKER_TIMEOUT};
 use super::Engine;
-use crate::messaging::at_rest::{KeySource, OutboxKey};
+use crate::messaging::at_rest::{AtRestKey, KeySource};
 use crate::messaging::history::{self, Coverage, History, Listed, ReadMarker, SentReceipts, Wrap};
 use crate::messaging::outbox::{Outbox, Sealed};
 use crate::messaging::room::Room;
@@ -410,6 +410,8 @@ impl<P: ProfileStores> Engine<P> {
             return None;
         }
         *self.history.borrow_mut() = history;
+        // What filing the outbox's messages writes is kept under its key.
+        *self.outbox.borrow_mut() = Outbox::kept_under(outbox_key.clone());
         let mut waiting = Outbox::kept_under(outbox_key);
         for sealed in outbox {
             // The user's copy names the message and holds its text; one
@@ -476,7 +478,7 @@ impl<P: ProfileStores> Engine<P> {
         &self,
         signer: &dyn NostrSigner,
         me: &PublicKey,
-    ) -> Result<(History, OutboxKey, Vec<Sealed>), String> {
+    ) -> Result<(History, AtRestKey, Vec<Sealed>), String> {
         let source = {
             let guard = self.vault.lock().await;
             let vault = opened(&guard).map_err(|error| error.to_string())?;
@@ -492,22 +494,29 @@ impl<P: ProfileStores> Engine<P> {
         let mut guard = self.vault.lock().await;
         let vault = opened_mut(&mut guard).map_err(|error| error.to_string())?;
         if let Some(wrapped) = new_wrapped {
-            OutboxKey::keep_wrapped(vault, &wrapped)
+            AtRestKey::keep_wrapped(vault, &wrapped)
                 .await
                 .map_err(|error| error.to_string())?;
         }
-        let read: BTreeMap<String, ReadMarker> = secret_json(vault, READ).await;
-        let sent: SentReceipts = secret_json(vault, SENT).await;
-        let list: Vec<Listed> = secret_json(vault, LIST).await;
-        let known = vault.secret(KNOWN).await.ok().flatten();
-        let unwritten = vault.secret(UNWRITTEN).await.ok().flatten();
-        let coverage = match (&known, unwritten) {
-            (None, _) => Coverage::Never,
-            (Some(_), Some(unwritten)) if unwritten.is_empty() => Coverage::Written,
-            (Some(_), _) => Coverage::Unwritten,
+        let read: BTreeMap<String, ReadMarker> = record_json(&key, vault, READ).await;
+        let sent: SentReceipts = record_json(&key, vault, SENT).await;
+        let list: Vec<Listed> = record_json(&key, vault, LIST).await;
+        let unwritten = key.record(vault, UNWRITTEN).await.ok().flatten();
+        // A whole index's known wraps are read once the list is shown (see
+        // `run`); any other index is completed before, from them.
+        let history = if unwritten.is_some_and(|unwritten| unwritten.is_empty()) {
+            History::with_stored(list, HashSet::new(), read, sent)
+                .covering(Coverage::Written)
+                .awaiting_known()
+        } else {
+            let known = key.record(vault, KNOWN).await.ok().flatten();
+            let coverage = match known {
+                None => Coverage::Never,
+                Some(_) => Coverage::Unwritten,
+            };
+            let known = known.map_or_else(Default::default, |record| history::known_wraps(&record));
+            History::with_stored(list, known, read, sent).covering(coverage)
         };
-        let known = known.map_or_else(Default::default, |record| history::known_wraps(&record));
-        let history = History::with_stored(list, known, read, sent).covering(coverage);
         let kept = key.read(vault).await.map_err(|error| error.to_string())?;
         let mut outbox = Vec::new();
         let kept_record = kept.record.as_ref().map(|record| record.as_slice());
@@ -527,10 +536,39 @@ impl<P: ProfileStores> Engine<P> {
         Ok((history, key, outbox))
     }
 
+    /// Reads the record of the wraps opened into the history; false if it
+    /// could not be read (the wraps are opened again then, and their
+    /// messages filed once).
+    async fn learn_known(&self) -> bool {
+        let key = self.at_rest_key();
+        let record = {
+            let guard = self.vault.lock().await;
+            match (opened(&guard), key) {
+                (Ok(vault), Some(key)) => key.record(vault, KNOWN).await.ok(),
+                _ => None,
+            }
+        };
+        let read = record.is_some();
+        let known = record
+            .flatten()
+            .map_or_else(Default::default, |record| history::known_wraps(&record));
+        self.history.borrow_mut().learn_known(known);
+        read
+    }
+
+    /// What messaging's records are kept under this session (none before
+    /// messaging has started, or after it stopped).
+    fn at_rest_key(&self) -> Option<AtRestKey> {
+        self.outbox.borrow().key().cloned()
+    }
+
     /// Reads `conversation`'s thread from the vault, unless it is read or
     /// new. A thread that cannot be read is taken as empty.
     async fn read_thread(&self, conversation: &str) {
         let Some(record) = self.history.borrow().unread_thread(conversation) else {
+            return;
+        };
+        let Some(key) = self.at_rest_key() else {
             return;
         };
         let entries = {
@@ -538,7 +576,7 @@ impl<P: ProfileStores> Engine<P> {
             let Ok(vault) = opened(&guard) else {
                 return;
             };
-            let stored = vault.secret(&format!("{THREAD}{record}")).await;
+            let stored = key.record(vault, &format!("{THREAD}{record}")).await;
             stored
                 .ok()
                 .flatten()
@@ -604,24 +642,26 @@ impl<P: ProfileStores> Engine<P> {
         records.extend(writes.known.map(|known| (KNOWN.to_owned(), known)));
         // Written with the rest: nothing is left unwritten (unless the
         // loop marks a change again).
-        records.push((UNWRITTEN.to_owned(), Vec::new()));
+        if writes.whole {
+            records.push((UNWRITTEN.to_owned(), Vec::new()));
+        }
         {
             let mut guard = self.vault.lock().await;
             if self.messaging_epoch.get() != epoch {
                 return;
             }
-            let Some(vault) = guard.as_mut() else {
+            let (Some(vault), Some(key)) = (guard.as_mut(), self.at_rest_key()) else {
                 return;
             };
             let batch: Vec<(&str, &[u8])> = records
                 .iter()
                 .map(|(name, record)| (name.as_str(), record.as_slice()))
                 .collect();
-            if vault.put_secrets(&batch).await.is_err() {
+            if key.put_records(vault, &batch).await.is_err() {
                 return;
             }
             for record in &writes.removed {
-                let _ = vault.delete_secret(&format!("{THREAD}{record}")).await;
+                let _ = key.delete_record(vault, &format!("{THREAD}{record}")).await;
             }
         }
         if let Some(messenger) = messenger {
@@ -659,10 +699,11 @@ impl<P: ProfileStores> Engine<P> {
         if self.messaging_epoch.get() != epoch {
             return;
         }
-        let (Some(vault), Ok(record)) = (guard.as_mut(), record) else {
+        let (Some(vault), Some(key), Ok(record)) = (guard.as_mut(), self.at_rest_key(), record)
+        else {
             return;
         };
-        let _ = vault.put_secret(name, &record).await;
+        let _ = key.put_records(vault, &[(name, &record)]).await;
     }
 
     /// Runs one messaging session until it stops or is asked to restart.
@@ -687,17 +728,30 @@ impl<P: ProfileStores> Engine<P> {
         let mut inputs = stream::select_all(sources);
         messenger.connect().await;
         let mut ready = BTreeSet::new();
+        // The app asks for the list now, and gets it while the known wraps
+        // are read: before any relay's event is looked at.
         self.show_relays(messenger, &ready);
+        let awaits_known = self.history.borrow().awaits_known();
+        let learnt = match awaits_known {
+            true => Some(self.learn_known().await),
+            false => None,
+        };
+        if self.messaging_epoch.get() != epoch {
+            return Ended::Stopped;
+        }
         let mut work: FuturesUnordered<LocalBoxFuture<'_, Done>> = FuturesUnordered::new();
         let (known, coverage) = {
             let history = self.history.borrow();
             (history.known().clone(), history.coverage())
         };
-        // What an unlock need not wait for (see `open_messaging`).
-        match coverage {
-            Coverage::Never => {}
-            Coverage::Unwritten => work.push(unindexed(messenger, known, true)),
-            Coverage::Written => work.push(unindexed(messenger, known, false)),
+        // What an unlock need not wait for (see `open_messaging`); a known
+        // record that could not be read is rebuilt from every wrap.
+        match (coverage, learnt) {
+            (_, Some(false)) | (Coverage::Unwritten, _) => {
+                work.push(unindexed(messenger, known, true));
+            }
+            (Coverage::Never, _) => {}
+            (Coverage::Written, _) => work.push(unindexed(messenger, known, false)),
         }
         let mut write_due = false;
         loop {
@@ -1044,12 +1098,12 @@ fn stopped() -> EngineError {
 
 /// A secret record of the vault read as JSON; its default when missing or
 /// unreadable.
-async fn secret_json<T: serde::de::DeserializeOwned + Default>(
+async fn record_json<T: serde::de::DeserializeOwned + Default>(
+    key: &AtRestKey,
     vault: &Vault<impl VaultStore>,
     name: &str,
 ) -> T {
-    vault
-        .secret(name)
+    key.record(vault, name)
         .await
         .ok()
         .flatten()

@@ -1,11 +1,14 @@
-//! How the outbox is kept at rest.
+//! How messaging's records are kept at rest: the outbox, and the index of
+//! the history (the list, threads, wraps opened, read markers).
 //!
-//! An outbox record names every recipient (a gift wrap's `p` tag), so it
-//! never reaches storage in the clear. With a passphrase, the outbox is one
-//! of the vault's secrets. A profile whose key is in a NIP-07 extension has
-//! no passphrase, hence no vault key: its outbox is sealed under a key of its
-//! own, kept among the vault's public records encrypted (NIP-44) by the
-//! extension to the user's own key, so only the extension gives it back.
+//! An outbox record names every recipient (a gift wrap's `p` tag), and the
+//! index who the user talks with, so neither reaches storage in the clear.
+//! With a passphrase, they are the vault's secrets. A profile whose key is
+//! in a NIP-07 extension has no passphrase, hence no vault key: they are
+//! sealed under a key of its own, kept among the vault's public records
+//! encrypted (NIP-44) by the extension to the user's own key, so only the
+//! extension gives it back. Without that, each unlock would ask the
+//! extension to open the whole history again.
 //!
 //! Outboxes kept before this are a public record in the clear: read once,
 //! then kept the new way and deleted.
@@ -42,9 +45,14 @@ pub enum AtRestError {
     Damaged(String),
 }
 
-/// What the profile's outbox is kept under this session.
+/// Where a record sealed under the profile's own key is kept (public).
+fn sealed_name(name: &str) -> String {
+    format!("sealed/{name}")
+}
+
+/// What the profile's messaging records are kept under this session.
 #[derive(Clone)]
-pub enum OutboxKey {
+pub enum AtRestKey {
     /// The vault's data key: the outbox is a secret.
     Vault,
     /// The profile's own outbox key.
@@ -81,16 +89,16 @@ impl KeySource {
 
     /// The key, unwrapped by `signer` for the user `me` (or made, and then
     /// returned wrapped too, to keep with
-    /// [`OutboxKey::keep_wrapped`]). Asks the signer outside the vault's
+    /// [`AtRestKey::keep_wrapped`]). Asks the signer outside the vault's
     /// lock: an extension may wait for the user.
     pub async fn key(
         self,
         signer: &dyn NostrSigner,
         me: &PublicKey,
-    ) -> Result<(OutboxKey, Option<String>), AtRestError> {
+    ) -> Result<(AtRestKey, Option<String>), AtRestError> {
         let signer_error = |error: SignerError| AtRestError::Signer(error.to_string());
         match self {
-            KeySource::Vault => Ok((OutboxKey::Vault, None)),
+            KeySource::Vault => Ok((AtRestKey::Vault, None)),
             KeySource::Own(Some(wrapped)) => {
                 let hex = Zeroizing::new(
                     signer
@@ -101,20 +109,20 @@ impl KeySource {
                 let key = <[u8; 32]>::from_hex(&hex)
                     .map(Zeroizing::new)
                     .map_err(|_| AtRestError::Damaged("its key is not a key".to_owned()))?;
-                Ok((OutboxKey::Own(key), None))
+                Ok((AtRestKey::Own(key), None))
             }
             KeySource::Own(None) => {
                 let key =
                     seal::random_key().map_err(|error| AtRestError::Damaged(error.to_string()))?;
                 let hex = Zeroizing::new(key.to_lower_hex_string());
                 let wrapped = signer.nip44_encrypt(me, &hex).await.map_err(signer_error)?;
-                Ok((OutboxKey::Own(key), Some(wrapped)))
+                Ok((AtRestKey::Own(key), Some(wrapped)))
             }
         }
     }
 }
 
-impl OutboxKey {
+impl AtRestKey {
     /// Keeps a new own key's wrapped form.
     pub async fn keep_wrapped<S: VaultStore>(
         vault: &mut Vault<S>,
@@ -126,8 +134,8 @@ impl OutboxKey {
     /// The outbox as `vault` keeps it.
     pub async fn read<S: VaultStore>(&self, vault: &Vault<S>) -> Result<Kept, AtRestError> {
         let record = match self {
-            OutboxKey::Vault => vault.secret(OUTBOX).await?,
-            OutboxKey::Own(key) => match vault.public(SEALED_OUTBOX).await? {
+            AtRestKey::Vault => vault.secret(OUTBOX).await?,
+            AtRestKey::Own(key) => match vault.public(SEALED_OUTBOX).await? {
                 Some(sealed) => Some(
                     seal::open(key, SEALED_OUTBOX, &sealed)
                         .map_err(|error| AtRestError::Damaged(error.to_string()))?,
@@ -141,6 +149,63 @@ impl OutboxKey {
         })
     }
 
+    /// The record `name`, if there is one.
+    pub async fn record<S: VaultStore>(
+        &self,
+        vault: &Vault<S>,
+        name: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, AtRestError> {
+        match self {
+            AtRestKey::Vault => Ok(vault.secret(name).await?),
+            AtRestKey::Own(key) => {
+                let name = sealed_name(name);
+                let Some(sealed) = vault.public(&name).await? else {
+                    return Ok(None);
+                };
+                seal::open(key, &name, &sealed)
+                    .map(Some)
+                    .map_err(|error| AtRestError::Damaged(error.to_string()))
+            }
+        }
+    }
+
+    /// Keeps the records of `batch`: all of them or none.
+    pub async fn put_records<S: VaultStore>(
+        &self,
+        vault: &mut Vault<S>,
+        batch: &[(&str, &[u8])],
+    ) -> Result<(), AtRestError> {
+        match self {
+            AtRestKey::Vault => Ok(vault.put_secrets(batch).await?),
+            AtRestKey::Own(key) => {
+                let mut sealed = Vec::with_capacity(batch.len());
+                for (name, record) in batch {
+                    let name = sealed_name(name);
+                    let record = seal::seal(key, &name, record)
+                        .map_err(|error| AtRestError::Damaged(error.to_string()))?;
+                    sealed.push((name, record));
+                }
+                let sealed: Vec<(&str, &[u8])> = sealed
+                    .iter()
+                    .map(|(name, record)| (name.as_str(), record.as_slice()))
+                    .collect();
+                Ok(vault.put_publics(&sealed).await?)
+            }
+        }
+    }
+
+    /// Deletes the record `name`.
+    pub async fn delete_record<S: VaultStore>(
+        &self,
+        vault: &mut Vault<S>,
+        name: &str,
+    ) -> Result<(), AtRestError> {
+        match self {
+            AtRestKey::Vault => Ok(vault.delete_secret(name).await?),
+            AtRestKey::Own(_) => Ok(vault.delete_public(&sealed_name(name)).await?),
+        }
+    }
+
     /// Keeps `record` as the outbox, and deletes one from before, in the
     /// clear, once this one is kept.
     pub async fn write<S: VaultStore>(
@@ -150,8 +215,8 @@ impl OutboxKey {
         in_the_clear: bool,
     ) -> Result<(), AtRestError> {
         match self {
-            OutboxKey::Vault => vault.put_secret(OUTBOX, record).await?,
-            OutboxKey::Own(key) => {
+            AtRestKey::Vault => vault.put_secret(OUTBOX, record).await?,
+            AtRestKey::Own(key) => {
                 let sealed = seal::seal(key, SEALED_OUTBOX, record)
                     .map_err(|error| AtRestError::Damaged(error.to_string()))?;
                 vault.put_public(SEALED_OUTBOX, &sealed).await?;
@@ -182,7 +247,7 @@ mod tests {
             let KeySource::Vault = KeySource::of(&vault).await.unwrap() else {
                 panic!("an unlocked vault keeps the outbox as a secret");
             };
-            let key = OutboxKey::Vault;
+            let key = AtRestKey::Vault;
             let kept = key.read(&vault).await.unwrap();
             assert!(kept.record.is_none());
             assert_eq!(kept.in_the_clear.as_deref(), Some(&b"[\"before\"]"[..]));

@@ -13,7 +13,9 @@
 //!   when the conversation is first opened, whose pages then open only their
 //!   own wraps;
 //! - the wraps already opened (their ids), so a relay sending one again
-//!   costs no decryption.
+//!   costs no decryption. It grows with the history (32 bytes a message),
+//!   so an unlock whose index is whole reads it after the list is shown,
+//!   before the relays' events are taken in ([`History::learn_known`]).
 //!
 //! Who talks to whom is only in sealed records: a thread is named by a
 //! digest of its first message's id, which only the conversation's people
@@ -61,6 +63,9 @@ pub struct History {
     threads: HashMap<String, Thread>,
     /// The wraps (and NIP-04 events) opened, kept in the database.
     known: HashSet<EventId>,
+    /// While the record of `known` is not read yet: the wraps dropped from
+    /// it meanwhile, which the record must not bring back.
+    unlearned: Option<HashSet<EventId>>,
     /// Per conversation, how far the user has read.
     read: BTreeMap<String, ReadMarker>,
     /// How far the user's sent messages got once relays took them: the
@@ -164,6 +169,9 @@ pub struct Writes {
     pub read: Option<Vec<u8>>,
     /// The known wraps, 32 bytes each, if they changed.
     pub known: Option<Vec<u8>>,
+    /// Whether these are all the changes: false while the known wraps wait
+    /// for their record to be read.
+    pub whole: bool,
     /// Threads by record name, in [`decode_thread`]'s form.
     pub threads: Vec<(String, Vec<u8>)>,
     /// Thread records to delete.
@@ -284,6 +292,31 @@ impl History {
     /// Says how far the records it was read from cover the event database.
     pub fn covering(self, coverage: Coverage) -> Self {
         Self { coverage, ..self }
+    }
+
+    /// Says the record of the wraps opened is still to be read
+    /// ([`History::learn_known`]): until then the known wraps are not
+    /// written, so the record is never replaced by a part of itself.
+    pub fn awaiting_known(self) -> Self {
+        Self {
+            unlearned: Some(HashSet::new()),
+            ..self
+        }
+    }
+
+    /// Whether the record of the wraps opened is still to be read.
+    pub fn awaits_known(&self) -> bool {
+        self.unlearned.is_some()
+    }
+
+    /// Adds the wraps the record lists to those opened this session, but
+    /// for the ones dropped since.
+    pub fn learn_known(&mut self, stored: HashSet<EventId>) {
+        let Some(dropped) = self.unlearned.take() else {
+            return;
+        };
+        self.known
+            .extend(stored.into_iter().filter(|wrap| !dropped.contains(wrap)));
     }
 
     /// How far the records it was read from cover the event database.
@@ -605,6 +638,9 @@ impl History {
         thread.ids.remove(&entry.id);
         thread.opened.remove(&entry.id);
         self.known.remove(&entry.wrap);
+        if let Some(unlearned) = &mut self.unlearned {
+            unlearned.insert(entry.wrap);
+        }
         self.changes.forget.push(entry.wrap);
         self.changes.known = true;
         self.changes.list = true;
@@ -649,8 +685,17 @@ impl History {
     }
 
     /// The records to write for what changed, and the events to delete.
+    /// The known wraps wait for their record to be read; until then the
+    /// writes are not [`Writes::whole`].
     pub fn take_changes(&mut self) -> serde_json::Result<Writes> {
-        let changes = std::mem::take(&mut self.changes);
+        let mut changes = std::mem::take(&mut self.changes);
+        let whole = !(changes.known && self.awaits_known());
+        if !whole {
+            changes.known = false;
+            self.changes.known = true;
+            // The vault's note that the records lack changes stays.
+            self.changes.marked = changes.marked;
+        }
         let list = changes
             .list
             .then(|| serde_json::to_vec(&self.conversations.values().collect::<Vec<_>>()))
@@ -680,6 +725,7 @@ impl History {
             list,
             read,
             known,
+            whole,
             threads,
             removed: changes.removed,
             forget: changes.forget,

@@ -744,6 +744,9 @@ impl Opener {
                 nip44::decrypt(keys.secret_key(), &gift_wrap.pubkey, &gift_wrap.content)
                     .map_err(|_| Unopened::Junk)?
             }
+            // What is not even shaped as a NIP-44 payload is junk, signer
+            // or no signer: it is never asked.
+            None if !nip44_shaped(&gift_wrap.content) => return Err(Unopened::Junk),
             None => {
                 let seal = self
                     .signer
@@ -790,6 +793,19 @@ impl Opener {
             Err(_) => Err(Unopened::SignerUnavailable),
         }
     }
+}
+
+/// Whether `payload` has NIP-44 v2's shape: base64 of a version byte 2,
+/// then 98 to 65,602 bytes (nonce, padded ciphertext, MAC). Only a
+/// signer's answer tells more.
+fn nip44_shaped(payload: &str) -> bool {
+    const ENCODED: std::ops::RangeInclusive<usize> = 132..=87_472;
+    if !ENCODED.contains(&payload.len()) {
+        return false;
+    }
+    BASE64
+        .decode(payload)
+        .is_ok_and(|bytes| bytes.first() == Some(&2) && (99..=65_603).contains(&bytes.len()))
 }
 
 /// NIP-44 v2 decryption of what `author` sent, with their conversation key

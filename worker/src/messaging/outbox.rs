@@ -6,7 +6,7 @@
 //! needs on the user's device, so the record is kept sealed (see
 //! [`super::at_rest`]).
 
-use super::at_rest::OutboxKey;
+use super::at_rest::AtRestKey;
 
 use std::collections::HashSet;
 
@@ -49,12 +49,12 @@ pub struct Outbox {
     /// Being delivered right now: not started again until that ends.
     sending: HashSet<String>,
     /// What the record is kept under; `None` outside a messaging session.
-    kept_under: Option<OutboxKey>,
+    kept_under: Option<AtRestKey>,
 }
 
 impl Outbox {
     /// An empty outbox whose record is kept under `key`.
-    pub fn kept_under(key: OutboxKey) -> Self {
+    pub fn kept_under(key: AtRestKey) -> Self {
         Self {
             kept_under: Some(key),
             ..Self::default()
@@ -62,7 +62,7 @@ impl Outbox {
     }
 
     /// What the record is kept under, this session.
-    pub fn key(&self) -> Option<&OutboxKey> {
+    pub fn key(&self) -> Option<&AtRestKey> {
         self.kept_under.as_ref()
     }
 

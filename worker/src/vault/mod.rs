@@ -273,8 +273,17 @@ impl<S: VaultStore> Vault<S> {
     /// public keys (an npub), settings such as the auto-lock delay. Never a
     /// seed, a private key, a token or anything derived from them.
     pub async fn put_public(&mut self, name: &str, bytes: &[u8]) -> Result<(), VaultError> {
-        check_name(name)?;
-        let mut batch = vec![(public_name(name), bytes.to_vec())];
+        self.put_publics(&[(name, bytes)]).await
+    }
+
+    /// Stores several public records at once: all of them or none (see
+    /// [`Vault::put_public`]).
+    pub async fn put_publics(&mut self, records: &[(&str, &[u8])]) -> Result<(), VaultError> {
+        let mut batch = Vec::with_capacity(records.len() + 1);
+        for (name, bytes) in records {
+            check_name(name)?;
+            batch.push((public_name(name), bytes.to_vec()));
+        }
         if matches!(self.keys, Keys::Empty) {
             // Records written before `create` must still carry the layout
             // version, so a later version knows how to migrate them.

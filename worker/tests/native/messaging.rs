@@ -1107,6 +1107,107 @@ async fn a_gift_wrap_that_does_not_open_is_deleted_and_never_opened_again() {
 }
 
 #[tokio::test]
+async fn an_extension_is_never_asked_to_open_a_wrap_twice_nor_one_not_shaped_as_nip44() {
+    // A profile without a passphrase keeps its messaging index sealed under
+    // its own key, and an unlock reads the record of the wraps opened after
+    // the list is shown: it must still be read before the wraps stored
+    // meanwhile are looked for, or the extension is asked to open the
+    // history again at every unlock.
+    scenario(async {
+        let (_, bob_keys) = alice_and_bob();
+        let keys = Keys::generate();
+        let alice_key = keys.public_key();
+        let now = nostr::Timestamp::now().as_secs();
+        let mut history = Vec::new();
+        for n in 0..3 {
+            let text = format!("hello {n}");
+            history.push(gift_wrap_dated(&bob_keys, alice_key, &text, now - 60 - n).await);
+        }
+        // First, before the extension has answered once: junk not even
+        // shaped as NIP-44, which the extension is never asked to open.
+        let malformed = junk_wrap(&Keys::generate(), alice_key, 0);
+        let pushed = [&malformed].into_iter().chain(&history).cloned().collect();
+        let hostile = relay_pushing(alice_key, pushed).await;
+        let (_honest, honest) = relay().await;
+        let publisher = Client::default();
+        publisher.add_relay(&honest).await.expect("added");
+        publisher.connect().await;
+        publisher.wait_for_connection(Duration::from_secs(5)).await;
+        // A wrap that opens to no message, sent once everything else has
+        // come: the index's writes delete it, so its going tells that they
+        // were made, with all that came before it.
+        let written = |n: u64| {
+            let rumor =
+                EventBuilder::text_note(format!("not a message {n}")).build(bob_keys.public_key());
+            let (publisher, bob_keys) = (publisher.clone(), bob_keys.clone());
+            async move {
+                let junk = gift_wrap_of(&bob_keys, alice_key, rumor, now - 50).await;
+                publisher.send_event(&junk).await.expect("published");
+            }
+        };
+        let browser = MemoryProfiles::new();
+        let relays = [honest.clone(), hostile.url.clone()];
+
+        let mut alice = extension_user_in(&browser, &relays, keys.clone()).await;
+        for n in 0..3 {
+            let text = format!("hello {n}");
+            alice.until_message(|message| message.text == text).await;
+        }
+        written(0).await;
+        until_kept_answering(&mut alice, &browser, 3).await;
+        assert!(!alice
+            .pushed
+            .iter()
+            .any(|pushed| pushed.contains(&malformed.content)));
+        drop(alice);
+
+        for session in 1..=2 {
+            // A message the relay pool kept while no tab was open; the
+            // hostile relay sends the history again too.
+            let text = format!("kept while away {session}");
+            let away = gift_wrap_dated(&bob_keys, alice_key, &text, now - 40).await;
+            let store = browser
+                .open_events(PROFILE, alice_key)
+                .await
+                .expect("the event store");
+            store.save_event(&away).await.expect("saved");
+
+            let mut alice = returning_extension_user(&browser, &relays, keys.clone()).await;
+            alice.until_message(|message| message.text == text).await;
+            for wrap in &history {
+                let asked = alice
+                    .pushed
+                    .iter()
+                    .any(|pushed| pushed.contains(&wrap.content));
+                assert!(
+                    !asked,
+                    "session {session} had the extension open a wrap again"
+                );
+            }
+            written(session).await;
+            let kept = 3 + usize::try_from(session).expect("small");
+            until_kept_answering(&mut alice, &browser, kept).await;
+            let (_, summaries) = alice.summaries().await;
+            assert_eq!(summaries.len(), 1);
+            drop(alice);
+        }
+    })
+    .await;
+}
+
+/// Waits until `user`'s store keeps `wanted` wraps, answering meanwhile
+/// what the engine asks of the extension.
+async fn until_kept_answering(user: &mut User, browser: &MemoryProfiles, wanted: usize) {
+    let key = PublicKey::parse(&user.npub).expect("an npub");
+    while wraps_kept(browser, key).await != wanted {
+        tokio::select! {
+            () = user.pull() => {}
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+}
+
+#[tokio::test]
 async fn strangers_past_their_quota_lose_their_oldest_wraps_and_a_correspondent_keeps_all() {
     use flash_worker::messaging::history::STRANGER_MESSAGES;
     use std::cell::Cell;
