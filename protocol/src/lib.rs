@@ -164,6 +164,17 @@ pub enum Command {
     /// chosen: its amount (or that the payer chooses it) and description;
     /// [`Reply::Invoice`].
     DecodeInvoice { invoice: String },
+    /// Who a Lightning address (`name@domain`) or LNURL-pay code pays and
+    /// what they take (LUD-06/16, LUD-12 comments); [`Reply::Payee`].
+    ReadPayee { payee: String },
+    /// An invoice for `amount` sat (with `comment`) from the payee `offer`
+    /// describes, checked against it (amount, chain, description hash);
+    /// [`Reply::PayeeInvoice`]. It is then paid like any invoice.
+    RequestPayeeInvoice {
+        offer: PayeeOffer,
+        amount: u64,
+        comment: String,
+    },
 
     // -- eCash (Cashu) -------------------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
@@ -367,6 +378,8 @@ impl std::fmt::Debug for Command {
             Command::SetRelayFlags { .. } => "SetRelayFlags",
             Command::GetRelayInfo { .. } => "GetRelayInfo",
             Command::DecodeInvoice { .. } => "DecodeInvoice",
+            Command::ReadPayee { .. } => "ReadPayee",
+            Command::RequestPayeeInvoice { .. } => "RequestPayeeInvoice",
             Command::GetEcash => "GetEcash",
             Command::AddMint { .. } => "AddMint",
             Command::RemoveMint { .. } => "RemoveMint",
@@ -575,6 +588,14 @@ pub enum Reply {
     },
     Invoice {
         invoice: InvoiceDetails,
+    },
+    Payee {
+        offer: PayeeOffer,
+    },
+    /// The payee's invoice, checked, and what it asks for.
+    PayeeInvoice {
+        invoice: String,
+        details: InvoiceDetails,
     },
     Ecash {
         wallet: EcashWallet,
@@ -909,6 +930,28 @@ pub struct InvoiceDetails {
     pub description: Option<String>,
     /// Seconds since the Unix epoch after which it cannot be paid.
     pub expiry: u64,
+}
+
+/// What a Lightning address or LNURL-pay code offers, as its server said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayeeOffer {
+    /// What the user gave (the address or code).
+    pub payee: String,
+    /// The server that answered.
+    pub host: String,
+    /// The payee's own words (the metadata's `text/plain`).
+    pub description: String,
+    /// The address the metadata names (`text/identifier`), if any.
+    pub identifier: Option<String>,
+    /// The least and most it takes, in sat.
+    pub min: u64,
+    pub max: u64,
+    /// How long a comment may be, in characters (0: none taken).
+    pub comment_allowed: usize,
+    /// Where the invoice is asked for, and the metadata its description
+    /// hash must commit to.
+    pub callback: String,
+    pub metadata: String,
 }
 
 /// What paying an invoice costs, before the user confirms.
@@ -1270,6 +1313,11 @@ pub enum EngineError {
     /// the money (nothing was lost).
     #[error("{message}")]
     Account { code: String, message: String },
+    /// A Lightning address or LNURL could not be paid; `code` says why
+    /// (`not_a_payee`, `amount_out_of_bounds`, `comment_too_long`,
+    /// `refused`, `invoice_mismatch`, …). Nothing was paid.
+    #[error("{message}")]
+    Payee { code: String, message: String },
     #[error("{message}")]
     Invalid { message: String },
     #[error("the browser's storage failed: {message}")]

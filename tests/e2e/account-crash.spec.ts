@@ -36,8 +36,8 @@ test("a payment in flight when the server is killed ends right once it is back",
     await context.request.post("/api/dev/lightning/hold", { data: { hold: true } });
     const { invoice: outside } = await (await context.request.get("/api/dev/lightning/invoice?sat=1000")).json();
     await go("Send");
-    await page.getByRole("radio", { name: "Lightning invoice" }).check();
-    await page.getByRole("textbox", { name: "Lightning invoice" }).fill(outside);
+    await page.getByRole("radio", { name: "Lightning", exact: true }).check();
+    await page.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(outside);
     await page.getByRole("button", { name: "Review payment" }).click();
     await page.getByRole("button", { name: "Pay", exact: true }).click();
     await expect(page.getByTestId("paid")).toHaveText("Payment on its way: the history shows when it arrives");

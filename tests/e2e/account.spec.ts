@@ -7,7 +7,7 @@
 import { generateSecretKey, getPublicKey, nip19, verifyEvent } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
 import type { APIRequestContext, Browser, Page } from "@playwright/test";
-import { test, expect, fakeExtension, go, npub, ownContexts, pickDevMint, restoreWallet, unlock } from "./fixtures";
+import { test, expect, chooseName, fakeExtension, go, npub, ownContexts, pickDevMint, restoreWallet, unlock } from "./fixtures";
 import { connectBunker, devRelay, remoteSigner } from "./nostr-tools";
 
 const newPage = ownContexts();
@@ -43,9 +43,9 @@ async function receiveFromOutside(page: Page, request: APIRequestContext, sat: n
 /** Pastes `invoice` on Send and asks what paying it from the account costs. */
 async function review(page: Page, invoice: string) {
   await go(page, "Send");
-  await page.getByRole("radio", { name: "Lightning invoice" }).check();
+  await page.getByRole("radio", { name: "Lightning", exact: true }).check();
   await expect(page.getByLabel("Pay from")).toHaveValue("account");
-  await page.getByRole("textbox", { name: "Lightning invoice" }).fill(invoice);
+  await page.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(invoice);
   await page.getByRole("button", { name: "Review payment" }).click();
 }
 
@@ -179,8 +179,8 @@ test("an invoice that leaves the amount to the payer is paid with the amount typ
   const amountless = async () => (await (await request.get("/api/dev/lightning/invoice")).json()).invoice;
 
   await go(alice, "Send");
-  await alice.getByRole("radio", { name: "Lightning invoice" }).check();
-  await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(await amountless());
+  await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
+  await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(await amountless());
   await expect(alice.getByTestId("invoice-details")).toContainText("Leaves the amount to you");
   const review = alice.getByRole("button", { name: "Review payment" });
   await expect(review).toBeDisabled();
@@ -195,14 +195,56 @@ test("an invoice that leaves the amount to the payer is paid with the amount typ
   await addDevMint(alice);
   await moveToEcash(alice, 500);
   await go(alice, "Send");
-  await alice.getByRole("radio", { name: "Lightning invoice" }).check();
+  await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
   await pickDevMint(alice, "Pay from");
-  await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(await amountless());
+  await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(await amountless());
   await alice.getByLabel("Amount (sat)").fill("100");
   await alice.getByRole("button", { name: "Review payment" }).click();
   await expect(alice.getByTestId("melt-amount")).toHaveText("Pay 100 sat");
   await alice.getByRole("button", { name: "Pay", exact: true }).click();
   await expect(alice.getByTestId("melted")).toContainText("Paid 100 sat");
+});
+
+test("a user pays another's Lightning address, from the account and from eCash, after seeing whom it pays", async ({ browser, baseURL, request }) => {
+  const alice = await user(browser, baseURL);
+  const bob = await user(browser, baseURL);
+  const address = `bob${Date.now().toString(36)}@${new URL(baseURL!).host}`;
+  await chooseName(bob, address.split("@")[0]);
+  await expect(bob.getByTestId("address")).toHaveText(address);
+  await receiveFromOutside(alice, request, 1000);
+
+  const payAddress = async (sat: number, comment: string) => {
+    await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(address);
+    await expect(alice.getByTestId("payee-details")).toContainText(address);
+    await expect(alice.getByTestId("payee-bounds")).toContainText("Takes 1 to");
+    await alice.getByLabel("Amount (sat)").fill(String(sat));
+    await alice.getByLabel(/Comment/).fill(comment);
+    await alice.getByRole("button", { name: "Review payment" }).click();
+    await expect(alice.getByTestId("melt-amount")).toHaveText(`Pay ${sat} sat`);
+    await alice.getByRole("button", { name: "Pay", exact: true }).click();
+  };
+  await go(alice, "Send");
+  await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
+  // Beyond what the address takes: refused before any invoice is asked for.
+  await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(address);
+  await alice.getByLabel("Amount (sat)").fill("2000000000");
+  await alice.getByRole("button", { name: "Review payment" }).click();
+  await expect(alice.getByRole("alert")).toContainText("the amount must be between 1 and");
+  await payAddress(21, "for the coffee");
+  await expect(alice.getByTestId("paid")).toHaveText("Paid 21 sat (fee 0 sat)");
+  await expectAccount(alice, 979);
+  await expectAccount(bob, 21);
+  await expect(bob.getByTestId("history-entry").filter({ hasText: "for the coffee" })).toContainText("+21 sat");
+
+  await addDevMint(alice);
+  await moveToEcash(alice, 500);
+  await go(alice, "Send");
+  await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
+  await pickDevMint(alice, "Pay from");
+  await payAddress(50, "from eCash");
+  await expect(alice.getByTestId("melted")).toContainText("Paid 50 sat");
+  await expectAccount(bob, 71);
+  await expect(bob.getByTestId("history-entry").filter({ hasText: "from eCash" })).toContainText("+50 sat");
 });
 
 // The payee settles (the fee is 1.3 sat, charged by the mint as 2 sat; the
@@ -219,9 +261,9 @@ for (const { settle, ends, left } of [
     await request.post("/api/dev/lightning/hold", { data: { hold: true } });
     try {
       await go(alice, "Send");
-      await alice.getByRole("radio", { name: "Lightning invoice" }).check();
+      await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
       await pickDevMint(alice, "Pay from");
-      await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(await outsideInvoice(request, 300));
+      await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(await outsideInvoice(request, 300));
       await alice.getByRole("button", { name: "Review payment" }).click();
       await alice.getByRole("button", { name: "Pay", exact: true }).click();
       await expect(alice.getByRole("button", { name: "Paying…" })).toBeVisible();

@@ -131,11 +131,11 @@ test("a user pays a Lightning invoice after seeing the fee", async ({ browser, b
   const alice = await user(browser, baseURL);
   await fund(alice, 100);
   await go(alice, "Send");
-  await alice.getByRole("radio", { name: "Lightning invoice" }).check();
+  await alice.getByRole("radio", { name: "Lightning", exact: true }).check();
   await pickDevMint(alice, "Pay from");
   // Someone else's invoice on the dev Lightning network.
   const { invoice } = await (await request.get("/api/dev/invoice?sat=30")).json();
-  await alice.getByRole("textbox", { name: "Lightning invoice" }).fill(invoice);
+  await alice.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" }).fill(invoice);
   await alice.getByRole("button", { name: "Review payment" }).click();
   await expect(alice.getByTestId("melt-amount")).toHaveText("Pay 30 sat");
   await expect(alice.getByTestId("melt-fee")).toContainText("at most");

@@ -91,6 +91,13 @@ export function ownContexts(): (browser: Browser, baseURL: string | undefined) =
 export const go = (page: Page, where: string) =>
   page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: where }).click();
 
+/** Chooses `name` at the server, in Settings (the user's NOSTR and Lightning address). */
+export async function chooseName(page: Page, name: string) {
+  await go(page, "Settings");
+  await page.getByLabel(/Choose a name|Change your name/).fill(name);
+  await page.getByRole("button", { name: "Save name" }).click();
+}
+
 /**
  * Gives `page` a NIP-07 extension (`window.nostr`) whose key is `secret`,
  * signing with nostr-tools; returns every event it signed, as it signs.

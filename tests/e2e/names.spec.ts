@@ -6,7 +6,7 @@
 import { nip19 } from "nostr-tools";
 import { generateSeedWords } from "nostr-tools/nip06";
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, go, npub, ownContexts, restoreWallet } from "./fixtures";
+import { test, expect, chooseName, go, npub, ownContexts, restoreWallet } from "./fixtures";
 
 const newPage = ownContexts();
 
@@ -16,12 +16,6 @@ async function user(browser: Browser, baseURL: string | undefined): Promise<Page
   await restoreWallet(page, generateSeedWords());
   await expect(page.getByTestId("account-balance")).toHaveText("Lightning account: 0 sat");
   return page;
-}
-
-async function chooseName(page: Page, name: string) {
-  await go(page, "Settings");
-  await page.getByLabel(/Choose a name|Change your name/).fill(name);
-  await page.getByRole("button", { name: "Save name" }).click();
 }
 
 test("a name is the user's NOSTR and Lightning address, held by one user at a time", async ({ browser, baseURL, request }) => {

@@ -11,9 +11,9 @@ test("an invoice is scanned with the camera into the payment form", async ({ pag
   await page.goto("/");
   await restoreWallet(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
-  await page.getByRole("radio", { name: "Lightning invoice" }).check();
+  await page.getByRole("radio", { name: "Lightning", exact: true }).check();
   await page.getByRole("button", { name: "Scan QR code" }).click();
-  await expect(page.getByRole("textbox", { name: "Lightning invoice" })).toHaveValue(INVOICE);
+  await expect(page.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" })).toHaveValue(INVOICE);
   // The camera is off again once the code is read.
   await expect(page.getByTestId("scan-video")).toBeHidden();
 });

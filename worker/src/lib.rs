@@ -11,6 +11,7 @@
 //! - [`fetch`]: fetching from untrusted web servers, bounded in time and size.
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`invoice`]: a Lightning invoice as pasted or scanned, for either wallet.
+//! - [`lnurl`]: paying a Lightning address or LNURL-pay code (LUD-06/16).
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
 //! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
@@ -45,6 +46,9 @@ pub mod identity;
 
 #[cfg(feature = "engine")]
 pub mod invoice;
+
+#[cfg(feature = "engine")]
+pub mod lnurl;
 
 #[cfg(feature = "engine")]
 pub mod messaging;

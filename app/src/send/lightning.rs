@@ -1,14 +1,36 @@
-//! Paying a Lightning invoice from the account (the default, when this
-//! server offers one) or from a mint's eCash: the fee is shown before the
-//! user confirms, and what the fee reserve does not use comes back.
+//! Paying a Lightning invoice, a Lightning address or an LNURL-pay code
+//! from the account (the default, when this server offers one) or from a
+//! mint's eCash: a payee's own words, the amounts it takes and its comment
+//! field are shown first, the fee is shown before the user confirms, and
+//! what the fee reserve does not use comes back.
 
-use flash_protocol::{AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, Reply};
+use flash_protocol::{
+    AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, PayeeOffer, Reply,
+};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, Engine};
+use crate::engine::{command_action, use_engine, ActionError, CommandAction, Engine, RequestError};
 use crate::mints::{amount_of, AmountField};
 use crate::qr::ScanButton;
 use crate::wallets::{Wallet, WalletPicker};
+
+/// What the pasted text was read as.
+#[derive(Debug, Clone, PartialEq)]
+enum Target {
+    Invoice(InvoiceDetails),
+    Payee(PayeeOffer),
+}
+
+/// What the user asked to review: what to pay, from where, how much (when
+/// they choose) and, to a payee, their comment.
+#[derive(Debug, Clone)]
+struct Review {
+    wallet: Wallet,
+    text: String,
+    payee: Option<PayeeOffer>,
+    amount: Option<u64>,
+    comment: String,
+}
 
 #[component]
 pub fn PayInvoice() -> impl IntoView {
@@ -16,54 +38,80 @@ pub fn PayInvoice() -> impl IntoView {
     let wallet = RwSignal::new(Wallet::None);
     let invoice = RwSignal::new(String::new());
     let amount = RwSignal::new(String::new());
-    // What the invoice asks for, read as it is pasted: an invoice that
-    // leaves the amount to the payer gets an amount field.
-    let details = LocalResource::new(move || {
+    let comment = RwSignal::new(String::new());
+    // What the text is, read as it is pasted: an invoice that leaves the
+    // amount to the payer, and a payee, get an amount field.
+    let target = LocalResource::new(move || {
         let text = invoice.get();
-        async move { decode(engine, text).await }
+        async move { read(engine, text).await }
     });
+    let read_target = move || target.get().flatten().and_then(Result::ok);
     let needs_amount = move || {
         matches!(
-            details.get(),
-            Some(Some(Ok(InvoiceDetails { amount: None, .. })))
+            read_target(),
+            Some(Target::Invoice(InvoiceDetails { amount: None, .. }) | Target::Payee(_))
         )
     };
-    // The amount typed, for an invoice without one; `Err` when unusable.
+    // The amount typed, where one is asked for; `Err` when unusable.
     let chosen = move || -> Result<Option<u64>, ()> {
         if !needs_amount() {
             return Ok(None);
         }
         amount_of(&amount.get()).map(Some).ok_or(())
     };
-    let quote = command_action(
-        |(wallet, invoice, amount): &(Wallet, String, Option<u64>)| match wallet {
-            Wallet::Mint(mint) => Command::QuoteMelt {
-                mint: mint.clone(),
-                invoice: invoice.clone(),
-                amount: *amount,
-            },
-            Wallet::Account | Wallet::None => Command::QuoteAccountPayment {
-                invoice: invoice.clone(),
-                amount: *amount,
-            },
-        },
-    );
+    let quote: CommandAction<Review> = Action::new_unsync(move |review: &Review| {
+        let Review {
+            wallet,
+            mut text,
+            payee,
+            mut amount,
+            comment,
+        } = review.clone();
+        async move {
+            // A payee's invoice first, checked by the engine; it names its
+            // amount.
+            if let (Some(offer), Some(sat)) = (payee, amount) {
+                let asked = Command::RequestPayeeInvoice {
+                    offer,
+                    amount: sat,
+                    comment,
+                };
+                match engine.request(asked).await? {
+                    Reply::PayeeInvoice { invoice, .. } => text = invoice,
+                    other => return Err(RequestError::Unexpected(format!("{other:?}"))),
+                }
+                amount = None;
+            }
+            engine.request(quote_command(&wallet, text, amount)).await
+        }
+    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        let payee = match read_target() {
+            Some(Target::Payee(offer)) => Some(offer),
+            _ => None,
+        };
         if let Ok(amount) = chosen() {
-            quote.dispatch((wallet.get_untracked(), invoice.get_untracked(), amount));
+            quote.dispatch(Review {
+                wallet: wallet.get_untracked(),
+                text: invoice.get_untracked(),
+                payee,
+                amount,
+                comment: comment.get_untracked(),
+            });
         }
     };
     view! {
         <form class="card stack" on:submit=submit>
             <WalletPicker label="Pay from" wallet/>
             <label class="field">
-                <span>"Lightning invoice"</span>
-                <textarea name="invoice" rows="3" placeholder="lnbc…" bind:value=invoice></textarea>
+                <span>"Invoice, Lightning address or LNURL"</span>
+                <textarea name="invoice" rows="3" placeholder="lnbc… or name@domain" bind:value=invoice></textarea>
             </label>
             <ScanButton on_scan=Callback::new(move |scanned: String| invoice.set(scanned))/>
-            {move || details.get().flatten().map(|read| match read {
-                Ok(details) => view! { <InvoiceSummary details/> }.into_any(),
+            {move || target.get().flatten().map(|read| match read {
+                Ok(Target::Invoice(details)) => view! { <InvoiceSummary details/> }.into_any(),
+                Ok(Target::Payee(offer)) => view! { <PayeeSummary offer comment/> }.into_any(),
                 Err(error) => view! { <p class="hint warning" data-testid="invoice-problem">{error}</p> }.into_any(),
             })}
             {move || needs_amount().then(|| view! { <AmountField amount/> })}
@@ -82,21 +130,70 @@ pub fn PayInvoice() -> impl IntoView {
     }
 }
 
+/// What quoting `invoice` from `wallet` is.
+fn quote_command(wallet: &Wallet, invoice: String, amount: Option<u64>) -> Command {
+    match wallet {
+        Wallet::Mint(mint) => Command::QuoteMelt {
+            mint: mint.clone(),
+            invoice,
+            amount,
+        },
+        Wallet::Account | Wallet::None => Command::QuoteAccountPayment { invoice, amount },
+    }
+}
+
+/// Whether `text` is a payee's address or code rather than an invoice (the
+/// engine reads either strictly).
+fn is_payee(text: &str) -> bool {
+    let text = text.trim().to_ascii_lowercase();
+    let text = text.strip_prefix("lightning:").unwrap_or(&text);
+    text.contains('@') || text.starts_with("lnurl")
+}
+
 /// What the engine reads in `text`; `None` for nothing typed yet.
-async fn decode(engine: Engine, text: String) -> Option<Result<InvoiceDetails, String>> {
+async fn read(engine: Engine, text: String) -> Option<Result<Target, String>> {
     if text.trim().is_empty() {
         return None;
     }
-    Some(
-        match engine
-            .request(Command::DecodeInvoice { invoice: text })
-            .await
-        {
-            Ok(Reply::Invoice { invoice }) => Ok(invoice),
-            Ok(other) => Err(format!("unexpected answer: {other:?}")),
-            Err(error) => Err(error.to_string()),
-        },
-    )
+    let command = match is_payee(&text) {
+        true => Command::ReadPayee { payee: text },
+        false => Command::DecodeInvoice { invoice: text },
+    };
+    Some(match engine.request(command).await {
+        Ok(Reply::Invoice { invoice }) => Ok(Target::Invoice(invoice)),
+        Ok(Reply::Payee { offer }) => Ok(Target::Payee(offer)),
+        Ok(other) => Err(format!("unexpected answer: {other:?}")),
+        Err(error) => Err(error.to_string()),
+    })
+}
+
+/// Who a payee is, in their server's words, what they take, and the
+/// comment field when they take one.
+#[component]
+fn PayeeSummary(offer: PayeeOffer, comment: RwSignal<String>) -> impl IntoView {
+    let who = offer
+        .identifier
+        .clone()
+        .unwrap_or_else(|| offer.payee.clone());
+    let bounds = if offer.min == offer.max {
+        format!("Takes exactly {} sat", offer.min)
+    } else {
+        format!("Takes {} to {} sat", offer.min, offer.max)
+    };
+    let allowed = offer.comment_allowed;
+    view! {
+        <div class="hint" data-testid="payee-details">
+            <p><strong>{who}</strong>{format!(" · {}", offer.host)}</p>
+            <p>{offer.description}</p>
+            <p class="muted" data-testid="payee-bounds">{bounds}</p>
+        </div>
+        {(allowed > 0).then(|| view! {
+            <label class="field">
+                <span>{format!("Comment (up to {allowed} characters)")}</span>
+                <input type="text" name="comment" maxlength=allowed.to_string() autocomplete="off" bind:value=comment/>
+            </label>
+        })}
+    }
 }
 
 /// An invoice's amount and description, before a wallet pays it.

@@ -1,5 +1,6 @@
 //! Send: eCash as a token (to hand over, or to a contact over NOSTR), or
-//! pay a Lightning invoice from the account or a mint.
+//! pay over Lightning (an invoice, a Lightning address or an LNURL) from
+//! the account or a mint.
 
 mod lightning;
 pub mod token;
@@ -20,7 +21,7 @@ pub fn Send() -> impl IntoView {
     view! {
         <Screen title="Send">
             <Segmented name="send-way" label="How to send" value=way
-                choices=vec![(Way::Token, "eCash token"), (Way::Lightning, "Lightning invoice")]/>
+                choices=vec![(Way::Token, "eCash token"), (Way::Lightning, "Lightning")]/>
             {move || match way.get() {
                 Way::Token => view! { <token::SendToken/> }.into_any(),
                 Way::Lightning => view! { <lightning::PayInvoice/> }.into_any(),

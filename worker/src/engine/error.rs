@@ -7,6 +7,7 @@ use crate::account::AccountError;
 use crate::contacts::ContactsError;
 use crate::ecash::wallet::EcashError;
 use crate::invoice::InvoiceError;
+use crate::lnurl::LnurlError;
 use crate::messaging::at_rest::AtRestError;
 use crate::protocol::EngineError;
 use crate::relays::RelayListError;
@@ -70,6 +71,15 @@ impl From<EcashError> for EngineError {
 impl From<InvoiceError> for EngineError {
     fn from(error: InvoiceError) -> Self {
         invalid(error)
+    }
+}
+
+impl From<LnurlError> for EngineError {
+    fn from(error: LnurlError) -> Self {
+        Self::Payee {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod ecash;
 mod error;
 mod history;
 mod identity;
+mod lnurl;
 mod messaging;
 mod moves;
 mod profiles;
@@ -257,6 +258,16 @@ impl<P: ProfileStores> Engine<P> {
                 Ok(Reply::Invoice {
                     invoice: crate::invoice::details(&invoice),
                 })
+            }
+            Command::ReadPayee { payee } => self.session().run(self.read_payee(&payee)).await,
+            Command::RequestPayeeInvoice {
+                offer,
+                amount,
+                comment,
+            } => {
+                self.session()
+                    .run(self.payee_invoice(&offer, amount, &comment))
+                    .await
             }
             command @ (Command::GetEcash
             | Command::AddMint { .. }

@@ -35,6 +35,7 @@ mod engine;
 mod event_store;
 mod hostile_servers;
 mod identity;
+mod lnurl;
 mod messaging;
 mod relays;
 mod session;
