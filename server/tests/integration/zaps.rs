@@ -304,6 +304,119 @@ async fn a_zap_is_credited_once_and_its_receipt_reaches_the_relay_it_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zap_paid_by_another_user_inside_the_server_has_its_receipt_too() {
+    let relay = DevRelay::start(0).await.unwrap();
+    for (db, url, _dir) in support::database_urls().await {
+        let lightning = Lightning::start().await;
+        let zapper = ZapperKey::new();
+        let (app, _dist) = zapping_server(&lightning, &url, &zapper).await;
+        let api = Api::InProcess(app.router());
+        let alice = named(&api, "alice").await;
+        let carol = User::new();
+        carol.receive_from(&api, &lightning.outside, 50_000).await;
+        // Carol's NOSTR client signs with her key; her account pays.
+        let request = zap_request(
+            &Keys::generate(),
+            "from a neighbour",
+            usual_tags(&alice.pubkey(), 12_000, &relay.url()),
+        );
+        let (status, answer) = get(&api, &callback("alice", 12_000, &request)).await;
+        assert_eq!(status, StatusCode::OK, "{db}: {answer}");
+        let pr = answer["pr"].as_str().unwrap().to_owned();
+        let alice_key = PublicKey::from_hex(&alice.pubkey()).unwrap();
+        let mut receipts = Receipts::on(&relay.url(), &alice_key).await;
+        let (status, paid) = carol.pay(&api, &pr, "zap-alice").await;
+        assert_eq!(
+            (status, paid["state"].as_str()),
+            (StatusCode::OK, Some("succeeded")),
+            "{db}: {paid}"
+        );
+        let receipt = receipts.next().await;
+        assert_valid_receipt(&receipt, &zapper.keys.public_key().to_hex(), &pr, &request);
+        assert_eq!(alice.balance(&api).await, 12_000, "{db}");
+        receipts.client.shutdown().await;
+        app.shutdown();
+    }
+    relay.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_dev_takes_zaps_with_receipts_on_its_dev_relay() {
+    let dist = support::built_dist();
+    let app = App::start(&flash_server::Config {
+        dist: dist.path().to_owned(),
+        dev: true,
+        ..flash_server::Config::default()
+    })
+    .await
+    .unwrap();
+    let api = Api::InProcess(app.router());
+    let dev = app.dev().unwrap();
+    let relay = dev.relay().url();
+    let alice = named(&api, "alice").await;
+    let (_, offer) = get(&api, "/.well-known/lnurlp/alice").await;
+    assert_eq!(offer["allowsNostr"], true, "{offer}");
+    let nostr_pubkey = offer["nostrPubkey"].as_str().unwrap().to_owned();
+    // The dev relay is on loopback, and --dev takes it.
+    let request = zap_request(
+        &Keys::generate(),
+        "",
+        usual_tags(&alice.pubkey(), 3_000, &relay),
+    );
+    let (status, answer) = get(&api, &callback("alice", 3_000, &request)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let pr = answer["pr"].as_str().unwrap().to_owned();
+    let alice_key = PublicKey::from_hex(&alice.pubkey()).unwrap();
+    let mut receipts = Receipts::on(&relay, &alice_key).await;
+    dev.lightning().outside().pay(&pr, None, 10_000).unwrap();
+    let receipt = receipts.next().await;
+    assert_valid_receipt(&receipt, &nostr_pubkey, &pr, &request);
+    receipts.client.shutdown().await;
+    app.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_zapper_key_an_address_offers_no_zaps_and_relays_must_be_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("zaps.sqlite3").display());
+    let lightning = Lightning::start().await;
+    let dist = support::built_dist();
+    let app = lightning.server(&url, &dist).await;
+    let api = Api::InProcess(app.router());
+    let alice = named(&api, "alice").await;
+    let (_, offer) = get(&api, "/.well-known/lnurlp/alice").await;
+    assert!(offer.get("allowsNostr").is_none(), "{offer}");
+    assert!(offer.get("nostrPubkey").is_none(), "{offer}");
+    app.shutdown();
+
+    // With a key but not --zap-private-relays, a receipt never goes to a
+    // relay on this machine or its network.
+    let zapper = ZapperKey::new();
+    let mut config = lightning.config(&url, &dist);
+    config.zapper_key_file = Some(zapper.path.clone());
+    let app = App::start(&config).await.unwrap();
+    let api = Api::InProcess(app.router());
+    for relay in [
+        "ws://127.0.0.1:7777",
+        "wss://192.168.1.10",
+        "wss://localhost",
+    ] {
+        let request = zap_request(
+            &Keys::generate(),
+            "",
+            usual_tags(&alice.pubkey(), 1_000, relay),
+        );
+        let (status, body) = get(&api, &callback("alice", 1_000, &request)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{relay}: {body}");
+        assert!(
+            body["reason"].as_str().unwrap().contains("no public relay"),
+            "{relay}: {body}"
+        );
+    }
+    app.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_zap_requests_are_refused_with_their_reason_and_nothing_written() {
     let relay = "wss://relay.example.com";
     for (db, url, _dir) in support::database_urls().await {
