@@ -150,6 +150,12 @@ pub enum StartError {
     LndWithoutDatabase,
     #[error("no randomness for the background work's identity")]
     Random(#[from] getrandom::Error),
+    #[error("could not read the zapper's key file {}", path.display())]
+    ZapperKeyFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     // Never the file's contents: they are the secret.
     #[error("{} holds no NOSTR secret key (hex or nsec) for the zapper", path.display())]
     ZapperKey { path: std::path::PathBuf },
@@ -283,11 +289,14 @@ async fn zapper(config: &Config) -> Result<Option<accounts::Zapper>, StartError>
     let private_relays = config.dev || config.zap_private_relays;
     let keys = match &config.zapper_key_file {
         Some(path) => {
-            let invalid = || StartError::ZapperKey { path: path.clone() };
-            let text = tokio::fs::read_to_string(path)
-                .await
-                .map_err(|_| invalid())?;
-            nostr::Keys::parse(text.trim()).map_err(|_| invalid())?
+            let text = tokio::fs::read_to_string(path).await.map_err(|source| {
+                StartError::ZapperKeyFile {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            nostr::Keys::parse(text.trim())
+                .map_err(|_| StartError::ZapperKey { path: path.clone() })?
         }
         None if config.dev => nostr::Keys::generate(),
         None => return Ok(None),

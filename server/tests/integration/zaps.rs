@@ -399,6 +399,7 @@ async fn without_a_zapper_key_an_address_offers_no_zaps_and_relays_must_be_publi
     for relay in [
         "ws://127.0.0.1:7777",
         "wss://192.168.1.10",
+        "wss://[::1]:7777",
         "wss://localhost",
     ] {
         let request = zap_request(
@@ -414,6 +415,13 @@ async fn without_a_zapper_key_an_address_offers_no_zaps_and_relays_must_be_publi
         );
     }
     app.shutdown();
+
+    // A key file that holds no key stops the start, and the message does
+    // not repeat what it holds.
+    std::fs::write(&zapper.path, "not-a-key-but-maybe-a-secret").unwrap();
+    let err = App::start(&config).await.unwrap_err().to_string();
+    assert!(err.contains("holds no NOSTR secret key"), "{err}");
+    assert!(!err.contains("maybe-a-secret"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
