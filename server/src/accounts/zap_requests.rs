@@ -112,6 +112,8 @@ impl ZapRequest {
                 return Err(ZapRequestError::Coordinate);
             }
         }
+        // Appendix D's 8: a `P` must be "the zap receipt's pubkey", read as
+        // the receipt's `P` (Appendix E): the request's author, the sender.
         match values(&event, "P").as_slice() {
             [] => {}
             [[sender, ..]] if PublicKey::from_hex(sender).is_ok_and(|p| p == event.pubkey) => {}
