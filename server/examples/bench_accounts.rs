@@ -95,6 +95,7 @@ async fn bench(name: &str, url: &str) {
         auth: Nip98::new(Url::parse(ORIGIN).unwrap(), db),
         node: Some(Node::connect(lnd).await.unwrap()),
         limits: Limits::default(),
+        zapper: None,
     };
     // The ledger's speed, not the limiter's: no client is throttled here.
     let unlimited = Rate {

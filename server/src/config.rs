@@ -120,7 +120,24 @@ pub struct Args {
     #[arg(long, env = "FLASH_MAX_CONCURRENT_REQUESTS", value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_concurrent_requests: Option<u64>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy, request_timeout, max_concurrent_requests); flags and environment variables win over it
+    /// File holding the secret key (hex or nsec) that signs the zap receipts (NIP-57) of users' Lightning addresses, whose public key they offer as nostrPubkey; without it (and without --dev, which makes one up) the addresses take no zaps
+    #[arg(long, env = "FLASH_ZAPPER_KEY_FILE", value_name = "FILE")]
+    pub zapper_key_file: Option<PathBuf>,
+
+    /// Publish zap receipts to relays on loopback and private networks too, as --dev does: for a test network only, since anyone's zap request names the relays
+    // Parsed like --dev.
+    #[arg(
+        long,
+        env = "FLASH_ZAP_PRIVATE_RELAYS",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_parser = BoolishValueParser::new(),
+    )]
+    pub zap_private_relays: Option<bool>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy, request_timeout, max_concurrent_requests, zapper_key_file, zap_private_relays); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -153,6 +170,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How many requests are worked on at once.
     pub max_concurrent_requests: usize,
+    /// The file of the key zap receipts are signed with, if zaps are taken.
+    pub zapper_key_file: Option<PathBuf>,
+    /// Whether zap receipts may go to relays on private networks.
+    pub zap_private_relays: bool,
 }
 
 /// Where LND is and the files that let the server use it.
@@ -183,6 +204,8 @@ impl Default for Config {
             // Lightning node; past this many, queueing more only makes every
             // answer slower.
             max_concurrent_requests: 512,
+            zapper_key_file: None,
+            zap_private_relays: false,
         }
     }
 }
@@ -281,6 +304,11 @@ impl Config {
                 Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
                 None => default.max_concurrent_requests,
             },
+            zapper_key_file: args.zapper_key_file.or(file.zapper_key_file),
+            zap_private_relays: args
+                .zap_private_relays
+                .or(file.zap_private_relays)
+                .unwrap_or(default.zap_private_relays),
         })
     }
 }
@@ -324,6 +352,8 @@ struct ConfigFile {
     behind_proxy: Option<bool>,
     request_timeout: Option<u64>,
     max_concurrent_requests: Option<u64>,
+    zapper_key_file: Option<PathBuf>,
+    zap_private_relays: Option<bool>,
 }
 
 impl ConfigFile {
@@ -338,11 +368,16 @@ impl ConfigFile {
         })?;
         // A relative `dist` means "next to this file", so the server finds the
         // app whatever directory it is started from.
-        // So are LND's files.
+        // So are LND's files and the zapper's key.
         if let Some(dir) = path.parent() {
-            for file_path in [&mut file.dist, &mut file.lnd_macaroon, &mut file.lnd_cert]
-                .into_iter()
-                .flatten()
+            for file_path in [
+                &mut file.dist,
+                &mut file.lnd_macaroon,
+                &mut file.lnd_cert,
+                &mut file.zapper_key_file,
+            ]
+            .into_iter()
+            .flatten()
             {
                 *file_path = dir.join(&*file_path);
             }
@@ -364,7 +399,9 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 17] = [
+    const VARS: [&str; 19] = [
+        "FLASH_ZAPPER_KEY_FILE",
+        "FLASH_ZAP_PRIVATE_RELAYS",
         "FLASH_REQUEST_TIMEOUT",
         "FLASH_MAX_CONCURRENT_REQUESTS",
         "FLASH_ACCOUNT_RATE",

@@ -150,6 +150,15 @@ pub enum StartError {
     LndWithoutDatabase,
     #[error("no randomness for the background work's identity")]
     Random(#[from] getrandom::Error),
+    #[error("could not read the zapper's key file {}", path.display())]
+    ZapperKeyFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    // Never the file's contents: they are the secret.
+    #[error("{} holds no NOSTR secret key (hex or nsec) for the zapper", path.display())]
+    ZapperKey { path: std::path::PathBuf },
 }
 
 /// The running application: its router and, in dev mode, the services it
@@ -270,5 +279,27 @@ async fn open_accounts(
                     sat.saturating_mul(1000)
                 }),
         },
+        zapper: zapper(config).await?,
     })
+}
+
+/// The zapper of the operator's key file; in dev mode without one, a key
+/// made up for this run (its receipts go to the dev relay, gone with it).
+async fn zapper(config: &Config) -> Result<Option<accounts::Zapper>, StartError> {
+    let private_relays = config.dev || config.zap_private_relays;
+    let keys = match &config.zapper_key_file {
+        Some(path) => {
+            let text = tokio::fs::read_to_string(path).await.map_err(|source| {
+                StartError::ZapperKeyFile {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            nostr::Keys::parse(text.trim())
+                .map_err(|_| StartError::ZapperKey { path: path.clone() })?
+        }
+        None if config.dev => nostr::Keys::generate(),
+        None => return Ok(None),
+    };
+    Ok(Some(accounts::Zapper::new(keys, private_relays)))
 }

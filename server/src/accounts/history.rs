@@ -36,8 +36,10 @@ pub(crate) struct Movement {
     fee_msat: i64,
     /// settled (received); pending, succeeded or failed (sent).
     state: String,
-    /// The invoice's description, for what was received.
+    /// The invoice's description, for what was received (a zap's message).
     description: Option<String>,
+    /// Who zapped (their NOSTR public key, hex), for a zap received.
+    zapper: Option<String>,
     /// When it was received, or when the payment was made.
     at: i64,
     finished_at: Option<i64>,
@@ -89,15 +91,17 @@ pub(crate) async fn history_route(
     };
     let account = AccountId::user(&pubkey.to_hex());
     let rows = sqlx::query(
-        "SELECT kind, id, payment_hash, amount_msat, fee_msat, state, description, at, finished_at \
+        "SELECT kind, id, payment_hash, amount_msat, fee_msat, state, description, zapper, at, \
+                finished_at \
          FROM ( \
            SELECT 'received' AS kind, id, payment_hash, received_msat AS amount_msat, \
-                  CAST(0 AS BIGINT) AS fee_msat, state, description, \
+                  CAST(0 AS BIGINT) AS fee_msat, state, description, zap_sender AS zapper, \
                   COALESCE(settled_at, created_at) AS at, settled_at AS finished_at \
            FROM account_invoices WHERE account_id = $1 AND state = 'settled' \
            UNION ALL \
            SELECT 'sent' AS kind, id, payment_hash, amount_msat, fee_msat, state, \
-                  CAST(NULL AS TEXT) AS description, created_at AS at, finished_at \
+                  CAST(NULL AS TEXT) AS description, CAST(NULL AS TEXT) AS zapper, \
+                  created_at AS at, finished_at \
            FROM account_payments WHERE account_id = $1 \
          ) AS movements \
          WHERE at < $2 OR (at = $2 AND ($3 = '' OR id < $3)) \
@@ -121,6 +125,7 @@ pub(crate) async fn history_route(
                 fee_msat: row.try_get("fee_msat")?,
                 state: row.try_get("state")?,
                 description: row.try_get("description")?,
+                zapper: row.try_get("zapper")?,
                 at: row.try_get("at")?,
                 finished_at: row.try_get("finished_at")?,
             })

@@ -13,6 +13,8 @@ use sqlx::Row;
 
 use super::{
     ledger::{self, Entry, EntryKind, Line},
+    zap_receipts,
+    zap_requests::ZapRequest,
     AccountId, Accounts, LedgerError,
 };
 use crate::{
@@ -193,13 +195,15 @@ pub async fn create_invoice(
         description,
         request.description,
         expiry_secs,
+        None,
     )
     .await
 }
 
 /// Writes down an invoice of `amount_msat` for `account`, described to the
 /// payer by `description` and to the user by `shown`, then asks the node
-/// for it (see [`create_invoice`]).
+/// for it (see [`create_invoice`]). A zap's invoice keeps its `zap` request,
+/// for the receipt its payment earns.
 pub async fn add_invoice(
     accounts: &Accounts,
     account: &AccountId,
@@ -207,6 +211,7 @@ pub async fn add_invoice(
     description: Description,
     shown: String,
     expiry_secs: u64,
+    zap: Option<&ZapRequest>,
 ) -> Result<InvoiceView, InvoiceError> {
     let node = accounts.node.as_ref().ok_or(InvoiceError::NoNode)?;
     let max_msat = accounts.limits.max_amount_msat;
@@ -227,7 +232,8 @@ pub async fn add_invoice(
     let mut tx = accounts.ledger.begin().await?;
     sqlx::query(
         "INSERT INTO account_invoices (id, payment_hash, account_id, amount_msat, description, \
-         state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)",
+         state, created_at, expires_at, zap_request, zap_sender) \
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(payment_hash.to_string())
@@ -236,6 +242,8 @@ pub async fn add_invoice(
     .bind(&shown)
     .bind(now)
     .bind(expires_at)
+    .bind(zap.map(ZapRequest::json))
+    .bind(zap.map(|zap| zap.sender().to_hex()))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -289,7 +297,8 @@ pub enum Credited {
 }
 
 /// Credits a payment the node settled to the invoice's owner, once, and
-/// moves the subscription's cursor past it, in one transaction. An invoice
+/// moves the subscription's cursor past it, in one transaction (with the
+/// zap receipt it owes, if it was a zap's). An invoice
 /// another user already paid inside the ledger is credited again: whoever
 /// paid it through the node (before [`cancel_at_node`] could) paid the
 /// owner too.
@@ -314,6 +323,7 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
         .fetch_optional(&mut *tx)
         .await?;
     let mut credited = Credited::Nothing;
+    let mut receipt = false;
     if let (Some(row), true) = (row, amount_msat > 0) {
         let (id, account): (String, String) = (row.try_get(0)?, row.try_get(1)?);
         let account = AccountId::from_stored(account);
@@ -337,16 +347,18 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
         )
         .await?;
         if entry.is_some() {
+            let now = database::now();
             sqlx::query(
                 "UPDATE account_invoices SET state = 'settled', \
                  received_msat = received_msat + $1, settled_at = COALESCE(settled_at, $2) \
                  WHERE id = $3",
             )
             .bind(amount_msat)
-            .bind(database::now())
+            .bind(now)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
+            receipt = zap_receipts::write(&mut tx, accounts.zapper.as_ref(), &hash, now).await?;
             credited = Credited::Now {
                 account,
                 amount_msat,
@@ -354,6 +366,9 @@ pub async fn credit(accounts: &Accounts, invoice: &Invoice) -> Result<Credited, 
         }
     }
     tx.commit().await?;
+    if let (true, Some(zapper)) = (receipt, &accounts.zapper) {
+        zapper.wake();
+    }
     Ok(credited)
 }
 

@@ -5,6 +5,11 @@
 //! whose description hash is the SHA-256 of that metadata, so the payer's
 //! wallet can check the invoice is the one the address offered.
 //!
+//! With a zapper key the address also takes zaps (NIP-57): the offer says
+//! `allowsNostr` with the key's `nostrPubkey`, and a callback with a zap
+//! request (`nostr=`) answers an invoice whose description hash is that
+//! request's, its receipt published once paid (see [`super::zap_receipts`]).
+//!
 //! Errors are LUD-06's `{"status": "ERROR", "reason": …}`, which wallets
 //! show; nothing is written for a refused request.
 
@@ -21,7 +26,9 @@ use sha2::{Digest, Sha256};
 
 use super::{
     invoices::{self, InvoiceError},
-    names, AccountId, Accounts, NameError,
+    names,
+    zap_requests::{ZapRequest, ZapRequestError},
+    AccountId, Accounts, NameError,
 };
 use crate::lightning::Description;
 
@@ -42,6 +49,10 @@ struct PayRequest {
     max_sendable: u64,
     metadata: String,
     comment_allowed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allows_nostr: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nostr_pubkey: Option<String>,
 }
 
 /// LUD-06's second answer.
@@ -68,6 +79,12 @@ impl From<NameError> for Refusal {
             StatusCode::SERVICE_UNAVAILABLE,
             "the server cannot answer now: try again".to_owned(),
         )
+    }
+}
+
+impl From<ZapRequestError> for Refusal {
+    fn from(err: ZapRequestError) -> Self {
+        Self(StatusCode::BAD_REQUEST, err.to_string())
     }
 }
 
@@ -155,12 +172,17 @@ pub(crate) async fn pay_request_route(
         max_sendable: accounts.limits.max_amount_msat,
         metadata: metadata(&name, &host(&accounts)),
         comment_allowed: COMMENT_ALLOWED,
+        allows_nostr: accounts.zapper.as_ref().map(|_| true),
+        nostr_pubkey: accounts
+            .zapper
+            .as_ref()
+            .map(|zapper| zapper.public_key().to_hex()),
     };
     readable_anywhere(Json(answer).into_response())
 }
 
-/// `GET /lnurlp/{name}/callback?amount=<msat>&comment=…`: an invoice for
-/// `amount` msat into `name`'s account.
+/// `GET /lnurlp/{name}/callback?amount=<msat>&comment=…` (or `&nostr=<zap
+/// request>`): an invoice for `amount` msat into `name`'s account.
 pub(crate) async fn callback_route(
     State(accounts): State<Accounts>,
     Path(name): Path<String>,
@@ -202,13 +224,38 @@ async fn callback(
             format!("a comment is at most {COMMENT_ALLOWED} characters"),
         ));
     }
-    let metadata = metadata(&name, &host(accounts));
-    let hash: [u8; 32] = Sha256::digest(metadata.as_bytes()).into();
-    // What the user's history shows: the payer's comment, if any.
-    let shown = if comment.is_empty() {
-        format!("Paid to {name}@{}", host(accounts))
-    } else {
-        comment.to_owned()
+    // A zap request is taken only where zaps are offered.
+    let zap = match (query.get("nostr"), &accounts.zapper) {
+        (Some(json), Some(zapper)) => {
+            let recipient = AccountId::pubkey_of(account.as_str())
+                .and_then(|pubkey| nostr::PublicKey::from_hex(pubkey).ok())
+                .ok_or(ZapRequestError::WrongRecipient)?;
+            Some(ZapRequest::check(
+                json,
+                amount,
+                &recipient,
+                zapper.private_relays(),
+            )?)
+        }
+        _ => None,
+    };
+    // The invoice commits to the zap request exactly as received, or else
+    // to the metadata (NIP-57 step 6, LUD-06).
+    let described = match &zap {
+        Some(zap) => zap.json().to_owned(),
+        None => metadata(&name, &host(accounts)),
+    };
+    let hash: [u8; 32] = Sha256::digest(described.as_bytes()).into();
+    // What the user's history shows: the payer's comment (a zap's message),
+    // if any.
+    let comment = match &zap {
+        Some(zap) => zap.comment().trim().chars().take(COMMENT_ALLOWED).collect(),
+        None => comment.to_owned(),
+    };
+    let shown = match (&zap, comment.is_empty()) {
+        (_, false) => comment,
+        (Some(_), true) => format!("Zap to {name}@{}", host(accounts)),
+        (None, true) => format!("Paid to {name}@{}", host(accounts)),
     };
     let invoice = invoices::add_invoice(
         accounts,
@@ -217,6 +264,7 @@ async fn callback(
         Description::Hash(hash),
         shown,
         EXPIRY_SECS,
+        zap.as_ref(),
     )
     .await?;
     Ok(PayInvoice {

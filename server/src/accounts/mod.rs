@@ -1,7 +1,9 @@
 //! Lightning accounts: one per NOSTR public key, created on its first signed
 //! request, its money in the [`ledger`], received by [`invoices`] and sent by
 //! [`payments`] through the server's Lightning [`Node`], with the background
-//! work (crediting, finishing payments) in [`worker`].
+//! work (crediting, finishing payments, publishing zap receipts) in
+//! [`worker`]. Users' [`names`] are Lightning addresses ([`lnurl`]) that
+//! take zaps ([`zap_requests`], [`zap_receipts`]).
 
 pub mod events;
 pub mod history;
@@ -11,6 +13,8 @@ pub mod lnurl;
 pub mod names;
 pub mod payments;
 pub mod worker;
+pub mod zap_receipts;
+pub mod zap_requests;
 
 use std::sync::Arc;
 
@@ -35,6 +39,7 @@ pub use ledger::{AccountId, Ledger, LedgerError};
 pub use names::NameError;
 pub use payments::PaymentError;
 pub use worker::Worker;
+pub use zap_receipts::Zapper;
 
 /// What the account routes share.
 #[derive(Debug, Clone)]
@@ -45,6 +50,9 @@ pub struct Accounts {
     /// other by [`Ledger::pay_internal`].
     pub node: Option<Node>,
     pub limits: Limits,
+    /// The key zap receipts are signed with; without one, the Lightning
+    /// addresses take no zaps.
+    pub zapper: Option<Zapper>,
 }
 
 /// What the operator allows.

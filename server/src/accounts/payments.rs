@@ -32,7 +32,7 @@ use sqlx::Row;
 use super::{
     invoices,
     ledger::{self, Entry, EntryKind, Line},
-    AccountId, Accounts, LedgerError, Node,
+    zap_receipts, AccountId, Accounts, LedgerError, Node,
 };
 use crate::{
     api::ApiError,
@@ -473,7 +473,8 @@ async fn insert_payment(
 }
 
 /// To another user: the invoice settles (marked to be cancelled at the
-/// node), the money moves, in one transaction.
+/// node), the money moves, and a zap's receipt is written, in one
+/// transaction.
 async fn pay_internal(
     accounts: &Accounts,
     payer: &AccountId,
@@ -484,12 +485,13 @@ async fn pay_internal(
 ) -> Result<(), PaymentError> {
     let amount_msat = msat(checked.amount_msat)?;
     let mut tx = accounts.ledger.begin().await?;
+    let now = database::now();
     let settled = sqlx::query(
         "UPDATE account_invoices SET state = 'settled', received_msat = $1, settled_at = $2, \
          cancel_at_node = 1 WHERE payment_hash = $3 AND state = 'open' AND expires_at > $2",
     )
     .bind(amount_msat)
-    .bind(database::now())
+    .bind(now)
     .bind(checked.payment_hash.to_string())
     .execute(&mut *tx)
     .await?;
@@ -528,10 +530,19 @@ async fn pay_internal(
             },
         )
         .await?;
-        Ok::<_, PaymentError>(())
+        let hash = checked.payment_hash.to_string();
+        Ok::<_, PaymentError>(
+            zap_receipts::write(&mut tx, accounts.zapper.as_ref(), &hash, now).await?,
+        )
     }
     .await;
-    commit_or_roll_back(tx, written).await
+    let receipt = matches!(written, Ok(true));
+    let written = written.map(|_| ());
+    commit_or_roll_back(tx, written).await?;
+    if let (true, Some(zapper)) = (receipt, &accounts.zapper) {
+        zapper.wake();
+    }
+    Ok(())
 }
 
 /// Through the node: the payment written pending and its amount and fee

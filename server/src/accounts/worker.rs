@@ -2,7 +2,8 @@
 //! (from the subscription's cursor on, so invoices paid while no server ran
 //! are credited at start), finishing payments nobody is following, and
 //! cancelling at the node the invoices users paid each other inside the
-//! ledger that a failed call or a crash left open there.
+//! ledger that a failed call or a crash left open there, and publishing the
+//! zap receipts credited invoices owe.
 //!
 //! Several instances may share the database; the work runs in exactly one,
 //! the holder of a lease in the database. The holder renews it every
@@ -16,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::{
     invoices::{self, Credited},
-    payments, Accounts, InvoiceError, Node,
+    payments, zap_receipts, Accounts, InvoiceError, Node,
 };
 use crate::database;
 
@@ -63,6 +64,7 @@ async fn run(accounts: Accounts, holder: String) {
                     () = credit_invoices(&accounts) => {}
                     () = recover_payments(&accounts) => {}
                     () = cancel_paid_inside(&accounts) => {}
+                    () = publish_receipts(&accounts) => {}
                 }
             }
             Ok(false) => {}
@@ -165,5 +167,30 @@ async fn cancel_paid_inside(accounts: &Accounts) {
             Err(err) => tracing::warn!("cancelling invoices paid inside at the node: {err}"),
         }
         tokio::time::sleep(RECOVER_EVERY).await;
+    }
+}
+
+/// Publishes the pending zap receipts: at once (all the last run left),
+/// then as soon as one is written here, and as often as payments are
+/// recovered (those written by other instances, and retries).
+async fn publish_receipts(accounts: &Accounts) {
+    let Some(zapper) = accounts.zapper.clone() else {
+        return std::future::pending().await;
+    };
+    let mut retry_all = true;
+    loop {
+        let result = zap_receipts::publish_pending(accounts, retry_all).await;
+        retry_all = false;
+        match result {
+            // A full batch: more may wait.
+            Ok(zap_receipts::BATCH) => continue,
+            Ok(0) => {}
+            Ok(published) => tracing::info!(published, "zap receipts published"),
+            Err(err) => tracing::warn!("publishing zap receipts: {err}"),
+        }
+        tokio::select! {
+            () = zapper.woken() => {}
+            () = tokio::time::sleep(RECOVER_EVERY) => {}
+        }
     }
 }

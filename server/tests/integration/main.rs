@@ -17,3 +17,4 @@ mod names;
 mod openapi;
 mod payments;
 mod spa;
+mod zaps;

@@ -76,6 +76,10 @@ pub struct Movement {
     /// settled (received); pending, succeeded or failed (sent).
     pub state: String,
     pub description: Option<String>,
+    /// Who zapped (hex key), for a zap received; the server checked the
+    /// zap request's signature.
+    #[serde(default)]
+    pub zapper: Option<String>,
     pub at: i64,
 }
 

@@ -91,7 +91,7 @@ impl<P: ProfileStores> Engine<P> {
                 fee: sat_up(movement.fee_msat),
                 time: u64::try_from(movement.at).unwrap_or(0),
                 state: state(&movement.state),
-                memo: movement.description.filter(|memo| !memo.is_empty()),
+                memo: account_memo(movement.description, movement.zapper.as_deref()),
                 reclaim: None,
             })
             .collect())
@@ -128,5 +128,49 @@ impl<P: ProfileStores> Engine<P> {
                 reclaim: entry.reclaim,
             })
             .collect())
+    }
+}
+
+/// What the history says of an account movement: its description, and for
+/// a zap who sent it (their npub, shortened as the app shows keys).
+fn account_memo(description: Option<String>, zapper: Option<&str>) -> Option<String> {
+    use nostr::nips::nip19::ToBech32;
+    let description = description.filter(|memo| !memo.is_empty());
+    let Some(npub) = zapper
+        .and_then(|hex| nostr::PublicKey::from_hex(hex).ok())
+        .and_then(|key| key.to_bech32().ok())
+    else {
+        return description;
+    };
+    // As the app shortens npubs (`identity::short_npub`): start and end.
+    let short = match (npub.get(..12), npub.get(npub.len().saturating_sub(8)..)) {
+        (Some(head), Some(tail)) => format!("{head}…{tail}"),
+        _ => npub.clone(),
+    };
+    Some(match description {
+        Some(message) => format!("Zap from {short}: {message}"),
+        None => format!("Zap from {short}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zap_names_its_sender_beside_its_message() {
+        let hex = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e";
+        let memo = account_memo(Some("thanks".to_owned()), Some(hex)).unwrap();
+        assert!(memo.starts_with("Zap from npub1"), "{memo}");
+        assert!(memo.ends_with(": thanks"), "{memo}");
+        assert_eq!(
+            account_memo(None, Some(hex)).map(|memo| memo.contains('…')),
+            Some(true)
+        );
+        assert_eq!(
+            account_memo(Some("coffee".to_owned()), None).as_deref(),
+            Some("coffee")
+        );
+        assert_eq!(account_memo(Some(String::new()), Some("not a key")), None);
     }
 }

@@ -114,7 +114,9 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 17] = [
+pub const VARS: [&str; 19] = [
+    "FLASH_ZAPPER_KEY_FILE",
+    "FLASH_ZAP_PRIVATE_RELAYS",
     "FLASH_REQUEST_TIMEOUT",
     "FLASH_MAX_CONCURRENT_REQUESTS",
     "FLASH_ACCOUNT_RATE",
