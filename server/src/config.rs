@@ -137,7 +137,20 @@ pub struct Args {
     )]
     pub zap_private_relays: Option<bool>,
 
-    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy, request_timeout, max_concurrent_requests, zapper_key_file, zap_private_relays); flags and environment variables win over it
+    /// File holding the secret key (hex or nsec) of the server's Nostr Wallet Connect service, which apps the users connect to their accounts talk to (NIP-47); with --nwc-relay. --dev makes a key of its own
+    #[arg(long, env = "FLASH_NWC_KEY_FILE", value_name = "FILE")]
+    pub nwc_key_file: Option<PathBuf>,
+
+    /// Relay the Nostr Wallet Connect service listens on (wss://…); repeat it, or separate several with commas in FLASH_NWC_RELAYS. --dev uses the dev relay
+    #[arg(
+        long = "nwc-relay",
+        env = "FLASH_NWC_RELAYS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub nwc_relays: Vec<String>,
+
+    /// TOML file with the same settings (keys: listen, dist, dev, dev_public, dev_relay_port, database, public_url, lnd_url, lnd_macaroon, lnd_cert, max_amount_sat, account_rate, address_rate, behind_proxy, request_timeout, max_concurrent_requests, zapper_key_file, zap_private_relays, nwc_key_file, nwc_relays); flags and environment variables win over it
     #[arg(long, env = "FLASH_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -174,6 +187,11 @@ pub struct Config {
     pub zapper_key_file: Option<PathBuf>,
     /// Whether zap receipts may go to relays on private networks.
     pub zap_private_relays: bool,
+    /// The file of the Nostr Wallet Connect service's key, if not `--dev`'s.
+    pub nwc_key_file: Option<PathBuf>,
+    /// The relays the Nostr Wallet Connect service listens on, if not
+    /// `--dev`'s.
+    pub nwc_relays: Vec<String>,
 }
 
 /// Where LND is and the files that let the server use it.
@@ -206,6 +224,8 @@ impl Default for Config {
             max_concurrent_requests: 512,
             zapper_key_file: None,
             zap_private_relays: false,
+            nwc_key_file: None,
+            nwc_relays: Vec::new(),
         }
     }
 }
@@ -232,6 +252,9 @@ pub enum ConfigError {
 
     #[error("{setting} must be at least 1")]
     Zero { setting: &'static str },
+
+    #[error("Nostr Wallet Connect needs both --nwc-key-file and --nwc-relay (or neither)")]
+    IncompleteNwc,
 }
 
 impl Config {
@@ -249,10 +272,21 @@ impl Config {
             None => ConfigFile::default(),
         };
         let default = Config::default();
+        let dev = args.dev.or(file.dev).unwrap_or(default.dev);
+        let nwc_key_file = args.nwc_key_file.or(file.nwc_key_file);
+        let nwc_relays = if args.nwc_relays.is_empty() {
+            file.nwc_relays.unwrap_or_default()
+        } else {
+            args.nwc_relays
+        };
+        // --dev fills in what is missing; otherwise both or neither.
+        if !dev && nwc_key_file.is_some() == nwc_relays.is_empty() {
+            return Err(ConfigError::IncompleteNwc);
+        }
         Ok(Config {
             listen: args.listen.or(file.listen).unwrap_or(default.listen),
             dist: args.dist.or(file.dist).unwrap_or(default.dist),
-            dev: args.dev.or(file.dev).unwrap_or(default.dev),
+            dev,
             dev_public: args
                 .dev_public
                 .or(file.dev_public)
@@ -309,6 +343,8 @@ impl Config {
                 .zap_private_relays
                 .or(file.zap_private_relays)
                 .unwrap_or(default.zap_private_relays),
+            nwc_key_file,
+            nwc_relays,
         })
     }
 }
@@ -354,6 +390,8 @@ struct ConfigFile {
     max_concurrent_requests: Option<u64>,
     zapper_key_file: Option<PathBuf>,
     zap_private_relays: Option<bool>,
+    nwc_key_file: Option<PathBuf>,
+    nwc_relays: Option<Vec<String>>,
 }
 
 impl ConfigFile {
@@ -375,6 +413,7 @@ impl ConfigFile {
                 &mut file.lnd_macaroon,
                 &mut file.lnd_cert,
                 &mut file.zapper_key_file,
+                &mut file.nwc_key_file,
             ]
             .into_iter()
             .flatten()
@@ -399,9 +438,11 @@ mod tests {
     /// every test that parses arguments holds this lock.
     static ENV: Mutex<()> = Mutex::new(());
 
-    const VARS: [&str; 19] = [
+    const VARS: [&str; 21] = [
         "FLASH_ZAPPER_KEY_FILE",
         "FLASH_ZAP_PRIVATE_RELAYS",
+        "FLASH_NWC_KEY_FILE",
+        "FLASH_NWC_RELAYS",
         "FLASH_REQUEST_TIMEOUT",
         "FLASH_MAX_CONCURRENT_REQUESTS",
         "FLASH_ACCOUNT_RATE",
@@ -656,6 +697,26 @@ mod tests {
         let err = config_from(&["--config", zero.path().to_str().unwrap()], &[]).unwrap_err();
         assert_eq!(err.to_string(), "request_timeout must be at least 1");
         assert!(Args::try_parse_from(["server", "--request-timeout", "0"]).is_err());
+    }
+
+    #[test]
+    fn nwc_takes_a_key_file_and_relays_both_or_neither_but_dev_fills_in() {
+        let file = toml_file("nwc_key_file = \"nwc.key\"\nnwc_relays = [\"wss://a.example\"]\n");
+        let path = file.path().to_str().unwrap();
+        let from_file = config_from(&["--config", path], &[]).unwrap();
+        let dir = file.path().parent().unwrap();
+        assert_eq!(from_file.nwc_key_file, Some(dir.join("nwc.key")));
+        assert_eq!(from_file.nwc_relays, ["wss://a.example"]);
+        let from_env = config_from(
+            &["--config", path],
+            &[("FLASH_NWC_RELAYS", "wss://b.example,wss://c.example")],
+        )
+        .unwrap();
+        assert_eq!(from_env.nwc_relays, ["wss://b.example", "wss://c.example"]);
+        let half = config_from(&["--nwc-relay", "wss://a.example"], &[]).unwrap_err();
+        assert!(matches!(half, ConfigError::IncompleteNwc), "{half}");
+        let dev = config_from(&["--dev", "--nwc-relay", "wss://a.example"], &[]).unwrap();
+        assert_eq!(dev.nwc_key_file, None);
     }
 
     #[test]

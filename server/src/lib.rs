@@ -16,6 +16,7 @@ pub mod database;
 pub mod dev;
 pub mod lightning;
 pub mod limits;
+pub mod nwc;
 pub mod spa;
 
 mod api;
@@ -51,13 +52,14 @@ pub use spa::SpaError;
 /// Fails when `config.dist` holds no built app (see [`SpaError`]).
 pub fn router(config: &Config) -> Result<Router, SpaError> {
     let spa = spa::Spa::load(&config.dist, config.dev)?;
-    Ok(assemble(spa, None, None, config))
+    Ok(assemble(spa, None, None, None, config))
 }
 
 fn assemble(
     spa: spa::Spa,
     dev: Option<&DevServices>,
     accounts: Option<accounts::Accounts>,
+    nwc: Option<nwc::Nwc>,
     config: &Config,
 ) -> Router {
     let offered = Offered {
@@ -66,6 +68,7 @@ fn assemble(
             .as_ref()
             .is_some_and(|accounts| accounts.node.is_some()),
         dev: dev.is_some(),
+        nwc: nwc.is_some(),
     };
     let content_security_policy = spa.content_security_policy().clone();
 
@@ -79,7 +82,7 @@ fn assemble(
     });
     let mut dynamic = Router::new().route("/healthz", get(health::healthz)).nest(
         "/api",
-        api::router(offered, accounts, limits, config.request_timeout),
+        api::router(offered, accounts, nwc, limits, config.request_timeout),
     );
     if let Some(well_known) = well_known {
         dynamic = dynamic.merge(well_known);
@@ -159,6 +162,17 @@ pub enum StartError {
     // Never the file's contents: they are the secret.
     #[error("{} holds no NOSTR secret key (hex or nsec) for the zapper", path.display())]
     ZapperKey { path: std::path::PathBuf },
+    #[error("could not read the Nostr Wallet Connect key file {}", path.display())]
+    NwcKey {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    // Never the file's contents: they are the key.
+    #[error("{} holds no secret key (64 hex characters, or nsec…)", path.display())]
+    NwcKeyInvalid { path: std::path::PathBuf },
+    #[error("--nwc-relay {url:?} is not a ws:// or wss:// relay URL")]
+    NwcRelay { url: String },
 }
 
 /// The running application: its router and, in dev mode, the services it
@@ -168,6 +182,8 @@ pub struct App {
     router: Router,
     // Dropped before the dev services, whose LND stand-in it talks to.
     worker: Option<accounts::Worker>,
+    // Dropped before the dev services, whose relay it listens on.
+    listener: Option<nwc::Listener>,
     dev: Option<DevServices>,
 }
 
@@ -210,10 +226,18 @@ impl App {
             }
             _ => None,
         };
-        let router = assemble(spa, dev.as_ref(), accounts, config);
+        let nwc = match &accounts {
+            Some(accounts) if accounts.node.is_some() => {
+                wallet_service(config, dev.as_ref(), accounts).await?
+            }
+            _ => None,
+        };
+        let listener = nwc.clone().map(nwc::Listener::spawn).transpose()?;
+        let router = assemble(spa, dev.as_ref(), accounts, nwc, config);
         Ok(Self {
             router,
             worker,
+            listener,
             dev,
         })
     }
@@ -231,10 +255,46 @@ impl App {
     /// Stops the background work and the development services, if any.
     pub fn shutdown(mut self) {
         drop(self.worker.take());
+        drop(self.listener.take());
         if let Some(dev) = &self.dev {
             dev.shutdown();
         }
     }
+}
+
+/// The Nostr Wallet Connect service, when the operator configured one, or
+/// with `--dev`, which makes a key of its own (for this run) and uses its
+/// relay.
+async fn wallet_service(
+    config: &Config,
+    dev: Option<&DevServices>,
+    accounts: &accounts::Accounts,
+) -> Result<Option<nwc::Nwc>, StartError> {
+    let keys = match (&config.nwc_key_file, dev) {
+        (Some(path), _) => {
+            let text =
+                tokio::fs::read_to_string(path)
+                    .await
+                    .map_err(|source| StartError::NwcKey {
+                        path: path.clone(),
+                        source,
+                    })?;
+            let secret = nostr::SecretKey::parse(text.trim())
+                .map_err(|_| StartError::NwcKeyInvalid { path: path.clone() })?;
+            nostr::Keys::new(secret)
+        }
+        (None, Some(_)) => nostr::Keys::generate(),
+        (None, None) => return Ok(None),
+    };
+    let relays = match (config.nwc_relays.is_empty(), dev) {
+        (true, Some(dev)) => vec![dev.relay().url()],
+        _ => config.nwc_relays.clone(),
+    };
+    let relays = relays
+        .into_iter()
+        .map(|url| nostr::RelayUrl::parse(&url).map_err(|_| StartError::NwcRelay { url }))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(nwc::Nwc::new(accounts.clone(), keys, relays)))
 }
 
 /// LND's settings from the operator's files.

@@ -83,8 +83,24 @@ pub enum PaymentError {
     NoNode,
     #[error("no payment {0} of this account")]
     Unknown(String),
+    #[error("over this connection's budget: {left_msat} msat left in this period")]
+    OverBudget { left_msat: i64 },
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+}
+
+/// What a payment must fit besides the balance (a connected app's budget):
+/// checked and charged in the transaction that writes the payment, so the
+/// two stand or fall together.
+#[async_trait::async_trait]
+pub trait Allowance: Send + Sync {
+    /// Charges payment `payment_id` (written in `tx` already) or refuses it
+    /// ([`PaymentError::OverBudget`]); the caller rolls back on an error.
+    async fn charge(
+        &self,
+        tx: &mut ledger::Transaction,
+        payment_id: &str,
+    ) -> Result<(), PaymentError>;
 }
 
 impl From<sqlx::Error> for PaymentError {
@@ -224,7 +240,7 @@ pub(crate) async fn get_route(
     Path(id): Path<String>,
 ) -> Result<Json<PaymentView>, ApiError> {
     let account = AccountId::user(&pubkey.to_hex());
-    let payment = find(&accounts, "id = $1 AND account_id = $2", &id, &account).await?;
+    let payment = by_id(&accounts, &account, &id).await?;
     Ok(Json(payment.ok_or(PaymentError::Unknown(id))?))
 }
 
@@ -349,6 +365,17 @@ pub async fn pay(
     payer: &AccountId,
     request: PayRequest,
 ) -> Result<PaymentView, PaymentError> {
+    pay_within(accounts, payer, request, None).await
+}
+
+/// [`pay`], charged to `allowance` too when there is one (a retry with the
+/// same key is not charged again: it only reads).
+pub async fn pay_within(
+    accounts: &Accounts,
+    payer: &AccountId,
+    request: PayRequest,
+    allowance: Option<&dyn Allowance>,
+) -> Result<PaymentView, PaymentError> {
     ledger::check_idempotency_key(&request.idempotency_key)?;
     // The first request with this key decides; a retry only reads.
     if let Some(earlier) = by_key(accounts, payer, &request.idempotency_key).await? {
@@ -358,8 +385,10 @@ pub async fn pay(
     accounts.ledger.create_account(payer).await?;
     let id = database::random_id().map_err(LedgerError::from)?;
     let written = match &checked.internal_payee {
-        Some(payee) => pay_internal(accounts, payer, payee, &id, &request, &checked).await,
-        None => reserve(accounts, payer, &id, &request, &checked).await,
+        Some(payee) => {
+            pay_internal(accounts, payer, payee, &id, &request, &checked, allowance).await
+        }
+        None => reserve(accounts, payer, &id, &request, &checked, allowance).await,
     };
     match written {
         Ok(()) => {}
@@ -402,7 +431,7 @@ pub async fn pay(
         });
         let _ = tokio::time::timeout(ANSWER_WITHIN, verdict).await;
     }
-    find(accounts, "id = $1 AND account_id = $2", &id, payer)
+    by_id(accounts, payer, &id)
         .await?
         .ok_or(PaymentError::Unknown(id))
 }
@@ -482,6 +511,7 @@ async fn pay_internal(
     id: &str,
     request: &PayRequest,
     checked: &CheckedInvoice,
+    allowance: Option<&dyn Allowance>,
 ) -> Result<(), PaymentError> {
     let amount_msat = msat(checked.amount_msat)?;
     let mut tx = accounts.ledger.begin().await?;
@@ -511,6 +541,9 @@ async fn pay_internal(
             "succeeded",
         )
         .await?;
+        if let Some(allowance) = allowance {
+            allowance.charge(&mut tx, id).await?;
+        }
         ledger::write(
             &mut tx,
             Entry {
@@ -553,6 +586,7 @@ async fn reserve(
     id: &str,
     request: &PayRequest,
     checked: &CheckedInvoice,
+    allowance: Option<&dyn Allowance>,
 ) -> Result<(), PaymentError> {
     let fee_reserve_msat = msat(checked.fee_reserve_msat)?;
     let held_msat = msat(checked.amount_msat)?
@@ -573,6 +607,9 @@ async fn reserve(
             "pending",
         )
         .await?;
+        if let Some(allowance) = allowance {
+            allowance.charge(&mut tx, id).await?;
+        }
         ledger::write(
             &mut tx,
             Entry {
@@ -872,6 +909,15 @@ pub async fn recover(accounts: &Accounts, following: &Following) -> Result<usize
         }
     }
     Ok(looked_at)
+}
+
+/// Payment `id` of `payer`, as it stands.
+pub async fn by_id(
+    accounts: &Accounts,
+    payer: &AccountId,
+    id: &str,
+) -> Result<Option<PaymentView>, PaymentError> {
+    find(accounts, "id = $1 AND account_id = $2", id, payer).await
 }
 
 async fn by_key(

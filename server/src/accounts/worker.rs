@@ -27,7 +27,7 @@ const WORK: &str = "lightning";
 const LEASE: Duration = Duration::from_secs(6);
 const RENEW_EVERY: Duration = Duration::from_secs(2);
 /// How often a waiting instance tries to take the lease.
-const TRY_EVERY: Duration = Duration::from_millis(500);
+pub(crate) const TRY_EVERY: Duration = Duration::from_millis(500);
 /// How often the holder looks for payments nobody finished (and for
 /// invoices paid inside still to cancel at the node).
 const RECOVER_EVERY: Duration = Duration::from_secs(5);
@@ -54,11 +54,11 @@ impl Worker {
 
 async fn run(accounts: Accounts, holder: String) {
     loop {
-        match take_lease(&accounts, &holder).await {
+        match take_lease(&accounts, WORK, &holder).await {
             Ok(true) => {
                 tracing::info!("this instance does the Lightning background work");
                 tokio::select! {
-                    () = keep_lease(&accounts, &holder) => {
+                    () = keep_lease(&accounts, WORK, &holder) => {
                         tracing::warn!("lost the Lightning background work's lease");
                     }
                     () = credit_invoices(&accounts) => {}
@@ -74,8 +74,13 @@ async fn run(accounts: Accounts, holder: String) {
     }
 }
 
-/// Takes or renews the lease; false while another holder's claim stands.
-async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Error> {
+/// Takes or renews the lease of `work`; false while another holder's claim
+/// stands.
+pub(crate) async fn take_lease(
+    accounts: &Accounts,
+    work: &str,
+    holder: &str,
+) -> Result<bool, sqlx::Error> {
     let now_ms = database::now_ms();
     let until_ms = now_ms + i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
     let mut tx = accounts.ledger.db().begin_write().await?;
@@ -84,7 +89,7 @@ async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Err
          ON CONFLICT (name) DO UPDATE SET holder = $2, expires_at_ms = $3 \
          WHERE leases.holder = $2 OR leases.expires_at_ms < $4",
     )
-    .bind(WORK)
+    .bind(work)
     .bind(holder)
     .bind(until_ms)
     .bind(now_ms)
@@ -94,16 +99,16 @@ async fn take_lease(accounts: &Accounts, holder: &str) -> Result<bool, sqlx::Err
     Ok(taken.rows_affected() == 1)
 }
 
-/// Renews the lease until a renewal fails (then the work must stop: another
-/// instance may take it once the claim lapses).
-async fn keep_lease(accounts: &Accounts, holder: &str) {
+/// Renews the lease of `work` until a renewal fails (then the work must
+/// stop: another instance may take it once the claim lapses).
+pub(crate) async fn keep_lease(accounts: &Accounts, work: &str, holder: &str) {
     loop {
         tokio::time::sleep(RENEW_EVERY).await;
-        match take_lease(accounts, holder).await {
+        match take_lease(accounts, work, holder).await {
             Ok(true) => {}
             Ok(false) => return,
             Err(err) => {
-                tracing::warn!("renewing the Lightning background work's lease: {err}");
+                tracing::warn!("renewing the lease of the {work} work: {err}");
                 return;
             }
         }

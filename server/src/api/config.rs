@@ -14,6 +14,8 @@ pub struct Offered {
     pub lightning: bool,
     /// The dev services at `/api/dev/config` (a relay and a mint).
     pub dev: bool,
+    /// Nostr Wallet Connect on the accounts, at `/api/nwc`.
+    pub nwc: bool,
 }
 
 #[utoipa::path(get, path = "/api/config", tag = "server", responses((status = 200, body = Offered)))]

@@ -16,6 +16,7 @@ use crate::{
     accounts::{InvoiceError, LedgerError, NameError, PaymentError},
     auth::AuthError,
     limits::MAX_BODY,
+    nwc::NwcError,
 };
 
 /// Why an API request failed. Handlers return it as their `Err`.
@@ -60,6 +61,10 @@ pub(crate) enum ApiError {
     /// A name was refused, or the account has none.
     #[error(transparent)]
     Name(#[from] NameError),
+
+    /// A wallet connection was refused, or not found.
+    #[error(transparent)]
+    Nwc(#[from] NwcError),
 
     /// The request's body is over the API's limit.
     #[error("the request body is over {MAX_BODY} bytes")]
@@ -121,12 +126,15 @@ impl ApiError {
             },
             Self::Payment(err) => match err {
                 PaymentError::Unknown(_) => StatusCode::NOT_FOUND,
-                PaymentError::AlreadyPaid | PaymentError::KeyReused => StatusCode::CONFLICT,
+                PaymentError::AlreadyPaid
+                | PaymentError::KeyReused
+                | PaymentError::OverBudget { .. } => StatusCode::CONFLICT,
                 PaymentError::NoNode => StatusCode::SERVICE_UNAVAILABLE,
                 PaymentError::Ledger(err) => ledger_status(err),
                 _ => StatusCode::BAD_REQUEST,
             },
             Self::Name(err) => err.status(),
+            Self::Nwc(err) => err.status(),
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout { .. } | Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -165,9 +173,11 @@ impl ApiError {
                 PaymentError::KeyReused => "idempotency_key_reused",
                 PaymentError::NoNode => "lightning_unavailable",
                 PaymentError::Unknown(_) => "not_found",
+                PaymentError::OverBudget { .. } => "over_budget",
                 PaymentError::Ledger(err) => ledger_code(err),
             },
             Self::Name(err) => err.code(),
+            Self::Nwc(err) => err.code(),
             Self::PayloadTooLarge => "payload_too_large",
             Self::Timeout { .. } => "timeout",
             Self::Overloaded => "overloaded",
@@ -212,7 +222,8 @@ impl IntoResponse for ApiError {
             Self::Ledger(LedgerError::Database(err))
             | Self::Invoice(InvoiceError::Ledger(LedgerError::Database(err)))
             | Self::Payment(PaymentError::Ledger(LedgerError::Database(err)))
-            | Self::Name(NameError::Ledger(LedgerError::Database(err))) => {
+            | Self::Name(NameError::Ledger(LedgerError::Database(err)))
+            | Self::Nwc(NwcError::Ledger(LedgerError::Database(err))) => {
                 tracing::error!("ledger: {err}")
             }
             Self::Invoice(InvoiceError::Node(err)) => tracing::warn!("Lightning node: {err}"),

@@ -39,6 +39,7 @@ pub(crate) use error::{ApiError, ErrorBody};
 pub(crate) fn router(
     offered: Offered,
     accounts: Option<crate::accounts::Accounts>,
+    nwc: Option<crate::nwc::Nwc>,
     limits: RateLimits,
     timeout: Duration,
 ) -> Router {
@@ -51,6 +52,9 @@ pub(crate) fn router(
             "/account",
             crate::accounts::router(accounts, limits.clone()),
         );
+    }
+    if let Some(nwc) = nwc {
+        router = router.nest("/nwc", crate::nwc::router(nwc, limits.clone()));
     }
     router
         .layer(

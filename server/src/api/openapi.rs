@@ -26,11 +26,15 @@ use utoipa::{
         crate::accounts::names::get_route,
         crate::accounts::names::set_route,
         crate::accounts::names::release_route,
+        crate::nwc::connections::create_route,
+        crate::nwc::connections::list_route,
+        crate::nwc::connections::revoke_route,
     ),
     modifiers(&Nip98Scheme),
     tags(
         (name = "server", description = "What this server offers"),
         (name = "account", description = "The signer's Lightning account"),
+        (name = "nwc", description = "Apps connected to the signer's account by Nostr Wallet Connect"),
     )
 )]
 struct Document;

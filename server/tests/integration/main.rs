@@ -14,6 +14,7 @@ mod lightning;
 mod limits;
 mod lnurl;
 mod names;
+mod nwc;
 mod openapi;
 mod payments;
 mod spa;

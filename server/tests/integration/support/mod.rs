@@ -114,9 +114,11 @@ pub fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
 // ---- The real binary ----
 
 /// Every environment variable the server reads.
-pub const VARS: [&str; 19] = [
+pub const VARS: [&str; 21] = [
     "FLASH_ZAPPER_KEY_FILE",
     "FLASH_ZAP_PRIVATE_RELAYS",
+    "FLASH_NWC_KEY_FILE",
+    "FLASH_NWC_RELAYS",
     "FLASH_REQUEST_TIMEOUT",
     "FLASH_MAX_CONCURRENT_REQUESTS",
     "FLASH_ACCOUNT_RATE",
