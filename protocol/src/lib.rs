@@ -269,6 +269,24 @@ pub enum Command {
     SetName { name: String },
     /// Give the name up (anyone may take it then); [`Reply::Name`].
     ReleaseName,
+    /// The apps connected to the account by Nostr Wallet Connect (NIP-47),
+    /// revoked ones too; [`Reply::WalletConnections`].
+    ListWalletConnections,
+    /// Connect an app: the engine makes the connection's secret, sends the
+    /// server only its public key, and answers the
+    /// `nostr+walletconnect://` URI that carries the secret, for the user to
+    /// hand to the app; [`Reply::WalletConnected`]. `methods` are NIP-47
+    /// names; `budget_sat` (none: no limit) renews `budget_renewal`
+    /// (daily, weekly, monthly or never); `expires_at` in seconds.
+    ConnectWallet {
+        name: String,
+        methods: Vec<String>,
+        budget_sat: Option<u64>,
+        budget_renewal: String,
+        expires_at: Option<i64>,
+    },
+    /// End a connection at once; [`Reply::WalletConnections`].
+    RevokeWalletConnection { pubkey: String },
     /// Move `amount` sat from the account into eCash at `mint`: the account
     /// pays the mint's invoice, then the eCash is minted; [`Reply::Moved`].
     /// Each step is written down before its network call, so a closed tab
@@ -406,6 +424,9 @@ impl std::fmt::Debug for Command {
             Command::GetName => "GetName",
             Command::SetName { .. } => "SetName",
             Command::ReleaseName => "ReleaseName",
+            Command::ListWalletConnections => "ListWalletConnections",
+            Command::ConnectWallet { .. } => "ConnectWallet",
+            Command::RevokeWalletConnection { .. } => "RevokeWalletConnection",
             Command::MoveToEcash { .. } => "MoveToEcash",
             Command::MoveToAccount { .. } => "MoveToAccount",
             Command::History { .. } => "History",
@@ -642,6 +663,16 @@ pub enum Reply {
     /// `None`: no name (or no account at this server).
     Name {
         name: Option<AccountName>,
+    },
+    /// Newest first.
+    WalletConnections {
+        connections: Vec<WalletConnection>,
+    },
+    /// `uri` carries the connection's secret, which the engine keeps
+    /// nowhere: shown once, for the app being connected.
+    WalletConnected {
+        connection: WalletConnection,
+        uri: String,
     },
     /// `None`: this server offers no account.
     Account {
@@ -1012,6 +1043,24 @@ pub enum EcashState {
     Pending,
     Done,
     Failed,
+}
+
+/// An app connected to the account by Nostr Wallet Connect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalletConnection {
+    /// The connection's public key (hex).
+    pub pubkey: String,
+    pub name: String,
+    pub methods: Vec<String>,
+    /// `None`: no limit.
+    pub budget_sat: Option<u64>,
+    /// daily, weekly, monthly or never.
+    pub budget_renewal: String,
+    /// Spent in the budget's current period, fees included.
+    pub spent_sat: u64,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    pub revoked: bool,
 }
 
 /// The user's name at this server.

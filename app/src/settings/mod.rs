@@ -1,5 +1,6 @@
 //! Settings: appearance and what the app knows about itself.
 
+mod connected_apps;
 mod ecash;
 mod name;
 mod profiles;
@@ -24,6 +25,7 @@ pub fn Settings() -> impl IntoView {
             <h1>"Settings"</h1>
             <IdentityCard/>
             <name::NameSettings/>
+            <connected_apps::ConnectedApps/>
             <security::Security/>
             <ecash::EcashSettings/>
             <RelaysLink/>

@@ -25,6 +25,36 @@ pub struct Name {
     pub name: String,
 }
 
+/// A wallet connection (`/api/nwc/connections`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct WalletConnection {
+    pub pubkey: String,
+    pub name: String,
+    pub methods: Vec<String>,
+    pub budget_sat: Option<u64>,
+    pub budget_renewal: String,
+    pub spent_msat: i64,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// `GET /api/nwc/connections`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WalletConnections {
+    pub wallet_pubkey: String,
+    pub relays: Vec<String>,
+    pub connections: Vec<WalletConnection>,
+}
+
+/// `POST /api/nwc/connections`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WalletConnected {
+    pub wallet_pubkey: String,
+    pub relays: Vec<String>,
+    pub connection: WalletConnection,
+}
+
 /// An invoice of the account.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Invoice {

@@ -85,6 +85,56 @@ impl AccountClient {
             .await
     }
 
+    /// The apps connected to the account; `None` when the server offers no
+    /// Nostr Wallet Connect.
+    pub async fn wallet_connections(&self) -> Result<Option<api::WalletConnections>, AccountError> {
+        match self
+            .call(HttpMethod::GET, "/api/nwc/connections", None)
+            .await
+        {
+            Ok(listed) => Ok(Some(listed)),
+            Err(AccountError::Refused { code, .. }) if code == "not_found" => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Connects the app of `pubkey` (its secret stays with the caller).
+    pub async fn connect_wallet(
+        &self,
+        pubkey: &str,
+        name: &str,
+        methods: &[String],
+        budget: (Option<u64>, &str),
+        expires_at: Option<i64>,
+    ) -> Result<api::WalletConnected, AccountError> {
+        let body = json!({
+            "pubkey": pubkey,
+            "name": name,
+            "methods": methods,
+            "budget_sat": budget.0,
+            "budget_renewal": budget.1,
+            "expires_at": expires_at,
+        });
+        self.call(HttpMethod::POST, "/api/nwc/connections", Some(body))
+            .await
+    }
+
+    /// Ends the connection of `pubkey`.
+    pub async fn revoke_wallet_connection(
+        &self,
+        pubkey: &str,
+    ) -> Result<api::WalletConnection, AccountError> {
+        // Hex only: the key goes into the path.
+        if pubkey.len() != 64 || !pubkey.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(AccountError::Refused {
+                code: "pubkey_invalid".to_owned(),
+                message: format!("{pubkey:?} is not a connection's key"),
+            });
+        }
+        let path = format!("/api/nwc/connections/{pubkey}/revoke");
+        self.call(HttpMethod::POST, &path, None).await
+    }
+
     /// The host of the server, as addresses at it name it.
     pub fn host(&self) -> String {
         match (self.origin.host_str(), self.origin.port()) {

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use futures::lock::Mutex;
+use nostr::nips::nip47::NostrWalletConnectURI;
 use nostr::Url;
 
 use super::error::invalid;
@@ -23,7 +24,7 @@ use crate::invoice;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     AccountInvoice, AccountName, AccountPayment, AccountQuote, Command, EcashState, EngineError,
-    Event, LightningAccount, Reply,
+    Event, LightningAccount, Reply, WalletConnection,
 };
 use crate::vault::VaultState;
 
@@ -84,6 +85,27 @@ impl<P: ProfileStores> Engine<P> {
             Command::GetName => self.name(account, None).await,
             Command::SetName { name } => self.name(account, Some(Some(&name))).await,
             Command::ReleaseName => self.name(account, Some(None)).await,
+            Command::ListWalletConnections => self.wallet_connections(account, None).await,
+            Command::RevokeWalletConnection { pubkey } => {
+                self.wallet_connections(account, Some(&pubkey)).await
+            }
+            Command::ConnectWallet {
+                name,
+                methods,
+                budget_sat,
+                budget_renewal,
+                expires_at,
+            } => {
+                let opened = self.offered_account(account).await?;
+                connect_wallet(
+                    &opened.client,
+                    &name,
+                    &methods,
+                    (budget_sat, &budget_renewal),
+                    expires_at,
+                )
+                .await
+            }
             // The dispatch routes only account commands here.
             other => Err(invalid(format!("not an account command: {other:?}"))),
         }
@@ -124,6 +146,31 @@ impl<P: ProfileStores> Engine<P> {
                 address: format!("{}@{}", name.name, client.host()),
                 name: name.name,
             }),
+        })
+    }
+
+    /// The account's wallet connections, after revoking `revoke`'s.
+    async fn wallet_connections(
+        &self,
+        account: &AccountService,
+        revoke: Option<&str>,
+    ) -> Result<Reply, EngineError> {
+        let Some(opened) = self.account(account).await? else {
+            return Ok(Reply::WalletConnections {
+                connections: Vec::new(),
+            });
+        };
+        if let Some(pubkey) = revoke {
+            opened.client.revoke_wallet_connection(pubkey).await?;
+        }
+        let listed = opened.client.wallet_connections().await?;
+        Ok(Reply::WalletConnections {
+            connections: listed
+                .map(|listed| listed.connections)
+                .unwrap_or_default()
+                .into_iter()
+                .map(connection)
+                .collect(),
         })
     }
 
@@ -487,5 +534,57 @@ pub(super) fn state(state: &str) -> EcashState {
         "succeeded" | "settled" => EcashState::Done,
         "failed" => EcashState::Failed,
         _ => EcashState::Pending,
+    }
+}
+
+/// Connects an app: its secret made here and kept nowhere, only its public
+/// key sent to the server, the URI that carries the secret answered.
+async fn connect_wallet(
+    client: &AccountClient,
+    name: &str,
+    methods: &[String],
+    budget: (Option<u64>, &str),
+    expires_at: Option<i64>,
+) -> Result<Reply, EngineError> {
+    let keys = nostr::Keys::generate();
+    let connected = client
+        .connect_wallet(
+            &keys.public_key().to_hex(),
+            name,
+            methods,
+            budget,
+            expires_at,
+        )
+        .await?;
+    let bad = |what: &str| EngineError::from(AccountError::BadAnswer(what.to_owned()));
+    let wallet = nostr::PublicKey::from_hex(&connected.wallet_pubkey)
+        .map_err(|_| bad("the wallet service's key"))?;
+    let relays = connected
+        .relays
+        .iter()
+        .map(|relay| nostr::RelayUrl::parse(relay))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| bad("the wallet service's relays"))?;
+    if relays.is_empty() {
+        return Err(bad("a wallet service without relays"));
+    }
+    let uri = NostrWalletConnectURI::new(wallet, relays, keys.secret_key().clone(), None);
+    Ok(Reply::WalletConnected {
+        connection: connection(connected.connection),
+        uri: uri.to_string(),
+    })
+}
+
+fn connection(connection: api::WalletConnection) -> WalletConnection {
+    WalletConnection {
+        pubkey: connection.pubkey,
+        name: connection.name,
+        methods: connection.methods,
+        budget_sat: connection.budget_sat,
+        budget_renewal: connection.budget_renewal,
+        spent_sat: sat_up(connection.spent_msat),
+        expires_at: connection.expires_at,
+        created_at: connection.created_at,
+        revoked: connection.revoked_at.is_some(),
     }
 }

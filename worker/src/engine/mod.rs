@@ -299,7 +299,10 @@ impl<P: ProfileStores> Engine<P> {
             | Command::PayFromAccount { .. }
             | Command::GetName
             | Command::SetName { .. }
-            | Command::ReleaseName) => {
+            | Command::ReleaseName
+            | Command::ListWalletConnections
+            | Command::ConnectWallet { .. }
+            | Command::RevokeWalletConnection { .. }) => {
                 let session = self.session();
                 session
                     .run(self.answer_account(&session.account, command))
