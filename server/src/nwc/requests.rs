@@ -150,8 +150,8 @@ pub async fn handle(nwc: &Nwc, relays: &Client, working: &Working, event: &Event
     }
 }
 
-/// The checks a request passes before it is decrypted.
-fn check(nwc: &Nwc, event: &Event) -> Result<(), RequestError> {
+/// The checks a request to `wallet` passes before it is decrypted.
+fn check(wallet: PublicKey, event: &Event) -> Result<(), RequestError> {
     if event.kind != Kind::WalletConnectRequest {
         return Err(RequestError::Ignored("not a request"));
     }
@@ -166,7 +166,7 @@ fn check(nwc: &Nwc, event: &Event) -> Result<(), RequestError> {
     if at < now - MAX_AGE_SECS {
         return Err(RequestError::Ignored("too old"));
     }
-    if !event.tags.public_keys().any(|key| *key == nwc.pubkey()) {
+    if !event.tags.public_keys().any(|key| *key == wallet) {
         return Err(RequestError::Ignored("not for this wallet"));
     }
     if event.verify().is_err() {
@@ -180,7 +180,7 @@ fn check(nwc: &Nwc, event: &Event) -> Result<(), RequestError> {
 }
 
 async fn take(nwc: &Nwc, relays: &Client, event: &Event) -> Result<(), RequestError> {
-    check(nwc, event)?;
+    check(nwc.pubkey(), event)?;
     advance_cursor(nwc, event).await?;
     let encryption = Encryption::of(event).ok_or(RequestError::Ignored("unknown encryption"))?;
     let body = encryption
@@ -397,4 +397,57 @@ pub async fn sweep(nwc: &Nwc, relays: &Client, working: &Working) -> Result<usiz
         tokio::spawn(async move { handle(&nwc, &relays, &working, &event).await });
     }
     Ok(taken)
+}
+
+#[cfg(test)]
+mod tests {
+    use nostr::{EventBuilder, JsonUtil, Keys, Kind, Tag, Timestamp};
+
+    use super::{check, RequestError, MAX_AGE_SECS, MAX_AHEAD_SECS, MAX_CONTENT_BYTES};
+
+    fn request(wallet: &Keys, at: Timestamp, content: &str) -> EventBuilder {
+        EventBuilder::new(Kind::WalletConnectRequest, content)
+            .tag(Tag::public_key(wallet.public_key()))
+            .custom_created_at(at)
+    }
+
+    fn refusal(wallet: &Keys, event: &nostr::Event) -> &'static str {
+        match check(wallet.public_key(), event) {
+            Err(RequestError::Ignored(why)) => why,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_signed_timely_bounded_requests_to_this_wallet_are_taken() {
+        let (wallet, app) = (Keys::generate(), Keys::generate());
+        let now = Timestamp::now();
+        let sign = |builder: EventBuilder| builder.sign_with_keys(&app).unwrap();
+        assert!(check(wallet.public_key(), &sign(request(&wallet, now, "x"))).is_ok());
+
+        let ahead = now + (MAX_AHEAD_SECS as u64 + 60);
+        let future = sign(request(&wallet, ahead, "x"));
+        assert_eq!(refusal(&wallet, &future), "dated in the future");
+        let old = now - (MAX_AGE_SECS as u64 + 60);
+        assert_eq!(
+            refusal(&wallet, &sign(request(&wallet, old, "x"))),
+            "too old"
+        );
+        let elsewhere = sign(request(&Keys::generate(), now, "x"));
+        assert_eq!(refusal(&wallet, &elsewhere), "not for this wallet");
+        let huge = sign(request(&wallet, now, &"x".repeat(MAX_CONTENT_BYTES + 1)));
+        assert_eq!(refusal(&wallet, &huge), "too large");
+        let expired = sign(request(&wallet, now, "x").tag(Tag::expiration(now - 1)));
+        assert_eq!(refusal(&wallet, &expired), "expired");
+        let note = sign(EventBuilder::text_note("x").tag(Tag::public_key(wallet.public_key())));
+        assert_eq!(refusal(&wallet, &note), "not a request");
+
+        // Another content under the same id and signature.
+        let signed = sign(request(&wallet, now, "x"));
+        let forged = signed
+            .as_json()
+            .replace(r#""content":"x""#, r#""content":"y""#);
+        let forged = nostr::Event::from_json(forged).unwrap();
+        assert_eq!(refusal(&wallet, &forged), "badly signed");
+    }
 }
