@@ -170,10 +170,16 @@ pub enum Command {
     /// An invoice for `amount` sat (with `comment`) from the payee `offer`
     /// describes, checked against it (amount, chain, description hash);
     /// [`Reply::PayeeInvoice`]. It is then paid like any invoice.
+    ///
+    /// With `zap`, a NIP-57 zap: the engine signs a zap request (the
+    /// comment as its message) for the payee's server to announce the
+    /// payment with, and the invoice must commit to that request instead.
     RequestPayeeInvoice {
         offer: PayeeOffer,
         amount: u64,
         comment: String,
+        #[serde(default)]
+        zap: Option<Zap>,
     },
 
     // -- eCash (Cashu) -------------------------------------------------------
@@ -983,6 +989,23 @@ pub struct PayeeOffer {
     /// hash must commit to.
     pub callback: String,
     pub metadata: String,
+    /// Whether its server announces payments as zaps (NIP-57's
+    /// `allowsNostr`), and the key its receipts are signed with (hex).
+    /// A server that says it does but names no valid key does not.
+    #[serde(default)]
+    pub allows_nostr: bool,
+    #[serde(default)]
+    pub nostr_pubkey: Option<String>,
+}
+
+/// Who (and what) a zap is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zap {
+    /// The person zapped: their NOSTR key (hex or npub).
+    pub recipient: String,
+    /// The event zapped, if one is (hex or note/nevent).
+    #[serde(default)]
+    pub event: Option<String>,
 }
 
 /// What paying an invoice costs, before the user confirms.
@@ -1364,7 +1387,8 @@ pub enum EngineError {
     Account { code: String, message: String },
     /// A Lightning address or LNURL could not be paid; `code` says why
     /// (`not_a_payee`, `amount_out_of_bounds`, `comment_too_long`,
-    /// `refused`, `invoice_mismatch`, …). Nothing was paid.
+    /// `refused`, `invoice_mismatch`, `zaps_not_taken`, …). Nothing was
+    /// paid.
     #[error("{message}")]
     Payee { code: String, message: String },
     #[error("{message}")]

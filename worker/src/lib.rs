@@ -12,6 +12,7 @@
 //! - [`identity`]: the BIP39 seed and the keys derived from it.
 //! - [`invoice`]: a Lightning invoice as pasted or scanned, for either wallet.
 //! - [`lnurl`]: paying a Lightning address or LNURL-pay code (LUD-06/16).
+//! - [`zaps`]: zapping through one (NIP-57's zap requests).
 //! - [`vault`]: every secret sealed at rest, in IndexedDB or in memory.
 //! - [`contacts`]: profiles (kind 0), follow lists (kind 3), NIP-05, search.
 //! - [`ecash`]: Cashu wallets; [`ecash::store`] is cdk's wallet database,
@@ -67,6 +68,9 @@ pub mod storage;
 
 #[cfg(feature = "engine")]
 pub mod vault;
+
+#[cfg(feature = "engine")]
+pub mod zaps;
 
 #[cfg(all(feature = "engine", target_arch = "wasm32"))]
 pub mod browser;

@@ -8,7 +8,8 @@
 //! from the account or a mint. That invoice is checked before anything is
 //! paid: for the amount asked, on this wallet's chain, and committing (its
 //! description hash) to the metadata the user was shown, so a server cannot
-//! show one payee and bill for another.
+//! show one payee and bill for another. A zap (NIP-57) commits instead to
+//! the zap request sent with the callback (see [`crate::zaps`]).
 //!
 //! Both answers come from a server the user named, so they are fetched
 //! within [`fetch`]'s deadline and byte cap and read strictly.
@@ -19,12 +20,14 @@ use bitcoin::bech32;
 use bitcoin::hashes::{sha256, Hash};
 use cdk::lightning_invoice::{Bolt11InvoiceDescriptionRef, Currency};
 use cdk::Bolt11Invoice;
+use nostr::PublicKey;
 use serde::Deserialize;
 use url::Url;
 
 use crate::fetch::{self, FetchError, Limits};
 use crate::invoice::{self, InvoiceError};
 use crate::protocol::PayeeOffer;
+use crate::zaps::ZapError;
 
 /// Each step's limits: a pay request is a few hundred bytes (an image in
 /// its metadata, a few dozen KiB); an invoice less.
@@ -56,6 +59,8 @@ pub enum LnurlError {
     InvoiceMismatch { host: String, reason: String },
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
+    #[error(transparent)]
+    Zap(#[from] ZapError),
 }
 
 impl LnurlError {
@@ -70,6 +75,7 @@ impl LnurlError {
             LnurlError::CommentTooLong(_) => "comment_too_long",
             LnurlError::InvoiceMismatch { .. } => "invoice_mismatch",
             LnurlError::Invoice(_) => "invoice_invalid",
+            LnurlError::Zap(error) => error.code(),
         }
     }
 }
@@ -85,6 +91,12 @@ struct PayRequest {
     metadata: String,
     #[serde(default)]
     comment_allowed: usize,
+    /// NIP-57: whether the server announces payments as zaps, signing
+    /// the receipts with `nostr_pubkey`.
+    #[serde(default)]
+    allows_nostr: bool,
+    #[serde(default)]
+    nostr_pubkey: Option<String>,
 }
 
 /// LUD-06's second answer, or its error.
@@ -202,6 +214,13 @@ pub async fn offer(
     }
     let described =
         metadata_text(&request.metadata).ok_or_else(|| bad("its metadata is not LUD-06's"))?;
+    // A server that takes zaps without naming its key could not be told
+    // from a forger by its receipts: it is paid without zaps.
+    let nostr_pubkey = request
+        .nostr_pubkey
+        .filter(|_| request.allows_nostr)
+        .and_then(|key| PublicKey::from_hex(&key).ok())
+        .map(|key| key.to_hex());
     Ok(PayeeOffer {
         payee: payee.trim().to_owned(),
         host,
@@ -212,6 +231,8 @@ pub async fn offer(
         comment_allowed: request.comment_allowed.min(COMMENT_MAX),
         callback: callback.to_string(),
         metadata: request.metadata,
+        allows_nostr: nostr_pubkey.is_some(),
+        nostr_pubkey,
     })
 }
 
@@ -244,31 +265,53 @@ fn metadata_text(metadata: &str) -> Option<Described> {
     })
 }
 
-/// The invoice for `amount` sat (and `comment`) from `offer`'s callback,
-/// checked against the offer before it is paid.
-pub async fn invoice(
-    client: &reqwest::Client,
-    offer: &PayeeOffer,
-    amount: u64,
-    comment: &str,
-    network: &Currency,
-) -> Result<Bolt11Invoice, LnurlError> {
+/// Whether `offer` takes `amount` sat with `comment`: checked before the
+/// server, or a signer for a zap, is asked.
+pub fn check(offer: &PayeeOffer, amount: u64, comment: &str) -> Result<(), LnurlError> {
     if amount < offer.min || amount > offer.max {
         return Err(LnurlError::AmountOutOfBounds {
             min: offer.min,
             max: offer.max,
         });
     }
-    let comment = comment.trim();
-    if comment.chars().count() > offer.comment_allowed {
+    if comment.trim().chars().count() > offer.comment_allowed {
         return Err(LnurlError::CommentTooLong(offer.comment_allowed));
     }
+    Ok(())
+}
+
+/// The payee's LNURL as NIP-57's `lnurl` tag names it: `url` in bech32.
+pub fn bech32(url: &Url) -> Option<String> {
+    let hrp = bech32::Hrp::parse("lnurl").ok()?;
+    bech32::encode::<bech32::Bech32>(hrp, url.as_str().as_bytes()).ok()
+}
+
+/// The invoice for `amount` sat (and `comment`) from `offer`'s callback,
+/// checked against the offer before it is paid. With `zap_request` (a
+/// signed zap request's JSON, its message the comment), the request is
+/// sent instead of the comment, and the invoice must commit to it.
+pub async fn invoice(
+    client: &reqwest::Client,
+    offer: &PayeeOffer,
+    amount: u64,
+    comment: &str,
+    zap_request: Option<&str>,
+    network: &Currency,
+) -> Result<Bolt11Invoice, LnurlError> {
+    check(offer, amount, comment)?;
+    let comment = comment.trim();
     let mut url = checked_url(&offer.callback)?;
     let msat = amount.saturating_mul(1000);
     url.query_pairs_mut()
         .append_pair("amount", &msat.to_string());
-    if !comment.is_empty() {
-        url.query_pairs_mut().append_pair("comment", comment);
+    match zap_request {
+        Some(zap_request) => {
+            url.query_pairs_mut().append_pair("nostr", zap_request);
+        }
+        None if !comment.is_empty() => {
+            url.query_pairs_mut().append_pair("comment", comment);
+        }
+        None => {}
     }
     let host = url.host_str().unwrap_or_default().to_owned();
     let answer: Callback = fetch_json(client, &url, &host).await?;
@@ -296,7 +339,8 @@ pub async fn invoice(
             return Err(mismatch("it does not commit to the payee's metadata"))
         }
     };
-    if committed != sha256::Hash::hash(offer.metadata.as_bytes()) {
+    let described = zap_request.unwrap_or(&offer.metadata);
+    if committed != sha256::Hash::hash(described.as_bytes()) {
         return Err(mismatch("it is for another description"));
     }
     Ok(invoice)

@@ -75,6 +75,7 @@ pub fn PayInvoice() -> impl IntoView {
                     offer,
                     amount: sat,
                     comment,
+                    zap: None,
                 };
                 match engine.request(asked).await? {
                     Reply::PayeeInvoice { invoice, .. } => text = invoice,

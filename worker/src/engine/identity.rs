@@ -68,6 +68,8 @@ const SIGNER_PERMISSIONS: &[&str] = &[
     "sign_event:22242",
     // NIP-98: the Lightning account's requests.
     "sign_event:27235",
+    // NIP-57: zap requests.
+    "sign_event:9734",
     "nip44_encrypt",
     "nip44_decrypt",
 ];

@@ -264,9 +264,10 @@ impl<P: ProfileStores> Engine<P> {
                 offer,
                 amount,
                 comment,
+                zap,
             } => {
                 self.session()
-                    .run(self.payee_invoice(&offer, amount, &comment))
+                    .run(self.payee_invoice(&offer, amount, &comment, zap.as_ref()))
                     .await
             }
             command @ (Command::GetEcash
