@@ -1,5 +1,6 @@
 //! One person's page: their profile, NIP-05 badge, Lightning address, the
-//! nprofile to share, follow or unfollow, and a button to message them.
+//! nprofile to share, follow or unfollow, and buttons to message them and,
+//! when they have a Lightning address, to zap them.
 
 use flash_protocol::{Command, Person, Reply};
 use leptos::prelude::*;
@@ -63,8 +64,17 @@ fn Profile(person: Person, on_change: Callback<Person>) -> impl IntoView {
     let followed = person.followed;
     let message = {
         let npub = npub.clone();
+        let navigate = navigate.clone();
         move |_| navigate(&format!("/chat?with={npub}"), Default::default())
     };
+    // The pay form, their address filled in, paying as a zap to them.
+    let zap = person.lud16.clone().filter(|_| !person.me).map(|lud16| {
+        let npub = npub.clone();
+        move |_| {
+            let pay = js_sys::encode_uri_component(&lud16);
+            navigate(&format!("/send?pay={pay}&zap={npub}"), Default::default())
+        }
+    });
     view! {
         <div class="stack" data-testid="contact">
             <div class="npub card">
@@ -96,6 +106,7 @@ fn Profile(person: Person, on_change: Callback<Person>) -> impl IntoView {
                         {if followed { "Unfollow" } else { "Follow" }}
                     </button>
                 })}
+                {zap.map(|zap| view! { <button class="button secondary" data-testid="zap" on:click=zap>"Zap"</button> })}
                 <CopyButton text=npub.clone() label="Copy npub"/>
                 <CopyButton text=person.nprofile.clone() label="Share (nprofile)"/>
             </div>

@@ -2,10 +2,12 @@
 //! from the account (the default, when this server offers one) or from a
 //! mint's eCash: a payee's own words, the amounts it takes and its comment
 //! field are shown first, the fee is shown before the user confirms, and
-//! what the fee reserve does not use comes back.
+//! what the fee reserve does not use comes back. Paid to a person as a zap
+//! (NIP-57), the engine signs the zap request their server announces it
+//! with.
 
 use flash_protocol::{
-    AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, PayeeOffer, Reply,
+    AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, PayeeOffer, Reply, Zap,
 };
 use leptos::prelude::*;
 
@@ -30,13 +32,16 @@ struct Review {
     payee: Option<PayeeOffer>,
     amount: Option<u64>,
     comment: String,
+    zap: Option<Zap>,
 }
 
+/// The form, with `pay` filled in; paying a payee as a zap to `zap` (an
+/// npub) when their server takes zaps.
 #[component]
-pub fn PayInvoice() -> impl IntoView {
+pub fn PayInvoice(pay: Option<String>, zap: Option<String>) -> impl IntoView {
     let engine = use_engine();
     let wallet = RwSignal::new(Wallet::None);
-    let invoice = RwSignal::new(String::new());
+    let invoice = RwSignal::new(pay.unwrap_or_default());
     let amount = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
     // What the text is, read as it is pasted: an invoice that leaves the
@@ -66,6 +71,7 @@ pub fn PayInvoice() -> impl IntoView {
             payee,
             mut amount,
             comment,
+            zap,
         } = review.clone();
         async move {
             // A payee's invoice first, checked by the engine; it names its
@@ -75,7 +81,7 @@ pub fn PayInvoice() -> impl IntoView {
                     offer,
                     amount: sat,
                     comment,
-                    zap: None,
+                    zap,
                 };
                 match engine.request(asked).await? {
                     Reply::PayeeInvoice { invoice, .. } => text = invoice,
@@ -86,12 +92,14 @@ pub fn PayInvoice() -> impl IntoView {
             engine.request(quote_command(&wallet, text, amount)).await
         }
     });
+    let zap_to = StoredValue::new(zap);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let payee = match read_target() {
             Some(Target::Payee(offer)) => Some(offer),
             _ => None,
         };
+        let zap = zap_of(payee.as_ref(), zap_to.get_value());
         if let Ok(amount) = chosen() {
             quote.dispatch(Review {
                 wallet: wallet.get_untracked(),
@@ -99,6 +107,7 @@ pub fn PayInvoice() -> impl IntoView {
                 payee,
                 amount,
                 comment: comment.get_untracked(),
+                zap,
             });
         }
     };
@@ -112,7 +121,7 @@ pub fn PayInvoice() -> impl IntoView {
             <ScanButton on_scan=Callback::new(move |scanned: String| invoice.set(scanned))/>
             {move || target.get().flatten().map(|read| match read {
                 Ok(Target::Invoice(details)) => view! { <InvoiceSummary details/> }.into_any(),
-                Ok(Target::Payee(offer)) => view! { <PayeeSummary offer comment/> }.into_any(),
+                Ok(Target::Payee(offer)) => view! { <PayeeSummary offer comment zapping=zap_to.get_value().is_some()/> }.into_any(),
                 Err(error) => view! { <p class="hint warning" data-testid="invoice-problem">{error}</p> }.into_any(),
             })}
             {move || needs_amount().then(|| view! { <AmountField amount/> })}
@@ -129,6 +138,16 @@ pub fn PayInvoice() -> impl IntoView {
             _ => None,
         }}
     }
+}
+
+/// The zap to `recipient` paying `payee` is, when their server takes zaps
+/// (one that does not is paid plainly, as its summary says).
+fn zap_of(payee: Option<&PayeeOffer>, recipient: Option<String>) -> Option<Zap> {
+    let recipient = recipient.filter(|_| payee.is_some_and(|offer| offer.allows_nostr))?;
+    Some(Zap {
+        recipient,
+        event: None,
+    })
 }
 
 /// What quoting `invoice` from `wallet` is.
@@ -168,10 +187,10 @@ async fn read(engine: Engine, text: String) -> Option<Result<Target, String>> {
     })
 }
 
-/// Who a payee is, in their server's words, what they take, and the
-/// comment field when they take one.
+/// Who a payee is, in their server's words, what they take, whether a zap
+/// (`zapping`) is announced, and the comment field when they take one.
 #[component]
-fn PayeeSummary(offer: PayeeOffer, comment: RwSignal<String>) -> impl IntoView {
+fn PayeeSummary(offer: PayeeOffer, comment: RwSignal<String>, zapping: bool) -> impl IntoView {
     let who = offer
         .identifier
         .clone()
@@ -182,11 +201,17 @@ fn PayeeSummary(offer: PayeeOffer, comment: RwSignal<String>) -> impl IntoView {
         format!("Takes {} to {} sat", offer.min, offer.max)
     };
     let allowed = offer.comment_allowed;
+    let zap_line = zapping.then_some(if offer.allows_nostr {
+        "A zap: their server announces it on NOSTR, with your comment, signed by you"
+    } else {
+        "Their server does not announce zaps: this is a plain payment"
+    });
     view! {
         <div class="hint" data-testid="payee-details">
             <p><strong>{who}</strong>{format!(" · {}", offer.host)}</p>
             <p>{offer.description}</p>
             <p class="muted" data-testid="payee-bounds">{bounds}</p>
+            {zap_line.map(|line| view! { <p class="muted" data-testid="payee-zap">{line}</p> })}
         </div>
         {(allowed > 0).then(|| view! {
             <label class="field">
