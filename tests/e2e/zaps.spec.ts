@@ -7,15 +7,20 @@
 // SHA-256 the invoice's description hash is, and the invoice's amount the
 // request's. The user's history names the zapper. No page: the user is a
 // NOSTR key signing the account API with nostr-tools' NIP-98.
-import { finalizeEvent, generateSecretKey, getPublicKey, verifyEvent, type Event } from "nostr-tools";
+//
+// Then the other way: the app zaps someone from their page (their profile's
+// Lightning address being a name at the server), the user signing the zap
+// request, and the receipt published passes the same checks.
+import { finalizeEvent, generateSecretKey, getPublicKey, nip19, verifyEvent, type Event } from "nostr-tools";
 import * as nip57 from "nostr-tools/nip57";
+import { generateSeedWords } from "nostr-tools/nip06";
 import * as nip98 from "nostr-tools/nip98";
 // nostr-tools' own hashing and bech32 (its dependencies), to read the invoice.
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { bech32 } from "@scure/base";
 import type { APIRequestContext } from "@playwright/test";
-import { test, expect } from "./fixtures";
+import { test, expect, go, openChat, restoreWallet } from "./fixtures";
 import { devRelay } from "./nostr-tools";
 
 /** `method` `path` of the account API, NIP-98 signed by `secret`. */
@@ -120,4 +125,73 @@ test("a zap made by nostr-tools is paid, credited, and its receipt passes nostr-
     description: "zap from nostr-tools",
     zapper: getPublicKey(bob),
   });
+});
+
+test("the app zaps someone from their page; the receipt names the zap request the user signed", async ({ page, request, baseURL }) => {
+  // Bob: a NOSTR key with a name at the server, his profile giving it as
+  // his Lightning address.
+  const bob = generateSecretKey();
+  const bobPubkey = getPublicKey(bob);
+  const name = `zapme${Date.now().toString(36)}`;
+  const address = `${name}@${new URL(baseURL!).host}`;
+  const named = await signed(request, baseURL!, bob, "PUT", "/api/account/name", { name });
+  expect(named.status, JSON.stringify(named.json)).toBe(200);
+  const { relay } = await devRelay(request);
+  const now = Math.floor(Date.now() / 1000);
+  await relay.publish(
+    finalizeEvent({ kind: 0, created_at: now, tags: [], content: JSON.stringify({ name: "bob-zapped", lud16: address }) }, bob),
+  );
+  const receipt = new Promise<Event>((resolve) => {
+    relay.subscribe([{ kinds: [9735], "#p": [bobPubkey] }], { onevent: resolve });
+  });
+
+  // Alice, in the app, with 100 sat in her account.
+  await page.goto("/");
+  await restoreWallet(page, generateSeedWords());
+  await expect(page.getByTestId("account-balance")).toHaveText("Lightning account: 0 sat");
+  const aliceNpub = (await page.getByTestId("npub").getAttribute("data-npub"))!;
+  await openChat(page);
+  await go(page, "Receive");
+  await page.getByLabel("Amount (sat)").fill("100");
+  await page.getByRole("button", { name: "Create invoice" }).click();
+  const funding = (await page.getByTestId("invoice").textContent()) ?? "";
+  expect((await (await request.post("/api/dev/lightning/pay", { data: { invoice: funding } })).json()).status).toBe("succeeded");
+  await expect(page.getByTestId("received-lightning")).toHaveText("Received 100 sat");
+
+  await go(page, "Contacts");
+  await page.getByLabel("Find someone").fill(nip19.npubEncode(bobPubkey));
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByTestId("search-results").getByRole("link", { name: /bob-zapped/ }).click();
+  await expect(page.getByTestId("contact-lud16")).toHaveText(address);
+  await page.getByTestId("zap").click();
+
+  await expect(page.getByRole("textbox", { name: "Invoice, Lightning address or LNURL" })).toHaveValue(address);
+  await expect(page.getByTestId("payee-zap")).toContainText("A zap");
+  await page.getByLabel("Amount (sat)").fill("21");
+  await page.getByLabel(/Comment/).fill("zap from the app");
+  await page.getByRole("button", { name: "Review payment" }).click();
+  await expect(page.getByTestId("melt-amount")).toHaveText("Pay 21 sat");
+  await page.getByRole("button", { name: "Pay", exact: true }).click();
+  await expect(page.getByTestId("paid")).toHaveText("Paid 21 sat (fee 0 sat)");
+
+  // Appendix F on what the server published: the zap request in it is
+  // Alice's, for Bob, for 21 sat, with her comment.
+  const offer = await (await request.get(`/.well-known/lnurlp/${name}`)).json();
+  const zap = await receipt;
+  relay.close();
+  expect(verifyEvent(zap)).toBe(true);
+  expect(zap.pubkey).toBe(offer.nostrPubkey);
+  const [description] = tagsNamed(zap, "description");
+  expect(nip57.validateZapRequest(description)).toBeNull();
+  const zapRequest = JSON.parse(description) as Event;
+  expect(zapRequest.pubkey).toBe(nip19.decode(aliceNpub).data);
+  expect(zapRequest.content).toBe("zap from the app");
+  expect(tagsNamed(zapRequest, "p")).toEqual([bobPubkey]);
+  expect(tagsNamed(zapRequest, "amount")).toEqual(["21000"]);
+  const invoice = readInvoice(tagsNamed(zap, "bolt11")[0]);
+  expect(invoice.descriptionHash).toBe(bytesToHex(sha256(new TextEncoder().encode(description))));
+  expect(invoice.msat).toBe(21_000);
+
+  const account = await signed(request, baseURL!, bob, "GET", "/api/account");
+  expect(account.json.balance_msat).toBe(21_000);
 });
