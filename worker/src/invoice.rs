@@ -35,10 +35,7 @@ pub enum InvoiceError {
 /// The invoice in `text`, if it is one for `network`.
 pub fn read(text: &str, network: &Currency) -> Result<Bolt11Invoice, InvoiceError> {
     let text = text.trim();
-    let text = match text.get(..SCHEME.len()) {
-        Some(scheme) if scheme.eq_ignore_ascii_case(SCHEME) => &text[SCHEME.len()..],
-        _ => text,
-    };
+    let text = strip_prefix_ignore_case(text, SCHEME).unwrap_or(text);
     let invoice = Bolt11Invoice::from_str(text)
         .map_err(|error| InvoiceError::NotAnInvoice(error.to_string()))?;
     if invoice.currency() != *network {
@@ -61,6 +58,14 @@ pub fn payer_amount(
         Some(_) => Ok(None),
         None => amount.map(Some).ok_or(InvoiceError::AmountNeeded),
     }
+}
+
+/// `text` after `prefix`, if it starts with it in any case (URI schemes
+/// are case-insensitive, RFC 3986).
+pub fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// What `invoice` asks for, as the user reads it before paying.

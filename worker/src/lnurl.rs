@@ -103,19 +103,17 @@ struct PayRequest {
 #[derive(Debug, Deserialize)]
 struct Callback {
     pr: Option<String>,
-    status: Option<String>,
-    reason: Option<String>,
 }
 
 /// The first step's URL for `text`: a Lightning address, a bech32 LNURL
 /// (behind `lightning:` or not), or an `lnurlp://` URL.
 pub fn read(text: &str) -> Result<Url, LnurlError> {
     let text = text.trim();
-    let text = strip_prefix_ignore_case(text, "lightning:").unwrap_or(text);
+    let text = invoice::strip_prefix_ignore_case(text, "lightning:").unwrap_or(text);
     if let Some((user, domain)) = text.split_once('@') {
         return address_url(user, domain);
     }
-    if let Some(rest) = strip_prefix_ignore_case(text, "lnurlp://") {
+    if let Some(rest) = invoice::strip_prefix_ignore_case(text, "lnurlp://") {
         // LUD-17: the scheme stands for https (http for a .onion host).
         let onion = rest
             .split(['/', '?'])
@@ -182,12 +180,6 @@ fn is_loopback(host: &str) -> bool {
         None => host.split(':').next().unwrap_or_default(),
     };
     matches!(name, "localhost" | "127.0.0.1" | "::1")
-}
-
-fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
 }
 
 /// What the payee at `url` takes, as the user reads it.
@@ -319,15 +311,9 @@ pub async fn invoice(
         host: host.clone(),
         reason: reason.to_owned(),
     };
-    let pr = match answer {
-        Callback { pr: Some(pr), .. } => pr,
-        Callback { status, reason, .. } if status.as_deref() == Some("ERROR") => {
-            return Err(LnurlError::Refused {
-                host,
-                reason: reason.unwrap_or_else(|| "no reason given".to_owned()),
-            })
-        }
-        _ => return Err(mismatch("no invoice in the answer")),
+    // An ERROR is a refusal already (`fetch_json`).
+    let Some(pr) = answer.pr else {
+        return Err(mismatch("no invoice in the answer"));
     };
     let invoice = invoice::read(&pr, network)?;
     if invoice.amount_milli_satoshis() != Some(msat) {
