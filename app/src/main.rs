@@ -6,18 +6,15 @@ mod chat;
 mod contacts;
 mod engine;
 mod home;
-mod identity;
 mod lock;
 mod mints;
 mod pwa;
-mod qr;
 mod receive;
 mod relays;
 mod send;
 mod settings;
 mod shell;
-mod signer;
-mod wallets;
+mod ui;
 mod welcome;
 
 use leptos::prelude::*;
@@ -40,7 +37,7 @@ fn App() -> impl IntoView {
     settings::provide_theme();
     engine::provide_engine();
     pwa::provide_updates();
-    contacts::provide_names();
+    ui::provide_names();
     view! {
         <Router>
             <shell::Shell>
@@ -65,8 +62,8 @@ fn App() -> impl IntoView {
 #[component]
 fn NotFound() -> impl IntoView {
     view! {
-        <shell::Screen title="Not found">
+        <ui::Screen title="Not found">
             <p class="muted">"There is nothing at this address."</p>
-        </shell::Screen>
+        </ui::Screen>
     }
 }

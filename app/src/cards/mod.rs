@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::shell::Screen;
+use crate::ui::Screen;
 
 #[component]
 pub fn Cards() -> impl IntoView {

@@ -4,10 +4,9 @@
 use flash_protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
 use leptos::prelude::*;
 
-use super::{when, Names, Room, RoomTitle};
-use crate::contacts::Name;
-use crate::engine::{command_action, use_engine, ActionError, Engine};
-use crate::receive::TokenOffer;
+use super::{Names, Room, RoomTitle};
+use crate::engine::{command_action, use_engine, Engine};
+use crate::ui::{when, ActionError, Name, TokenOffer};
 
 /// How many messages a page brings.
 const PAGE: usize = 50;

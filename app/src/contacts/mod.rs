@@ -2,11 +2,9 @@
 //! npub, nprofile, NIP-05 address, name, nevent or naddr, each person's
 //! page, the user's own profile, and the names other screens show.
 
-mod names;
 mod person;
 mod profile;
 
-pub use names::{provide_names, Name};
 pub use person::ContactPage;
 pub use profile::MyProfile;
 
@@ -14,8 +12,8 @@ use flash_protocol::{Command, MessagingState, Nip05, Nip05Status, NotePreview, P
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::engine::{command_action, use_engine, ActionError};
-use crate::identity::{short_npub, Avatar};
+use crate::engine::{command_action, use_engine};
+use crate::ui::{short_npub, shown_name, when, ActionError, Avatar, Name};
 
 #[component]
 pub fn Contacts() -> impl IntoView {
@@ -39,12 +37,6 @@ fn relays_ready() -> Memo<bool> {
     )
 }
 
-/// Whether messaging runs at all (answers from the event store work).
-pub fn messaging_running() -> Memo<bool> {
-    let messaging = use_engine().messaging();
-    Memo::new(move |_| matches!(messaging.get(), MessagingState::Ready { .. }))
-}
-
 /// Asks the engine `command` for what `asked` reads, whenever messaging
 /// runs or that changes: as stored at once, then, with a relay ready, as
 /// the relays say. Each answer goes to `answered`; a refusal shows in
@@ -56,7 +48,7 @@ fn ask_stored_then_relays<Asked: Clone + 'static>(
     error: RwSignal<Option<String>>,
 ) {
     let engine = use_engine();
-    let running = messaging_running();
+    let running = use_engine().messaging_running();
     let ready = relays_ready();
     Effect::new(move |_| {
         let (asked, running, ready) = (asked(), running.get(), ready.get());
@@ -126,7 +118,7 @@ fn NoteCard(note: NotePreview) -> impl IntoView {
         <article class="card stack" data-testid="note-preview">
             <p class="muted">{format!("Event of kind {} by ", note.kind)}<Name npub=note.author.clone()/></p>
             <p class="note-text">{note.preview.clone()}</p>
-            <small class="muted">{crate::chat::when(note.created_at)}</small>
+            <small class="muted">{when(note.created_at)}</small>
         </article>
     }
 }
@@ -191,15 +183,6 @@ fn PersonRow(person: Person) -> impl IntoView {
             {person.followed.then(|| view! { <span class="muted">"following"</span> })}
         </A>
     }
-}
-
-/// The name to show for someone: display name, name, or the short npub.
-pub fn shown_name(person: &Person) -> String {
-    person
-        .display_name
-        .clone()
-        .or_else(|| person.name.clone())
-        .unwrap_or_else(|| short_npub(&person.npub))
 }
 
 /// A NIP-05 address, with a badge only when its domain confirms it.

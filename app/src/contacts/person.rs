@@ -7,10 +7,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{ask_stored_then_relays, shown_name, Nip05Line};
-use crate::engine::{command_action, ActionError};
-use crate::identity::{short_npub, Avatar};
-use crate::shell::CopyButton;
+use super::{ask_stored_then_relays, Nip05Line};
+use crate::engine::command_action;
+use crate::ui::{short_npub, shown_name, ActionError, Avatar, CopyButton};
 
 #[component]
 pub fn ContactPage() -> impl IntoView {

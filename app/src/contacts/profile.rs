@@ -5,13 +5,13 @@ use flash_protocol::{Command, Person, ProfileFields, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{ask_stored_then_relays, messaging_running, Nip05Line};
-use crate::engine::{command_action, ActionError};
-use crate::shell::CopyButton;
+use super::{ask_stored_then_relays, Nip05Line};
+use crate::engine::{command_action, use_engine};
+use crate::ui::{ActionError, CopyButton};
 
 #[component]
 pub fn MyProfile() -> impl IntoView {
-    let running = messaging_running();
+    let running = use_engine().messaging_running();
     let person = RwSignal::new(None::<Person>);
     let fields = RwSignal::new(ProfileFields::default());
     let edited = RwSignal::new(false);

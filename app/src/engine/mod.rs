@@ -8,6 +8,8 @@
 //! wait in a queue, because a message posted to a worker that has no
 //! handler yet is dropped.
 
+pub mod extension;
+
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -153,6 +155,12 @@ impl Engine {
     /// Whether private messages can be sent, kept current by the engine.
     pub fn messaging(&self) -> ReadSignal<MessagingState> {
         self.messaging.read_only()
+    }
+
+    /// Whether messaging runs at all (answers from the event store work).
+    pub fn messaging_running(&self) -> Memo<bool> {
+        let messaging = self.messaging;
+        Memo::new(move |_| matches!(messaging.get(), MessagingState::Ready { .. }))
     }
 
     /// Changes whenever a private message arrives.
@@ -428,7 +436,7 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
         }
         FromEngine::Event(Event::ExtensionRequest { request_id, call }) => {
             leptos::task::spawn_local(async move {
-                let outcome = crate::signer::ask_extension(call).await;
+                let outcome = extension::ask_extension(call).await;
                 // The engine may have given up waiting; nothing to do then.
                 let _ = engine
                     .request(Command::ExtensionAnswer {
@@ -465,15 +473,6 @@ pub fn command_action<I: Send + Sync + 'static>(
         let command = to_command(input);
         async move { engine.request(command).await }
     })
-}
-
-/// The last error of `action`, as a sentence for the user.
-#[component]
-pub fn ActionError<I: Send + Sync + 'static>(action: CommandAction<I>) -> impl IntoView {
-    move || match action.value().get() {
-        Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }),
-        _ => None,
-    }
 }
 
 /// Which profile to open at start: an id, not a secret, so `localStorage`.

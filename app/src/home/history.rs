@@ -8,8 +8,8 @@ use flash_protocol::{
 };
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, CommandAction};
-use crate::send::token::Token;
+use crate::engine::{command_action, use_engine, CommandAction};
+use crate::ui::{ActionError, Token};
 
 /// How many movements the history shows at first, and how many more each
 /// "Show older" adds.

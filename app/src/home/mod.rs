@@ -8,9 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::engine::use_engine;
-use crate::identity::Npub;
-use crate::shell::Screen;
-use crate::welcome::CreateWallet;
+use crate::ui::{CreateWallet, Npub, Screen};
 
 #[component]
 pub fn Home() -> impl IntoView {

@@ -5,9 +5,8 @@
 use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError};
-use crate::mints::{amount_of, AmountField, MintPicker};
-use crate::shell::Segmented;
+use crate::engine::{command_action, use_engine};
+use crate::ui::{amount_of, ActionError, AmountField, MintPicker, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Way {

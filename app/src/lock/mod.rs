@@ -3,8 +3,8 @@
 use flash_protocol::Command;
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError};
-use crate::identity::Npub;
+use crate::engine::command_action;
+use crate::ui::{ActionError, Npub};
 
 #[component]
 pub fn Unlock(npub: Option<String>) -> impl IntoView {

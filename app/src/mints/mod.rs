@@ -1,15 +1,11 @@
 //! Mints: the Cashu mints the user trusts, what each says about itself
 //! (NUT-06), its balance; add, remove, choose the default.
 
-mod picker;
-
-pub use picker::{amount_of, AmountField, MintPicker};
-
 use flash_protocol::{Command, MintView};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, CommandAction};
-use crate::shell::Screen;
+use crate::engine::{command_action, use_engine, CommandAction};
+use crate::ui::{ActionError, Screen};
 
 #[component]
 pub fn Mints() -> impl IntoView {

@@ -5,11 +5,8 @@
 use flash_protocol::{AccountInvoice, Command, MintQuote, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError};
-use crate::mints::{amount_of, AmountField};
-use crate::qr::Qr;
-use crate::shell::CopyButton;
-use crate::wallets::{Wallet, WalletPicker};
+use crate::engine::command_action;
+use crate::ui::{amount_of, ActionError, AmountField, CopyButton, Qr, Wallet, WalletPicker};
 
 #[component]
 pub fn LightningInvoice() -> impl IntoView {

@@ -4,11 +4,9 @@
 mod lightning;
 mod token;
 
-pub use token::TokenOffer;
-
 use leptos::prelude::*;
 
-use crate::shell::{Screen, Segmented};
+use crate::ui::{Screen, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Way {

@@ -5,8 +5,8 @@
 use flash_protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, CommandAction};
-use crate::shell::Screen;
+use crate::engine::{command_action, use_engine, CommandAction};
+use crate::ui::{ActionError, Screen};
 
 /// A relay and the flags asked for it.
 #[derive(Clone)]

@@ -11,10 +11,8 @@ use flash_protocol::{
 };
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, CommandAction, Engine, RequestError};
-use crate::mints::{amount_of, AmountField};
-use crate::qr::ScanButton;
-use crate::wallets::{Wallet, WalletPicker};
+use crate::engine::{command_action, use_engine, CommandAction, Engine, RequestError};
+use crate::ui::{amount_of, ActionError, AmountField, ScanButton, Wallet, WalletPicker};
 
 /// What the pasted text was read as.
 #[derive(Debug, Clone, PartialEq)]

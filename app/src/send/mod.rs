@@ -4,12 +4,12 @@
 //! form filled in, paying as a zap to them (a person's "Zap" button).
 
 mod lightning;
-pub mod token;
+mod token;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::shell::{Screen, Segmented};
+use crate::ui::{Screen, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Way {

@@ -5,10 +5,8 @@
 use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError};
-use crate::mints::{amount_of, AmountField, MintPicker};
-use crate::qr::Qr;
-use crate::shell::CopyButton;
+use crate::engine::command_action;
+use crate::ui::{amount_of, ActionError, AmountField, MintPicker, Token};
 
 #[component]
 pub fn SendToken() -> impl IntoView {
@@ -47,42 +45,5 @@ pub fn SendToken() -> impl IntoView {
             Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
             _ => None,
         }}
-    }
-}
-
-/// A token to pass on: its text, QR, copy, and a private message to send it
-/// in. Also what the history shows again for a token not yet redeemed.
-#[component]
-pub fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
-    let to = RwSignal::new(String::new());
-    let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
-        to: vec![to.clone()],
-        text: text.clone(),
-        subject: None,
-    });
-    let for_message = token.clone();
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        message.dispatch((to.get_untracked().trim().to_owned(), for_message.clone()));
-    };
-    view! {
-        <section class="card stack" aria-label="Token">
-            <p role="status">{format!("A token for {amount} sat")} {(fee > 0).then(|| format!(" ({fee} sat fee)"))}</p>
-            <Qr text=token.clone() testid="token-qr"/>
-            <code class="wrap token" data-testid="token">{token.clone()}</code>
-            <CopyButton text=token.clone() label="Copy token"/>
-            <form class="stack" on:submit=submit>
-                <label class="field">
-                    <span>"Or send it privately to (npub)"</span>
-                    <input type="text" name="send-to" autocomplete="off" placeholder="npub1…" bind:value=to/>
-                </label>
-                <button class="button secondary" type="submit" disabled=move || to.get().trim().is_empty() || message.pending().get()>
-                    "Send as a private message"
-                </button>
-                {move || matches!(message.value().get(), Some(Ok(Reply::MessageSent { .. })))
-                    .then(|| view! { <p class="success" role="status" data-testid="token-messaged">"Sent"</p> })}
-                <ActionError action=message/>
-            </form>
-        </section>
     }
 }

@@ -8,9 +8,8 @@
 use flash_protocol::{Command, Reply, WalletConnection};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError, CommandAction};
-use crate::qr::Qr;
-use crate::shell::CopyButton;
+use crate::engine::{command_action, CommandAction};
+use crate::ui::{ActionError, CopyButton, Qr};
 
 /// What an app may be allowed, as NIP-47 names it and as the user reads it.
 const METHODS: [(&str, &str); 6] = [

@@ -5,7 +5,8 @@ use flash_protocol::{Command, Identity, Reply};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::engine::{command_action, use_engine, ActionError};
+use crate::engine::{command_action, use_engine};
+use crate::ui::ActionError;
 
 #[component]
 pub fn EcashSettings() -> impl IntoView {

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::engine::use_engine;
-use crate::shell::Segmented;
+use crate::ui::{Npub, Segmented};
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -44,7 +44,7 @@ fn IdentityCard() -> impl IntoView {
     let identity = use_engine().identity();
     move || match identity.get() {
         Some(Identity::Unlocked { npub, .. }) => Some(view! {
-            <crate::identity::Npub npub/>
+            <Npub npub/>
             <p class="hint"><A href="/profile">"Your profile"</A>": the name, picture and addresses others see."</p>
         }),
         _ => None,

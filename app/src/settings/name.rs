@@ -4,8 +4,8 @@
 use flash_protocol::{AccountName, Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, ActionError, CommandAction};
-use crate::shell::CopyButton;
+use crate::engine::{command_action, CommandAction};
+use crate::ui::{ActionError, CopyButton};
 
 #[component]
 pub fn NameSettings() -> impl IntoView {

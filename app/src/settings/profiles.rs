@@ -3,8 +3,8 @@
 use flash_protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError, CommandAction};
-use crate::identity::short_npub;
+use crate::engine::{command_action, use_engine, CommandAction};
+use crate::ui::{short_npub, ActionError};
 
 #[component]
 pub fn Profiles() -> impl IntoView {

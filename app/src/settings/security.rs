@@ -3,8 +3,8 @@
 use flash_protocol::{Command, ExportKind, Identity, Reply, SignerKind};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, ActionError};
-use crate::shell::Segmented;
+use crate::engine::{command_action, use_engine};
+use crate::ui::{ActionError, NewPassphrase, Segmented};
 
 const AUTO_LOCK_CHOICES: [u32; 5] = [1, 5, 15, 60, 0];
 
@@ -95,7 +95,7 @@ fn ChangePassphrase() -> impl IntoView {
                 <span>"Current passphrase"</span>
                 <input type="password" name="current-passphrase" autocomplete="current-password" bind:value=old/>
             </label>
-            <crate::welcome::NewPassphrase chosen=new/>
+            <NewPassphrase chosen=new/>
             <button class="button" type="submit" disabled=move || new.get().is_none() || change.pending().get()>
                 "Change passphrase"
             </button>

@@ -2,13 +2,6 @@
 //! navigation bar, the update banner, and the screens shown when the engine
 //! cannot run or is from another version.
 
-mod copy_button;
-mod icons;
-mod segmented;
-
-pub use copy_button::CopyButton;
-pub use segmented::Segmented;
-
 use flash_protocol::{EngineStatus, Identity, PROTOCOL_VERSION};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -16,8 +9,8 @@ use leptos_router::components::A;
 use crate::engine::{use_engine, Greeting};
 use crate::lock::Unlock;
 use crate::pwa::UpdateBanner;
+use crate::ui::Icon;
 use crate::welcome::Welcome;
-use icons::Icon;
 
 /// One destination in the navigation bar.
 struct Destination {
@@ -230,15 +223,4 @@ fn ReloadButton() -> impl IntoView {
         let _ = window().location().reload();
     };
     view! { <button class="button" on:click=reload>"Reload"</button> }
-}
-
-/// A screen's title and a line saying what it will hold.
-#[component]
-pub fn Screen(title: &'static str, children: Children) -> impl IntoView {
-    view! {
-        <section class="screen">
-            <h1>{title}</h1>
-            {children()}
-        </section>
-    }
 }

@@ -3,8 +3,8 @@
 use flash_protocol::Command;
 use leptos::prelude::*;
 
+use crate::engine::extension::{extension_available, extension_pubkey};
 use crate::engine::{use_engine, RequestError};
-use crate::signer::{extension_available, extension_pubkey};
 
 #[component]
 pub fn SignInWithExtension() -> impl IntoView {

@@ -6,10 +6,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::passphrase::NewPassphrase;
-use crate::engine::{command_action, describe, use_engine, ActionError, Engine, RequestError};
-use crate::qr::Qr;
-use crate::shell::CopyButton;
+use crate::engine::{command_action, describe, use_engine, Engine, RequestError};
+use crate::ui::{ActionError, CopyButton, NewPassphrase, Qr};
 
 /// Keep an `nsec` or `ncryptsec` as the identity.
 #[component]

@@ -1,16 +1,13 @@
 //! Onboarding, shown while this browser has no wallet: create one, restore
 //! one from its words, or sign in with a NOSTR extension.
 
-mod create;
 mod extension;
 mod import;
-mod passphrase;
 mod restore;
 
-pub use create::CreateWallet;
-pub use passphrase::NewPassphrase;
-
 use leptos::prelude::*;
+
+use crate::ui::CreateWallet;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Path {

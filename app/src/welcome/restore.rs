@@ -3,8 +3,8 @@
 use flash_protocol::{Command, MnemonicProblem, Reply};
 use leptos::prelude::*;
 
-use super::passphrase::NewPassphrase;
-use crate::engine::{command_action, ActionError};
+use crate::engine::command_action;
+use crate::ui::{ActionError, NewPassphrase};
 
 #[component]
 pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {

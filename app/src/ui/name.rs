@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flash_protocol::{Command, Reply, MAX_NAMES};
+use flash_protocol::{Command, Person, Reply, MAX_NAMES};
 use leptos::prelude::*;
 
 use crate::engine::use_engine;
-use crate::identity::short_npub;
+use crate::ui::short_npub;
 
 #[derive(Clone, Copy)]
 struct NameBook {
@@ -72,7 +72,7 @@ impl NameBook {
 pub fn Name(npub: String) -> impl IntoView {
     let book = use_context::<NameBook>();
     // Asked once messaging runs (names come from its event store).
-    let running = super::messaging_running();
+    let running = use_engine().messaging_running();
     Effect::new({
         let npub = npub.clone();
         move |_| {
@@ -88,4 +88,13 @@ pub fn Name(npub: String) -> impl IntoView {
             .unwrap_or_else(|| short.clone())
     };
     view! { <span class="name" title=title>{shown}</span> }
+}
+
+/// The name to show for someone: display name, name, or the short npub.
+pub fn shown_name(person: &Person) -> String {
+    person
+        .display_name
+        .clone()
+        .or_else(|| person.name.clone())
+        .unwrap_or_else(|| short_npub(&person.npub))
 }

@@ -2,8 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::qr::qr_svg;
-use crate::shell::CopyButton;
+use crate::ui::{qr_svg, CopyButton};
 
 /// The user's npub, shortened, with a copy button and a QR code on demand.
 #[component]

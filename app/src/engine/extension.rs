@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use flash_protocol::ExtensionCall;
 
-use crate::engine::describe;
+use super::describe;
 
 /// Whether a NIP-07 extension has put `window.nostr` on the page.
 pub fn extension_available() -> bool {

@@ -4,8 +4,8 @@
 use flash_protocol::{Command, Reply, WordCount};
 use leptos::prelude::*;
 
-use super::passphrase::NewPassphrase;
-use crate::engine::{command_action, ActionError};
+use crate::engine::command_action;
+use crate::ui::{ActionError, NewPassphrase};
 
 /// A drawn mnemonic, shown once.
 #[derive(Clone)]
