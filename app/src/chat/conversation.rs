@@ -1,11 +1,11 @@
 //! One conversation: its latest messages, earlier ones on request, new ones
 //! live, each sent message's delivery, and a box to write the next.
 
-use flash_protocol::{ChatMessage, Command, Delivery, MessageCursor, Reply};
+use flash_protocol::{ChatMessage, Command, Delivery, MessageCursor};
 use leptos::prelude::*;
 
 use super::{Names, Room, RoomTitle};
-use crate::engine::{command_action, use_engine, Engine};
+use crate::engine::{call_action, command_action, use_engine};
 use crate::ui::{when, ActionError, Name, TokenOffer};
 
 /// How many messages a page brings.
@@ -22,6 +22,8 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
     // Where the page before the earliest shown starts, if there is one.
     let earlier = RwSignal::new(None::<MessageCursor>);
     let loaded = RwSignal::new(false);
+    // Why the last page did not load; the next message asks again.
+    let load_error = RwSignal::new(None::<String>);
 
     // The latest page, merged into what is shown: new messages and new
     // delivery states come in, pages already loaded stay.
@@ -31,15 +33,19 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Some(page) = fetch_page(engine, id, None).await {
-                if !loaded.get_untracked() {
-                    earlier.set(page.earlier);
-                    loaded.set(true);
+            match engine.conversation(id, None, PAGE).await {
+                Ok(page) => {
+                    load_error.set(None);
+                    if !loaded.get_untracked() {
+                        earlier.set(page.earlier);
+                        loaded.set(true);
+                    }
+                    if page.subject.is_some() {
+                        subject.set(page.subject);
+                    }
+                    merge(messages, page.messages);
                 }
-                if page.subject.is_some() {
-                    subject.set(page.subject);
-                }
-                merge(messages, page.messages);
+                Err(error) => load_error.set(Some(error.to_string())),
             }
         });
     });
@@ -48,9 +54,13 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Some(page) = fetch_page(engine, id, before).await {
-                earlier.set(page.earlier);
-                merge(messages, page.messages);
+            match engine.conversation(id, before, PAGE).await {
+                Ok(page) => {
+                    load_error.set(None);
+                    earlier.set(page.earlier);
+                    merge(messages, page.messages);
+                }
+                Err(error) => load_error.set(Some(error.to_string())),
             }
         });
     };
@@ -59,17 +69,12 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
     // A name typed for the group goes out with the next message.
     let rename = RwSignal::new(None::<String>);
     let members = room.members.clone();
-    let send =
-        command_action(
-            move |(text, subject): &(String, Option<String>)| Command::SendMessage {
-                to: members.clone(),
-                text: text.clone(),
-                subject: subject.clone(),
-            },
-        );
+    let send = call_action(move |engine, (text, subject): &(String, Option<String>)| {
+        engine.send_message(members.clone(), text.clone(), subject.clone())
+    });
     // The engine has kept the message: it may leave the box.
     Effect::new(move |_| {
-        if let Some(Ok(Reply::MessageSent { message })) = send.value().get() {
+        if let Some(Ok(message)) = send.value().get() {
             text.set(String::new());
             rename.set(None);
             if message.subject.is_some() {
@@ -125,6 +130,7 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
                     }.into_any(),
                 }}
             })}
+            {move || load_error.get().map(|error| view! { <p class="hint error">{error}</p> })}
             {move || earlier.get().is_some().then(|| view! {
                 <button class="link" on:click=show_earlier>"Show earlier messages"</button>
             })}
@@ -145,39 +151,6 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
             </form>
             <ActionError action=send/>
         </div>
-    }
-}
-
-/// What a page of a conversation brings.
-struct Page {
-    messages: Vec<ChatMessage>,
-    earlier: Option<MessageCursor>,
-    subject: Option<String>,
-}
-
-/// A page of `conversation`: the latest, or the one before `before`.
-async fn fetch_page(
-    engine: Engine,
-    conversation: String,
-    before: Option<MessageCursor>,
-) -> Option<Page> {
-    let open = Command::OpenConversation {
-        conversation,
-        before,
-        limit: PAGE,
-    };
-    match engine.request(open).await {
-        Ok(Reply::Conversation {
-            messages,
-            earlier,
-            subject,
-            ..
-        }) => Some(Page {
-            messages,
-            earlier,
-            subject,
-        }),
-        _ => None,
     }
 }
 
@@ -305,14 +278,10 @@ fn token_in(text: &str) -> Option<String> {
 /// A token someone sent in a chat, offered for one-tap receive.
 #[component]
 fn ChatToken(token: String) -> impl IntoView {
-    let inspect = command_action(|token: &String| Command::InspectToken {
-        token: token.clone(),
-    });
+    let inspect = call_action(|engine, token: &String| engine.inspect_token(token.clone()));
     inspect.dispatch(token.clone());
     move || match inspect.value().get() {
-        Some(Ok(Reply::TokenPreview { preview })) => {
-            Some(view! { <TokenOffer token=token.clone() preview/> }.into_any())
-        }
+        Some(Ok(preview)) => Some(view! { <TokenOffer token=token.clone() preview/> }.into_any()),
         Some(Err(_)) => Some(view! { <ActionError action=inspect/> }.into_any()),
         _ => None,
     }

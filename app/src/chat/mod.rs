@@ -2,7 +2,7 @@
 
 mod conversation;
 
-use flash_protocol::{Command, ConversationSummary, MessagingState, Person, Reply};
+use flash_protocol::{ConversationSummary, MessagingState, Person};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -179,10 +179,8 @@ fn ContactPicker(npubs: RwSignal<String>) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(Reply::Contacts { contacts: list, .. }) = engine
-                .request(Command::ListContacts { refresh: false })
-                .await
-            {
+            // Without the list, members are typed in by npub.
+            if let Ok((list, _)) = engine.contacts(false).await {
                 contacts.set(list);
             }
         });
@@ -246,11 +244,8 @@ fn Conversations(open: RwSignal<Option<Room>>) -> impl IntoView {
             return;
         }
         leptos::task::spawn_local(async move {
-            if let Ok(Reply::Conversations {
-                conversations: list,
-                ..
-            }) = engine.request(Command::ListConversations).await
-            {
+            // A refusal leaves the list as it was; the next message asks again.
+            if let Ok(list) = engine.conversations().await {
                 conversations.set(list);
             }
         });

@@ -8,11 +8,13 @@ mod profile;
 pub use person::ContactPage;
 pub use profile::MyProfile;
 
-use flash_protocol::{Command, MessagingState, Nip05, Nip05Status, NotePreview, Person, Reply};
+use std::future::Future;
+
+use flash_protocol::{MessagingState, Nip05, Nip05Status, NotePreview, Person};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::engine::{command_action, use_engine};
+use crate::engine::{call_action, use_engine, RequestError};
 use crate::ui::{short_npub, shown_name, when, ActionError, Avatar, Name};
 
 #[component]
@@ -37,47 +39,63 @@ fn relays_ready() -> Memo<bool> {
     )
 }
 
-/// Asks the engine `command` for what `asked` reads, whenever messaging
-/// runs or that changes: as stored at once, then, with a relay ready, as
-/// the relays say. Each answer goes to `answered`; a refusal shows in
-/// `error`, until the next answer.
-fn ask_stored_then_relays<Asked: Clone + 'static>(
-    asked: impl Fn() -> Asked + 'static,
-    command: impl Fn(Asked, bool) -> Command + Copy + 'static,
-    answered: impl Fn(Reply) + Copy + 'static,
-    error: RwSignal<Option<String>>,
-) {
-    let engine = use_engine();
+/// What `call` answers for what `asked` reads, once messaging runs: as
+/// stored at once, then, with a relay ready, as the relays say. Each is a
+/// resource keyed on what is asked, so an answer for what is no longer
+/// asked (a slower one for the previous person) is never shown. Gives the
+/// latest data, the latest answer's error, and a callback putting in place
+/// what a change made here answered.
+fn stored_then_relays<Asked, T, Fut>(
+    asked: impl Fn() -> Asked + Copy + Send + Sync + 'static,
+    call: impl Fn(Asked, bool) -> Fut + Copy + 'static,
+) -> (
+    impl Fn() -> Option<T> + Copy,
+    impl Fn() -> Option<String> + Copy,
+    Callback<T>,
+)
+where
+    Asked: Clone + PartialEq + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, RequestError>> + 'static,
+{
     let running = use_engine().messaging_running();
     let ready = relays_ready();
-    Effect::new(move |_| {
-        let (asked, running, ready) = (asked(), running.get(), ready.get());
-        if !running {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            for refresh in [false, true] {
-                if refresh && !ready {
-                    break;
-                }
-                match engine.request(command(asked.clone(), refresh)).await {
-                    Ok(reply) => {
-                        error.set(None);
-                        answered(reply);
-                    }
-                    Err(problem) => error.set(Some(problem.to_string())),
-                }
-            }
-        });
-    });
+    let answer = move |go: Memo<bool>, refresh: bool| {
+        LocalResource::new(move || {
+            let (asked, go) = (asked(), go.get());
+            async move { go.then_some((asked.clone(), call(asked, refresh).await)) }
+        })
+    };
+    let (stored, fresh) = (answer(running, false), answer(ready, true));
+    let current = move |resource: LocalResource<Answer<Asked, T>>| {
+        let asked = asked();
+        resource
+            .get()
+            .flatten()
+            .filter(|(answered, _)| *answered == asked)
+            .map(|(_, outcome)| outcome)
+    };
+    let data = move || match current(fresh) {
+        Some(Ok(data)) => Some(data),
+        _ => current(stored).and_then(Result::ok),
+    };
+    let error = move || {
+        current(fresh)
+            .or_else(|| current(stored))
+            .and_then(Result::err)
+            .map(|error| error.to_string())
+    };
+    let changed = Callback::new(move |data: T| fresh.set(Some(Some((asked(), Ok(data))))));
+    (data, error, changed)
 }
+
+/// What was asked, and the engine's answer.
+type Answer<Asked, T> = Option<(Asked, Result<T, RequestError>)>;
 
 #[component]
 fn Search() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let find = command_action(|query: &String| Command::FindPeople {
-        query: query.clone(),
-    });
+    let find = call_action(|engine, query: &String| engine.find_people(query.clone()));
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let typed = query.get_untracked();
@@ -96,7 +114,7 @@ fn Search() -> impl IntoView {
             </button>
             <ActionError action=find/>
             {move || match find.value().get() {
-                Some(Ok(Reply::Found { people, note })) => Some(view! {
+                Some(Ok((people, note))) => Some(view! {
                     <div class="stack" data-testid="search-results">
                         {note.map(|note| view! { <NoteCard note/> })}
                         {people.is_empty().then(|| view! {
@@ -126,26 +144,13 @@ fn NoteCard(note: NotePreview) -> impl IntoView {
 /// Who the user follows: as stored first, then as the relays say.
 #[component]
 fn Following() -> impl IntoView {
-    let contacts = RwSignal::new(None::<(Vec<Person>, bool)>);
-    let error = RwSignal::new(None::<String>);
-    ask_stored_then_relays(
-        || (),
-        |(), refresh| Command::ListContacts { refresh },
-        move |reply| {
-            if let Reply::Contacts {
-                contacts: list,
-                known,
-            } = reply
-            {
-                contacts.set(Some((list, known)));
-            }
-        },
-        error,
-    );
+    let engine = use_engine();
+    let (contacts, error, _) =
+        stored_then_relays(|| (), move |(), refresh| engine.contacts(refresh));
     view! {
         <h2>"Following"</h2>
-        {move || error.get().map(|error| view! { <p class="hint error" role="alert">{error}</p> })}
-        {move || match contacts.get() {
+        {move || error().map(|error| view! { <p class="hint error" role="alert">{error}</p> })}
+        {move || match contacts() {
             None => view! { <p class="muted" role="status">"Loading your follow list…"</p> }.into_any(),
             Some((list, false)) if list.is_empty() => view! {
                 <p class="muted" role="status">"Looking for your follow list on your relays…"</p>

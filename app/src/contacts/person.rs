@@ -2,38 +2,32 @@
 //! nprofile to share, follow or unfollow, and buttons to message them and,
 //! when they have a Lightning address, to zap them.
 
-use flash_protocol::{Command, Person, Reply};
+use flash_protocol::Person;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use super::{ask_stored_then_relays, Nip05Line};
-use crate::engine::command_action;
+use super::{stored_then_relays, Nip05Line};
+use crate::engine::{call_action, use_engine};
 use crate::ui::{short_npub, shown_name, ActionError, Avatar, CopyButton};
 
 #[component]
 pub fn ContactPage() -> impl IntoView {
+    let engine = use_engine();
     let params = use_params_map();
     let who = Memo::new(move |_| params.with(|params| params.get("who").unwrap_or_default()));
-    let person = RwSignal::new(None::<Person>);
-    let error = RwSignal::new(None::<String>);
-    // As stored at once, then as the relays say (NIP-05 checked).
-    ask_stored_then_relays(
+    // As stored at once, then as the relays say (NIP-05 checked), for the
+    // person in the address only.
+    let (person, error, answered) = stored_then_relays(
         move || who.get(),
-        |who, refresh| Command::GetPerson { who, refresh },
-        move |reply| {
-            if let Reply::Person { person: found } = reply {
-                person.set(Some(found));
-            }
-        },
-        error,
+        move |who, refresh| engine.person(who, refresh),
     );
     view! {
         <section class="screen">
             <A href="/contacts" attr:class="link">"← Contacts"</A>
-            {move || error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
-            {move || match person.get() {
-                Some(found) => view! { <Profile person=found on_change=Callback::new(move |changed| person.set(Some(changed)))/> }.into_any(),
+            {move || error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            {move || match person() {
+                Some(found) => view! { <Profile person=found on_change=answered/> }.into_any(),
                 None => view! { <p class="muted" role="status">"Looking them up…"</p> }.into_any(),
             }}
         </section>
@@ -44,19 +38,12 @@ pub fn ContactPage() -> impl IntoView {
 fn Profile(person: Person, on_change: Callback<Person>) -> impl IntoView {
     let navigate = use_navigate();
     let npub = person.npub.clone();
-    let follow = command_action({
+    let follow = call_action({
         let npub = npub.clone();
-        move |follow: &bool| {
-            let who = npub.clone();
-            if *follow {
-                Command::AddContact { who }
-            } else {
-                Command::RemoveContact { who }
-            }
-        }
+        move |engine, follow: &bool| engine.set_followed(npub.clone(), *follow)
     });
     Effect::new(move |_| {
-        if let Some(Ok(Reply::Person { person })) = follow.value().get() {
+        if let Some(Ok(person)) = follow.value().get() {
             on_change.run(person);
         }
     });

@@ -1,21 +1,20 @@
 //! The user's own profile (kind 0): shown, edited, and published to their
 //! relays. Fields other apps set are kept by the engine.
 
-use flash_protocol::{Command, Person, ProfileFields, Reply};
+use flash_protocol::{Person, ProfileFields};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{ask_stored_then_relays, Nip05Line};
-use crate::engine::{command_action, use_engine};
+use super::{stored_then_relays, Nip05Line};
+use crate::engine::{call_action, use_engine};
 use crate::ui::{ActionError, CopyButton};
 
 #[component]
 pub fn MyProfile() -> impl IntoView {
-    let running = use_engine().messaging_running();
-    let person = RwSignal::new(None::<Person>);
+    let engine = use_engine();
+    let running = engine.messaging_running();
     let fields = RwSignal::new(ProfileFields::default());
     let edited = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let fill = move |found: &Person| {
         fields.set(ProfileFields {
             name: found.name.clone().unwrap_or_default(),
@@ -30,28 +29,20 @@ pub fn MyProfile() -> impl IntoView {
             lud16: found.lud16.clone().unwrap_or_default(),
         });
     };
-    ask_stored_then_relays(
-        || (),
-        |(), refresh| Command::GetMyProfile { refresh },
-        move |reply| {
-            if let Reply::Person { person: found } = reply {
-                // What the user is typing is not overwritten.
-                if !edited.get_untracked() {
-                    fill(&found);
-                }
-                person.set(Some(found));
-            }
-        },
-        error,
-    );
-    let save = command_action(|fields: &ProfileFields| Command::SetMyProfile {
-        profile: fields.clone(),
+    let (person, error, published) =
+        stored_then_relays(|| (), move |(), refresh| engine.my_profile(refresh));
+    Effect::new(move |_| {
+        // What the user is typing is not overwritten.
+        if let Some(found) = person().filter(|_| !edited.get_untracked()) {
+            fill(&found);
+        }
     });
+    let save = call_action(|engine, fields: &ProfileFields| engine.set_my_profile(fields.clone()));
     let saved = RwSignal::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(Reply::Person { person: found })) = save.value().get() {
+        if let Some(Ok(found)) = save.value().get() {
             saved.set(true);
-            person.set(Some(found));
+            published.run(found);
         }
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -80,8 +71,8 @@ pub fn MyProfile() -> impl IntoView {
             <A href="/contacts" attr:class="link">"← Contacts"</A>
             <h1>"Your profile"</h1>
             <p class="hint">"What everyone on NOSTR sees about you. Saving publishes it to your relays; what other apps added to it is kept."</p>
-            {move || error.get().map(|error| view! { <p class="hint error" role="alert">{error}</p> })}
-            {move || person.get().map(|me| view! {
+            {move || error().map(|error| view! { <p class="hint error" role="alert">{error}</p> })}
+            {move || person().map(|me| view! {
                 <div class="row">
                     {me.nip05.clone().map(|nip05| view! { <Nip05Line nip05/> })}
                     <CopyButton text=me.npub.clone() label="Copy npub"/>

@@ -8,7 +8,10 @@
 //! wait in a queue, because a message posted to a worker that has no
 //! handler yet is dropped.
 
+mod calls;
 pub mod extension;
+
+pub use calls::{call_action, CallAction, SentToken};
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -39,6 +42,16 @@ pub enum RequestError {
     EngineGone,
     #[error("the engine answered something unexpected: {0}")]
     Unexpected(String),
+}
+
+impl RequestError {
+    /// `reply` came where another answer was expected. Only its kind is
+    /// named: its fields may hold secrets (words, exports) not for a page.
+    pub fn unexpected(reply: &Reply) -> Self {
+        let shown = format!("{reply:?}");
+        let kind = shown.split(|c: char| !c.is_alphanumeric()).next();
+        Self::Unexpected(kind.unwrap_or_default().to_owned())
+    }
 }
 
 /// What the engine's [`Hello`] said about the protocol it speaks.
@@ -275,7 +288,7 @@ impl Engine {
     pub async fn request_identity(&self, command: Command) -> Result<Identity, RequestError> {
         match self.request(command).await? {
             Reply::Identity { identity } => Ok(identity),
-            other => Err(RequestError::Unexpected(format!("{other:?}"))),
+            other => Err(RequestError::unexpected(&other)),
         }
     }
 }

@@ -3,12 +3,12 @@
 //! and not yet redeemed can be shown again (to pass it on after all) or
 //! taken back.
 
-use flash_protocol::{
-    Command, EcashState, HistoryEntry, MovementKind, Reply, WalletKind, HISTORY_MAX,
-};
+use flash_protocol::{Command, EcashState, HistoryEntry, MovementKind, WalletKind, HISTORY_MAX};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, CommandAction};
+use crate::engine::{
+    call_action, command_action, use_engine, CallAction, CommandAction, SentToken,
+};
 use crate::ui::{ActionError, Token};
 
 /// How many movements the history shows at first, and how many more each
@@ -21,7 +21,7 @@ pub fn History() -> impl IntoView {
     let wallet = engine.ecash();
     let account = engine.account();
     let shown = RwSignal::new(PAGE);
-    let list = command_action(|limit: &u32| Command::History { limit: *limit });
+    let list = call_action(|engine, limit: &u32| engine.history(*limit));
     // Whenever a wallet changes, the history did too.
     Effect::new(move |_| {
         wallet.track();
@@ -32,9 +32,8 @@ pub fn History() -> impl IntoView {
         mint: mint.clone(),
         send: send.clone(),
     });
-    let show = command_action(|(mint, send): &(String, String)| Command::ShowSentToken {
-        mint: mint.clone(),
-        send: send.clone(),
+    let show = call_action(|engine, (mint, send): &(String, String)| {
+        engine.show_sent_token(mint.clone(), send.clone())
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = reclaim.value().get() {
@@ -46,7 +45,7 @@ pub fn History() -> impl IntoView {
         <section class="card stack" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             {move || match list.value().get() {
-                Some(Ok(Reply::History { entries, more, problems })) => view! {
+                Some(Ok((entries, more, problems))) => view! {
                     {problems.into_iter().map(|problem| view! { <p class="hint warning">{problem}</p> }).collect_view()}
                     {if entries.is_empty() {
                         view! { <p class="muted">"Nothing yet."</p> }.into_any()
@@ -70,7 +69,7 @@ pub fn History() -> impl IntoView {
             <ActionError action=show/>
         </section>
         {move || match show.value().get() {
-            Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
+            Some(Ok(sent)) => Some(view! { <Token sent/> }),
             _ => None,
         }}
     }
@@ -80,7 +79,7 @@ pub fn History() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Actions {
     reclaim: CommandAction<(String, String)>,
-    show: CommandAction<(String, String)>,
+    show: CallAction<(String, String), SentToken>,
 }
 
 #[component]

@@ -2,25 +2,34 @@
 //! this server offers one) or a mint's, as a QR code and text; the view
 //! says "Received" the moment it is paid.
 
-use flash_protocol::{AccountInvoice, Command, MintQuote, Reply};
+use flash_protocol::{AccountInvoice, MintQuote};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::call_action;
 use crate::ui::{amount_of, ActionError, AmountField, CopyButton, Qr, Wallet, WalletPicker};
+
+/// The invoice asked for, of the wallet picked.
+#[derive(Clone)]
+enum Asked {
+    Mint(MintQuote),
+    Account(AccountInvoice),
+}
 
 #[component]
 pub fn LightningInvoice() -> impl IntoView {
     let wallet = RwSignal::new(Wallet::None);
     let amount = RwSignal::new(String::new());
-    let request = command_action(|(wallet, amount): &(Wallet, u64)| match wallet {
-        Wallet::Mint(mint) => Command::RequestMint {
-            mint: mint.clone(),
-            amount: *amount,
-        },
-        Wallet::Account | Wallet::None => Command::CreateAccountInvoice {
-            amount: *amount,
-            description: String::new(),
-        },
+    let request = call_action(|engine, (wallet, amount): &(Wallet, u64)| {
+        let (wallet, amount) = (wallet.clone(), *amount);
+        async move {
+            match wallet {
+                Wallet::Mint(mint) => engine.request_mint(mint, amount).await.map(Asked::Mint),
+                Wallet::Account | Wallet::None => engine
+                    .account_invoice(amount, String::new())
+                    .await
+                    .map(Asked::Account),
+            }
+        }
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -39,8 +48,8 @@ pub fn LightningInvoice() -> impl IntoView {
             <ActionError action=request/>
         </form>
         {move || match request.value().get() {
-            Some(Ok(Reply::MintQuote { quote })) => Some(view! { <MintInvoice quote/> }.into_any()),
-            Some(Ok(Reply::AccountInvoice { invoice })) => Some(view! { <AccountInvoiceView invoice/> }.into_any()),
+            Some(Ok(Asked::Mint(quote))) => Some(view! { <MintInvoice quote/> }.into_any()),
+            Some(Ok(Asked::Account(invoice))) => Some(view! { <AccountInvoiceView invoice/> }.into_any()),
             _ => None,
         }}
     }
@@ -49,15 +58,14 @@ pub fn LightningInvoice() -> impl IntoView {
 /// A mint quote's invoice: the eCash is minted as soon as it is paid.
 #[component]
 fn MintInvoice(quote: MintQuote) -> impl IntoView {
-    let paid = command_action(|(mint, quote): &(String, String)| Command::AwaitMint {
-        mint: mint.clone(),
-        quote: quote.clone(),
+    let paid = call_action(|engine, (mint, quote): &(String, String)| {
+        engine.await_mint(mint.clone(), quote.clone())
     });
     paid.dispatch((quote.mint.clone(), quote.id.clone()));
     view! {
         <Invoice invoice=quote.invoice>
             {move || match paid.value().get() {
-                Some(Ok(Reply::Minted { amount, .. })) => view! {
+                Some(Ok(amount)) => view! {
                     <p class="success" role="status" data-testid="minted">{format!("Received {amount} sat")}</p>
                 }.into_any(),
                 Some(Err(_)) => view! { <ActionError action=paid/> }.into_any(),
@@ -70,12 +78,12 @@ fn MintInvoice(quote: MintQuote) -> impl IntoView {
 /// An invoice of the account: the server credits it when it is paid.
 #[component]
 fn AccountInvoiceView(invoice: AccountInvoice) -> impl IntoView {
-    let paid = command_action(|id: &String| Command::AwaitAccountInvoice { id: id.clone() });
+    let paid = call_action(|engine, id: &String| engine.await_account_invoice(id.clone()));
     paid.dispatch(invoice.id.clone());
     view! {
         <Invoice invoice=invoice.invoice>
             {move || match paid.value().get() {
-                Some(Ok(Reply::AccountReceived { amount })) => view! {
+                Some(Ok(amount)) => view! {
                     <p class="success" role="status" data-testid="received-lightning">{format!("Received {amount} sat")}</p>
                 }.into_any(),
                 Some(Err(_)) => view! { <ActionError action=paid/> }.into_any(),

@@ -1,18 +1,15 @@
 //! Receiving an eCash token: read it first (mint, amount, lock), then swap
 //! it into the wallet; a mint not yet trusted is named and asked about.
 
-use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::call_action;
 use crate::ui::{ActionError, ScanButton, TokenOffer};
 
 #[component]
 pub fn PasteToken() -> impl IntoView {
     let text = RwSignal::new(String::new());
-    let inspect = command_action(|token: &String| Command::InspectToken {
-        token: token.clone(),
-    });
+    let inspect = call_action(|engine, token: &String| engine.inspect_token(token.clone()));
     Effect::new(move |_| {
         let token = text.get();
         if !token.trim().is_empty() {
@@ -27,7 +24,7 @@ pub fn PasteToken() -> impl IntoView {
             </label>
             <ScanButton on_scan=Callback::new(move |scanned: String| text.set(scanned))/>
             {move || match inspect.value().get() {
-                Some(Ok(Reply::TokenPreview { preview })) => {
+                Some(Ok(preview)) => {
                     view! { <TokenOffer token=text.get_untracked() preview/> }.into_any()
                 }
                 Some(Err(_)) if !text.get().trim().is_empty() => view! { <ActionError action=inspect/> }.into_any(),

@@ -2,7 +2,7 @@
 //! connection (and why it failed), what it says about itself (NIP-11) and
 //! what it is used for; add, remove, read/write.
 
-use flash_protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView, Reply};
+use flash_protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, CommandAction};
@@ -92,7 +92,7 @@ fn RelayCard(
     };
     let info = LocalResource::new({
         let url = url.clone();
-        move || relay_info(url.clone())
+        move || use_engine().relay_info(url.clone())
     });
     let name = {
         let url = url.clone();
@@ -150,7 +150,7 @@ fn RelayCard(
                 <summary>"About this relay"</summary>
                 {move || match info.get() {
                     None => view! { <p class="hint">"Asking the relay…"</p> }.into_any(),
-                    Some(Err(reason)) => view! { <p class="hint">{reason}</p> }.into_any(),
+                    Some(Err(reason)) => view! { <p class="hint">{reason.to_string()}</p> }.into_any(),
                     Some(Ok(info)) => view! { <RelayFacts info/> }.into_any(),
                 }}
             </details>
@@ -202,14 +202,6 @@ fn RelayFacts(info: RelayInfo) -> impl IntoView {
             {(!limits.is_empty()).then(|| view! { <dt>"Limits"</dt><dd>{limits.join(", ")}</dd> })}
             {info.contact.map(|contact| view! { <dt>"Contact"</dt><dd>{contact}</dd> })}
         </dl>
-    }
-}
-
-async fn relay_info(url: String) -> Result<RelayInfo, String> {
-    match use_engine().request(Command::GetRelayInfo { url }).await {
-        Ok(Reply::RelayInfo { info, .. }) => Ok(info),
-        Ok(other) => Err(format!("unexpected answer: {other:?}")),
-        Err(error) => Err(error.to_string()),
     }
 }
 

@@ -2,10 +2,9 @@
 //! optionally locked to a recipient's key, and sendable to a contact as a
 //! private message.
 
-use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::call_action;
 use crate::ui::{amount_of, ActionError, AmountField, MintPicker, Token};
 
 #[component]
@@ -13,14 +12,10 @@ pub fn SendToken() -> impl IntoView {
     let mint = RwSignal::new(String::new());
     let amount = RwSignal::new(String::new());
     let lock_to = RwSignal::new(String::new());
-    let send =
-        command_action(
-            |(mint, amount, lock_to): &(String, u64, String)| Command::SendToken {
-                mint: mint.clone(),
-                amount: *amount,
-                lock_to: (!lock_to.trim().is_empty()).then(|| lock_to.trim().to_owned()),
-            },
-        );
+    let send = call_action(|engine, (mint, amount, lock_to): &(String, u64, String)| {
+        let lock_to = (!lock_to.trim().is_empty()).then(|| lock_to.trim().to_owned());
+        engine.send_token(mint.clone(), *amount, lock_to)
+    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         if let Some(sat) = amount_of(&amount.get_untracked()) {
@@ -42,7 +37,7 @@ pub fn SendToken() -> impl IntoView {
             <ActionError action=send/>
         </form>
         {move || match send.value().get() {
-            Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
+            Some(Ok(sent)) => Some(view! { <Token sent/> }),
             _ => None,
         }}
     }

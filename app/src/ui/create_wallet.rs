@@ -1,10 +1,10 @@
 //! Create a wallet: draw the words, have them written down and checked,
 //! then choose the passphrase.
 
-use flash_protocol::{Command, Reply, WordCount};
+use flash_protocol::{Command, WordCount};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::{call_action, command_action};
 use crate::ui::{ActionError, NewPassphrase};
 
 /// A drawn mnemonic, shown once.
@@ -18,13 +18,9 @@ struct Drawn {
 pub fn CreateWallet(on_back: Callback<()>) -> impl IntoView {
     let drawn = RwSignal::new(None::<Drawn>);
     let written_down = RwSignal::new(false);
-    let draw = command_action(|words: &WordCount| Command::NewMnemonic { words: *words });
+    let draw = call_action(|engine, words: &WordCount| engine.new_mnemonic(*words));
     Effect::new(move |_| {
-        if let Some(Ok(Reply::NewMnemonic {
-            words,
-            check_positions,
-        })) = draw.value().get()
-        {
+        if let Some(Ok((words, check_positions))) = draw.value().get() {
             drawn.set(Some(Drawn {
                 words,
                 check_positions,

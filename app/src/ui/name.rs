@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flash_protocol::{Command, Person, Reply, MAX_NAMES};
+use flash_protocol::{Person, MAX_NAMES};
 use leptos::prelude::*;
 
 use crate::engine::use_engine;
@@ -47,15 +47,12 @@ impl NameBook {
                 self.pending
                     .update_value(|pending| batch = std::mem::take(pending));
                 for chunk in batch.chunks(MAX_NAMES) {
-                    let ask = Command::GetNames {
-                        npubs: chunk.to_vec(),
-                    };
-                    match engine.request(ask).await {
-                        Ok(Reply::Names { names }) => self.names.update(|known| {
+                    match engine.names(chunk.to_vec()).await {
+                        Ok(names) => self.names.update(|known| {
                             known.extend(names.into_iter().map(|name| (name.npub, name.name)));
                         }),
                         // Messaging not running yet: asked again next time.
-                        _ => self.asked.update_value(|asked| {
+                        Err(_) => self.asked.update_value(|asked| {
                             chunk.iter().for_each(|npub| {
                                 asked.remove(npub);
                             })

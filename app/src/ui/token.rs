@@ -1,20 +1,18 @@
 //! A created eCash token to pass on: on the Send screen and in the history.
 
-use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::{call_action, SentToken};
 use crate::ui::{ActionError, CopyButton, Qr};
 
 /// A token to pass on: its text, QR, copy, and a private message to send it
 /// in. Also what the history shows again for a token not yet redeemed.
 #[component]
-pub fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
+pub fn Token(sent: SentToken) -> impl IntoView {
+    let SentToken { token, amount, fee } = sent;
     let to = RwSignal::new(String::new());
-    let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
-        to: vec![to.clone()],
-        text: text.clone(),
-        subject: None,
+    let message = call_action(|engine, (to, text): &(String, String)| {
+        engine.send_message(vec![to.clone()], text.clone(), None)
     });
     let for_message = token.clone();
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -35,7 +33,7 @@ pub fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
                 <button class="button secondary" type="submit" disabled=move || to.get().trim().is_empty() || message.pending().get()>
                     "Send as a private message"
                 </button>
-                {move || matches!(message.value().get(), Some(Ok(Reply::MessageSent { .. })))
+                {move || matches!(message.value().get(), Some(Ok(_)))
                     .then(|| view! { <p class="success" role="status" data-testid="token-messaged">"Sent"</p> })}
                 <ActionError action=message/>
             </form>

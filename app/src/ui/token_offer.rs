@@ -1,21 +1,18 @@
 //! A read eCash token and the button that receives it: on the Receive
 //! screen and in chats.
 
-use flash_protocol::{Command, Reply, TokenPreview};
+use flash_protocol::TokenPreview;
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::call_action;
 use crate::ui::ActionError;
 
 /// A read token and the button that receives it; also used in chats.
 #[component]
 pub fn TokenOffer(token: String, preview: TokenPreview) -> impl IntoView {
-    let receive = command_action(
-        |(token, trust_mint): &(String, bool)| Command::ReceiveToken {
-            token: token.clone(),
-            trust_mint: *trust_mint,
-        },
-    );
+    let receive = call_action(|engine, (token, trust_mint): &(String, bool)| {
+        engine.receive_token(token.clone(), *trust_mint)
+    });
     let trust = !preview.known_mint;
     let summary = format!("{} sat from {}", preview.amount, preview.mint);
     view! {
@@ -29,7 +26,7 @@ pub fn TokenOffer(token: String, preview: TokenPreview) -> impl IntoView {
                 </p>
             })}
             {move || match receive.value().get() {
-                Some(Ok(Reply::Received { amount, .. })) => view! {
+                Some(Ok(amount)) => view! {
                     <p class="success" role="status" data-testid="received">{format!("Received {amount} sat")}</p>
                 }.into_any(),
                 _ => {

@@ -1,18 +1,16 @@
 //! Restore a wallet from its recovery words, checked as they are typed.
 
-use flash_protocol::{Command, MnemonicProblem, Reply};
+use flash_protocol::{Command, MnemonicProblem};
 use leptos::prelude::*;
 
-use crate::engine::command_action;
+use crate::engine::{call_action, command_action};
 use crate::ui::{ActionError, NewPassphrase};
 
 #[component]
 pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
     let phrase = RwSignal::new(String::new());
     let passphrase = RwSignal::new(None::<String>);
-    let check = command_action(|phrase: &String| Command::CheckMnemonic {
-        phrase: phrase.clone(),
-    });
+    let check = call_action(|engine, phrase: &String| engine.check_mnemonic(phrase.clone()));
     Effect::new(move |_| {
         let typed = phrase.get();
         if !typed.trim().is_empty() {
@@ -20,16 +18,11 @@ pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
         }
     });
     let problem = move || match check.value().get() {
-        Some(Ok(Reply::MnemonicCheck { problem })) => problem,
+        Some(Ok(problem)) => problem,
         _ => None,
     };
-    let valid = move || {
-        !phrase.get().trim().is_empty()
-            && matches!(
-                check.value().get(),
-                Some(Ok(Reply::MnemonicCheck { problem: None }))
-            )
-    };
+    let valid =
+        move || !phrase.get().trim().is_empty() && matches!(check.value().get(), Some(Ok(None)));
     let restore = command_action(move |passphrase: &String| Command::RestoreWallet {
         phrase: phrase.get_untracked(),
         passphrase: passphrase.clone(),
