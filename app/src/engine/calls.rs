@@ -6,9 +6,10 @@
 use std::future::Future;
 
 use flash_protocol::{
-    AccountInvoice, ChatMessage, Command, ConversationSummary, HistoryEntry, MessageCursor,
-    MintQuote, MnemonicProblem, NotePreview, Person, PersonName, ProfileFields, RelayInfo, Reply,
-    TokenPreview, WordCount,
+    AccountInvoice, AccountName, AccountPayment, AccountQuote, ChatMessage, Command,
+    ConversationSummary, ExportKind, HistoryEntry, InvoiceDetails, MeltQuote, MessageCursor,
+    MintQuote, MnemonicProblem, NotePreview, PayeeOffer, Person, PersonName, ProfileFields,
+    ProfileSummary, RelayInfo, Reply, TokenPreview, WalletConnection, WordCount, Zap,
 };
 use leptos::prelude::*;
 
@@ -218,5 +219,171 @@ impl Engine {
         phrase: String,
     ) -> Result<Option<MnemonicProblem>, RequestError> {
         call!(self, Command::CheckMnemonic { phrase }, Reply::MnemonicCheck { problem } => problem)
+    }
+
+    /// Moves `amount` sat between the account and `mint`'s eCash, the way
+    /// `to_ecash` says; the sat moved and the fee.
+    pub async fn move_money(
+        self,
+        to_ecash: bool,
+        mint: String,
+        amount: u64,
+    ) -> Result<(u64, u64), RequestError> {
+        let command = if to_ecash {
+            Command::MoveToEcash { mint, amount }
+        } else {
+            Command::MoveToAccount { mint, amount }
+        };
+        call!(self, command, Reply::Moved { amount, fee } => (amount, fee))
+    }
+
+    /// Asks each mint for the eCash the recovery words made; the sat found.
+    pub async fn restore_ecash(self) -> Result<u64, RequestError> {
+        call!(self, Command::RestoreEcash, Reply::Restored { amount } => amount)
+    }
+
+    /// The profiles in this browser, and the one open.
+    pub async fn profiles(self) -> Result<(Vec<ProfileSummary>, Option<String>), RequestError> {
+        call!(self, Command::ListProfiles, Reply::Profiles { profiles, current } => (profiles, current))
+    }
+
+    /// Deletes a profile, `confirmation` typed by the user; the profiles left.
+    pub async fn delete_profile(
+        self,
+        profile: String,
+        confirmation: String,
+    ) -> Result<(Vec<ProfileSummary>, Option<String>), RequestError> {
+        call!(self, Command::DeleteProfile { profile, confirmation },
+            Reply::Profiles { profiles, current } => (profiles, current))
+    }
+
+    /// The user's name at this server, if they have one.
+    pub async fn name(self) -> Result<Option<AccountName>, RequestError> {
+        call!(self, Command::GetName, Reply::Name { name } => name)
+    }
+
+    /// Takes `name` at this server; the name as it is then.
+    pub async fn set_name(self, name: String) -> Result<Option<AccountName>, RequestError> {
+        call!(self, Command::SetName { name }, Reply::Name { name } => name)
+    }
+
+    /// Gives the user's name at this server up.
+    pub async fn release_name(self) -> Result<Option<AccountName>, RequestError> {
+        call!(self, Command::ReleaseName, Reply::Name { name } => name)
+    }
+
+    /// The apps connected to the wallet (NIP-47).
+    pub async fn wallet_connections(self) -> Result<Vec<WalletConnection>, RequestError> {
+        call!(self, Command::ListWalletConnections,
+            Reply::WalletConnections { connections } => connections)
+    }
+
+    /// Connects an app; the connection and the link that gives it to the app.
+    pub async fn connect_wallet(
+        self,
+        name: String,
+        methods: Vec<String>,
+        budget_sat: Option<u64>,
+        budget_renewal: String,
+        expires_at: Option<i64>,
+    ) -> Result<(WalletConnection, String), RequestError> {
+        let command = Command::ConnectWallet {
+            name,
+            methods,
+            budget_sat,
+            budget_renewal,
+            expires_at,
+        };
+        call!(self, command, Reply::WalletConnected { connection, uri } => (connection, uri))
+    }
+
+    /// Disconnects an app; the connections left.
+    pub async fn revoke_wallet_connection(
+        self,
+        pubkey: String,
+    ) -> Result<Vec<WalletConnection>, RequestError> {
+        call!(self, Command::RevokeWalletConnection { pubkey },
+            Reply::WalletConnections { connections } => connections)
+    }
+
+    /// Seals the vault with a new passphrase.
+    pub async fn change_passphrase(self, old: String, new: String) -> Result<(), RequestError> {
+        call!(self, Command::ChangePassphrase { old, new }, Reply::Done => ())
+    }
+
+    /// A secret, after the passphrase is typed again.
+    pub async fn export(
+        self,
+        secret: ExportKind,
+        passphrase: String,
+    ) -> Result<String, RequestError> {
+        call!(self, Command::Export { secret, passphrase }, Reply::Exported { text } => text)
+    }
+
+    /// The whole profile as an encrypted backup file.
+    pub async fn export_backup(self, passphrase: String) -> Result<String, RequestError> {
+        call!(self, Command::ExportBackup { passphrase }, Reply::Backup { file } => file)
+    }
+
+    /// What a Lightning invoice asks for.
+    pub async fn decode_invoice(self, invoice: String) -> Result<InvoiceDetails, RequestError> {
+        call!(self, Command::DecodeInvoice { invoice }, Reply::Invoice { invoice } => invoice)
+    }
+
+    /// What a Lightning address or LNURL-pay code's server offers.
+    pub async fn read_payee(self, payee: String) -> Result<PayeeOffer, RequestError> {
+        call!(self, Command::ReadPayee { payee }, Reply::Payee { offer } => offer)
+    }
+
+    /// A payee's invoice for `amount` sat, checked by the engine.
+    pub async fn payee_invoice(
+        self,
+        offer: PayeeOffer,
+        amount: u64,
+        comment: String,
+        zap: Option<Zap>,
+    ) -> Result<String, RequestError> {
+        call!(self, Command::RequestPayeeInvoice { offer, amount, comment, zap },
+            Reply::PayeeInvoice { invoice, .. } => invoice)
+    }
+
+    /// What paying `invoice` from `mint`'s eCash costs.
+    pub async fn quote_melt(
+        self,
+        mint: String,
+        invoice: String,
+        amount: Option<u64>,
+    ) -> Result<MeltQuote, RequestError> {
+        call!(self, Command::QuoteMelt { mint, invoice, amount }, Reply::MeltQuote { quote } => quote)
+    }
+
+    /// Pays a melt quote; the sat paid and the fee.
+    pub async fn melt(self, mint: String, quote: String) -> Result<(u64, u64), RequestError> {
+        call!(self, Command::Melt { mint, quote }, Reply::Melted { amount, fee } => (amount, fee))
+    }
+
+    /// What paying `invoice` from the account costs.
+    pub async fn quote_account_payment(
+        self,
+        invoice: String,
+        amount: Option<u64>,
+    ) -> Result<AccountQuote, RequestError> {
+        call!(self, Command::QuoteAccountPayment { invoice, amount },
+            Reply::AccountQuote { quote } => quote)
+    }
+
+    /// Pays `invoice` from the account.
+    pub async fn pay_from_account(
+        self,
+        invoice: String,
+        amount: Option<u64>,
+    ) -> Result<AccountPayment, RequestError> {
+        call!(self, Command::PayFromAccount { invoice, amount },
+            Reply::AccountPayment { payment } => payment)
+    }
+
+    /// A `nostrconnect://` link for a signer app to answer.
+    pub async fn start_nostr_connect(self) -> Result<String, RequestError> {
+        call!(self, Command::StartNostrConnect, Reply::NostrConnect { uri } => uri)
     }
 }

@@ -474,7 +474,9 @@ pub fn describe(error: &JsValue) -> String {
 }
 
 /// A command sent on demand (a button, a form), with its pending state and
-/// its last answer for the view to show.
+/// its last answer, for commands whose answer the view does not read (only
+/// that it came, or why not; what it changes arrives through the signals
+/// above). A view that reads the answer uses a typed [`call_action`].
 pub type CommandAction<I> = Action<I, Result<Reply, RequestError>>;
 
 /// Builds a [`CommandAction`] that sends `to_command(input)` when dispatched.

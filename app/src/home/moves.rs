@@ -2,10 +2,9 @@
 //! each way; shown when the server offers an account and the user has a
 //! mint.
 
-use flash_protocol::{Command, Reply};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine};
+use crate::engine::{call_action, use_engine};
 use crate::ui::{amount_of, ActionError, AmountField, MintPicker, Segmented};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -33,15 +32,8 @@ fn MoveForm() -> impl IntoView {
     let way = RwSignal::new(Way::ToEcash);
     let mint = RwSignal::new(String::new());
     let amount = RwSignal::new(String::new());
-    let moving = command_action(|(way, mint, amount): &(Way, String, u64)| match way {
-        Way::ToEcash => Command::MoveToEcash {
-            mint: mint.clone(),
-            amount: *amount,
-        },
-        Way::ToAccount => Command::MoveToAccount {
-            mint: mint.clone(),
-            amount: *amount,
-        },
+    let moving = call_action(|engine, (way, mint, amount): &(Way, String, u64)| {
+        engine.move_money(*way == Way::ToEcash, mint.clone(), *amount)
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -61,7 +53,7 @@ fn MoveForm() -> impl IntoView {
                 {move || if moving.pending().get() { "Moving…" } else { "Move" }}
             </button>
             {move || match moving.value().get() {
-                Some(Ok(Reply::Moved { amount, fee })) => Some(view! {
+                Some(Ok((amount, fee))) => Some(view! {
                     <p class="success" role="status" data-testid="moved">{format!("Moved {amount} sat (fee {fee} sat)")}</p>
                 }),
                 _ => None,

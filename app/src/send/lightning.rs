@@ -6,12 +6,10 @@
 //! (NIP-57), the engine signs the zap request their server announces it
 //! with.
 
-use flash_protocol::{
-    AccountQuote, Command, EcashState, InvoiceDetails, MeltQuote, PayeeOffer, Reply, Zap,
-};
+use flash_protocol::{AccountQuote, EcashState, InvoiceDetails, MeltQuote, PayeeOffer, Zap};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, CommandAction, Engine, RequestError};
+use crate::engine::{call_action, use_engine, CallAction, Engine};
 use crate::ui::{amount_of, ActionError, AmountField, ScanButton, Wallet, WalletPicker};
 
 /// What the pasted text was read as.
@@ -19,6 +17,13 @@ use crate::ui::{amount_of, ActionError, AmountField, ScanButton, Wallet, WalletP
 enum Target {
     Invoice(InvoiceDetails),
     Payee(PayeeOffer),
+}
+
+/// The cost of paying, from the wallet picked.
+#[derive(Debug, Clone)]
+enum Quote {
+    Melt(MeltQuote),
+    Account(AccountQuote),
 }
 
 /// What the user asked to review: what to pay, from where, how much (when
@@ -62,7 +67,7 @@ pub fn PayInvoice(pay: Option<String>, zap: Option<String>) -> impl IntoView {
         }
         amount_of(&amount.get()).map(Some).ok_or(())
     };
-    let quote: CommandAction<Review> = Action::new_unsync(move |review: &Review| {
+    let quote: CallAction<Review, Quote> = Action::new_unsync(move |review: &Review| {
         let Review {
             wallet,
             mut text,
@@ -75,19 +80,16 @@ pub fn PayInvoice(pay: Option<String>, zap: Option<String>) -> impl IntoView {
             // A payee's invoice first, checked by the engine; it names its
             // amount.
             if let (Some(offer), Some(sat)) = (payee, amount) {
-                let asked = Command::RequestPayeeInvoice {
-                    offer,
-                    amount: sat,
-                    comment,
-                    zap,
-                };
-                match engine.request(asked).await? {
-                    Reply::PayeeInvoice { invoice, .. } => text = invoice,
-                    other => return Err(RequestError::Unexpected(format!("{other:?}"))),
-                }
+                text = engine.payee_invoice(offer, sat, comment, zap).await?;
                 amount = None;
             }
-            engine.request(quote_command(&wallet, text, amount)).await
+            match wallet {
+                Wallet::Mint(mint) => engine.quote_melt(mint, text, amount).await.map(Quote::Melt),
+                Wallet::Account | Wallet::None => engine
+                    .quote_account_payment(text, amount)
+                    .await
+                    .map(Quote::Account),
+            }
         }
     });
     let zap_to = StoredValue::new(zap);
@@ -131,8 +133,8 @@ pub fn PayInvoice(pay: Option<String>, zap: Option<String>) -> impl IntoView {
             <ActionError action=quote/>
         </form>
         {move || match quote.value().get() {
-            Some(Ok(Reply::MeltQuote { quote })) => Some(view! { <ConfirmMelt quote/> }.into_any()),
-            Some(Ok(Reply::AccountQuote { quote })) => Some(view! { <ConfirmAccountPayment quote/> }.into_any()),
+            Some(Ok(Quote::Melt(quote))) => Some(view! { <ConfirmMelt quote/> }.into_any()),
+            Some(Ok(Quote::Account(quote))) => Some(view! { <ConfirmAccountPayment quote/> }.into_any()),
             _ => None,
         }}
     }
@@ -148,18 +150,6 @@ fn zap_of(payee: Option<&PayeeOffer>, recipient: Option<String>) -> Option<Zap> 
     })
 }
 
-/// What quoting `invoice` from `wallet` is.
-fn quote_command(wallet: &Wallet, invoice: String, amount: Option<u64>) -> Command {
-    match wallet {
-        Wallet::Mint(mint) => Command::QuoteMelt {
-            mint: mint.clone(),
-            invoice,
-            amount,
-        },
-        Wallet::Account | Wallet::None => Command::QuoteAccountPayment { invoice, amount },
-    }
-}
-
 /// Whether `text` is a payee's address or code rather than an invoice (the
 /// engine reads either strictly).
 fn is_payee(text: &str) -> bool {
@@ -173,16 +163,11 @@ async fn read(engine: Engine, text: String) -> Option<Result<Target, String>> {
     if text.trim().is_empty() {
         return None;
     }
-    let command = match is_payee(&text) {
-        true => Command::ReadPayee { payee: text },
-        false => Command::DecodeInvoice { invoice: text },
+    let target = match is_payee(&text) {
+        true => engine.read_payee(text).await.map(Target::Payee),
+        false => engine.decode_invoice(text).await.map(Target::Invoice),
     };
-    Some(match engine.request(command).await {
-        Ok(Reply::Invoice { invoice }) => Ok(Target::Invoice(invoice)),
-        Ok(Reply::Payee { offer }) => Ok(Target::Payee(offer)),
-        Ok(other) => Err(format!("unexpected answer: {other:?}")),
-        Err(error) => Err(error.to_string()),
-    })
+    Some(target.map_err(|error| error.to_string()))
 }
 
 /// Who a payee is, in their server's words, what they take, whether a zap
@@ -237,9 +222,8 @@ fn InvoiceSummary(details: InvoiceDetails) -> impl IntoView {
 
 #[component]
 fn ConfirmMelt(quote: MeltQuote) -> impl IntoView {
-    let pay = command_action(|(mint, quote): &(String, String)| Command::Melt {
-        mint: mint.clone(),
-        quote: quote.clone(),
+    let pay = call_action(|engine, (mint, quote): &(String, String)| {
+        engine.melt(mint.clone(), quote.clone())
     });
     let input = (quote.mint.clone(), quote.id.clone());
     view! {
@@ -249,7 +233,7 @@ fn ConfirmMelt(quote: MeltQuote) -> impl IntoView {
             paying=pay.pending().into()
             finished=Signal::derive(move || matches!(pay.value().get(), Some(Ok(_))))>
             {move || match pay.value().get() {
-                Some(Ok(Reply::Melted { amount, fee })) => Some(view! {
+                Some(Ok((amount, fee))) => Some(view! {
                     <p class="success" role="status" data-testid="melted">{format!("Paid {amount} sat (fee {fee} sat)")}</p>
                 }),
                 _ => None,
@@ -264,9 +248,8 @@ fn ConfirmAccountPayment(quote: AccountQuote) -> impl IntoView {
     // The amount quoted: the one the user chose, for an invoice without
     // one (for any other, the engine pays the invoice's own).
     let amount = quote.amount;
-    let pay = command_action(move |invoice: &String| Command::PayFromAccount {
-        invoice: invoice.clone(),
-        amount: Some(amount),
+    let pay = call_action(move |engine, invoice: &String| {
+        engine.pay_from_account(invoice.clone(), Some(amount))
     });
     let fee = if quote.internal {
         "To another user of this server: instant, no fee".to_owned()
@@ -284,7 +267,7 @@ fn ConfirmAccountPayment(quote: AccountQuote) -> impl IntoView {
             finished=Signal::derive(move || matches!(pay.value().get(), Some(Ok(_))))>
             {quote.description.clone().filter(|memo| !memo.is_empty()).map(|memo| view! { <p class="muted">{memo}</p> })}
             {move || match pay.value().get() {
-                Some(Ok(Reply::AccountPayment { payment })) => Some(match payment.state {
+                Some(Ok(payment)) => Some(match payment.state {
                     EcashState::Done => view! {
                         <p class="success" role="status" data-testid="paid">{format!("Paid {} sat (fee {} sat)", payment.amount, payment.fee)}</p>
                     }.into_any(),

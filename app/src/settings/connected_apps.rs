@@ -5,10 +5,10 @@
 //! text, for the app to scan or paste. Each connection is listed with what
 //! it spent, and can be revoked at once.
 
-use flash_protocol::{Command, Reply, WalletConnection};
+use flash_protocol::WalletConnection;
 use leptos::prelude::*;
 
-use crate::engine::{command_action, CommandAction};
+use crate::engine::{call_action, CallAction};
 use crate::ui::{ActionError, CopyButton, Qr};
 
 /// What an app may be allowed, as NIP-47 names it and as the user reads it.
@@ -33,29 +33,27 @@ struct NewConnection {
 
 #[component]
 pub fn ConnectedApps() -> impl IntoView {
-    let list = command_action(|_: &()| Command::ListWalletConnections);
-    let connect = command_action(|new: &NewConnection| {
+    let list = call_action(|engine, _: &()| engine.wallet_connections());
+    let connect = call_action(|engine, new: &NewConnection| {
         let now = (js_sys::Date::now() / 1000.0) as i64;
-        Command::ConnectWallet {
-            name: new.name.clone(),
-            methods: new.methods.clone(),
-            budget_sat: new.budget_sat,
-            budget_renewal: new.renewal.clone(),
-            expires_at: new
-                .expires_in_days
+        engine.connect_wallet(
+            new.name.clone(),
+            new.methods.clone(),
+            new.budget_sat,
+            new.renewal.clone(),
+            new.expires_in_days
                 .map(|days| now + i64::try_from(days.saturating_mul(86_400)).unwrap_or(i64::MAX)),
-        }
+        )
     });
-    let revoke = command_action(|pubkey: &String| Command::RevokeWalletConnection {
-        pubkey: pubkey.clone(),
-    });
+    let revoke =
+        call_action(|engine, pubkey: &String| engine.revoke_wallet_connection(pubkey.clone()));
     list.dispatch(());
     let connections = RwSignal::new(Vec::<WalletConnection>::new());
     keep_list(list, connections);
     keep_list(revoke, connections);
     // A new connection is listed at once.
     Effect::new(move |_| {
-        if let Some(Ok(Reply::WalletConnected { .. })) = connect.value().get() {
+        if let Some(Ok(_)) = connect.value().get() {
             list.dispatch(());
         }
     });
@@ -126,7 +124,7 @@ pub fn ConnectedApps() -> impl IntoView {
             </form>
             <ActionError action=connect/>
             {move || match connect.value().get() {
-                Some(Ok(Reply::WalletConnected { connection, uri })) => Some(view! {
+                Some(Ok((connection, uri))) => Some(view! {
                     <section class="stack" aria-label="Connection link">
                         <p>{format!("Scan or paste this into {}. It is shown only now.", connection.name)}</p>
                         <Qr text=uri.clone() testid="nwc-qr"/>
@@ -182,11 +180,11 @@ fn spending(connection: &WalletConnection) -> String {
 
 /// Keeps `connections` as `action`'s answer lists them.
 fn keep_list<I: Send + Sync + 'static>(
-    action: CommandAction<I>,
+    action: CallAction<I, Vec<WalletConnection>>,
     connections: RwSignal<Vec<WalletConnection>>,
 ) {
     Effect::new(move |_| {
-        if let Some(Ok(Reply::WalletConnections { connections: now })) = action.value().get() {
+        if let Some(Ok(now)) = action.value().get() {
             connections.set(now);
         }
     });

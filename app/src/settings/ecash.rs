@@ -1,11 +1,11 @@
 //! eCash upkeep: find lost eCash again from the seed (NUT-13), and ask the
 //! mints which pending tokens were spent (NUT-07).
 
-use flash_protocol::{Command, Identity, Reply};
+use flash_protocol::{Command, Identity};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::engine::{command_action, use_engine};
+use crate::engine::{call_action, command_action, use_engine};
 use crate::ui::ActionError;
 
 #[component]
@@ -13,7 +13,7 @@ pub fn EcashSettings() -> impl IntoView {
     let engine = use_engine();
     let identity = engine.identity();
     let restoring = engine.restoring();
-    let restore = command_action(|_: &()| Command::RestoreEcash);
+    let restore = call_action(|engine, _: &()| engine.restore_ecash());
     let check = command_action(|_: &()| Command::CheckProofs);
     let has_seed = move || {
         matches!(
@@ -35,7 +35,7 @@ pub fn EcashSettings() -> impl IntoView {
                     <p class="hint" role="status">{format!("{done} of {of} mints checked, {amount} sat found")}</p>
                 }))}
                 {move || match restore.value().get() {
-                    Some(Ok(Reply::Restored { amount })) => Some(view! {
+                    Some(Ok(amount)) => Some(view! {
                         <p class="success" role="status" data-testid="restored">{format!("Restored {amount} sat")}</p>
                     }),
                     _ => None,

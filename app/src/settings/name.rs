@@ -1,17 +1,17 @@
 //! The user's name at this server: `name@<server>`, their Lightning address
 //! and NOSTR address (NIP-05), chosen, changed or given up here.
 
-use flash_protocol::{AccountName, Command, Reply};
+use flash_protocol::AccountName;
 use leptos::prelude::*;
 
-use crate::engine::{command_action, CommandAction};
+use crate::engine::{call_action, CallAction};
 use crate::ui::{ActionError, CopyButton};
 
 #[component]
 pub fn NameSettings() -> impl IntoView {
-    let current = command_action(|_: &()| Command::GetName);
-    let set = command_action(|name: &String| Command::SetName { name: name.clone() });
-    let release = command_action(|_: &()| Command::ReleaseName);
+    let current = call_action(|engine, _: &()| engine.name());
+    let set = call_action(|engine, name: &String| engine.set_name(name.clone()));
+    let release = call_action(|engine, _: &()| engine.release_name());
     current.dispatch(());
     // The latest answer of any of the three is what the name is now.
     let name = RwSignal::new(None::<AccountName>);
@@ -56,11 +56,11 @@ pub fn NameSettings() -> impl IntoView {
 
 /// Keeps `name` as `action`'s answer says it is.
 fn keep_name<I: Send + Sync + 'static>(
-    action: CommandAction<I>,
+    action: CallAction<I, Option<AccountName>>,
     name: RwSignal<Option<AccountName>>,
 ) {
     Effect::new(move |_| {
-        if let Some(Ok(Reply::Name { name: now })) = action.value().get() {
+        if let Some(Ok(now)) = action.value().get() {
             name.set(now);
         }
     });

@@ -1,29 +1,22 @@
 //! Several wallets in one browser: list, switch, add, delete.
 
-use flash_protocol::{Command, ProfileSummary, Reply, DELETE_CONFIRMATION};
+use flash_protocol::{Command, ProfileSummary, DELETE_CONFIRMATION};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine, CommandAction};
+use crate::engine::{call_action, command_action, use_engine, CallAction};
 use crate::ui::{short_npub, ActionError};
 
 #[component]
 pub fn Profiles() -> impl IntoView {
-    let list = command_action(|_: &()| Command::ListProfiles);
+    let list = call_action(|engine, _: &()| engine.profiles());
     list.dispatch(());
     // Any change to the list answers with the new list.
-    let delete =
-        command_action(
-            |(profile, confirmation): &(String, String)| Command::DeleteProfile {
-                profile: profile.clone(),
-                confirmation: confirmation.clone(),
-            },
-        );
+    let delete = call_action(|engine, (profile, confirmation): &(String, String)| {
+        engine.delete_profile(profile.clone(), confirmation.clone())
+    });
     let listed = Signal::derive(move || {
         let latest = delete.value().get().or_else(|| list.value().get());
-        match latest {
-            Some(Ok(Reply::Profiles { profiles, current })) => Some((profiles, current)),
-            _ => None,
-        }
+        latest.and_then(Result::ok)
     });
     let add = command_action(|_: &()| Command::NewProfile);
     view! {
@@ -52,7 +45,7 @@ pub fn Profiles() -> impl IntoView {
 fn ProfileRow(
     profile: ProfileSummary,
     is_current: bool,
-    delete: CommandAction<(String, String)>,
+    delete: CallAction<(String, String), (Vec<ProfileSummary>, Option<String>)>,
 ) -> impl IntoView {
     let engine = use_engine();
     let confirming = RwSignal::new(false);

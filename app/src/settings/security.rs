@@ -1,9 +1,9 @@
 //! Security settings: lock now, auto-lock, change passphrase, export secrets.
 
-use flash_protocol::{Command, ExportKind, Identity, Reply, SignerKind};
+use flash_protocol::{Command, ExportKind, Identity, SignerKind};
 use leptos::prelude::*;
 
-use crate::engine::{command_action, use_engine};
+use crate::engine::{call_action, command_action, use_engine};
 use crate::ui::{ActionError, NewPassphrase, Segmented};
 
 const AUTO_LOCK_CHOICES: [u32; 5] = [1, 5, 15, 60, 0];
@@ -77,9 +77,8 @@ fn AutoLock(minutes: u32) -> impl IntoView {
 fn ChangePassphrase() -> impl IntoView {
     let old = RwSignal::new(String::new());
     let new = RwSignal::new(None::<String>);
-    let change = command_action(move |new: &String| Command::ChangePassphrase {
-        old: old.get_untracked(),
-        new: new.clone(),
+    let change = call_action(move |engine, new: &String| {
+        engine.change_passphrase(old.get_untracked(), new.clone())
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -87,7 +86,7 @@ fn ChangePassphrase() -> impl IntoView {
             change.dispatch(new);
         }
     };
-    let done = move || matches!(change.value().get(), Some(Ok(Reply::Done)));
+    let done = move || matches!(change.value().get(), Some(Ok(())));
     view! {
         <form class="card stack" on:submit=submit>
             <h2>"Change passphrase"</h2>
@@ -110,15 +109,14 @@ fn ChangePassphrase() -> impl IntoView {
 fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
     let kind = RwSignal::new(ExportKind::Mnemonic);
     let passphrase = RwSignal::new(String::new());
-    let export = command_action(move |passphrase: &String| Command::Export {
-        secret: kind.get_untracked(),
-        passphrase: passphrase.clone(),
+    let export = call_action(move |engine, passphrase: &String| {
+        engine.export(kind.get_untracked(), passphrase.clone())
     });
     // A revealed secret stays on screen only until the user asks for
     // something else.
     let revealed = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if let Some(Ok(Reply::Exported { text })) = export.value().get() {
+        if let Some(Ok(text)) = export.value().get() {
             revealed.set(Some(text));
         }
     });
@@ -167,12 +165,11 @@ fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
 #[component]
 fn BackupFile() -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
-    let export = command_action(|passphrase: &String| Command::ExportBackup {
-        passphrase: passphrase.clone(),
-    });
+    let export =
+        call_action(|engine, passphrase: &String| engine.export_backup(passphrase.clone()));
     Effect::new(move |_| {
-        if let Some(Ok(Reply::Backup { file })) = export.value().get() {
-            download("flash-backup.json", &file);
+        if let Some(Ok(file)) = export.value().get() {
+            download("flash-backup.json", file.as_str());
         }
     });
     let submit = move |event: leptos::ev::SubmitEvent| {

@@ -1,7 +1,7 @@
 //! The other ways in: an existing NOSTR key, a backup file, a remote signer,
 //! or an npub to watch without any key.
 
-use flash_protocol::{Command, Reply};
+use flash_protocol::Command;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -260,10 +260,7 @@ async fn show_and_wait(
     passphrase: String,
     current: impl Fn() -> bool,
 ) -> Result<(), RequestError> {
-    let link = match engine.request(Command::StartNostrConnect).await? {
-        Reply::NostrConnect { uri } => uri,
-        other => return Err(RequestError::Unexpected(format!("{other:?}"))),
-    };
+    let link = engine.start_nostr_connect().await?;
     if current() {
         code.set(Code::Shown(link));
         engine
