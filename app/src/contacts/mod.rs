@@ -60,13 +60,12 @@ where
 {
     let running = use_engine().messaging_running();
     let ready = relays_ready();
-    let answer = move |go: Memo<bool>, refresh: bool| {
+    let answer = move |go: Signal<bool>, refresh: bool| {
         LocalResource::new(move || {
             let (asked, go) = (asked(), go.get());
             async move { go.then_some((asked.clone(), call(asked, refresh).await)) }
         })
     };
-    let (stored, fresh) = (answer(running, false), answer(ready, true));
     let current = move |resource: LocalResource<Answer<Asked, T>>| {
         let asked = asked();
         resource
@@ -75,6 +74,13 @@ where
             .filter(|(answered, _)| *answered == asked)
             .map(|(_, outcome)| outcome)
     };
+    let stored = answer(running.into(), false);
+    // The relays are asked once the stored answer is in, not beside it:
+    // the two questions about the same person raced each other.
+    let fresh = answer(
+        Signal::derive(move || ready.get() && current(stored).is_some()),
+        true,
+    );
     let data = move || match current(fresh) {
         Some(Ok(data)) => Some(data),
         _ => current(stored).and_then(Result::ok),
