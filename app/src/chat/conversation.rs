@@ -64,7 +64,7 @@ pub fn Conversation(room: Room, on_back: Callback<()>) -> impl IntoView {
         command_action(
             move |(text, subject): &(String, Option<String>)| Command::SendMessage {
                 to: members.clone(),
-                text: text.clone(),
+                text: text.clone().into(),
                 subject: subject.clone(),
             },
         );
@@ -307,7 +307,7 @@ fn token_in(text: &str) -> Option<String> {
 #[component]
 fn ChatToken(token: String) -> impl IntoView {
     let inspect = command_action(|token: &String| Command::InspectToken {
-        token: token.clone(),
+        token: token.clone().into(),
     });
     inspect.dispatch(token.clone());
     move || match inspect.value().get() {

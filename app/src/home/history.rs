@@ -70,7 +70,10 @@ pub fn History() -> impl IntoView {
             <ActionError action=show/>
         </section>
         {move || match show.value().get() {
-            Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
+            Some(Ok(Reply::Token { token, amount, fee })) => {
+                let token = token.expose().to_owned();
+                Some(view! { <Token token amount fee/> })
+            }
             _ => None,
         }}
     }

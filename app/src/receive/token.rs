@@ -11,7 +11,7 @@ use crate::qr::ScanButton;
 pub fn PasteToken() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let inspect = command_action(|token: &String| Command::InspectToken {
-        token: token.clone(),
+        token: token.clone().into(),
     });
     Effect::new(move |_| {
         let token = text.get();
@@ -42,7 +42,7 @@ pub fn PasteToken() -> impl IntoView {
 pub fn TokenOffer(token: String, preview: TokenPreview) -> impl IntoView {
     let receive = command_action(
         |(token, trust_mint): &(String, bool)| Command::ReceiveToken {
-            token: token.clone(),
+            token: token.clone().into(),
             trust_mint: *trust_mint,
         },
     );

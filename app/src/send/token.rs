@@ -44,7 +44,10 @@ pub fn SendToken() -> impl IntoView {
             <ActionError action=send/>
         </form>
         {move || match send.value().get() {
-            Some(Ok(Reply::Token { token, amount, fee })) => Some(view! { <Token token amount fee/> }),
+            Some(Ok(Reply::Token { token, amount, fee })) => {
+                let token = token.expose().to_owned();
+                Some(view! { <Token token amount fee/> })
+            }
             _ => None,
         }}
     }
@@ -57,7 +60,7 @@ pub fn Token(token: String, amount: u64, fee: u64) -> impl IntoView {
     let to = RwSignal::new(String::new());
     let message = command_action(|(to, text): &(String, String)| Command::SendMessage {
         to: vec![to.clone()],
-        text: text.clone(),
+        text: text.clone().into(),
         subject: None,
     });
     let for_message = token.clone();

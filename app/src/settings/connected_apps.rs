@@ -127,14 +127,17 @@ pub fn ConnectedApps() -> impl IntoView {
             </form>
             <ActionError action=connect/>
             {move || match connect.value().get() {
-                Some(Ok(Reply::WalletConnected { connection, uri })) => Some(view! {
-                    <section class="stack" aria-label="Connection link">
-                        <p>{format!("Scan or paste this into {}. It is shown only now.", connection.name)}</p>
-                        <Qr text=uri.clone() testid="nwc-qr"/>
-                        <code class="wrap" data-testid="nwc-uri">{uri.clone()}</code>
-                        <CopyButton text=uri label="Copy link"/>
-                    </section>
-                }),
+                Some(Ok(Reply::WalletConnected { connection, uri })) => {
+                    let uri = uri.expose().to_owned();
+                    Some(view! {
+                        <section class="stack" aria-label="Connection link">
+                            <p>{format!("Scan or paste this into {}. It is shown only now.", connection.name)}</p>
+                            <Qr text=uri.clone() testid="nwc-qr"/>
+                            <code class="wrap" data-testid="nwc-uri">{uri.clone()}</code>
+                            <CopyButton text=uri label="Copy link"/>
+                        </section>
+                    })
+                }
                 _ => None,
             }}
             <ul class="stack" aria-label="Connections">

@@ -78,8 +78,8 @@ fn ChangePassphrase() -> impl IntoView {
     let old = RwSignal::new(String::new());
     let new = RwSignal::new(None::<String>);
     let change = command_action(move |new: &String| Command::ChangePassphrase {
-        old: old.get_untracked(),
-        new: new.clone(),
+        old: old.get_untracked().into(),
+        new: new.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -112,14 +112,14 @@ fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
     let export = command_action(move |passphrase: &String| Command::Export {
         secret: kind.get_untracked(),
-        passphrase: passphrase.clone(),
+        passphrase: passphrase.clone().into(),
     });
     // A revealed secret stays on screen only until the user asks for
     // something else.
     let revealed = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(Ok(Reply::Exported { text })) = export.value().get() {
-            revealed.set(Some(text));
+            revealed.set(Some(text.expose().to_owned()));
         }
     });
     Effect::new(move |_| {
@@ -168,7 +168,7 @@ fn Export(has_seed: bool, local_key: bool) -> impl IntoView {
 fn BackupFile() -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
     let export = command_action(|passphrase: &String| Command::ExportBackup {
-        passphrase: passphrase.clone(),
+        passphrase: passphrase.clone().into(),
     });
     Effect::new(move |_| {
         if let Some(Ok(Reply::Backup { file })) = export.value().get() {

@@ -11,7 +11,7 @@ pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
     let phrase = RwSignal::new(String::new());
     let passphrase = RwSignal::new(None::<String>);
     let check = command_action(|phrase: &String| Command::CheckMnemonic {
-        phrase: phrase.clone(),
+        phrase: phrase.clone().into(),
     });
     Effect::new(move |_| {
         let typed = phrase.get();
@@ -31,8 +31,8 @@ pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
             )
     };
     let restore = command_action(move |passphrase: &String| Command::RestoreWallet {
-        phrase: phrase.get_untracked(),
-        passphrase: passphrase.clone(),
+        phrase: phrase.get_untracked().into(),
+        passphrase: passphrase.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

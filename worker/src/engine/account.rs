@@ -571,7 +571,7 @@ async fn connect_wallet(
     let uri = NostrWalletConnectURI::new(wallet, relays, keys.secret_key().clone(), None);
     Ok(Reply::WalletConnected {
         connection: connection(connected.connection),
-        uri: uri.to_string(),
+        uri: uri.to_string().into(),
     })
 }
 

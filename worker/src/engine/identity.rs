@@ -25,7 +25,7 @@ use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    EngineError, ExportKind, ExtensionCall, Identity, MnemonicProblem, Reply, SignerKind,
+    EngineError, ExportKind, ExtensionCall, Identity, MnemonicProblem, Reply, Secret, SignerKind,
     UnknownWord, WordCount,
 };
 use crate::signer::bunker::{BunkerSigner, NostrConnectOffer};
@@ -184,7 +184,7 @@ impl<P: ProfileStores> Engine<P> {
         };
         let mnemonic = mnemonic::generate(count).map_err(invalid)?;
         let check_positions = pick_positions(mnemonic.word_count())?;
-        let words = mnemonic.words().into_iter().map(str::to_owned).collect();
+        let words = mnemonic.words().into_iter().map(Secret::from).collect();
         self.session.borrow_mut().drawn = Some(Drawn {
             mnemonic,
             check_positions: check_positions.clone(),
@@ -197,7 +197,7 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn create_wallet(
         &self,
-        backup_check: &[String],
+        backup_check: &[Secret],
         passphrase: &str,
     ) -> Result<Identity, EngineError> {
         let mnemonic = {
@@ -214,7 +214,7 @@ impl<P: ProfileStores> Engine<P> {
                     .all(|(&position, answer)| {
                         words
                             .get(position - 1)
-                            .is_some_and(|word| answer.trim().eq_ignore_ascii_case(word))
+                            .is_some_and(|word| answer.expose().trim().eq_ignore_ascii_case(word))
                     });
             if !matches {
                 return Err(EngineError::BackupMismatch);

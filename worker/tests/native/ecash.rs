@@ -66,7 +66,7 @@ async fn mints_by_lightning_then_sends_a_token_another_user_receives() {
 
     let preview = match bob
         .send(Command::InspectToken {
-            token: format!("  cashu:{token}\n"),
+            token: format!("  cashu:{token}\n").into(),
         })
         .await
     {
@@ -202,7 +202,7 @@ async fn a_token_locked_to_an_npub_is_received_only_by_that_npub() {
     let token = send_token(&alice, &mint, 30, Some(&bob_npub)).await;
     let preview = match carol
         .send(Command::InspectToken {
-            token: token.clone(),
+            token: token.as_str().into(),
         })
         .await
     {
@@ -257,7 +257,7 @@ async fn a_sent_token_nobody_redeemed_is_shown_again_and_taken_back() {
             token: again,
             amount,
             ..
-        }) => assert_eq!((again, amount), (token, 20)),
+        }) => assert_eq!((again.expose(), amount), (token.as_str(), 20)),
         other => panic!("not shown: {other:?}"),
     }
 

@@ -169,7 +169,7 @@ pub async fn send_token(
             ..
         }) => {
             assert_eq!(sent, amount);
-            token
+            token.expose().to_owned()
         }
         other => panic!("no token: {other:?}"),
     }
@@ -181,7 +181,7 @@ pub async fn receive(
     trust_mint: bool,
 ) -> Result<Reply, EngineError> {
     user.send(Command::ReceiveToken {
-        token: token.to_owned(),
+        token: token.into(),
         trust_mint,
     })
     .await
