@@ -61,10 +61,47 @@ pub enum EngineError {
     /// paid.
     #[error("{message}")]
     Payee { code: String, message: String },
+    /// The command's input was refused; `message` says why, and `field`,
+    /// when the engine knows, which input to fix, for the app to show the
+    /// reason beside it.
     #[error("{message}")]
-    Invalid { message: String },
+    Invalid {
+        // Left out when unknown, so the message reads as it did before
+        // fields were named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<Field>,
+        message: String,
+    },
     #[error("the browser's storage failed: {message}")]
     Storage { message: String },
+}
+
+/// Which input of a command [`EngineError::Invalid`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// An amount of sat.
+    Amount,
+    /// A mint's address.
+    Mint,
+    /// An eCash token.
+    Token,
+    /// A Lightning invoice.
+    Invoice,
+    /// Someone named: an npub, nprofile, hex key or NOSTR address (a
+    /// recipient, a contact, whom a token is locked to, an npub to watch).
+    Person,
+    /// What was typed into a search.
+    Query,
+    /// A relay's address.
+    Relay,
+    /// A NOSTR secret key to import (`nsec1…`, `ncryptsec1…`) or the
+    /// password that opens it.
+    Key,
+    /// A field this app does not know of (named by a newer engine): the
+    /// message still says what is wrong.
+    #[serde(other)]
+    Other,
 }
 
 fn retry_hint(retry_in_ms: u64) -> String {

@@ -42,7 +42,7 @@ pub use account::*;
 pub use command::Command;
 pub use contacts::*;
 pub use ecash::*;
-pub use error::EngineError;
+pub use error::{EngineError, Field};
 pub use event::Event;
 pub use handshake::{Hello, PROTOCOL_VERSION};
 pub use history::*;

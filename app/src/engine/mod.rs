@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use flash_protocol::{
-    decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, FromEngine, Hello,
-    Identity, LightningAccount, MessagingState, RelayView, Reply, RequestId, SignerKind, ToEngine,
+    decode, encode, Command, EcashWallet, EngineError, EngineStatus, Event, Field, FromEngine,
+    Hello, Identity, LightningAccount, MessagingState, RelayView, Reply, RequestId, SignerKind,
+    ToEngine,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -467,11 +468,46 @@ pub fn command_action<I: Send + Sync + 'static>(
     })
 }
 
-/// The last error of `action`, as a sentence for the user.
+/// The last error of `action`, as a sentence for the user; one naming the
+/// input `beside` is left to that input's [`FieldError`].
 #[component]
-pub fn ActionError<I: Send + Sync + 'static>(action: CommandAction<I>) -> impl IntoView {
+pub fn ActionError<I: Send + Sync + 'static>(
+    action: CommandAction<I>,
+    #[prop(optional)] beside: Option<Field>,
+) -> impl IntoView {
     move || match action.value().get() {
-        Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }),
+        Some(Err(error)) if beside.is_none() || refused_field(&error) != beside => {
+            Some(view! { <p class="error" role="alert">{error.to_string()}</p> })
+        }
+        _ => None,
+    }
+}
+
+/// The last error of `action` when it names the input `field`, shown
+/// beside that input: `id` is what the input's `aria-describedby` names.
+#[component]
+pub fn FieldError<I: Send + Sync + 'static>(
+    action: CommandAction<I>,
+    field: Field,
+    id: &'static str,
+) -> impl IntoView {
+    move || match action.value().get() {
+        Some(Err(error)) if refused_field(&error) == Some(field) => {
+            Some(view! { <p class="error" role="alert" id=id>{error.to_string()}</p> })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the last error of `action` names the input `field`.
+pub fn refuses<I: Send + Sync + 'static>(action: CommandAction<I>, field: Field) -> bool {
+    matches!(action.value().get(), Some(Err(error)) if refused_field(&error) == Some(field))
+}
+
+/// The input the engine said is wrong, when it said.
+fn refused_field(error: &RequestError) -> Option<Field> {
+    match error {
+        RequestError::Engine(EngineError::Invalid { field, .. }) => *field,
         _ => None,
     }
 }

@@ -86,6 +86,7 @@ impl<P: ProfileStores> Engine<P> {
             Command::WatchEcash => self.watch_ecash(ecash).await,
             // The dispatch routes only eCash commands here.
             other => Err(EngineError::Invalid {
+                field: None,
                 message: format!("not an eCash command: {other:?}"),
             }),
         }
@@ -170,6 +171,7 @@ impl<P: ProfileStores> Engine<P> {
             })?;
         let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
         let mnemonic = mnemonic::parse(&phrase).map_err(|error| EngineError::Invalid {
+            field: None,
             message: error.to_string(),
         })?;
         let seed = Zeroizing::new(*CashuSeed::from_mnemonic(&mnemonic).bytes());

@@ -5,8 +5,8 @@ use crate::support;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    Command, EngineError, Event, ExportKind, ExtensionCall, FromEngine, Identity, MnemonicProblem,
-    Reply, Secret, SignerKind, WordCount,
+    Command, EngineError, Event, ExportKind, ExtensionCall, Field, FromEngine, Identity,
+    MnemonicProblem, Reply, Secret, SignerKind, WordCount,
 };
 use futures::StreamExt;
 use nostr::nips::nip49::EncryptedSecretKey;
@@ -470,7 +470,7 @@ async_test! {
         let other = engine().await;
         assert!(matches!(
             other.send(import(&ncryptsec, "wrong")).await,
-            Err(EngineError::Invalid { message }) if message.contains("password")
+            Err(EngineError::Invalid { field: Some(Field::Key), message }) if message.contains("password")
         ));
         let identity = other.identity(import(&ncryptsec, "key password")).await;
         assert_eq!(unlocked_npub(&identity), NIP06_NPUB);

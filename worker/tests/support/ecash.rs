@@ -2,7 +2,7 @@
 
 use flash_dev::{DevMint, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;
-use flash_worker::protocol::{Command, EcashWallet, EngineError, Identity, Reply};
+use flash_worker::protocol::{Command, EcashWallet, EngineError, Field, Identity, Reply};
 
 use super::{started_engine_in, TestEngine, PASSPHRASE, PROFILE};
 
@@ -192,6 +192,17 @@ pub fn unreachable_message(outcome: Result<Reply, EngineError>) -> String {
     match outcome {
         Err(EngineError::MintUnreachable { message }) => message,
         other => panic!("expected an unreachable mint, got {other:?}"),
+    }
+}
+
+/// The field and message of input the engine refused, naming which.
+pub fn refused_input(outcome: Result<Reply, EngineError>) -> (Field, String) {
+    match outcome {
+        Err(EngineError::Invalid {
+            field: Some(field),
+            message,
+        }) => (field, message),
+        other => panic!("expected refused input naming its field, got {other:?}"),
     }
 }
 
