@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The most npubs one [`Command::GetNames`] answers for.
+/// The most npubs one [`Command::GetNames`](crate::Command::GetNames) answers for.
 pub const MAX_NAMES: usize = 500;
 
 /// The profile fields the user edits ([`crate::Command::SetMyProfile`]); an

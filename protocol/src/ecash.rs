@@ -81,8 +81,10 @@ pub struct EcashEntry {
     pub time: u64,
     pub state: EcashState,
     pub memo: Option<String>,
-    /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
-    /// takes back and [`Command::ShowSentToken`] shows again.
+    /// For a token sent and not yet redeemed: what
+    /// [`Command::ReclaimToken`](crate::Command::ReclaimToken) takes back
+    /// and [`Command::ShowSentToken`](crate::Command::ShowSentToken) shows
+    /// again.
     pub reclaim: Option<String>,
 }
 

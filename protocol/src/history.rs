@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{EcashKind, EcashState};
 
-/// The most movements one [`Command::History`] reads.
+/// The most movements one [`Command::History`](crate::Command::History) reads.
 pub const HISTORY_MAX: u32 = 1000;
 
 /// One movement of money, in the account or in eCash.
@@ -20,8 +20,10 @@ pub struct HistoryEntry {
     pub time: u64,
     pub state: EcashState,
     pub memo: Option<String>,
-    /// For a token sent and not yet redeemed: what [`Command::ReclaimToken`]
-    /// takes back and [`Command::ShowSentToken`] shows again.
+    /// For a token sent and not yet redeemed: what
+    /// [`Command::ReclaimToken`](crate::Command::ReclaimToken) takes back
+    /// and [`Command::ShowSentToken`](crate::Command::ShowSentToken) shows
+    /// again.
     pub reclaim: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The most messages one [`Command::OpenConversation`] returns.
+/// The most messages one [`Command::OpenConversation`](crate::Command::OpenConversation) returns.
 pub const MAX_MESSAGES_PAGE: usize = 200;
 
 /// The most people a message goes to: each costs a gift wrap and a lookup
@@ -81,7 +81,7 @@ pub enum Delivery {
     /// `accepted` of the recipient's `tried` inbox relays took it.
     Sent { accepted: usize, tried: usize },
     /// The relays refused it or the recipient cannot be reached: kept in the
-    /// outbox until [`Command::RetryMessage`].
+    /// outbox until [`Command::RetryMessage`](crate::Command::RetryMessage).
     Failed { reason: String },
 }
 

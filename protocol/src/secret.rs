@@ -1,6 +1,7 @@
 //! A passphrase, mnemonic, key, connection secret or eCash token (bearer
-//! money), or a private message's text, on its way across the protocol: it never shows in `Debug`, so not
-//! in a log or in an error's words, and its memory is wiped once dropped.
+//! money), or a private message's text, on its way across the protocol: it
+//! never shows in `Debug`, so not in a log or in an error's words, and its
+//! memory is wiped once dropped.
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
