@@ -1,5 +1,6 @@
-//! What the app asks of the engine, one marked section per capability (in
-//! the order of the crate's modules); each command names its [`crate::Reply`].
+//! What the app asks of the engine, one marked section per capability, in
+//! the order the crate's documentation lists them; each command names its
+//! [`crate::Reply`].
 
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,7 @@ pub enum Command {
     /// Report the engine's current status; answered with [`Reply::Status`].
     GetStatus,
 
-    // -- Profiles ([`crate::profiles`]) -------------------------------------
+    // -- Profiles (`profiles`) ----------------------------------------------
     /// Open a profile (`None`: the first one, or a new one if there is none)
     /// unless another tab holds it; `take_over` takes it from that tab.
     /// [`Reply::Opened`].
@@ -36,7 +37,7 @@ pub enum Command {
         confirmation: String,
     },
 
-    // -- Vault and identity ([`crate::vault`], [`crate::signer`]) -----------
+    // -- Vault and identity (`vault`, `signer`) -----------------------------
     /// Who the user is and whether the vault is open; [`Reply::Identity`].
     GetIdentity,
     /// Draw a fresh mnemonic to show once; [`Reply::NewMnemonic`]. Nothing
@@ -104,7 +105,7 @@ pub enum Command {
     /// Lock after this many minutes without use (0: never); [`Reply::Identity`].
     SetAutoLock { minutes: u32 },
 
-    // -- Messaging, NIP-17 ([`crate::messaging`]) ---------------------------
+    // -- Messaging, NIP-17 (`messaging`) ------------------------------------
     /// A summary of each conversation, most recent first, and the relays'
     /// state; [`Reply::Conversations`].
     ListConversations,
@@ -139,7 +140,7 @@ pub enum Command {
     /// relay); [`Reply::MessageSent`].
     RetryMessage { id: String },
 
-    // -- Profiles and contacts, NIP-01 kind 0, NIP-02, NIP-05, NIP-19 ([`crate::contacts`]) ---
+    // -- People: NIP-01 kind 0, NIP-02, NIP-05, NIP-19 (`contacts`) ---------
     // `who` in these commands is anything that names someone: an npub, an
     // nprofile (its relays are asked too), a hex key, a `nostr:` link, or a
     // NIP-05 address (name@domain). They need messaging to be running.
@@ -173,7 +174,7 @@ pub enum Command {
     /// asked yet this session; [`Reply::Names`].
     GetNames { npubs: Vec<String> },
 
-    // -- Relays, NIP-65, NIP-17 inbox relays, NIP-11, NIP-42 ([`crate::relays`]) ---
+    // -- Relays: NIP-65, NIP-17 inboxes, NIP-11, NIP-42 (`relays`) ----------
     /// The user's relays, each with what it is used for and its live
     /// connection; [`Reply::Relays`]. Changes arrive as [`Event::Relays`].
     ListRelays,
@@ -199,7 +200,7 @@ pub enum Command {
     /// What the relay at `url` says about itself (NIP-11); [`Reply::RelayInfo`].
     GetRelayInfo { url: String },
 
-    // -- Lightning invoices, paid from either wallet ([`crate::lightning`]) ---
+    // -- Lightning invoices, paid from either wallet (`lightning`) ----------
     /// What a pasted or scanned invoice asks for, before a wallet is
     /// chosen: its amount (or that the payer chooses it) and description;
     /// [`Reply::Invoice`].
@@ -222,7 +223,7 @@ pub enum Command {
         zap: Option<Zap>,
     },
 
-    // -- eCash, Cashu ([`crate::ecash`]) ------------------------------------
+    // -- eCash, Cashu (`ecash`) ---------------------------------------------
     /// The eCash wallet: its mints and balances; [`Reply::Ecash`]. The first
     /// one after unlocking also finishes what a closed tab left half done.
     GetEcash,
@@ -275,7 +276,7 @@ pub enum Command {
     /// is left pending.
     WatchEcash,
 
-    // -- Lightning account, held by this server, signed in by NIP-98 ([`crate::account`]) ---
+    // -- Lightning account at this server, NIP-98 sign-in (`account`) -------
     // Every request is signed with the user's key (local, NIP-07 or NIP-46):
     // the signature is the sign-in; the server never sees the key.
     /// The account at this server, or that it offers none; [`Reply::Account`].
@@ -342,7 +343,7 @@ pub enum Command {
     /// the account's invoice (the mint's fee reserve on top); [`Reply::Moved`].
     MoveToAccount { mint: String, amount: u64 },
 
-    // -- History of both wallets ([`crate::history`]) -----------------------
+    // -- History of both wallets (`history`) --------------------------------
     /// The newest `limit` (1 to [`HISTORY_MAX`]) of the account's and the
     /// eCash wallet's movements merged, newest first (ask again with a
     /// larger `limit` to read further back); [`Reply::History`].
