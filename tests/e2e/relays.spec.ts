@@ -41,6 +41,9 @@ test("the relays screen shows each relay live, refuses bad addresses, and adds a
   await page.getByLabel("Relay address").fill("https://relay.example.com");
   await page.getByRole("button", { name: "Add relay" }).click();
   await expect(page.getByRole("alert")).toContainText("is not a relay address");
+  // Said beside the address, which is marked as the input to fix.
+  await expect(page.getByLabel("Relay address")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Relay address")).toHaveAccessibleDescription(/is not a relay address/);
   await expect(page.getByTestId("relay")).toHaveCount(1);
 
   // A relay nobody answers at: added, then shown as failed, with why.

@@ -9,7 +9,7 @@ use flash_protocol::{
     AccountInvoice, AccountName, AccountPayment, AccountQuote, ChatMessage, Command,
     ConversationSummary, ExportKind, HistoryEntry, InvoiceDetails, MeltQuote, MessageCursor,
     MintQuote, MnemonicProblem, NotePreview, PayeeOffer, Person, PersonName, ProfileFields,
-    ProfileSummary, RelayInfo, Reply, TokenPreview, WalletConnection, WordCount, Zap,
+    ProfileSummary, RelayInfo, Reply, Secret, TokenPreview, WalletConnection, WordCount, Zap,
 };
 use leptos::prelude::*;
 
@@ -132,18 +132,18 @@ impl Engine {
         text: String,
         subject: Option<String>,
     ) -> Result<ChatMessage, RequestError> {
-        call!(self, Command::SendMessage { to, text, subject },
+        call!(self, Command::SendMessage { to, text: text.into(), subject },
             Reply::MessageSent { message } => message)
     }
 
     /// Reads an eCash token without receiving it.
     pub async fn inspect_token(self, token: String) -> Result<TokenPreview, RequestError> {
-        call!(self, Command::InspectToken { token }, Reply::TokenPreview { preview } => preview)
+        call!(self, Command::InspectToken { token: token.into() }, Reply::TokenPreview { preview } => preview)
     }
 
     /// Receives an eCash token; the sat received.
     pub async fn receive_token(self, token: String, trust_mint: bool) -> Result<u64, RequestError> {
-        call!(self, Command::ReceiveToken { token, trust_mint },
+        call!(self, Command::ReceiveToken { token: token.into(), trust_mint },
             Reply::Received { amount, .. } => amount)
     }
 
@@ -155,7 +155,7 @@ impl Engine {
         lock_to: Option<String>,
     ) -> Result<SentToken, RequestError> {
         call!(self, Command::SendToken { mint, amount, lock_to },
-            Reply::Token { token, amount, fee } => SentToken { token, amount, fee })
+            Reply::Token { token, amount, fee } => SentToken { token: token.expose().to_owned(), amount, fee })
     }
 
     /// Shows again a token sent and not yet redeemed.
@@ -165,7 +165,7 @@ impl Engine {
         send: String,
     ) -> Result<SentToken, RequestError> {
         call!(self, Command::ShowSentToken { mint, send },
-            Reply::Token { token, amount, fee } => SentToken { token, amount, fee })
+            Reply::Token { token, amount, fee } => SentToken { token: token.expose().to_owned(), amount, fee })
     }
 
     /// The history, at most `limit` entries; whether there are more; and
@@ -208,7 +208,7 @@ impl Engine {
     pub async fn new_mnemonic(
         self,
         words: WordCount,
-    ) -> Result<(Vec<String>, Vec<usize>), RequestError> {
+    ) -> Result<(Vec<Secret>, Vec<usize>), RequestError> {
         call!(self, Command::NewMnemonic { words },
             Reply::NewMnemonic { words, check_positions } => (words, check_positions))
     }
@@ -218,7 +218,7 @@ impl Engine {
         self,
         phrase: String,
     ) -> Result<Option<MnemonicProblem>, RequestError> {
-        call!(self, Command::CheckMnemonic { phrase }, Reply::MnemonicCheck { problem } => problem)
+        call!(self, Command::CheckMnemonic { phrase: phrase.into() }, Reply::MnemonicCheck { problem } => problem)
     }
 
     /// Moves `amount` sat between the account and `mint`'s eCash, the way
@@ -294,7 +294,7 @@ impl Engine {
             budget_renewal,
             expires_at,
         };
-        call!(self, command, Reply::WalletConnected { connection, uri } => (connection, uri))
+        call!(self, command, Reply::WalletConnected { connection, uri } => (connection, uri.expose().to_owned()))
     }
 
     /// Disconnects an app; the connections left.
@@ -308,7 +308,7 @@ impl Engine {
 
     /// Seals the vault with a new passphrase.
     pub async fn change_passphrase(self, old: String, new: String) -> Result<(), RequestError> {
-        call!(self, Command::ChangePassphrase { old, new }, Reply::Done => ())
+        call!(self, Command::ChangePassphrase { old: old.into(), new: new.into() }, Reply::Done => ())
     }
 
     /// A secret, after the passphrase is typed again.
@@ -317,12 +317,13 @@ impl Engine {
         secret: ExportKind,
         passphrase: String,
     ) -> Result<String, RequestError> {
-        call!(self, Command::Export { secret, passphrase }, Reply::Exported { text } => text)
+        call!(self, Command::Export { secret, passphrase: passphrase.into() },
+            Reply::Exported { text } => text.expose().to_owned())
     }
 
     /// The whole profile as an encrypted backup file.
     pub async fn export_backup(self, passphrase: String) -> Result<String, RequestError> {
-        call!(self, Command::ExportBackup { passphrase }, Reply::Backup { file } => file)
+        call!(self, Command::ExportBackup { passphrase: passphrase.into() }, Reply::Backup { file } => file)
     }
 
     /// What a Lightning invoice asks for.
@@ -384,6 +385,6 @@ impl Engine {
 
     /// A `nostrconnect://` link for a signer app to answer.
     pub async fn start_nostr_connect(self) -> Result<String, RequestError> {
-        call!(self, Command::StartNostrConnect, Reply::NostrConnect { uri } => uri)
+        call!(self, Command::StartNostrConnect, Reply::NostrConnect { uri } => uri.expose().to_owned())
     }
 }

@@ -36,13 +36,13 @@ pub async fn ask_extension(call: ExtensionCall) -> Result<String, String> {
                 .map_err(|error| describe(&error))
         }
         ExtensionCall::Nip44Encrypt { pubkey, plaintext } => {
-            encryption(&nostr, "nip44", "encrypt", &pubkey, &plaintext).await
+            encryption(&nostr, "nip44", "encrypt", &pubkey, plaintext.expose()).await
         }
         ExtensionCall::Nip44Decrypt { pubkey, ciphertext } => {
             encryption(&nostr, "nip44", "decrypt", &pubkey, &ciphertext).await
         }
         ExtensionCall::Nip04Encrypt { pubkey, plaintext } => {
-            encryption(&nostr, "nip04", "encrypt", &pubkey, &plaintext).await
+            encryption(&nostr, "nip04", "encrypt", &pubkey, plaintext.expose()).await
         }
         ExtensionCall::Nip04Decrypt { pubkey, ciphertext } => {
             encryption(&nostr, "nip04", "decrypt", &pubkey, &ciphertext).await

@@ -454,7 +454,7 @@ fn receive(engine: Engine, client: &Client, message: FromEngine) {
                 let _ = engine
                     .request(Command::ExtensionAnswer {
                         request_id,
-                        outcome,
+                        outcome: outcome.map(Into::into),
                     })
                     .await;
             });

@@ -10,7 +10,7 @@ use crate::ui::{ActionError, Npub};
 pub fn Unlock(npub: Option<String>) -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
     let unlock = command_action(|passphrase: &String| Command::Unlock {
-        passphrase: passphrase.clone(),
+        passphrase: passphrase.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

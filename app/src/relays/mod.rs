@@ -2,11 +2,11 @@
 //! connection (and why it failed), what it says about itself (NIP-11) and
 //! what it is used for; add, remove, read/write.
 
-use flash_protocol::{Command, RelayAuth, RelayConnection, RelayInfo, RelayView};
+use flash_protocol::{Command, Field, RelayAuth, RelayConnection, RelayInfo, RelayView};
 use leptos::prelude::*;
 
 use crate::engine::{command_action, use_engine, CommandAction};
-use crate::ui::{ActionError, Screen};
+use crate::ui::{refuses, ActionError, FieldError, Screen};
 
 /// A relay and the flags asked for it.
 #[derive(Clone)]
@@ -61,12 +61,15 @@ pub fn Relays() -> impl IntoView {
                 <h2>"Add a relay"</h2>
                 <label class="field">
                     <span>"Relay address"</span>
-                    <input type="text" name="relay-url" placeholder="wss://relay.example.com" autocomplete="off" spellcheck="false" bind:value=url/>
+                    <input type="text" name="relay-url" placeholder="wss://relay.example.com" autocomplete="off" spellcheck="false" bind:value=url
+                        aria-invalid=move || refuses(add, Field::Relay).then_some("true")
+                        aria-describedby=move || refuses(add, Field::Relay).then_some("relay-url-error")/>
                 </label>
+                <FieldError action=add field=Field::Relay id="relay-url-error"/>
                 <button class="button" type="submit" disabled=move || url.get().trim().is_empty() || add.pending().get()>
                     "Add relay"
                 </button>
-                <ActionError action=add/>
+                <ActionError action=add beside=Field::Relay/>
             </form>
         </Screen>
     }

@@ -22,7 +22,7 @@ pub fn CreateWallet(on_back: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok((words, check_positions))) = draw.value().get() {
             drawn.set(Some(Drawn {
-                words,
+                words: words.iter().map(|word| word.expose().to_owned()).collect(),
                 check_positions,
             }));
             written_down.set(false);
@@ -81,9 +81,9 @@ fn CheckAndSeal(check_positions: Vec<usize>, on_back: Callback<()>) -> impl Into
     let create = command_action(move |passphrase: &String| Command::CreateWallet {
         backup_check: collected
             .iter()
-            .map(|(_, answer)| answer.get_untracked())
+            .map(|(_, answer)| answer.get_untracked().into())
             .collect(),
-        passphrase: passphrase.clone(),
+        passphrase: passphrase.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

@@ -19,7 +19,7 @@ mod token;
 mod token_offer;
 mod wallet_picker;
 
-pub use action_error::ActionError;
+pub use action_error::{refuses, ActionError, FieldError};
 pub use amount::{amount_of, AmountField};
 pub use copy_button::CopyButton;
 pub use create_wallet::CreateWallet;

@@ -16,9 +16,9 @@ pub fn ImportKey(on_back: Callback<()>) -> impl IntoView {
     let key_password = RwSignal::new(String::new());
     let passphrase = RwSignal::new(None::<String>);
     let import = command_action(move |passphrase: &String| Command::ImportKey {
-        key: key.get_untracked(),
-        key_password: key_password.get_untracked(),
-        passphrase: passphrase.clone(),
+        key: key.get_untracked().into(),
+        key_password: key_password.get_untracked().into(),
+        passphrase: passphrase.clone().into(),
     });
     let encrypted = move || key.get().trim().starts_with("ncryptsec1");
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -89,7 +89,7 @@ pub fn ImportBackup(on_back: Callback<()>) -> impl IntoView {
     let passphrase = RwSignal::new(String::new());
     let import = command_action(move |passphrase: &String| Command::ImportBackup {
         file: file.get_untracked().unwrap_or_default(),
-        passphrase: passphrase.clone(),
+        passphrase: passphrase.clone().into(),
     });
     let choose = move |event: leptos::ev::Event| {
         let chosen = event
@@ -161,8 +161,8 @@ pub fn ConnectRemoteSigner(on_back: Callback<()>) -> impl IntoView {
     let uri = RwSignal::new(String::new());
     let passphrase = RwSignal::new(None::<String>);
     let connect = command_action(move |passphrase: &String| Command::ConnectBunker {
-        uri: uri.get_untracked(),
-        passphrase: passphrase.clone(),
+        uri: uri.get_untracked().into(),
+        passphrase: passphrase.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -264,7 +264,9 @@ async fn show_and_wait(
     if current() {
         code.set(Code::Shown(link));
         engine
-            .request(Command::AwaitNostrConnect { passphrase })
+            .request(Command::AwaitNostrConnect {
+                passphrase: passphrase.into(),
+            })
             .await?;
     }
     Ok(())

@@ -24,8 +24,8 @@ pub fn RestoreWallet(on_back: Callback<()>) -> impl IntoView {
     let valid =
         move || !phrase.get().trim().is_empty() && matches!(check.value().get(), Some(Ok(None)));
     let restore = command_action(move |passphrase: &String| Command::RestoreWallet {
-        phrase: phrase.get_untracked(),
-        passphrase: passphrase.clone(),
+        phrase: phrase.get_untracked().into(),
+        passphrase: passphrase.clone().into(),
     });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();

@@ -14,7 +14,7 @@ use futures::lock::Mutex;
 use nostr::nips::nip47::NostrWalletConnectURI;
 use nostr::Url;
 
-use super::error::invalid;
+use super::error::{invalid, invalid_input};
 use super::identity::opened_mut;
 use super::Engine;
 use crate::account::api::{self, sat, sat_up};
@@ -24,7 +24,7 @@ use crate::invoice;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
     AccountInvoice, AccountName, AccountPayment, AccountQuote, Command, EcashState, EngineError,
-    Event, LightningAccount, Reply, WalletConnection,
+    Event, Field, LightningAccount, Reply, WalletConnection,
 };
 use crate::vault::VaultState;
 
@@ -495,15 +495,21 @@ impl<P: ProfileStores> Engine<P> {
 
 /// `amount` sat in msat.
 fn msat(amount: u64) -> Result<u64, EngineError> {
-    amount
-        .checked_mul(1000)
-        .ok_or_else(|| invalid(format!("{amount} sat is more than any server allows")))
+    amount.checked_mul(1000).ok_or_else(|| {
+        invalid_input(
+            Field::Amount,
+            format!("{amount} sat is more than any server allows"),
+        )
+    })
 }
 
 /// A payment's `amount` sat in msat: more than nothing.
 fn payment_msat(amount: u64) -> Result<u64, EngineError> {
     if amount == 0 {
-        return Err(invalid("say how many sat to pay: more than 0"));
+        return Err(invalid_input(
+            Field::Amount,
+            "say how many sat to pay: more than 0",
+        ));
     }
     msat(amount)
 }
@@ -571,7 +577,7 @@ async fn connect_wallet(
     let uri = NostrWalletConnectURI::new(wallet, relays, keys.secret_key().clone(), None);
     Ok(Reply::WalletConnected {
         connection: connection(connected.connection),
-        uri: uri.to_string(),
+        uri: uri.to_string().into(),
     })
 }
 

@@ -13,7 +13,7 @@ use std::rc::{Rc, Weak};
 use nostr::nips::nip19::{Nip19Coordinate, Nip19Event, Nip19Profile, ToBech32};
 use nostr::{Event as NostrEvent, PublicKey};
 
-use super::error::invalid;
+use super::error::{invalid, invalid_input};
 use super::Engine;
 use crate::contacts::metadata::{clip, Profile};
 use crate::contacts::nip05::{Address, Nip05Error};
@@ -22,7 +22,7 @@ use crate::contacts::{follows, Directory};
 use crate::messaging::Messenger;
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    EngineError, MessagingState, Nip05, Nip05Status, NotePreview, Person, PersonName,
+    EngineError, Field, MessagingState, Nip05, Nip05Status, NotePreview, Person, PersonName,
     ProfileFields, Reply, MAX_NAMES,
 };
 
@@ -110,7 +110,7 @@ impl<P: ProfileStores> Engine<P> {
     }
 
     pub(super) async fn find_people(&self, query: &str) -> Result<Reply, EngineError> {
-        let query = search::parse(query).map_err(invalid)?;
+        let query = search::parse(query).map_err(|error| invalid_input(Field::Query, error))?;
         let directory = self.directory()?;
         let followed = followed_now(&directory).await;
         match query {
@@ -136,6 +136,7 @@ impl<P: ProfileStores> Engine<P> {
             Query::Event { id, author, relays } => {
                 let event = directory.event(id, author, &relays).await?.ok_or_else(|| {
                     EngineError::Invalid {
+                        field: None,
                         message:
                             "that event was not found on your relays or the relays its code names"
                                 .to_owned(),
@@ -154,6 +155,7 @@ impl<P: ProfileStores> Engine<P> {
                     .addressed(&coordinate, &relays)
                     .await?
                     .ok_or_else(|| EngineError::Invalid {
+                        field: None,
                         message: "nothing was found at that address (naddr) on your relays or the relays it names".to_owned(),
                     })?;
                 let code = Nip19Coordinate::new(coordinate, relays)
@@ -166,7 +168,11 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn get_person(&self, who: &str, refresh: bool) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
-        let (key, hints) = resolve(&directory, search::parse(who).map_err(invalid)?).await?;
+        let (key, hints) = resolve(
+            &directory,
+            search::parse(who).map_err(|error| invalid_input(Field::Person, error))?,
+        )
+        .await?;
         if refresh {
             // Not reachable: what is stored still shows.
             let _ = directory.refresh_profiles(&[key], &hints).await;
@@ -177,7 +183,11 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn follow(&self, who: &str, follow: bool) -> Result<Reply, EngineError> {
         let directory = self.directory()?;
-        let (key, _) = resolve(&directory, search::parse(who).map_err(invalid)?).await?;
+        let (key, _) = resolve(
+            &directory,
+            search::parse(who).map_err(|error| invalid_input(Field::Person, error))?,
+        )
+        .await?;
         directory.follow(key, follow).await?;
         let person = person_of(&directory, key, false).await;
         Ok(Reply::Person { person })
@@ -186,6 +196,7 @@ impl<P: ProfileStores> Engine<P> {
     pub(super) async fn get_names(&self, npubs: &[String]) -> Result<Reply, EngineError> {
         if npubs.len() > MAX_NAMES {
             return Err(EngineError::Invalid {
+                field: None,
                 message: format!("at most {MAX_NAMES} names at once"),
             });
         }
@@ -230,10 +241,12 @@ async fn resolve(
             Ok((resolved.public_key, resolved.relays))
         }
         Query::Event { .. } | Query::Coordinate { .. } => Err(EngineError::Invalid {
+            field: Some(Field::Person),
             message: "that code points to an event, not a person: paste an npub or nprofile"
                 .to_owned(),
         }),
         Query::Name(text) => Err(EngineError::Invalid {
+            field: Some(Field::Person),
             message: format!(
                 "“{}” is not an npub, an nprofile or a NOSTR address (name@example.com)",
                 clip(&text, 40)

@@ -72,9 +72,9 @@ impl<P: ProfileStores> Engine<P> {
                 self.send_token(ecash, &mint, amount, lock_to.as_deref())
                     .await
             }
-            Command::InspectToken { token } => self.inspect_token(ecash, &token).await,
+            Command::InspectToken { token } => self.inspect_token(ecash, token.expose()).await,
             Command::ReceiveToken { token, trust_mint } => {
-                self.receive_token(ecash, &token, trust_mint).await
+                self.receive_token(ecash, token.expose(), trust_mint).await
             }
             Command::ReclaimToken { mint, send } => self.reclaim_token(ecash, &mint, &send).await,
             Command::ShowSentToken { mint, send } => {
@@ -86,6 +86,7 @@ impl<P: ProfileStores> Engine<P> {
             Command::WatchEcash => self.watch_ecash(ecash).await,
             // The dispatch routes only eCash commands here.
             other => Err(EngineError::Invalid {
+                field: None,
                 message: format!("not an eCash command: {other:?}"),
             }),
         }
@@ -170,6 +171,7 @@ impl<P: ProfileStores> Engine<P> {
             })?;
         let phrase = Zeroizing::new(String::from_utf8_lossy(&phrase).into_owned());
         let mnemonic = mnemonic::parse(&phrase).map_err(|error| EngineError::Invalid {
+            field: None,
             message: error.to_string(),
         })?;
         let seed = Zeroizing::new(*CashuSeed::from_mnemonic(&mnemonic).bytes());
@@ -284,7 +286,11 @@ impl<P: ProfileStores> Engine<P> {
         let wallets = self.wallets(ecash).await?;
         let (token, fee) = patiently(mint, wallets.send(mint, amount, lock_to)).await?;
         self.push_ecash(ecash, &wallets).await;
-        Ok(Reply::Token { token, amount, fee })
+        Ok(Reply::Token {
+            token: token.into(),
+            amount,
+            fee,
+        })
     }
 
     async fn inspect_token(&self, ecash: &EcashService, token: &str) -> Result<Reply, EngineError> {
@@ -337,7 +343,11 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Reply, EngineError> {
         let wallets = self.wallets(ecash).await?;
         let (token, amount, fee) = wallets.sent_token(mint, send).await?;
-        Ok(Reply::Token { token, amount, fee })
+        Ok(Reply::Token {
+            token: token.into(),
+            amount,
+            fee,
+        })
     }
 
     async fn restore_ecash(&self, ecash: &EcashService) -> Result<Reply, EngineError> {

@@ -5,11 +5,12 @@
 
 use crate::account::AccountError;
 use crate::contacts::ContactsError;
+use crate::ecash::token::TokenError;
 use crate::ecash::wallet::EcashError;
 use crate::invoice::InvoiceError;
 use crate::lnurl::LnurlError;
 use crate::messaging::at_rest::AtRestError;
-use crate::protocol::EngineError;
+use crate::protocol::{EngineError, Field};
 use crate::relays::RelayListError;
 use crate::signer::bunker::BunkerError;
 use crate::storage::StoreError;
@@ -18,6 +19,15 @@ use crate::vault::VaultError;
 /// Input the engine refused, in words saying why.
 pub(super) fn invalid(error: impl std::fmt::Display) -> EngineError {
     EngineError::Invalid {
+        field: None,
+        message: error.to_string(),
+    }
+}
+
+/// Input the engine refused, naming which, so the app shows why beside it.
+pub(super) fn invalid_input(field: Field, error: impl std::fmt::Display) -> EngineError {
+    EngineError::Invalid {
+        field: Some(field),
         message: error.to_string(),
     }
 }
@@ -61,6 +71,11 @@ impl From<EcashError> for EngineError {
                     message: error.to_string(),
                 }
             }
+            EcashError::ZeroAmount => invalid_input(Field::Amount, error),
+            EcashError::BadMintUrl(_) => invalid_input(Field::Mint, error),
+            EcashError::Token(TokenError::BadRecipient(_)) => invalid_input(Field::Person, error),
+            EcashError::Token(_) => invalid_input(Field::Token, error),
+            EcashError::Invoice(invoice) => invoice.into(),
             other => Self::Ecash {
                 message: other.to_string(),
             },
@@ -70,7 +85,10 @@ impl From<EcashError> for EngineError {
 
 impl From<InvoiceError> for EngineError {
     fn from(error: InvoiceError) -> Self {
-        invalid(error)
+        match error {
+            InvoiceError::AmountNeeded => invalid_input(Field::Amount, error),
+            other => invalid_input(Field::Invoice, other),
+        }
     }
 }
 
@@ -115,7 +133,10 @@ impl From<ContactsError> for EngineError {
 
 impl From<RelayListError> for EngineError {
     fn from(error: RelayListError) -> Self {
-        invalid(error)
+        match error {
+            RelayListError::NotARelay { .. } => invalid_input(Field::Relay, error),
+            other => invalid(other),
+        }
     }
 }
 

@@ -19,14 +19,14 @@ use nostr::{
 };
 use zeroize::Zeroizing;
 
-use super::error::invalid;
+use super::error::{invalid, invalid_input};
 use super::messaging::MessagingStart;
 use super::Engine;
 use crate::identity::{mnemonic, nostr_key, Mnemonic};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    EngineError, ExportKind, ExtensionCall, Identity, MnemonicProblem, Reply, SignerKind,
-    UnknownWord, WordCount,
+    EngineError, ExportKind, ExtensionCall, Field, Identity, MnemonicProblem, Reply, Secret,
+    SignerKind, UnknownWord, WordCount,
 };
 use crate::signer::bunker::{BunkerSigner, NostrConnectOffer};
 use crate::signer::ExtensionSigner;
@@ -184,7 +184,7 @@ impl<P: ProfileStores> Engine<P> {
         };
         let mnemonic = mnemonic::generate(count).map_err(invalid)?;
         let check_positions = pick_positions(mnemonic.word_count())?;
-        let words = mnemonic.words().into_iter().map(str::to_owned).collect();
+        let words = mnemonic.words().into_iter().map(Secret::from).collect();
         self.session.borrow_mut().drawn = Some(Drawn {
             mnemonic,
             check_positions: check_positions.clone(),
@@ -197,12 +197,13 @@ impl<P: ProfileStores> Engine<P> {
 
     pub(super) async fn create_wallet(
         &self,
-        backup_check: &[String],
+        backup_check: &[Secret],
         passphrase: &str,
     ) -> Result<Identity, EngineError> {
         let mnemonic = {
             let session = self.session.borrow();
             let drawn = session.drawn.as_ref().ok_or_else(|| EngineError::Invalid {
+                field: None,
                 message: "no recovery words were drawn: start again".to_owned(),
             })?;
             let words = drawn.mnemonic.words();
@@ -214,7 +215,7 @@ impl<P: ProfileStores> Engine<P> {
                     .all(|(&position, answer)| {
                         words
                             .get(position - 1)
-                            .is_some_and(|word| answer.trim().eq_ignore_ascii_case(word))
+                            .is_some_and(|word| answer.expose().trim().eq_ignore_ascii_case(word))
                     });
             if !matches {
                 return Err(EngineError::BackupMismatch);
@@ -415,6 +416,7 @@ impl<P: ProfileStores> Engine<P> {
                 .nostr_connect
                 .take()
                 .ok_or_else(|| EngineError::Invalid {
+                    field: None,
                     message: "no connection code is shown: show a new one".to_owned(),
                 })?;
             let (wait, cancelled) = oneshot::channel();
@@ -489,8 +491,8 @@ impl<P: ProfileStores> Engine<P> {
 
     /// Follows `npub` without any key.
     pub(super) async fn watch_npub(&self, npub: &str) -> Result<Identity, EngineError> {
-        let public_key = PublicKey::parse(npub.trim()).map_err(|_| EngineError::Invalid {
-            message: "that is not an npub (it starts with npub1…)".to_owned(),
+        let public_key = PublicKey::parse(npub.trim()).map_err(|_| {
+            invalid_input(Field::Person, "that is not an npub (it starts with npub1…)")
         })?;
         let npub = public_key.to_bech32().map_err(invalid)?;
         let mut guard = self.vault.lock().await;
@@ -658,6 +660,7 @@ impl<P: ProfileStores> Engine<P> {
                 .as_ref()
                 .map(|keys| keys.secret_key().clone())
                 .ok_or_else(|| EngineError::Invalid {
+                    field: None,
                     message: "your NOSTR key is held by your extension: export it from there"
                         .to_owned(),
                 })
@@ -668,6 +671,7 @@ impl<P: ProfileStores> Engine<P> {
                     .secret(MNEMONIC)
                     .await?
                     .ok_or_else(|| EngineError::Invalid {
+                        field: None,
                         message: "this profile has no recovery words".to_owned(),
                     })?;
                 String::from_utf8(phrase.to_vec()).map_err(invalid)
@@ -760,6 +764,7 @@ fn pick_positions(count: usize) -> Result<Vec<usize>, EngineError> {
 fn random_bytes<const N: usize>() -> Result<[u8; N], EngineError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|error| EngineError::Invalid {
+        field: None,
         message: format!("the browser could not provide secure random numbers ({error})"),
     })?;
     Ok(bytes)
@@ -820,6 +825,7 @@ fn nostr_connect_cancelled() -> EngineError {
 
 fn read_only() -> EngineError {
     EngineError::Invalid {
+        field: None,
         message: "this profile only watches an npub: add a profile to create or restore a wallet"
             .to_owned(),
     }
@@ -828,16 +834,18 @@ fn read_only() -> EngineError {
 /// Reads an `nsec1…`, or an `ncryptsec1…` opened with `password`.
 fn parse_secret_key(key: &str, password: &str) -> Result<nostr::SecretKey, EngineError> {
     if key.starts_with("ncryptsec1") {
-        let encrypted = EncryptedSecretKey::from_bech32(key).map_err(|_| EngineError::Invalid {
-            message: "that ncryptsec is damaged: check it was copied whole".to_owned(),
+        let encrypted = EncryptedSecretKey::from_bech32(key).map_err(|_| {
+            invalid_input(
+                Field::Key,
+                "that ncryptsec is damaged: check it was copied whole",
+            )
         })?;
         return encrypted
             .decrypt(password)
-            .map_err(|_| EngineError::Invalid {
-                message: "that password does not open this ncryptsec".to_owned(),
-            });
+            .map_err(|_| invalid_input(Field::Key, "that password does not open this ncryptsec"));
     }
     nostr::SecretKey::from_bech32(key).map_err(|_| EngineError::Invalid {
+        field: Some(Field::Key),
         message: "that is not a NOSTR secret key: paste an nsec1… or ncryptsec1…".to_owned(),
     })
 }

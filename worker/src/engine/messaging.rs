@@ -52,7 +52,7 @@ use crate::messaging::room::Room;
 use crate::messaging::{Messenger, Outcome, PrivateMessage, Unopened};
 use crate::profiles::ProfileStores;
 use crate::protocol::{
-    ChatMessage, Delivery, EngineError, Event, MessageCursor, MessagingState, Reply,
+    ChatMessage, Delivery, EngineError, Event, Field, MessageCursor, MessagingState, Reply,
     MAX_MESSAGES_PAGE, MAX_RECIPIENTS,
 };
 use crate::signer::bunker::BunkerSigner;
@@ -164,6 +164,7 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Reply, EngineError> {
         if ids.len() > MAX_MESSAGES_PAGE {
             return Err(EngineError::Invalid {
+                field: None,
                 message: format!("at most {MAX_MESSAGES_PAGE} messages at once"),
             });
         }
@@ -231,6 +232,7 @@ impl<P: ProfileStores> Engine<P> {
         let to = parse_recipients(to)?;
         if text.trim().is_empty() {
             return Err(EngineError::Invalid {
+                field: None,
                 message: "the message is empty".to_owned(),
             });
         }
@@ -290,6 +292,7 @@ impl<P: ProfileStores> Engine<P> {
     /// Hands a message still in the outbox to the messaging loop again.
     pub(super) fn retry_message(&self, id: &str) -> Result<Reply, EngineError> {
         let not_waiting = || EngineError::Invalid {
+            field: None,
             message: "this message is not waiting to be sent".to_owned(),
         };
         if self.outbox.borrow().get(id).is_none() {
@@ -1070,11 +1073,13 @@ fn parse_conversation(text: &str) -> Result<String, EngineError> {
 fn parse_recipients(to: &[String]) -> Result<Vec<PublicKey>, EngineError> {
     if to.is_empty() {
         return Err(EngineError::Invalid {
+            field: Some(Field::Person),
             message: "say whom the message is for".to_owned(),
         });
     }
     if to.len() > MAX_RECIPIENTS {
         return Err(EngineError::Invalid {
+            field: None,
             message: format!("a group can have at most {MAX_RECIPIENTS} people"),
         });
     }
@@ -1086,6 +1091,7 @@ fn parse_recipients(to: &[String]) -> Result<Vec<PublicKey>, EngineError> {
 fn not_an_npub(text: &str) -> EngineError {
     let shown: String = text.trim().chars().take(24).collect();
     EngineError::Invalid {
+        field: Some(Field::Person),
         message: format!("“{shown}” is not a NOSTR public key: paste an npub1…"),
     }
 }

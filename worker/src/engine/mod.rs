@@ -222,7 +222,7 @@ impl<P: ProfileStores> Engine<P> {
             Command::GetMessages { conversation, ids } => self.get_messages(&conversation, &ids),
             Command::SendMessage { to, text, subject } => {
                 self.session()
-                    .run(self.send_message(&to, &text, subject.as_deref()))
+                    .run(self.send_message(&to, text.expose(), subject.as_deref()))
                     .await
             }
             Command::RetryMessage { id } => self.retry_message(&id),
@@ -330,17 +330,17 @@ impl<P: ProfileStores> Engine<P> {
             Command::GetIdentity => self.identity().await.map(identity_reply),
             Command::NewMnemonic { words } => self.new_mnemonic(words),
             Command::CheckMnemonic { phrase } => Ok(Reply::MnemonicCheck {
-                problem: identity::check_mnemonic(&phrase),
+                problem: identity::check_mnemonic(phrase.expose()),
             }),
             Command::CreateWallet {
                 backup_check,
                 passphrase,
             } => self
-                .create_wallet(&backup_check, &passphrase)
+                .create_wallet(&backup_check, passphrase.expose())
                 .await
                 .map(identity_reply),
             Command::RestoreWallet { phrase, passphrase } => self
-                .restore_wallet(&phrase, &passphrase)
+                .restore_wallet(phrase.expose(), passphrase.expose())
                 .await
                 .map(identity_reply),
             Command::SignInWithExtension { pubkey } => self
@@ -359,19 +359,19 @@ impl<P: ProfileStores> Engine<P> {
                 key_password,
                 passphrase,
             } => self
-                .import_key(&key, &key_password, &passphrase)
+                .import_key(key.expose(), key_password.expose(), passphrase.expose())
                 .await
                 .map(identity_reply),
             Command::ConnectBunker { uri, passphrase } => self
-                .connect_bunker(&uri, &passphrase)
+                .connect_bunker(uri.expose(), passphrase.expose())
                 .await
                 .map(identity_reply),
             Command::StartNostrConnect => self
                 .start_nostr_connect()
                 .await
-                .map(|uri| Reply::NostrConnect { uri }),
+                .map(|uri| Reply::NostrConnect { uri: uri.into() }),
             Command::AwaitNostrConnect { passphrase } => self
-                .await_nostr_connect(&passphrase)
+                .await_nostr_connect(passphrase.expose())
                 .await
                 .map(identity_reply),
             Command::CancelNostrConnect => {
@@ -380,20 +380,22 @@ impl<P: ProfileStores> Engine<P> {
             }
             Command::WatchNpub { npub } => self.watch_npub(&npub).await.map(identity_reply),
             Command::ImportBackup { file, passphrase } => {
-                self.import_backup(&file, &passphrase).await
+                self.import_backup(&file, passphrase.expose()).await
             }
             Command::ExportBackup { passphrase } => self
-                .export_backup(&passphrase)
+                .export_backup(passphrase.expose())
                 .await
                 .map(|file| Reply::Backup { file }),
-            Command::Unlock { passphrase } => self.unlock(&passphrase).await.map(identity_reply),
+            Command::Unlock { passphrase } => {
+                self.unlock(passphrase.expose()).await.map(identity_reply)
+            }
             Command::Lock => self.lock().await.map(identity_reply),
             Command::Export { secret, passphrase } => self
-                .export(secret, &passphrase)
+                .export(secret, passphrase.expose())
                 .await
-                .map(|text| Reply::Exported { text }),
+                .map(|text| Reply::Exported { text: text.into() }),
             Command::ChangePassphrase { old, new } => self
-                .change_passphrase(&old, &new)
+                .change_passphrase(old.expose(), new.expose())
                 .await
                 .map(|()| Reply::Done),
             Command::SetAutoLock { minutes } => {

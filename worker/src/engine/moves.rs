@@ -53,6 +53,7 @@ impl<P: ProfileStores> Engine<P> {
     ) -> Result<Reply, EngineError> {
         if amount == 0 {
             return Err(EngineError::Invalid {
+                field: None,
                 message: "say how many sat to move: more than 0".to_owned(),
             });
         }

@@ -79,6 +79,7 @@ impl<P: ProfileStores> Engine<P> {
             .map_err(storage_error)?
         {
             return Err(EngineError::Invalid {
+                field: None,
                 message: "a new profile could not be claimed: try again".to_owned(),
             });
         }
@@ -136,6 +137,7 @@ impl<P: ProfileStores> Engine<P> {
             .eq_ignore_ascii_case(DELETE_CONFIRMATION)
         {
             return Err(EngineError::Invalid {
+                field: None,
                 message: format!("type “{DELETE_CONFIRMATION}” to confirm"),
             });
         }
@@ -154,6 +156,7 @@ impl<P: ProfileStores> Engine<P> {
                 .map_err(storage_error)?
             {
                 return Err(EngineError::Invalid {
+                    field: None,
                     message: "this profile is open in another tab: close it there first".to_owned(),
                 });
             }

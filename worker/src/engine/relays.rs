@@ -70,7 +70,10 @@ impl<P: ProfileStores> Engine<P> {
         let url = parse_relay_url(url)?;
         let info = info::fetch(&url)
             .await
-            .map_err(|message| EngineError::Invalid { message })?;
+            .map_err(|message| EngineError::Invalid {
+                field: None,
+                message,
+            })?;
         Ok(Reply::RelayInfo {
             url: url.to_string(),
             info,
@@ -84,6 +87,7 @@ impl<P: ProfileStores> Engine<P> {
         match vault.public(RELAYS).await? {
             Some(record) => {
                 RelayList::parse_record(&record).map_err(|error| EngineError::Invalid {
+                    field: None,
                     message: format!("your relay list cannot be read: {error}"),
                 })
             }

@@ -62,10 +62,6 @@ impl CashuSeed {
         Self(mnemonic.to_seed())
     }
 
-    pub(crate) fn from_seed(seed: Zeroizing<[u8; 64]>) -> Self {
-        Self(seed)
-    }
-
     /// The raw seed, for an eCash library that derives by itself.
     pub fn bytes(&self) -> &[u8; 64] {
         &self.0

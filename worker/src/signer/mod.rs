@@ -21,7 +21,7 @@ use futures::channel::{mpsc, oneshot};
 use nostr::prelude::{BoxedFuture, SignerBackend, SignerError};
 use nostr::{Event, JsonUtil, NostrSigner, PublicKey, UnsignedEvent};
 
-use crate::protocol::{Event as EngineEvent, ExtensionCall, FromEngine};
+use crate::protocol::{Event as EngineEvent, ExtensionCall, FromEngine, Secret};
 
 /// Why the page did not sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,9 +80,11 @@ impl PageSigner {
     }
 
     /// Delivers the page's answer; an answer nobody waits for is dropped.
-    pub fn answer(&self, request_id: u32, outcome: Result<String, String>) {
+    /// It leaves its [`Secret`] here: nostr-sdk's signers answer a plain
+    /// `String`.
+    pub fn answer(&self, request_id: u32, outcome: Result<Secret, String>) {
         if let Some(waiting) = self.waiting().remove(&request_id) {
-            let _ = waiting.send(outcome);
+            let _ = waiting.send(outcome.map(|answer| answer.expose().to_owned()));
         }
     }
 
@@ -169,7 +171,7 @@ impl NostrSigner for ExtensionSigner {
     ) -> BoxedFuture<'a, Result<String, SignerError>> {
         Box::pin(self.ask(ExtensionCall::Nip04Encrypt {
             pubkey: public_key.to_hex(),
-            plaintext: content.to_owned(),
+            plaintext: content.into(),
         }))
     }
 
@@ -191,7 +193,7 @@ impl NostrSigner for ExtensionSigner {
     ) -> BoxedFuture<'a, Result<String, SignerError>> {
         Box::pin(self.ask(ExtensionCall::Nip44Encrypt {
             pubkey: public_key.to_hex(),
-            plaintext: content.to_owned(),
+            plaintext: content.into(),
         }))
     }
 

@@ -481,8 +481,8 @@ async fn the_engine_signs_in_with_a_bunker_and_seals_the_connection() {
     let browser = flash_worker::profiles::memory::MemoryProfiles::new();
     let test = support::engine_in(&browser).await;
     let connect = |uri: &str| Command::ConnectBunker {
-        uri: uri.to_owned(),
-        passphrase: support::PASSPHRASE.to_owned(),
+        uri: uri.into(),
+        passphrase: support::PASSPHRASE.into(),
     };
     assert!(matches!(
         test.send(connect("bunker://nope")).await,
@@ -536,7 +536,7 @@ async fn after_unlocking_the_engine_reconnects_the_remote_signer_for_messaging()
     let scenario = async {
         let connected = engine
             .handle(Command::ConnectBunker {
-                uri: bunker.uri.clone(),
+                uri: bunker.uri.clone().into(),
                 passphrase: support::PASSPHRASE.into(),
             })
             .await;
@@ -901,7 +901,7 @@ async fn the_engine_shows_a_code_and_signs_in_with_the_signer_app_that_answers()
     let (engine, events) = (&test.engine, &mut test.events);
     let start = || async {
         match engine.handle(Command::StartNostrConnect).await {
-            Ok(Reply::NostrConnect { uri }) => uri,
+            Ok(Reply::NostrConnect { uri }) => uri.expose().to_owned(),
             other => panic!("no code: {other:?}"),
         }
     };

@@ -14,7 +14,9 @@ use std::time::Duration;
 use axum::extract::Query;
 use axum::routing::get;
 use axum::{Json, Router};
-use flash_worker::protocol::{Command, Nip05Status, Person, ProfileFields, Reply};
+use flash_worker::protocol::{
+    Command, EngineError, Field, Nip05Status, Person, ProfileFields, Reply,
+};
 use nostr::nips::nip19::{Nip19Event, Nip19Profile, ToBech32};
 use nostr::{EventBuilder, Filter, Keys, Kind, PublicKey, RelayUrl, Tag};
 use nostr_sdk::Client;
@@ -50,6 +52,14 @@ impl User {
         match self.engine.handle(command).await {
             Err(error) => error.to_string(),
             Ok(reply) => panic!("expected a refusal, got {reply:?}"),
+        }
+    }
+
+    /// Which input the engine says is wrong, if it says.
+    async fn refused_field(&self, command: Command) -> Option<Field> {
+        match self.engine.handle(command).await {
+            Err(EngineError::Invalid { field, .. }) => field,
+            other => panic!("expected refused input, got {other:?}"),
         }
     }
 }
@@ -471,6 +481,12 @@ async fn bad_input_and_missing_relays_are_refused_clearly() {
             })
             .await;
         assert!(not_someone.contains("is not an npub"), "{not_someone}");
+        // Each names the input to fix.
+        assert_eq!(user.refused_field(find("  ")).await, Some(Field::Query));
+        let follow_nobody = Command::AddContact {
+            who: "hello".into(),
+        };
+        assert_eq!(user.refused_field(follow_nobody).await, Some(Field::Person));
         let malformed = user.refusal(find("a b@example.com")).await;
         assert!(malformed.contains("is not a NOSTR address"), "{malformed}");
         let nowhere = nostr::nips::nip19::Nip19Event::new(nostr::EventId::all_zeros())

@@ -6,7 +6,7 @@ use crate::support;
 
 use flash_dev::fake_invoice;
 use flash_worker::profiles::memory::MemoryProfiles;
-use flash_worker::protocol::{Command, EcashKind, EcashState, EngineError, Reply};
+use flash_worker::protocol::{Command, EcashKind, EcashState, EngineError, Field, Reply};
 use support::ecash::*;
 use support::{BOB_WORDS, CAROL_WORDS, NIP06_WORDS};
 
@@ -38,7 +38,10 @@ async fn a_pasted_invoice_is_read_before_a_wallet_pays_it() {
         other => panic!("not read: {other:?}"),
     }
     match read("lnbc-not-an-invoice".to_owned()).await {
-        Err(EngineError::Invalid { message }) => {
+        Err(EngineError::Invalid {
+            field: Some(Field::Invoice),
+            message,
+        }) => {
             assert!(message.contains("not a Lightning invoice"), "{message}")
         }
         other => panic!("not refused: {other:?}"),
@@ -66,7 +69,7 @@ async fn mints_by_lightning_then_sends_a_token_another_user_receives() {
 
     let preview = match bob
         .send(Command::InspectToken {
-            token: format!("  cashu:{token}\n"),
+            token: format!("  cashu:{token}\n").into(),
         })
         .await
     {
@@ -202,7 +205,7 @@ async fn a_token_locked_to_an_npub_is_received_only_by_that_npub() {
     let token = send_token(&alice, &mint, 30, Some(&bob_npub)).await;
     let preview = match carol
         .send(Command::InspectToken {
-            token: token.clone(),
+            token: token.as_str().into(),
         })
         .await
     {
@@ -257,7 +260,7 @@ async fn a_sent_token_nobody_redeemed_is_shown_again_and_taken_back() {
             token: again,
             amount,
             ..
-        }) => assert_eq!((again, amount), (token, 20)),
+        }) => assert_eq!((again.expose(), amount), (token.as_str(), 20)),
         other => panic!("not shown: {other:?}"),
     }
 
@@ -308,8 +311,11 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
     fund(&alice, &mint, 20).await;
     let url = mint.url().to_string();
 
-    let zero = try_send(&alice, &mint, 0, None).await;
-    assert!(ecash_message(zero).contains("more than 0"));
+    // Input the user can fix names its field, for the app to show the
+    // reason beside it.
+    let (field, zero) = refused_input(try_send(&alice, &mint, 0, None).await);
+    assert_eq!(field, Field::Amount);
+    assert!(zero.contains("more than 0"), "{zero}");
 
     let too_much = try_send(&alice, &mint, 21, None).await;
     assert_eq!(
@@ -324,8 +330,9 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
         .to_string()
         .contains("20 sat available"));
 
-    let bad_lock = try_send(&alice, &mint, 5, Some("npub1notakey")).await;
-    assert!(ecash_message(bad_lock).contains("npub1notakey"));
+    let (field, bad_lock) = refused_input(try_send(&alice, &mint, 5, Some("npub1notakey")).await);
+    assert_eq!(field, Field::Person);
+    assert!(bad_lock.contains("npub1notakey"), "{bad_lock}");
 
     for garbage in ["", "hello", "cashuBnotbase64!!", "cashuAeyJ0b2tlbiI6W119"] {
         let outcome = alice
@@ -333,7 +340,9 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
                 token: garbage.into(),
             })
             .await;
-        assert!(!ecash_message(outcome).is_empty(), "{garbage:?}");
+        let (field, message) = refused_input(outcome);
+        assert_eq!(field, Field::Token, "{garbage:?}");
+        assert!(!message.is_empty(), "{garbage:?}");
     }
 
     let not_a_mint = alice
@@ -342,6 +351,18 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
         })
         .await;
     assert!(ecash_message(not_a_mint).contains("did not answer as a Cashu mint"));
+    let (field, not_an_address) = refused_input(
+        alice
+            .send(Command::AddMint {
+                url: "mint dot example".into(),
+            })
+            .await,
+    );
+    assert_eq!(field, Field::Mint);
+    assert!(
+        not_an_address.contains("not a mint address"),
+        "{not_an_address}"
+    );
 
     let not_an_invoice = alice
         .send(Command::QuoteMelt {
@@ -350,7 +371,12 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
             amount: None,
         })
         .await;
-    assert!(ecash_message(not_an_invoice).contains("not a Lightning invoice"));
+    let (field, not_an_invoice) = refused_input(not_an_invoice);
+    assert_eq!(field, Field::Invoice);
+    assert!(
+        not_an_invoice.contains("not a Lightning invoice"),
+        "{not_an_invoice}"
+    );
 
     // An invoice that leaves the amount to the payer needs one.
     let amountless = alice
@@ -360,7 +386,12 @@ async fn bad_input_gets_a_reason_and_changes_nothing() {
             amount: None,
         })
         .await;
-    assert!(ecash_message(amountless).contains("say how many sat to pay"));
+    let (field, amountless) = refused_input(amountless);
+    assert_eq!(field, Field::Amount);
+    assert!(
+        amountless.contains("say how many sat to pay"),
+        "{amountless}"
+    );
 
     let has_money = alice.send(Command::RemoveMint { url: url.clone() }).await;
     assert!(ecash_message(has_money).contains("20 sat"));
@@ -504,7 +535,8 @@ async fn an_invoice_for_another_network_is_refused_before_paying() {
             amount: None,
         })
         .await;
-    let message = ecash_message(refused);
+    let (field, message) = refused_input(refused);
+    assert_eq!(field, Field::Invoice);
     assert!(message.contains("for Bitcoin testnet"), "{message}");
     assert_eq!(balance(&alice).await, 50);
 }

@@ -5,8 +5,8 @@ use crate::support;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    Command, EngineError, Event, ExportKind, ExtensionCall, FromEngine, Identity, MnemonicProblem,
-    Reply, SignerKind, WordCount,
+    Command, EngineError, Event, ExportKind, ExtensionCall, Field, FromEngine, Identity,
+    MnemonicProblem, Reply, Secret, SignerKind, WordCount,
 };
 use futures::StreamExt;
 use nostr::nips::nip49::EncryptedSecretKey;
@@ -72,16 +72,16 @@ async_test! {
         assert!(check_positions.windows(2).all(|pair| pair[0] < pair[1]));
         assert!(check_positions.iter().all(|&position| (1..=12).contains(&position)));
 
-        let wrong = vec!["zoo".to_owned(); 3];
+        let wrong = vec![Secret::from("zoo"); 3];
         assert_eq!(
             test.send(Command::CreateWallet { backup_check: wrong, passphrase: PASSPHRASE.into() }).await,
             Err(EngineError::BackupMismatch)
         );
         assert_eq!(test.identity(Command::GetIdentity).await, Identity::None);
 
-        let right: Vec<String> = check_positions
+        let right: Vec<Secret> = check_positions
             .iter()
-            .map(|&position| format!("  {} ", words[position - 1].to_uppercase()))
+            .map(|&position| format!("  {} ", words[position - 1].expose().to_uppercase()).into())
             .collect();
         let identity = test
             .identity(Command::CreateWallet { backup_check: right, passphrase: PASSPHRASE.into() })
@@ -89,7 +89,7 @@ async_test! {
         assert!(unlocked_npub(&identity).starts_with("npub1"));
         assert_eq!(
             test.send(Command::Export { secret: ExportKind::Mnemonic, passphrase: PASSPHRASE.into() }).await,
-            Ok(Reply::Exported { text: words.join(" ") })
+            Ok(Reply::Exported { text: words.iter().map(Secret::expose).collect::<Vec<_>>().join(" ").into() })
         );
         // Only one wallet per profile.
         assert_eq!(test.send(restore()).await, Err(EngineError::AlreadyExists));
@@ -99,7 +99,7 @@ async_test! {
 async_test! {
     fn typed_words_are_checked_with_suggestions() {
         let test = engine().await;
-        let check = |phrase: String| test.send(Command::CheckMnemonic { phrase });
+        let check = |phrase: String| test.send(Command::CheckMnemonic { phrase: phrase.into() });
         assert_eq!(check(NIP06_WORDS.into()).await, Ok(Reply::MnemonicCheck { problem: None }));
         assert_eq!(
             check("leader monkey".into()).await,
@@ -116,7 +116,7 @@ async_test! {
 
         let restored = test
             .send(Command::RestoreWallet {
-                phrase: NIP06_WORDS.replace("leader monkey", "monkey leader"),
+                phrase: NIP06_WORDS.replace("leader monkey", "monkey leader").into(),
                 passphrase: PASSPHRASE.into(),
             })
             .await;
@@ -173,7 +173,7 @@ async_test! {
         let Ok(Reply::Exported { text }) = export(ExportKind::Ncryptsec, PASSPHRASE).await else {
             panic!("no ncryptsec");
         };
-        let decrypted = EncryptedSecretKey::from_bech32(&text)
+        let decrypted = EncryptedSecretKey::from_bech32(text.expose())
             .expect("an ncryptsec")
             .decrypt(PASSPHRASE)
             .expect("opens with the passphrase");
@@ -340,7 +340,7 @@ async fn page(
             engine
                 .handle(Command::ExtensionAnswer {
                     request_id,
-                    outcome: sign(unsigned),
+                    outcome: sign(unsigned).map(Into::into),
                 })
                 .await
                 .expect("delivered");
@@ -470,7 +470,7 @@ async_test! {
         let other = engine().await;
         assert!(matches!(
             other.send(import(&ncryptsec, "wrong")).await,
-            Err(EngineError::Invalid { message }) if message.contains("password")
+            Err(EngineError::Invalid { field: Some(Field::Key), message }) if message.contains("password")
         ));
         let identity = other.identity(import(&ncryptsec, "key password")).await;
         assert_eq!(unlocked_npub(&identity), NIP06_NPUB);

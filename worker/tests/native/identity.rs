@@ -6,7 +6,7 @@ use bitcoin::bip32::{Fingerprint, Xpriv};
 use bitcoin::hex::DisplayHex;
 use bitcoin::Network;
 use flash_worker::identity::{
-    generate, nostr_key, parse, suggest, Bip84Account, CashuError, CashuSeed, Identity, Keychain,
+    generate, nostr_key, parse, suggest, Bip84Account, CashuError, CashuSeed, Keychain,
     MnemonicError, WordCount,
 };
 use nostr::nips::nip06::FromMnemonic;
@@ -414,31 +414,18 @@ fn bad_keyset_ids_are_errors() {
     ));
 }
 
-// ---- Identity ------------------------------------------------------------
+// ---- Debug -------------------------------------------------------------
 
 #[test]
-fn identity_gathers_every_key_of_the_phrase() {
+fn debug_of_an_onchain_account_shows_no_secret() {
     let mnemonic = parse(NIP06_VECTORS[0].phrase).unwrap();
-    let identity = Identity::derive(&mnemonic, Network::Bitcoin).unwrap();
-    assert_eq!(
-        identity.nostr_keys().public_key().to_bech32().unwrap(),
-        NIP06_VECTORS[0].npub
-    );
-    assert_eq!(identity.cashu().bytes(), &*mnemonic.to_seed());
     let account = Bip84Account::derive(&mnemonic.to_seed(), Network::Bitcoin).unwrap();
-    assert_eq!(identity.onchain().xpub(), account.xpub());
-    assert_eq!(identity.onchain().network(), Network::Bitcoin);
-}
-
-#[test]
-fn debug_of_an_identity_shows_no_secret() {
-    let mnemonic = parse(NIP06_VECTORS[0].phrase).unwrap();
-    let identity = Identity::derive(&mnemonic, Network::Bitcoin).unwrap();
-    let shown = format!("{identity:?} {identity:#?}");
+    let shown = format!("{account:?} {account:#?}");
     for word in mnemonic.words() {
         assert!(!shown.contains(word), "{word} in {shown}");
     }
     assert!(!shown.contains(NIP06_VECTORS[0].secret_hex));
     assert!(!shown.contains("xprv"));
-    assert!(!shown.contains(&identity.cashu().bytes()[..8].to_lower_hex_string()));
+    let seed = mnemonic.to_seed();
+    assert!(!shown.contains(&seed[..8].to_lower_hex_string()));
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::profiles::ProfileStores;
 use flash_worker::protocol::{
-    ChatMessage, Command, ConversationSummary, Delivery, EngineError, MessageCursor,
+    ChatMessage, Command, ConversationSummary, Delivery, EngineError, Field, MessageCursor,
     MessagingState, Reply,
 };
 use futures::{SinkExt, StreamExt};
@@ -344,7 +344,10 @@ async fn a_group_of_three_talks_in_one_room_with_a_subject() {
             subject: None,
         };
         match alice.engine.handle(bad_member).await {
-            Err(EngineError::Invalid { message }) => {
+            Err(EngineError::Invalid {
+                field: Some(Field::Person),
+                message,
+            }) => {
                 assert!(message.contains("carol"), "{message}")
             }
             other => panic!("accepted a member who is not a key: {other:?}"),

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use flash_worker::profiles::memory::MemoryProfiles;
 use flash_worker::protocol::{
-    Command, Delivery, EngineError, RelayAuth, RelayConnection, RelayView, Reply,
+    Command, Delivery, EngineError, Field, RelayAuth, RelayConnection, RelayView, Reply,
 };
 use nostr::nips::nip65::{self, RelayMetadata};
 use nostr::{Filter, JsonUtil, Kind, PublicKey, RelayUrl};
@@ -215,7 +215,7 @@ async fn a_relay_added_connects_is_announced_and_carries_messages_until_removed(
             .command(Command::RemoveRelay { url: first.clone() })
             .await
         {
-            Err(EngineError::Invalid { message }) => {
+            Err(EngineError::Invalid { message, .. }) => {
                 assert!(message.contains("at least one relay"), "{message}")
             }
             other => panic!("the last relay went: {other:?}"),
@@ -245,10 +245,20 @@ async fn a_relay_that_refuses_connections_shows_why_and_bad_addresses_are_refuse
         // The other relay is not affected.
         alice.until_connected(&url).await;
 
-        for (bad, expected) in [
-            ("https://relay.example.com", "not a relay address"),
-            ("relay.example.com", "not a relay address"),
-            (url.as_str(), "already one of your relays"),
+        // An address that is not a relay's names the field; one already
+        // there is not the field's fault.
+        for (bad, expected, field) in [
+            (
+                "https://relay.example.com",
+                "not a relay address",
+                Some(Field::Relay),
+            ),
+            (
+                "relay.example.com",
+                "not a relay address",
+                Some(Field::Relay),
+            ),
+            (url.as_str(), "already one of your relays", None),
         ] {
             let add = Command::AddRelay {
                 url: bad.into(),
@@ -256,8 +266,12 @@ async fn a_relay_that_refuses_connections_shows_why_and_bad_addresses_are_refuse
                 write: true,
             };
             match alice.command(add).await {
-                Err(EngineError::Invalid { message }) => {
-                    assert!(message.contains(expected), "{bad}: {message}")
+                Err(EngineError::Invalid {
+                    field: refused,
+                    message,
+                }) => {
+                    assert!(message.contains(expected), "{bad}: {message}");
+                    assert_eq!(refused, field, "{bad}");
                 }
                 other => panic!("{bad} was added: {other:?}"),
             }
@@ -468,7 +482,7 @@ async fn what_a_relay_says_about_itself_is_read_from_its_address_over_http() {
         // A relay with no HTTP side says so, as an error the user can read.
         let (_relay, bare) = relay().await;
         match test.send(Command::GetRelayInfo { url: bare }).await {
-            Err(EngineError::Invalid { message }) => assert!(!message.is_empty()),
+            Err(EngineError::Invalid { message, .. }) => assert!(!message.is_empty()),
             other => panic!("information from nowhere: {other:?}"),
         }
     })

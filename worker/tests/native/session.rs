@@ -100,7 +100,7 @@ async fn pay_someone(from: &TestEngine, mint: &GatedMint, amount: u64) {
         })
         .await
     {
-        Ok(Reply::Token { token, .. }) => token,
+        Ok(Reply::Token { token, .. }) => token.expose().to_owned(),
         other => panic!("no token: {other:?}"),
     };
     let (bob, _) = user(BOB_WORDS).await;

@@ -2,7 +2,7 @@
 
 use flash_dev::{DevMint, RunningMint};
 use flash_worker::profiles::memory::MemoryProfiles;
-use flash_worker::protocol::{Command, EcashWallet, EngineError, Identity, Reply};
+use flash_worker::protocol::{Command, EcashWallet, EngineError, Field, Identity, Reply};
 
 use super::{started_engine_in, TestEngine, PASSPHRASE, PROFILE};
 
@@ -169,7 +169,7 @@ pub async fn send_token(
             ..
         }) => {
             assert_eq!(sent, amount);
-            token
+            token.expose().to_owned()
         }
         other => panic!("no token: {other:?}"),
     }
@@ -181,7 +181,7 @@ pub async fn receive(
     trust_mint: bool,
 ) -> Result<Reply, EngineError> {
     user.send(Command::ReceiveToken {
-        token: token.to_owned(),
+        token: token.into(),
         trust_mint,
     })
     .await
@@ -192,6 +192,17 @@ pub fn unreachable_message(outcome: Result<Reply, EngineError>) -> String {
     match outcome {
         Err(EngineError::MintUnreachable { message }) => message,
         other => panic!("expected an unreachable mint, got {other:?}"),
+    }
+}
+
+/// The field and message of input the engine refused, naming which.
+pub fn refused_input(outcome: Result<Reply, EngineError>) -> (Field, String) {
+    match outcome {
+        Err(EngineError::Invalid {
+            field: Some(field),
+            message,
+        }) => (field, message),
+        other => panic!("expected refused input naming its field, got {other:?}"),
     }
 }
 

@@ -183,7 +183,7 @@ impl User {
                 let outcome = as_extension(keys, call);
                 let answer = Command::ExtensionAnswer {
                     request_id,
-                    outcome,
+                    outcome: outcome.map(Into::into),
                 };
                 self.engine.handle(answer).await.expect("answered");
             }
@@ -288,15 +288,19 @@ fn as_extension(keys: &Keys, call: ExtensionCall) -> Result<String, String> {
             .sign_with_keys(keys)
             .map(|signed| signed.as_json())
             .map_err(|error| error.to_string()),
-        ExtensionCall::Nip44Encrypt { pubkey, plaintext } => {
-            nip44::encrypt(secret, &key(&pubkey)?, plaintext, nip44::Version::V2)
-                .map_err(|error| error.to_string())
-        }
+        ExtensionCall::Nip44Encrypt { pubkey, plaintext } => nip44::encrypt(
+            secret,
+            &key(&pubkey)?,
+            plaintext.expose(),
+            nip44::Version::V2,
+        )
+        .map_err(|error| error.to_string()),
         ExtensionCall::Nip44Decrypt { pubkey, ciphertext } => {
             nip44::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
         }
         ExtensionCall::Nip04Encrypt { pubkey, plaintext } => {
-            nip04::encrypt(secret, &key(&pubkey)?, plaintext).map_err(|error| error.to_string())
+            nip04::encrypt(secret, &key(&pubkey)?, plaintext.expose())
+                .map_err(|error| error.to_string())
         }
         ExtensionCall::Nip04Decrypt { pubkey, ciphertext } => {
             nip04::decrypt(secret, &key(&pubkey)?, ciphertext).map_err(|error| error.to_string())
