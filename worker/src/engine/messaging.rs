@@ -124,11 +124,17 @@ enum Woken {
     Done(Done),
 }
 
-/// What the loop's background work ends with.
+/// What the loop's background work ends with. The loop itself awaits
+/// nothing that work may hold, the event database and the relay pool
+/// above all: work is polled only while the loop waits in its `select!`,
+/// so a work future queued for a lock (a list being saved, say) would
+/// keep that lock from the loop for ever. Such calls are work too.
 enum Done {
     Opened(Wrap, Result<PrivateMessage, Unopened>),
     /// Events of the database not opened so far, to open.
     Unindexed(Vec<NostrEvent>),
+    /// The same, searched for after the notifications overran.
+    Missed(Vec<NostrEvent>),
     /// Time to write what changed in the index.
     WriteDue,
     /// One of the user's relays is ready for messages (or could not be
@@ -138,6 +144,48 @@ enum Done {
     /// A relay was asked for the history the event database lacks; what it
     /// had came in as notifications.
     CaughtUp,
+    /// The wraps written off were deleted from the event database.
+    Forgotten,
+    /// The user's relays connected, asked after their statuses overran.
+    Connected(Vec<RelayUrl>),
+}
+
+/// The wraps this session has taken to open, and the search of the event
+/// database for those the loop missed: a flood that overruns the relays'
+/// notifications again and again must not have each wrap opened once per
+/// overrun (the loop, busy opening copies, would fall further behind).
+#[derive(Default)]
+struct Opening {
+    /// Opened, being opened or found junk this session; junk stays in the
+    /// database until its deletion is written, and a search may find it.
+    taken: HashSet<EventId>,
+    searching: bool,
+    /// The notifications overran again while the database was searched.
+    search_again: bool,
+}
+
+impl Opening {
+    /// Whether the wrap `id` is new to this session; it is taken now.
+    fn take(&mut self, id: EventId) -> bool {
+        self.taken.insert(id)
+    }
+
+    /// Whether to search the database for missed wraps now, or once the
+    /// search under way ends.
+    fn search_due(&mut self) -> bool {
+        if self.searching {
+            self.search_again = true;
+            return false;
+        }
+        self.searching = true;
+        true
+    }
+
+    /// A search ended; whether to search again.
+    fn searched(&mut self) -> bool {
+        self.searching = std::mem::take(&mut self.search_again);
+        self.searching
+    }
 }
 
 impl<P: ProfileStores> Engine<P> {
@@ -200,8 +248,10 @@ impl<P: ProfileStores> Engine<P> {
             .page(&conversation, before.as_ref(), limit);
         if before.is_none() && self.history.borrow_mut().mark_read(&conversation) {
             // With the list's unread count, in one write.
-            self.write_history(messenger.as_deref(), self.messaging_epoch.get())
-                .await;
+            let forget = self.write_history(self.messaging_epoch.get()).await;
+            if let Some(messenger) = &messenger {
+                let _ = messenger.forget(forget).await;
+            }
         }
         let known = self.history.borrow().about(&conversation);
         let (members, subject) = known.unwrap_or_else(|| {
@@ -625,15 +675,15 @@ impl<P: ProfileStores> Engine<P> {
         filed
     }
 
-    /// Writes the index's records that changed and the read markers, then
-    /// deletes from the event database (through `messenger`, when messaging
-    /// runs) the wraps that did not open and the strangers' dropped, unless
-    /// messaging stopped since `epoch`. What is not written is rebuilt at
-    /// the next unlock from the event database (the wraps are there), and a
-    /// wrap not deleted is opened once more.
-    async fn write_history(&self, messenger: Option<&Messenger>, epoch: u64) {
+    /// Writes the index's records that changed and the read markers, unless
+    /// messaging stopped since `epoch`, and says which wraps to delete from
+    /// the event database then: those that did not open and the strangers'
+    /// dropped. What is not written is rebuilt at the next unlock from the
+    /// event database (the wraps are there), and a wrap not deleted is
+    /// opened once more.
+    async fn write_history(&self, epoch: u64) -> Vec<EventId> {
         let Ok(writes) = self.history.borrow_mut().take_changes() else {
-            return;
+            return Vec::new();
         };
         let mut records: Vec<(String, Vec<u8>)> = writes
             .threads
@@ -651,25 +701,23 @@ impl<P: ProfileStores> Engine<P> {
         {
             let mut guard = self.vault.lock().await;
             if self.messaging_epoch.get() != epoch {
-                return;
+                return Vec::new();
             }
             let (Some(vault), Some(key)) = (guard.as_mut(), self.at_rest_key()) else {
-                return;
+                return Vec::new();
             };
             let batch: Vec<(&str, &[u8])> = records
                 .iter()
                 .map(|(name, record)| (name.as_str(), record.as_slice()))
                 .collect();
             if key.put_records(vault, &batch).await.is_err() {
-                return;
+                return Vec::new();
             }
             for record in &writes.removed {
                 let _ = key.delete_record(vault, &format!("{THREAD}{record}")).await;
             }
         }
-        if let Some(messenger) = messenger {
-            let _ = messenger.forget(writes.forget).await;
-        }
+        writes.forget
     }
 
     /// Writes the outbox, as it is when the vault is free, unless messaging
@@ -757,6 +805,7 @@ impl<P: ProfileStores> Engine<P> {
             (Coverage::Written, _) => work.push(unindexed(messenger, known, false)),
         }
         let mut write_due = false;
+        let mut opening = Opening::default();
         loop {
             if !write_due && self.history.borrow().changed() {
                 write_due = true;
@@ -778,11 +827,20 @@ impl<P: ProfileStores> Engine<P> {
             let input = match woken {
                 Woken::Done(Done::WriteDue) => {
                     write_due = false;
-                    self.write_history(Some(messenger), epoch).await;
+                    let forget = self.write_history(epoch).await;
+                    if !forget.is_empty() {
+                        work.push(
+                            async move {
+                                let _ = messenger.forget(forget).await;
+                                Done::Forgotten
+                            }
+                            .boxed_local(),
+                        );
+                    }
                     continue;
                 }
                 Woken::Done(done) => {
-                    self.finish(done, messenger, epoch, &mut ready, &mut work)
+                    self.finish(done, messenger, epoch, &mut ready, &mut opening, &mut work)
                         .await;
                     continue;
                 }
@@ -795,7 +853,7 @@ impl<P: ProfileStores> Engine<P> {
                 | Input::Status(Err(RecvError::Closed)) => return Ended::Stopped,
                 Input::Relay(Ok(RelayPoolNotification::Event { event, .. })) => {
                     self.show_relays(messenger, &ready);
-                    if !self.history.borrow().knows(&event.id) {
+                    if !self.history.borrow().knows(&event.id) && opening.take(event.id) {
                         work.push(open(messenger, *event));
                     }
                 }
@@ -805,11 +863,9 @@ impl<P: ProfileStores> Engine<P> {
                 // Too many at once: some were missed, but every event that
                 // verified is in the database.
                 Input::Relay(Err(RecvError::Lagged(_))) => {
-                    let known = self.history.borrow().known().clone();
-                    work.push(
-                        async move { Done::Unindexed(messenger.stored_except(&known, None).await) }
-                            .boxed_local(),
-                    );
+                    if opening.search_due() {
+                        work.push(missed(messenger, self.history.borrow().known().clone()));
+                    }
                 }
                 Input::Status(Ok(MonitorNotification::StatusChanged { relay_url, status })) => {
                     self.show_relay_views(messenger);
@@ -826,14 +882,7 @@ impl<P: ProfileStores> Engine<P> {
                     }
                 }
                 Input::Status(Err(RecvError::Lagged(_))) => {
-                    let connected = messenger.connected().await;
-                    ready.retain(|url| connected.contains(url));
-                    self.show_relays(messenger, &ready);
-                    for url in connected {
-                        if !ready.contains(&url) {
-                            work.push(use_relay(messenger, url));
-                        }
-                    }
+                    work.push(async { Done::Connected(messenger.connected().await) }.boxed_local());
                 }
                 Input::Deliver(id) => self.deliver(messenger, id, &mut work),
             }
@@ -847,6 +896,7 @@ impl<P: ProfileStores> Engine<P> {
         messenger: &'a Messenger,
         epoch: u64,
         ready: &mut BTreeSet<RelayUrl>,
+        opening: &mut Opening,
         work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
     ) {
         match done {
@@ -856,15 +906,11 @@ impl<P: ProfileStores> Engine<P> {
                 }
             }
             Done::WriteDue => {}
-            Done::Unindexed(events) => {
-                let known = self.history.borrow();
-                let unknown: Vec<NostrEvent> = events
-                    .into_iter()
-                    .filter(|event| !known.knows(&event.id))
-                    .collect();
-                drop(known);
-                for event in unknown {
-                    work.push(open(messenger, event));
+            Done::Unindexed(events) => self.open_new(messenger, events, opening, work),
+            Done::Missed(events) => {
+                self.open_new(messenger, events, opening, work);
+                if opening.searched() {
+                    work.push(missed(messenger, self.history.borrow().known().clone()));
                 }
             }
             Done::RelayReady(url, subscribed) => {
@@ -883,7 +929,16 @@ impl<P: ProfileStores> Engine<P> {
                     );
                 }
             }
-            Done::CaughtUp => {}
+            Done::CaughtUp | Done::Forgotten => {}
+            Done::Connected(connected) => {
+                ready.retain(|url| connected.contains(url));
+                self.show_relays(messenger, ready);
+                for url in connected {
+                    if !ready.contains(&url) {
+                        work.push(use_relay(messenger, url));
+                    }
+                }
+            }
             Done::Delivered(id, outcome) => {
                 let delivery = {
                     let mut outbox = self.outbox.borrow_mut();
@@ -913,6 +968,22 @@ impl<P: ProfileStores> Engine<P> {
                 // outbox: it goes out again next session, and relays and
                 // recipients know it by its id.
                 let _ = self.save_outbox(epoch).await;
+            }
+        }
+    }
+
+    /// Starts opening those of `events` this session has not taken yet.
+    fn open_new<'a>(
+        &self,
+        messenger: &'a Messenger,
+        events: Vec<NostrEvent>,
+        opening: &mut Opening,
+        work: &mut FuturesUnordered<LocalBoxFuture<'a, Done>>,
+    ) {
+        let history = self.history.borrow();
+        for event in events {
+            if !history.knows(&event.id) && opening.take(event.id) {
+                work.push(open(messenger, event));
             }
         }
     }
@@ -1019,6 +1090,12 @@ fn unindexed(
 fn thread_record(first: &str) -> String {
     let digest = sha256::Hash::hash(format!("flash thread {first}").as_bytes());
     digest.to_string()[..32].to_owned()
+}
+
+/// The events of the database not among `known`, searched for after the
+/// relays' notifications overran: every event that verified is there.
+fn missed(messenger: &Messenger, known: HashSet<EventId>) -> LocalBoxFuture<'_, Done> {
+    async move { Done::Missed(messenger.stored_except(&known, None).await) }.boxed_local()
 }
 
 /// Makes `url` ready for messages (see [`Messenger::use_relay`]).
