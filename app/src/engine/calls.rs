@@ -138,7 +138,8 @@ impl Engine {
 
     /// Reads an eCash token without receiving it.
     pub async fn inspect_token(self, token: String) -> Result<TokenPreview, RequestError> {
-        call!(self, Command::InspectToken { token: token.into() }, Reply::TokenPreview { preview } => preview)
+        call!(self, Command::InspectToken { token: token.into() },
+            Reply::TokenPreview { preview } => preview)
     }
 
     /// Receives an eCash token; the sat received.
@@ -155,7 +156,8 @@ impl Engine {
         lock_to: Option<String>,
     ) -> Result<SentToken, RequestError> {
         call!(self, Command::SendToken { mint, amount, lock_to },
-            Reply::Token { token, amount, fee } => SentToken { token: token.expose().to_owned(), amount, fee })
+            Reply::Token { token, amount, fee }
+                => SentToken { token: token.expose().to_owned(), amount, fee })
     }
 
     /// Shows again a token sent and not yet redeemed.
@@ -165,7 +167,8 @@ impl Engine {
         send: String,
     ) -> Result<SentToken, RequestError> {
         call!(self, Command::ShowSentToken { mint, send },
-            Reply::Token { token, amount, fee } => SentToken { token: token.expose().to_owned(), amount, fee })
+            Reply::Token { token, amount, fee }
+                => SentToken { token: token.expose().to_owned(), amount, fee })
     }
 
     /// The history, at most `limit` entries; whether there are more; and
@@ -218,7 +221,8 @@ impl Engine {
         self,
         phrase: String,
     ) -> Result<Option<MnemonicProblem>, RequestError> {
-        call!(self, Command::CheckMnemonic { phrase: phrase.into() }, Reply::MnemonicCheck { problem } => problem)
+        call!(self, Command::CheckMnemonic { phrase: phrase.into() },
+            Reply::MnemonicCheck { problem } => problem)
     }
 
     /// Moves `amount` sat between the account and `mint`'s eCash, the way
@@ -294,7 +298,8 @@ impl Engine {
             budget_renewal,
             expires_at,
         };
-        call!(self, command, Reply::WalletConnected { connection, uri } => (connection, uri.expose().to_owned()))
+        call!(self, command,
+            Reply::WalletConnected { connection, uri } => (connection, uri.expose().to_owned()))
     }
 
     /// Disconnects an app; the connections left.
@@ -308,7 +313,8 @@ impl Engine {
 
     /// Seals the vault with a new passphrase.
     pub async fn change_passphrase(self, old: String, new: String) -> Result<(), RequestError> {
-        call!(self, Command::ChangePassphrase { old: old.into(), new: new.into() }, Reply::Done => ())
+        call!(self, Command::ChangePassphrase { old: old.into(), new: new.into() },
+            Reply::Done => ())
     }
 
     /// A secret, after the passphrase is typed again.
@@ -323,7 +329,8 @@ impl Engine {
 
     /// The whole profile as an encrypted backup file.
     pub async fn export_backup(self, passphrase: String) -> Result<String, RequestError> {
-        call!(self, Command::ExportBackup { passphrase: passphrase.into() }, Reply::Backup { file } => file)
+        call!(self, Command::ExportBackup { passphrase: passphrase.into() },
+            Reply::Backup { file } => file)
     }
 
     /// What a Lightning invoice asks for.
@@ -385,6 +392,7 @@ impl Engine {
 
     /// A `nostrconnect://` link for a signer app to answer.
     pub async fn start_nostr_connect(self) -> Result<String, RequestError> {
-        call!(self, Command::StartNostrConnect, Reply::NostrConnect { uri } => uri.expose().to_owned())
+        call!(self, Command::StartNostrConnect,
+            Reply::NostrConnect { uri } => uri.expose().to_owned())
     }
 }
