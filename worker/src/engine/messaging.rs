@@ -829,13 +829,7 @@ impl<P: ProfileStores> Engine<P> {
                     write_due = false;
                     let forget = self.write_history(epoch).await;
                     if !forget.is_empty() {
-                        work.push(
-                            async move {
-                                let _ = messenger.forget(forget).await;
-                                Done::Forgotten
-                            }
-                            .boxed_local(),
-                        );
+                        work.push(forgotten(messenger, forget));
                     }
                     continue;
                 }
@@ -853,9 +847,7 @@ impl<P: ProfileStores> Engine<P> {
                 | Input::Status(Err(RecvError::Closed)) => return Ended::Stopped,
                 Input::Relay(Ok(RelayPoolNotification::Event { event, .. })) => {
                     self.show_relays(messenger, &ready);
-                    if !self.history.borrow().knows(&event.id) && opening.take(event.id) {
-                        work.push(open(messenger, *event));
-                    }
+                    self.open_new(messenger, vec![*event], &mut opening, &mut work);
                 }
                 Input::Relay(Ok(RelayPoolNotification::Message { .. })) => {
                     self.show_relays(messenger, &ready);
@@ -882,7 +874,7 @@ impl<P: ProfileStores> Engine<P> {
                     }
                 }
                 Input::Status(Err(RecvError::Lagged(_))) => {
-                    work.push(async { Done::Connected(messenger.connected().await) }.boxed_local());
+                    work.push(connected(messenger));
                 }
                 Input::Deliver(id) => self.deliver(messenger, id, &mut work),
             }
@@ -1090,6 +1082,20 @@ fn unindexed(
 fn thread_record(first: &str) -> String {
     let digest = sha256::Hash::hash(format!("flash thread {first}").as_bytes());
     digest.to_string()[..32].to_owned()
+}
+
+/// Deletes the wraps `ids` from the event database.
+fn forgotten(messenger: &Messenger, ids: Vec<EventId>) -> LocalBoxFuture<'_, Done> {
+    async move {
+        let _ = messenger.forget(ids).await;
+        Done::Forgotten
+    }
+    .boxed_local()
+}
+
+/// The user's relays connected now.
+fn connected(messenger: &Messenger) -> LocalBoxFuture<'_, Done> {
+    async move { Done::Connected(messenger.connected().await) }.boxed_local()
 }
 
 /// The events of the database not among `known`, searched for after the
